@@ -1,0 +1,69 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Portico",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "portico", targets: ["portico"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // JSON-RPC 2.0: JSON values, the strict reader, framing, the connection loop.
+        .target(name: "JSONRPC"),
+        // SQLite through GRDB: migrations, records, the audit chain.
+        .target(
+            name: "PorticoStore",
+            dependencies: [
+                "JSONRPC",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        // The domain: ids, clock, actors, errors, services.
+        .target(
+            name: "PorticoCore",
+            dependencies: [
+                "JSONRPC",
+                "PorticoStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        // The method table, params decoding, group commit, OpenRPC, replay.
+        .target(
+            name: "PorticoServer",
+            dependencies: [
+                "JSONRPC",
+                "PorticoCore",
+                "PorticoStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .executableTarget(
+            name: "portico",
+            dependencies: [
+                "PorticoServer",
+                "JSONRPC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "JSONRPCTests",
+            dependencies: [
+                "JSONRPC",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+        .testTarget(name: "PorticoStoreTests", dependencies: ["PorticoStore", "JSONRPC"]),
+        .testTarget(name: "PorticoCoreTests", dependencies: ["PorticoCore", "PorticoStore", "JSONRPC"]),
+        .testTarget(name: "PorticoServerTests", dependencies: ["PorticoServer", "PorticoCore", "JSONRPC"]),
+        // Drives the real `portico` binary with recorded request files.
+        .testTarget(
+            name: "TranscriptTests",
+            dependencies: ["portico"]),
+    ]
+)

@@ -1,0 +1,390 @@
+import Foundation
+
+/// Runs the calls of one group and answers each.
+///
+/// The connection hands over every call that arrived together (up to a bound), in arrival
+/// order, so that a handler can commit their writes in one transaction and answer each
+/// after that commit. A handler answers one outcome per call, nil for notifications.
+public protocol CallHandler: AnyObject {
+    func handle(_ calls: [Call], control: ConnectionControl) -> [Outcome?]
+}
+
+/// What a handler may ask of the connection while it runs a group.
+public final class ConnectionControl: @unchecked Sendable {
+    let queue: InboundQueue
+    var outbound: [UInt8] = []
+    let framing: () -> Framing
+
+    init(queue: InboundQueue, framing: @escaping () -> Framing) {
+        self.queue = queue
+        self.framing = framing
+    }
+
+    /// True once the client sent `$/cancelRequest` for this id. Long jobs poll it and
+    /// answer -32800 when it turns true.
+    public func isCancelled(_ id: RequestID?) -> Bool {
+        guard let id else { return false }
+        return queue.isCancelled(id)
+    }
+
+    /// Sends a notification (progress, events) now, ahead of the group's answers.
+    public func notify(method: String, params: JSONValue) {
+        var msg: [UInt8] = []
+        msg.append(contentsOf: #"{"jsonrpc":"2.0","method":"#.utf8)
+        JSONWriter.writeString(method, into: &msg)
+        msg.append(contentsOf: #","params":"#.utf8)
+        JSONWriter.write(params, into: &msg)
+        msg.append(UInt8(ascii: "}"))
+        framing().frame(msg, into: &outbound)
+    }
+}
+
+/// Where answers go.
+public protocol OutputSink: AnyObject {
+    func write(_ bytes: [UInt8])
+}
+
+/// Writes to a file descriptor, retrying short writes. A closed pipe ends output quietly
+/// (SIGPIPE is ignored by the executable).
+public final class FileDescriptorSink: OutputSink {
+    public let fd: Int32
+    public private(set) var isBroken = false
+    public init(fd: Int32) { self.fd = fd }
+
+    public func write(_ bytes: [UInt8]) {
+        guard !isBroken else { return }
+        bytes.withUnsafeBytes { buf in
+            var offset = 0
+            while offset < buf.count {
+                let n = Foundation.write(fd, buf.baseAddress! + offset, buf.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    isBroken = true
+                    return
+                }
+                offset += n
+            }
+        }
+    }
+}
+
+/// Collects output in memory (replay, tests).
+public final class BufferSink: OutputSink, @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: [UInt8] = []
+    public init() {}
+    public func write(_ bytes: [UInt8]) { lock.withLock { data.append(contentsOf: bytes) } }
+    public var bytes: [UInt8] { lock.withLock { data } }
+}
+
+/// Messages read but not yet run, the ids still in flight, and the cancellations.
+final class InboundQueue: @unchecked Sendable {
+    let condition = NSCondition()
+    var envelopes: [Envelope] = []
+    var inputClosed = false
+    var stopRequested = false
+    var inFlight: [RequestID: Int] = [:]
+    var cancelled: Set<RequestID> = []
+    let capacity = 4096
+
+    func isCancelled(_ id: RequestID) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return cancelled.contains(id)
+    }
+}
+
+/// A JSON-RPC connection over a byte stream: one reader thread frames and decodes
+/// messages; the calling thread runs them in order through the handler and writes the
+/// answers in the framing the client used.
+///
+/// Protocol methods handled here: `$/cancelRequest` (overtakes the queue: a call that has
+/// not started answers -32800), `shutdown` (answered null; later requests are refused),
+/// `exit` (stop reading; what was read before it still runs). `run()` returns after end
+/// of input, `exit`, or `stop()`, once every message read before that was answered.
+public final class Connection: @unchecked Sendable {
+    public let limits: MessageLimits
+    let input: Int32
+    let output: OutputSink
+    let handler: CallHandler
+    let queue = InboundQueue()
+    let log: @Sendable (String) -> Void
+    /// The most calls handed to the handler at once.
+    public var maxGroup = 1024
+    private let framingLock = NSLock()
+    private var detectedFraming: Framing = .newlineDelimited
+
+    public init(input: Int32, output: OutputSink, handler: CallHandler, limits: MessageLimits = MessageLimits(),
+                log: @escaping @Sendable (String) -> Void = { _ in })
+    {
+        self.input = input
+        self.output = output
+        self.handler = handler
+        self.limits = limits
+        self.log = log
+    }
+
+    public var framing: Framing { framingLock.withLock { detectedFraming } }
+
+    /// Asks the connection to finish what it has read and return from `run()` (SIGTERM).
+    public func stop() {
+        queue.condition.lock()
+        queue.stopRequested = true
+        queue.condition.broadcast()
+        queue.condition.unlock()
+    }
+
+    /// Serves until end of input, `exit`, or `stop()`.
+    public func run() {
+        let reader = Thread { [self] in readLoop() }
+        reader.name = "portico-reader"
+        reader.stackSize = 1 << 20
+        reader.start()
+        workLoop()
+    }
+
+    // MARK: reading
+
+    func readLoop() {
+        var decoder = FrameDecoder(maxMessageBytes: limits.maxMessageBytes)
+        let chunkSize = 1 << 18
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { chunk.deallocate() }
+        var batch: [Envelope] = []
+        var exitSeen = false
+        while !exitSeen {
+            let n = read(input, chunk.baseAddress!, chunkSize)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 {
+                if n < 0 { log("reading input failed: errno \(errno)") }
+                if let event = decoder.finish() { exitSeen = decode(event, into: &batch) }
+                break
+            }
+            decoder.append(UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
+            while let event = decoder.next() {
+                if decode(event, into: &batch) { exitSeen = true; break }
+            }
+            if let f = decoder.framing { framingLock.withLock { detectedFraming = f } }
+            if !enqueue(&batch) { return }
+        }
+        if let f = decoder.framing { framingLock.withLock { detectedFraming = f } }
+        _ = enqueue(&batch)
+        queue.condition.lock()
+        queue.inputClosed = true
+        queue.condition.broadcast()
+        queue.condition.unlock()
+    }
+
+    /// Decodes one frame into `batch`; answers true on `exit`.
+    func decode(_ event: FrameEvent, into batch: inout [Envelope]) -> Bool {
+        switch event {
+        case .error(let e):
+            log("framing: \(e.message)")
+            batch.append(.unreadable(e))
+            return false
+        case .message(let bytes):
+            let envelope = bytes.withUnsafeBytes { Envelope.decode($0, limits: limits) }
+            if case .single(.call(let call)) = envelope, call.isNotification {
+                switch call.method {
+                case "$/cancelRequest":
+                    cancel(call.params)
+                    return false
+                case "exit":
+                    return true
+                default: break
+                }
+            }
+            batch.append(envelope)
+            return false
+        }
+    }
+
+    func cancel(_ params: JSONValue?) {
+        guard let raw = params?["id"], let id = RequestID(raw) else { return }
+        queue.condition.lock()
+        if queue.inFlight[id] != nil { queue.cancelled.insert(id) }
+        queue.condition.unlock()
+    }
+
+    /// Moves decoded messages to the queue, waiting while it is full. False once stopped.
+    func enqueue(_ batch: inout [Envelope]) -> Bool {
+        guard !batch.isEmpty else { return true }
+        queue.condition.lock()
+        defer { queue.condition.unlock() }
+        while queue.envelopes.count >= queue.capacity && !queue.stopRequested { queue.condition.wait() }
+        if queue.stopRequested { return false }
+        for envelope in batch {
+            forEachCall(envelope) { call in
+                if let id = call.id { queue.inFlight[id, default: 0] += 1 }
+            }
+        }
+        queue.envelopes.append(contentsOf: batch)
+        queue.condition.broadcast()
+        batch.removeAll(keepingCapacity: true)
+        return true
+    }
+
+    func forEachCall(_ envelope: Envelope, _ body: (Call) -> Void) {
+        switch envelope {
+        case .single(.call(let c)): body(c)
+        case .batch(let items):
+            for case .call(let c) in items { body(c) }
+        default: break
+        }
+    }
+
+    // MARK: running
+
+    func workLoop() {
+        let control = ConnectionControl(queue: queue, framing: { [unowned self] in framing })
+        var shuttingDown = false
+        while true {
+            queue.condition.lock()
+            while queue.envelopes.isEmpty && !queue.inputClosed && !queue.stopRequested { queue.condition.wait() }
+            if queue.envelopes.isEmpty {
+                queue.condition.unlock()
+                return
+            }
+            // Take whole envelopes up to the group bound.
+            var taken = 0
+            var calls = 0
+            for envelope in queue.envelopes {
+                taken += 1
+                switch envelope {
+                case .batch(let items): calls += items.count
+                default: calls += 1
+                }
+                if calls >= maxGroup { break }
+            }
+            let group = Array(queue.envelopes.prefix(taken))
+            queue.envelopes.removeFirst(taken)
+            queue.condition.broadcast()
+            queue.condition.unlock()
+
+            run(group, control: control, shuttingDown: &shuttingDown)
+        }
+    }
+
+    func run(_ group: [Envelope], control: ConnectionControl, shuttingDown: inout Bool) {
+        // Flatten to entries; each keeps its place for the answer.
+        var entries: [Incoming] = []
+        for envelope in group {
+            switch envelope {
+            case .single(let i): entries.append(i)
+            case .batch(let items): entries.append(contentsOf: items)
+            case .unreadable(let e): entries.append(.invalid(id: nil, error: e))
+            }
+        }
+        var outcomes = [Outcome?](repeating: nil, count: entries.count)
+        var pending: [Call] = []
+        var pendingIndex: [Int] = []
+        var finished: [RequestID] = []
+
+        func flush() {
+            guard !pending.isEmpty else { return }
+            let answers = handler.handle(pending, control: control)
+            for (k, i) in pendingIndex.enumerated() { outcomes[i] = answers[k] }
+            pending.removeAll()
+            pendingIndex.removeAll()
+        }
+
+        for (i, entry) in entries.enumerated() {
+            switch entry {
+            case .invalid(_, let error):
+                outcomes[i] = .error(error)
+            case .call(let call):
+                if let id = call.id { finished.append(id) }
+                if shuttingDown {
+                    if !call.isNotification { outcomes[i] = .error(.invalidRequest("the server is shutting down")) }
+                    continue
+                }
+                switch call.method {
+                case "shutdown":
+                    flush()
+                    shuttingDown = true
+                    if !call.isNotification { outcomes[i] = .result(.null) }
+                    continue
+                case "exit", "$/cancelRequest":
+                    if !call.isNotification { outcomes[i] = .result(.null) }
+                    continue
+                default:
+                    if call.method.hasPrefix("$/") && call.isNotification { continue }
+                }
+                if let id = call.id, takeCancellation(id) {
+                    outcomes[i] = .error(.requestCancelled)
+                    continue
+                }
+                pending.append(call)
+                pendingIndex.append(i)
+            }
+        }
+        flush()
+
+        // Answer in arrival order, batches as arrays.
+        let framing = self.framing
+        var out = control.outbound
+        control.outbound.removeAll(keepingCapacity: true)
+        var message: [UInt8] = []
+        var k = 0
+        for envelope in group {
+            message.removeAll(keepingCapacity: true)
+            switch envelope {
+            case .single(let entry):
+                writeAnswer(entry, outcomes[k], into: &message)
+                k += 1
+            case .batch(let items):
+                // An all-notification batch answers nothing.
+                var first = true
+                for item in items {
+                    if answered(item), outcomes[k] != nil {
+                        message.append(first ? UInt8(ascii: "[") : UInt8(ascii: ","))
+                        first = false
+                        writeAnswer(item, outcomes[k], into: &message)
+                    }
+                    k += 1
+                }
+                if !first { message.append(UInt8(ascii: "]")) }
+            case .unreadable(let e):
+                Response.write(id: nil, outcome: .error(e), into: &message)
+                k += 1
+            }
+            if !message.isEmpty { framing.frame(message, into: &out) }
+        }
+        output.write(out)
+
+        queue.condition.lock()
+        for id in finished {
+            if let n = queue.inFlight[id] {
+                if n <= 1 {
+                    queue.inFlight[id] = nil
+                    queue.cancelled.remove(id)
+                } else {
+                    queue.inFlight[id] = n - 1
+                }
+            }
+        }
+        queue.condition.unlock()
+    }
+
+    func takeCancellation(_ id: RequestID) -> Bool {
+        queue.condition.lock()
+        defer { queue.condition.unlock() }
+        return queue.cancelled.remove(id) != nil
+    }
+
+    /// Notifications are never answered; invalid members always are (with their id or null).
+    func answered(_ entry: Incoming) -> Bool {
+        switch entry {
+        case .invalid: return true
+        case .call(let c): return !c.isNotification
+        }
+    }
+
+    func writeAnswer(_ entry: Incoming, _ outcome: Outcome?, into out: inout [UInt8]) {
+        guard answered(entry), let outcome else { return }
+        switch entry {
+        case .invalid(let id, _): Response.write(id: id ?? .null, outcome: outcome, into: &out)
+        case .call(let c): Response.write(id: c.id, outcome: outcome, into: &out)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import GRDB
+import JSONRPC
+import PorticoStore
+
+/// Everything a service needs for one request: the open transaction, the request's
+/// time, who is calling, and where ids come from. Built by the server per call.
+public final class RequestContext {
+    public let db: Database
+    /// The request's time: read once from the clock, used for every timestamp it writes.
+    public let now: Timestamp
+    public let requestId: String?
+    /// The method name; the action permission decisions are made on.
+    public let action: String
+    public let actor: Actor?
+    public let ids: IDGenerator
+    public let policy: AccessPolicy
+
+    public init(db: Database, now: Timestamp, requestId: String?, action: String, actor: Actor?, ids: IDGenerator,
+                policy: AccessPolicy)
+    {
+        self.db = db; self.now = now; self.requestId = requestId; self.action = action; self.actor = actor
+        self.ids = ids; self.policy = policy
+    }
+
+    public var timestamp: String { now.rfc3339 }
+
+    public func requireActor() throws(PorticoError) -> Actor {
+        guard let actor else { throw .unauthenticated("this method needs an actor") }
+        return actor
+    }
+
+    /// Asks the access policy whether the actor may perform this request's action on
+    /// `partner`'s data (nil: on the platform as a whole).
+    public func authorize(partner: PartnerRecord?) throws(PorticoError) {
+        try policy.authorize(try requireActor(), action: action, partner: partner)
+    }
+
+    /// Appends the audit record for a change this request made, in its transaction.
+    public func audit(targetType: String, targetId: String, partnerId: String?, reason: String? = nil,
+                      before: JSONValue?, after: JSONValue?) throws
+    {
+        let entry = AuditEntry(id: ids.make("aud"), at: timestamp, requestId: requestId, actor: actor?.name ?? "anonymous",
+                               action: action, targetType: targetType, targetId: targetId, partnerId: partnerId,
+                               reason: reason, before: before, after: after)
+        try AuditLog.append(entry, db)
+    }
+}
+
+/// Resolves the `actor` a request names.
+public enum ActorResolver {
+    /// Platform operator ids are the host's own; members must exist and be active.
+    public static func resolve(_ ref: ActorRef, _ db: Database) throws -> Actor {
+        switch ref {
+        case .platform(let op):
+            guard !op.isEmpty, op.utf8.count <= 128 else { throw PorticoError.invalid("actor.platform", "must be 1-128 characters") }
+            return .platform(operatorId: op)
+        case .member(let id):
+            guard let m = try MemberTable.find(id: id, db), m.status == "active" else {
+                throw PorticoError.unauthenticated("no active member \(id)")
+            }
+            guard let p = try PartnerTable.find(id: m.partnerId, db) else {
+                throw PorticoError.unauthenticated("the member's partner does not exist")
+            }
+            return .member(m, partner: p)
+        }
+    }
+}

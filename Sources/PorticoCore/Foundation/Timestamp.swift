@@ -1,0 +1,124 @@
+/// A UTC instant with millisecond precision.
+///
+/// Written as RFC 3339 with exactly three fraction digits and `Z`
+/// (`2026-01-01T00:00:00.000Z`), so stored text sorts in time order. Parsing accepts
+/// any RFC 3339 date-time (offsets, 0–9 fraction digits) and normalizes it to UTC.
+public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var millisecondsSinceEpoch: Int64
+
+    public init(millisecondsSinceEpoch: Int64) { self.millisecondsSinceEpoch = millisecondsSinceEpoch }
+
+    public static func < (a: Timestamp, b: Timestamp) -> Bool { a.millisecondsSinceEpoch < b.millisecondsSinceEpoch }
+
+    public func adding(milliseconds: Int64) -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: millisecondsSinceEpoch + milliseconds)
+    }
+
+    public var description: String { rfc3339 }
+
+    public var rfc3339: String {
+        let ms = millisecondsSinceEpoch
+        var days = ms / 86_400_000
+        var rem = ms % 86_400_000
+        if rem < 0 { rem += 86_400_000; days -= 1 }
+        let (y, m, d) = Self.civil(fromDays: days)
+        let h = rem / 3_600_000, mi = (rem / 60_000) % 60, s = (rem / 1000) % 60, f = rem % 1000
+        var out = ""
+        out.reserveCapacity(24)
+        out += Self.pad(y, 4) + "-" + Self.pad(m, 2) + "-" + Self.pad(d, 2) + "T"
+        out += Self.pad(h, 2) + ":" + Self.pad(mi, 2) + ":" + Self.pad(s, 2) + "." + Self.pad(f, 3) + "Z"
+        return out
+    }
+
+    static func pad(_ v: Int64, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+
+    /// Parses an RFC 3339 date-time; nil when it is not one (or names an impossible date).
+    public init?(rfc3339 text: String) {
+        let b = Array(text.utf8)
+        var i = 0
+        func digits(_ n: Int) -> Int64? {
+            guard i + n <= b.count else { return nil }
+            var v: Int64 = 0
+            for k in 0..<n {
+                let c = b[i + k]
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                v = v * 10 + Int64(c - 0x30)
+            }
+            i += n
+            return v
+        }
+        func expect(_ c: UInt8...) -> Bool {
+            guard i < b.count, c.contains(b[i]) else { return false }
+            i += 1
+            return true
+        }
+        guard let y = digits(4), expect(0x2D), let mo = digits(2), expect(0x2D), let d = digits(2),
+              expect(0x54, 0x74), let h = digits(2), expect(0x3A), let mi = digits(2), expect(0x3A), let s = digits(2)
+        else { return nil }
+        guard (1...12).contains(mo), d >= 1, d <= Self.daysIn(month: mo, year: y), h <= 23, mi <= 59, s <= 59 else { return nil }
+        var frac: Int64 = 0
+        if i < b.count, b[i] == 0x2E {
+            i += 1
+            var n = 0
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                if n < 3 { frac = frac * 10 + Int64(b[i] - 0x30) }
+                n += 1
+                i += 1
+            }
+            guard n >= 1, n <= 9 else { return nil }
+            for _ in n..<3 where n < 3 { frac *= 10 }
+        }
+        var offsetMinutes: Int64 = 0
+        guard i < b.count else { return nil }
+        if b[i] == 0x5A || b[i] == 0x7A {
+            i += 1
+        } else if b[i] == 0x2B || b[i] == 0x2D {
+            let sign: Int64 = b[i] == 0x2D ? -1 : 1
+            i += 1
+            guard let oh = digits(2), expect(0x3A), let om = digits(2), oh <= 23, om <= 59 else { return nil }
+            offsetMinutes = sign * (oh * 60 + om)
+        } else {
+            return nil
+        }
+        guard i == b.count else { return nil }
+        let days = Self.days(fromCivil: y, mo, d)
+        let local = ((days * 24 + h) * 60 + mi) * 60 + s
+        millisecondsSinceEpoch = (local - offsetMinutes * 60) * 1000 + frac
+    }
+
+    static func isLeap(_ y: Int64) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
+
+    static func daysIn(month m: Int64, year y: Int64) -> Int64 {
+        switch m {
+        case 2: return isLeap(y) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    // Howard Hinnant's days-from-civil and civil-from-days.
+    static func days(fromCivil y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+}

@@ -1,0 +1,107 @@
+import GRDB
+import JSONRPC
+import PorticoStore
+
+/// Partners: create, read, update, list. Every method runs inside the caller's
+/// transaction; a thrown error rolls back everything the request wrote.
+public enum PartnerService {
+    public struct NewPartner: Sendable {
+        public var name: String
+        public var subdomain: String
+        public var region: String
+        public var tier: String?
+        public var ownerEmail: String
+        public var ownerName: String
+        public init(name: String, subdomain: String, region: String, tier: String?, ownerEmail: String, ownerName: String) {
+            self.name = name; self.subdomain = subdomain; self.region = region; self.tier = tier
+            self.ownerEmail = ownerEmail; self.ownerName = ownerName
+        }
+    }
+
+    public static let defaultTier = "standard"
+
+    /// Creates the partner and its owner member; platform only.
+    public static func create(_ ctx: RequestContext, _ new: NewPartner) throws -> (PartnerRecord, MemberRecord) {
+        try ctx.authorize(partner: nil)
+        let name = try Validate.name(new.name, field: "name")
+        let subdomain = try Validate.subdomain(new.subdomain)
+        let region = try Validate.code(new.region, field: "region")
+        let tier = try Validate.code(new.tier ?? defaultTier, field: "tier")
+        let ownerEmail = try Validate.email(new.ownerEmail, field: "owner.email")
+        let ownerName = try Validate.name(new.ownerName, field: "owner.name")
+        if try PartnerTable.subdomainTaken(subdomain, ctx.db) {
+            throw PorticoError.conflict("subdomain", "'\(subdomain)' is already taken")
+        }
+        let t = ctx.timestamp
+        var partner = PartnerRecord(id: ctx.ids.make("ptr"), name: name, subdomain: subdomain, region: region, tier: tier,
+                                    status: "active", createdAt: t, updatedAt: t)
+        try PartnerTable.insert(&partner, ctx.db)
+        var owner = MemberRecord(id: ctx.ids.make("mem"), partnerId: partner.id, email: ownerEmail, name: ownerName,
+                                 role: MemberRole.owner.rawValue, status: "active", createdAt: t, updatedAt: t)
+        try MemberTable.insert(&owner, ctx.db)
+        try ctx.audit(targetType: "partner", targetId: partner.id, partnerId: partner.id, before: nil,
+                      after: ["partner": partner.json, "owner": owner.json])
+        return (partner, owner)
+    }
+
+    /// Loads a partner; -32004 when there is none.
+    public static func load(_ id: String, _ db: Database) throws -> PartnerRecord {
+        guard let p = try PartnerTable.find(id: id, db) else { throw PorticoError.notFound("partner", id) }
+        return p
+    }
+
+    public static func get(_ ctx: RequestContext, id: String) throws -> PartnerRecord {
+        let p = try load(id, ctx.db)
+        try ctx.authorize(partner: p)
+        return p
+    }
+
+    public static func get(_ ctx: RequestContext, subdomain raw: String) throws -> PartnerRecord {
+        let subdomain = raw.lowercased()
+        guard let p = try PartnerTable.find(subdomain: subdomain, ctx.db) else {
+            throw PorticoError.notFound("partner", subdomain)
+        }
+        try ctx.authorize(partner: p)
+        return p
+    }
+
+    public struct Changes: Sendable {
+        public var name: String?
+        public var region: String?
+        public var tier: String?
+        public init(name: String? = nil, region: String? = nil, tier: String? = nil) {
+            self.name = name; self.region = region; self.tier = tier
+        }
+    }
+
+    /// Applies the given changes; a request that changes nothing writes nothing.
+    public static func update(_ ctx: RequestContext, id: String, _ changes: Changes) throws -> PartnerRecord {
+        let before = try load(id, ctx.db)
+        try ctx.authorize(partner: before)
+        var p = before
+        if let v = changes.name { p.name = try Validate.name(v, field: "name") }
+        if let v = changes.region { p.region = try Validate.code(v, field: "region") }
+        if let v = changes.tier { p.tier = try Validate.code(v, field: "tier") }
+        guard p != before else { return before }
+        p.updatedAt = ctx.timestamp
+        try PartnerTable.update(p, ctx.db)
+        try ctx.audit(targetType: "partner", targetId: p.id, partnerId: p.id, before: before.json, after: p.json)
+        return p
+    }
+
+    /// The platform sees every partner; a member sees only its own.
+    public static func list(_ ctx: RequestContext, status: String?, region: String?, page: PageRequest) throws -> JSONValue {
+        let actor = try ctx.requireActor()
+        var onlyID: String? = nil
+        if case .member(_, let own) = actor {
+            try ctx.authorize(partner: own)
+            onlyID = own.id
+        }
+        if let status, !["active", "frozen", "suspended"].contains(status) {
+            throw PorticoError.invalid("status", "must be one of active, frozen, suspended")
+        }
+        let rows = try PartnerTable.page(status: status, region: region, onlyID: onlyID, afterSeq: page.afterSeq,
+                                         limit: page.limit + 1, ctx.db)
+        return page.answer(rows, seq: \.seq, json: \.json)
+    }
+}

@@ -1,0 +1,23 @@
+import JSONRPC
+import PorticoCore
+
+/// `rpc.discover` and `system.*`: answered by the engine without an actor.
+enum SystemMethods {
+    static let all: [Method] = [
+        Method(engine: "rpc.discover") { p, _ in
+            try p.finish()
+            return OpenRPC.document
+        },
+        Method(engine: "system.health") { p, engine in
+            try p.finish()
+            return [
+                "status": "ok",
+                "version": .string(Engine.version),
+                "schemaVersion": .string(engine.schemaVersion),
+                "rulesHash": .null,
+                "databasePath": .string(engine.database.path),
+                "deterministic": .bool(engine.ids.isDeterministic),
+            ]
+        },
+    ]
+}

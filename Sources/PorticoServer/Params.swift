@@ -1,0 +1,112 @@
+import JSONRPC
+import PorticoCore
+
+/// Typed access to a request's by-name params. Every failure is -32602 naming the field
+/// by its dotted path; `finish()` refuses fields the method does not know, so a typo is
+/// an error rather than a silently ignored option.
+public struct Params {
+    let object: JSONObject
+    let path: String
+    private(set) var used: Set<String> = []
+
+    public init(_ value: JSONValue?, path: String = "") throws(PorticoError) {
+        switch value {
+        case nil: object = [:]
+        case .object(let o)?: object = o
+        case .array?: throw .invalid(path.isEmpty ? "params" : path, "must be an object of named params")
+        case let v?: throw .invalid(path.isEmpty ? "params" : path, "must be an object, got \(v.typeName)")
+        }
+        self.path = path
+    }
+
+    func field(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    mutating func raw(_ key: String) -> JSONValue? {
+        used.insert(key)
+        guard let v = object[key], !v.isNull else { return nil }
+        return v
+    }
+
+    public mutating func has(_ key: String) -> Bool { object[key] != nil }
+
+    public mutating func string(_ key: String) throws(PorticoError) -> String {
+        guard let s = try optionalString(key) else { throw .invalid(field(key), "is required") }
+        return s
+    }
+
+    public mutating func optionalString(_ key: String) throws(PorticoError) -> String? {
+        guard let v = raw(key) else { return nil }
+        guard case .string(let s) = v else { throw .invalid(field(key), "must be a string, got \(v.typeName)") }
+        return s
+    }
+
+    public mutating func optionalInteger(_ key: String) throws(PorticoError) -> Int64? {
+        guard let v = raw(key) else { return nil }
+        switch v {
+        case .integer(let i): return i
+        case .number: throw .invalid(field(key), "must be an integer")
+        default: throw .invalid(field(key), "must be an integer, got \(v.typeName)")
+        }
+    }
+
+    public mutating func optionalBool(_ key: String) throws(PorticoError) -> Bool? {
+        guard let v = raw(key) else { return nil }
+        guard case .bool(let b) = v else { throw .invalid(field(key), "must be a boolean, got \(v.typeName)") }
+        return b
+    }
+
+    /// Money amounts and other counts: an integer within ±2^53 (what every JSON client can
+    /// represent exactly). Fractions and larger values are refused, never rounded.
+    public mutating func optionalAmount(_ key: String) throws(PorticoError) -> Int64? {
+        guard let v = raw(key) else { return nil }
+        let limit: Int64 = 1 << 53
+        switch v {
+        case .integer(let i) where i >= -limit && i <= limit: return i
+        case .integer, .number:
+            if case .number(let text) = v, text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) {
+                throw .invalid(field(key), "must be an integer count of minor units, without a fraction or exponent")
+            }
+            throw .invalid(field(key), "must be within ±2^53")
+        default: throw .invalid(field(key), "must be an integer, got \(v.typeName)")
+        }
+    }
+
+    public mutating func object(_ key: String) throws(PorticoError) -> Params {
+        guard let v = raw(key) else { throw .invalid(field(key), "is required") }
+        guard case .object = v else { throw .invalid(field(key), "must be an object, got \(v.typeName)") }
+        return try Params(v, path: field(key))
+    }
+
+    /// An optional timestamp in RFC 3339, answered normalized to the engine's form.
+    public mutating func optionalTimestamp(_ key: String) throws(PorticoError) -> String? {
+        guard let s = try optionalString(key) else { return nil }
+        guard let t = Timestamp(rfc3339: s) else { throw .invalid(field(key), "must be an RFC 3339 date-time") }
+        return t.rfc3339
+    }
+
+    /// The `actor` object: exactly one of `platform` or `member`.
+    public mutating func actor() throws(PorticoError) -> ActorRef {
+        guard let v = raw("actor") else { throw .invalid(field("actor"), "is required") }
+        guard case .object(let o) = v, o.count == 1, let only = o.members.first else {
+            throw .invalid(field("actor"), "must be {\"platform\": \"<operator id>\"} or {\"member\": \"mem_...\"}")
+        }
+        guard case .string(let id) = only.value else { throw .invalid(field("actor.\(only.key)"), "must be a string") }
+        switch only.key {
+        case "platform": return .platform(id)
+        case "member": return .member(id)
+        default: throw .invalid(field("actor"), "must name \"platform\" or \"member\", not \"\(only.key)\"")
+        }
+    }
+
+    /// `cursor` and `limit` of a list method.
+    public mutating func page() throws(PorticoError) -> PageRequest {
+        try PageRequest(cursor: try optionalString("cursor"), limit: try optionalInteger("limit"))
+    }
+
+    /// Refuses any field the method did not read.
+    public func finish() throws(PorticoError) {
+        for m in object where !used.contains(m.key) {
+            throw .invalid(field(m.key), "is not a parameter of this method")
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import GRDB
+
+/// The engine's SQLite database: owns the connection and the migrator.
+///
+/// WAL journal, `synchronous=FULL` (a commit survives power loss once answered), foreign
+/// keys on, a busy timeout for other processes, and every write transaction begun with
+/// `BEGIN IMMEDIATE` so a writer never fails half-way on a lock upgrade.
+public final class AppDatabase: @unchecked Sendable {
+    public let writer: DatabaseQueue
+    public let path: String
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public init(path: String) throws {
+        var config = Configuration()
+        config.journalMode = .wal
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(5)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        config.label = "portico"
+        self.path = path
+        writer = try DatabaseQueue(path: path, configuration: config)
+        try Self.migrator.migrate(writer)
+    }
+
+    /// The latest migration this database has applied.
+    public func schemaVersion() throws -> String {
+        try writer.read { db in try Self.migrator.appliedIdentifiers(db).sorted().last ?? "none" }
+    }
+
+    public func close() throws { try writer.close() }
+}

@@ -1,0 +1,158 @@
+import Crypto
+import GRDB
+import JSONRPC
+
+/// One audit record: who did what to which target, with the state before and after.
+public struct AuditEntry: Sendable, Equatable {
+    public var seq: Int64
+    public var id: String
+    public var at: String
+    public var requestId: String?
+    public var actor: String
+    public var action: String
+    public var targetType: String
+    public var targetId: String
+    public var partnerId: String?
+    public var reason: String?
+    /// Canonical JSON text of the target before and after, nil where it did not exist.
+    public var before: String?
+    public var after: String?
+    public var prevHash: String
+    public var hash: String
+
+    public init(seq: Int64 = 0, id: String, at: String, requestId: String?, actor: String, action: String,
+                targetType: String, targetId: String, partnerId: String?, reason: String? = nil,
+                before: JSONValue?, after: JSONValue?)
+    {
+        self.seq = seq; self.id = id; self.at = at; self.requestId = requestId; self.actor = actor
+        self.action = action; self.targetType = targetType; self.targetId = targetId; self.partnerId = partnerId
+        self.reason = reason
+        self.before = before.map { String(decoding: JSONWriter.canonical($0), as: UTF8.self) }
+        self.after = after.map { String(decoding: JSONWriter.canonical($0), as: UTF8.self) }
+        self.prevHash = ""
+        self.hash = ""
+    }
+
+    static let columns = "seq, id, at, requestId, actor, action, targetType, targetId, partnerId, reason, before, after, prevHash, hash"
+
+    init(row: Row) {
+        seq = row[0]; id = row[1]; at = row[2]; requestId = row[3]; actor = row[4]; action = row[5]
+        targetType = row[6]; targetId = row[7]; partnerId = row[8]; reason = row[9]; before = row[10]
+        after = row[11]; prevHash = row[12]; hash = row[13]
+    }
+
+    /// SHA-256 (hex) over the previous hash and the canonical JSON of every other field.
+    public func computeHash() -> String {
+        let body: JSONValue = [
+            "seq": .integer(seq), "id": .string(id), "at": .string(at), "requestId": .string(requestId),
+            "actor": .string(actor), "action": .string(action), "targetType": .string(targetType),
+            "targetId": .string(targetId), "partnerId": .string(partnerId), "reason": .string(reason),
+            "before": .string(before), "after": .string(after), "prevHash": .string(prevHash),
+        ]
+        return AuditLog.hex(SHA256.hash(data: JSONWriter.canonical(body)))
+    }
+}
+
+public struct AuditFilter: Sendable {
+    public var partnerId: String?
+    public var actor: String?
+    public var action: String?
+    public var from: String?
+    public var to: String?
+    public init(partnerId: String? = nil, actor: String? = nil, action: String? = nil, from: String? = nil, to: String? = nil) {
+        self.partnerId = partnerId; self.actor = actor; self.action = action; self.from = from; self.to = to
+    }
+}
+
+/// The outcome of walking the chain.
+public struct AuditVerification: Sendable, Equatable {
+    public var ok: Bool
+    public var checked: Int
+    public var firstBadSeq: Int64?
+    public var problem: String?
+}
+
+/// The append-only, hash-chained audit log. Each record's hash covers the previous
+/// record's hash, so an edited, deleted or reordered record breaks the chain from there.
+public enum AuditLog {
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    /// Appends in the caller's transaction, assigning seq, prevHash and hash.
+    @discardableResult
+    public static func append(_ entry: AuditEntry, _ db: Database) throws -> AuditEntry {
+        var e = entry
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE singleton = 1"))
+        e.seq = (head?[0] as Int64? ?? 0) + 1
+        e.prevHash = head?[1] ?? genesisHash
+        e.hash = e.computeHash()
+        try db.cachedStatement(sql: """
+            INSERT INTO audit (\(AuditEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [e.seq, e.id, e.at, e.requestId, e.actor, e.action, e.targetType, e.targetId,
+                                     e.partnerId, e.reason, e.before, e.after, e.prevHash, e.hash])
+        try db.cachedStatement(sql: """
+            INSERT INTO audit_head (singleton, seq, hash) VALUES (1, ?, ?)
+            ON CONFLICT (singleton) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
+            """).execute(arguments: [e.seq, e.hash])
+        return e
+    }
+
+    /// One page in sequence order after `afterSeq`.
+    public static func page(_ f: AuditFilter, afterSeq: Int64, limit: Int, _ db: Database) throws -> [AuditEntry] {
+        var sql = "SELECT \(AuditEntry.columns) FROM audit WHERE seq > ?"
+        var args: [(any DatabaseValueConvertible)?] = [afterSeq]
+        if let v = f.partnerId { sql += " AND partnerId = ?"; args.append(v) }
+        if let v = f.actor { sql += " AND actor = ?"; args.append(v) }
+        if let v = f.action { sql += " AND action = ?"; args.append(v) }
+        if let v = f.from { sql += " AND at >= ?"; args.append(v) }
+        if let v = f.to { sql += " AND at < ?"; args.append(v) }
+        sql += " ORDER BY seq LIMIT ?"
+        args.append(limit)
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args)).map(AuditEntry.init(row:))
+    }
+
+    /// Walks every record in order: sequence numbers without gaps, each prevHash equal to
+    /// the previous hash, each hash recomputed, and the head matching the last record.
+    public static func verify(_ db: Database) throws -> AuditVerification {
+        var expectedSeq: Int64 = 1
+        var prev = genesisHash
+        var checked = 0
+        let cursor = try Row.fetchCursor(db, sql: "SELECT \(AuditEntry.columns) FROM audit ORDER BY seq")
+        while let row = try cursor.next() {
+            let e = AuditEntry(row: row)
+            if e.seq != expectedSeq {
+                return AuditVerification(ok: false, checked: checked, firstBadSeq: expectedSeq,
+                                         problem: "record \(expectedSeq) is missing")
+            }
+            if e.prevHash != prev {
+                return AuditVerification(ok: false, checked: checked, firstBadSeq: e.seq,
+                                         problem: "record \(e.seq) does not follow the previous record")
+            }
+            if e.computeHash() != e.hash {
+                return AuditVerification(ok: false, checked: checked, firstBadSeq: e.seq,
+                                         problem: "record \(e.seq) was altered")
+            }
+            prev = e.hash
+            expectedSeq += 1
+            checked += 1
+        }
+        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE singleton = 1")
+        let headSeq: Int64 = head?[0] ?? 0
+        let headHash: String = head?[1] ?? genesisHash
+        if headSeq != expectedSeq - 1 || headHash != prev {
+            return AuditVerification(ok: false, checked: checked, firstBadSeq: min(headSeq, expectedSeq - 1) + 1,
+                                     problem: "the newest records are missing (head is at \(headSeq))")
+        }
+        return AuditVerification(ok: true, checked: checked, firstBadSeq: nil, problem: nil)
+    }
+
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for b in digest {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

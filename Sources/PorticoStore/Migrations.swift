@@ -1,0 +1,87 @@
+import GRDB
+
+extension AppDatabase {
+    /// Versioned migrations. A migration that has shipped is never edited: changes come
+    /// as a new migration appended here.
+    public static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("0001-partners-members-audit-idempotency") { db in
+            try db.execute(sql: """
+                CREATE TABLE partner (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    subdomain TEXT NOT NULL UNIQUE,
+                    region TEXT NOT NULL,
+                    tier TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('active', 'frozen', 'suspended')),
+                    statusReason TEXT,
+                    createdAt TEXT NOT NULL,
+                    updatedAt TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX partner_by_status ON partner(status, seq);
+                CREATE INDEX partner_by_region ON partner(region, seq);
+
+                CREATE TABLE member (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    partnerId TEXT NOT NULL REFERENCES partner(id),
+                    email TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('owner', 'manager', 'sales', 'support', 'viewer')),
+                    status TEXT NOT NULL CHECK (status IN ('active', 'removed')),
+                    createdAt TEXT NOT NULL,
+                    updatedAt TEXT NOT NULL,
+                    removedAt TEXT
+                ) STRICT;
+                CREATE INDEX member_by_partner ON member(partnerId, seq);
+                -- An email is unique among a partner's active members.
+                CREATE UNIQUE INDEX member_email_unique ON member(partnerId, email) WHERE status = 'active';
+                -- At most one active owner per partner; the services keep at least one.
+                CREATE UNIQUE INDEX member_one_owner ON member(partnerId) WHERE role = 'owner' AND status = 'active';
+
+                CREATE TABLE audit (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    at TEXT NOT NULL,
+                    requestId TEXT,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    targetType TEXT NOT NULL,
+                    targetId TEXT NOT NULL,
+                    partnerId TEXT,
+                    reason TEXT,
+                    before TEXT,
+                    after TEXT,
+                    prevHash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX audit_by_partner ON audit(partnerId, seq);
+                CREATE INDEX audit_by_actor ON audit(actor, seq);
+                CREATE INDEX audit_by_action ON audit(action, seq);
+                CREATE INDEX audit_by_time ON audit(at);
+                -- The chain's head, so that deleting the newest records is detected too.
+                CREATE TABLE audit_head (
+                    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                    seq INTEGER NOT NULL,
+                    hash TEXT NOT NULL
+                ) STRICT;
+                CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+                CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+
+                CREATE TABLE idempotency (
+                    scope TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    method TEXT NOT NULL,
+                    paramsHash TEXT NOT NULL,
+                    result TEXT NOT NULL,
+                    createdAt TEXT NOT NULL,
+                    PRIMARY KEY (scope, key)
+                ) STRICT, WITHOUT ROWID;
+                """)
+        }
+        return m
+    }
+}

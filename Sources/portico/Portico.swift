@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import JSONRPC
+import Logging
+import PorticoCore
+import PorticoServer
+
+@main
+struct Portico: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "portico",
+        abstract: "The Portico partner & reseller network engine (JSON-RPC 2.0 over stdio).",
+        version: Engine.version,
+        subcommands: [Serve.self, Replay.self, Migrate.self, Bench.self])
+}
+
+/// Options shared by the commands that run an engine.
+struct EngineOptions: ParsableArguments {
+    @Option(help: "Clock: system, fixed:<RFC 3339>, or step:<RFC 3339>,<duration> (e.g. step:2026-01-01T00:00:00Z,1s).")
+    var clock: String?
+
+    @Option(help: "Seed for ids and tokens; with a fixed or stepping clock, answers replay byte for byte.")
+    var seed: UInt64?
+
+    @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "warning"
+
+    func logger() -> Logger {
+        let level = Logger.Level(rawValue: logLevel) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        return Logger(label: "portico")
+    }
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve JSON-RPC on stdin/stdout until end of input, exit, or SIGTERM.")
+
+    @Option(help: "SQLite database file (created and migrated if needed).")
+    var db: String = "./portico.sqlite"
+
+    @Option(help: "Directory of the rule files.")
+    var rules: String = "./rules"
+
+    @Option(help: "Largest accepted message, in bytes.")
+    var maxMessage: Int = 4 << 20
+
+    @OptionGroup var engine: EngineOptions
+
+    func run() throws {
+        StandardStreams.ignoreSIGPIPE()
+        let protocolOut = StandardStreams.protectStdout()
+        let log = engine.logger()
+        let clock: any Clock
+        if let spec = engine.clock {
+            guard let c = ClockSpec.parse(spec) else { throw ValidationError("invalid --clock \(spec)") }
+            clock = c
+        } else {
+            clock = SystemClock()
+        }
+        let engineInstance = try Engine(options: .init(databasePath: db, clock: clock, seed: engine.seed), logger: log)
+        let connection = Connection(input: STDIN_FILENO, output: FileDescriptorSink(fd: protocolOut), handler: engineInstance,
+                                    limits: MessageLimits(maxMessageBytes: maxMessage), log: { log.warning("\($0)") })
+        signal(SIGTERM, SIG_IGN)
+        let term = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        term.setEventHandler { connection.stop() }
+        term.resume()
+        connection.run()
+        engineInstance.close()
+        log.info("portico stopped")
+        // The reader thread may still sit in read(2) on an open stdin: leave now.
+        Foundation.exit(0)
+    }
+}
+
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay a recorded request file against a fresh engine; compare with --expect.")
+
+    @Argument(help: "The request file: exactly the bytes a host writes to the engine's stdin.")
+    var file: String
+
+    @Option(help: "Expected answers (one JSON per line); a mismatch prints a diff and exits 1.")
+    var expect: String?
+
+    @Flag(help: "Write the answers to the --expect file instead of comparing.")
+    var update = false
+
+    @Option(name: .customLong("volatile"), help: "A member name to ignore wherever it appears (repeatable).")
+    var volatileKeys: [String] = []
+
+    @Option(help: "Clock for the replay.")
+    var clock: String = "step:2026-01-01T00:00:00Z,1s"
+
+    @Option(help: "Seed for the replay's ids and tokens.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Log level on stderr.")
+    var logLevel: String = "error"
+
+    func run() throws {
+        StandardStreams.ignoreSIGPIPE()
+        let log = EngineOptions.parseOrExit(["--log-level", logLevel]).logger()
+        let options = PorticoServer.Replay.Options(requestFile: file, expectFile: expect, update: update, clock: clock,
+                                                   seed: seed, volatileKeys: Set(volatileKeys))
+        let output = try PorticoServer.Replay.run(options, logger: log)
+        guard let expect else {
+            FileHandle.standardOutput.write(Data(output))
+            return
+        }
+        if update {
+            try Data(output).write(to: URL(fileURLWithPath: expect))
+            print("wrote \(expect)")
+            return
+        }
+        let expectedBytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: expect)))
+        let report = PorticoServer.Replay.compare(expected: try PorticoServer.Replay.messages(expectedBytes),
+                                                  actual: try PorticoServer.Replay.messages(output),
+                                                  volatileKeys: Set(volatileKeys))
+        if report.isEmpty {
+            print("\(file): all answers match")
+            return
+        }
+        print("\(file): \(report.count) answer(s) differ from \(expect)\n")
+        print(report.joined(separator: "\n\n"))
+        throw ExitCode(1)
+    }
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or migrate the database, then print its schema version.")
+
+    @Option(help: "SQLite database file.")
+    var db: String = "./portico.sqlite"
+
+    func run() throws {
+        let engine = try Engine(options: .init(databasePath: db))
+        print("\(db): schema \(engine.schemaVersion)")
+        engine.close()
+    }
+}
