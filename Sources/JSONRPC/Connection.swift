@@ -199,16 +199,18 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
+    /// Cancellations read but not yet applied: they are applied with the messages read in
+    /// the same chunk, so a cancellation always reaches a request read before it.
+    var pendingCancels: [RequestID] = []
+
     func cancel(_ params: JSONValue?) {
         guard let raw = params?["id"], let id = RequestID(raw) else { return }
-        queue.condition.lock()
-        if queue.inFlight[id] != nil { queue.cancelled.insert(id) }
-        queue.condition.unlock()
+        pendingCancels.append(id)
     }
 
     /// Moves decoded messages to the queue, waiting while it is full. False once stopped.
     func enqueue(_ batch: inout [Envelope]) -> Bool {
-        guard !batch.isEmpty else { return true }
+        guard !batch.isEmpty || !pendingCancels.isEmpty else { return true }
         queue.condition.lock()
         defer { queue.condition.unlock() }
         while queue.envelopes.count >= queue.capacity && !queue.stopRequested { queue.condition.wait() }
@@ -218,6 +220,9 @@ public final class Connection: @unchecked Sendable {
                 if let id = call.id { queue.inFlight[id, default: 0] += 1 }
             }
         }
+        // A cancellation for an id no longer in flight (already answered) is ignored.
+        for id in pendingCancels where queue.inFlight[id] != nil { queue.cancelled.insert(id) }
+        pendingCancels.removeAll()
         queue.envelopes.append(contentsOf: batch)
         queue.condition.broadcast()
         batch.removeAll(keepingCapacity: true)
