@@ -13,10 +13,14 @@ public final class AppDatabase: @unchecked Sendable {
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String) throws {
         var config = Configuration()
-        config.journalMode = .wal
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(5)
         config.prepareDatabase { db in
+            // Set here rather than with GRDB's `.wal` journal option, which lowers
+            // synchronous to NORMAL: an answered write must survive a power loss.
+            if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         config.label = "portico"

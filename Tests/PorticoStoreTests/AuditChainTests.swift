@@ -1,0 +1,103 @@
+import GRDB
+import JSONRPC
+import Testing
+@testable import PorticoStore
+
+@Suite struct AuditChainTests {
+    func chain(_ n: Int) throws -> AppDatabase {
+        let db = try temporaryDatabase()
+        try db.writer.inDatabase { (db: Database) throws in
+            for i in 1...n {
+                try AuditLog.append(AuditEntry(id: "aud_\(i)", at: "2026-01-01T00:00:0\(i).000Z", requestId: "\(i)",
+                                               actor: "platform:ops", action: "partner.update", targetType: "partner",
+                                               targetId: "ptr_1", partnerId: "ptr_1", before: ["n": .integer(Int64(i))],
+                                               after: ["n": .integer(Int64(i + 1))]), db)
+            }
+        }
+        return db
+    }
+
+    /// Tampering as someone with the file would: the append-only triggers dropped first.
+    func tamper(_ db: AppDatabase, _ sql: String) throws {
+        try db.writer.inDatabase { (db: Database) throws in
+            try db.execute(sql: "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; " + sql)
+        }
+    }
+
+    func verify(_ db: AppDatabase) throws -> AuditVerification {
+        try db.writer.inDatabase { try AuditLog.verify($0) }
+    }
+
+    @Test func anUntouchedChainVerifies() throws {
+        let v = try verify(try chain(5))
+        #expect(v == AuditVerification(ok: true, checked: 5, firstBadSeq: nil, problem: nil))
+    }
+
+    @Test func eachRecordLinksToThePreviousHash() throws {
+        let db = try chain(3)
+        let rows = try db.writer.inDatabase { try AuditLog.page(AuditFilter(), afterSeq: 0, limit: 10, $0) }
+        #expect(rows[0].prevHash == AuditLog.genesisHash)
+        #expect(rows[1].prevHash == rows[0].hash)
+        #expect(rows[2].prevHash == rows[1].hash)
+    }
+
+    @Test func recordsAreAppendOnly() throws {
+        let db = try chain(2)
+        try db.writer.inDatabase { (db: Database) throws in
+            #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE audit SET actor = 'x' WHERE seq = 1") }
+            #expect(throws: DatabaseError.self) { try db.execute(sql: "DELETE FROM audit WHERE seq = 1") }
+        }
+    }
+
+    @Test func detectsAnEditedRecord() throws {
+        let db = try chain(5)
+        try tamper(db, #"UPDATE audit SET after = '{"n":99}' WHERE seq = 3"#)
+        let v = try verify(db)
+        #expect(!v.ok)
+        #expect(v.firstBadSeq == 3)
+    }
+
+    @Test func detectsAnEditedRecordWhoseHashWasRecomputedAlone() throws {
+        let db = try chain(5)
+        var e = try db.writer.inDatabase { try AuditLog.page(AuditFilter(), afterSeq: 2, limit: 1, $0) }[0]
+        e.actor = "platform:mallory"
+        let forged = e.computeHash()
+        try tamper(db, "UPDATE audit SET actor = 'platform:mallory', hash = '\(forged)' WHERE seq = 3")
+        #expect(try verify(db).firstBadSeq == 4)
+    }
+
+    @Test func detectsADeletedRecord() throws {
+        let db = try chain(5)
+        try tamper(db, "DELETE FROM audit WHERE seq = 2")
+        let v = try verify(db)
+        #expect(!v.ok)
+        #expect(v.firstBadSeq == 2)
+    }
+
+    @Test func detectsDeletedNewestRecords() throws {
+        let db = try chain(5)
+        try tamper(db, "DELETE FROM audit WHERE seq >= 4")
+        let v = try verify(db)
+        #expect(!v.ok)
+        #expect(v.firstBadSeq == 4)
+    }
+
+    @Test func detectsReorderedRecords() throws {
+        let db = try chain(5)
+        try tamper(db, "UPDATE audit SET seq = -2 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 3; UPDATE audit SET seq = 3 WHERE seq = -2")
+        let v = try verify(db)
+        #expect(!v.ok)
+        #expect(v.firstBadSeq == 2)
+    }
+
+    @Test func filtersByPartnerActorActionAndTime() throws {
+        let db = try chain(5)
+        try db.writer.inDatabase { (db: Database) throws in
+            #expect(try AuditLog.page(AuditFilter(partnerId: "ptr_1"), afterSeq: 0, limit: 10, db).count == 5)
+            #expect(try AuditLog.page(AuditFilter(partnerId: "ptr_2"), afterSeq: 0, limit: 10, db).isEmpty)
+            #expect(try AuditLog.page(AuditFilter(actor: "platform:ops", action: "partner.update"), afterSeq: 0, limit: 10, db).count == 5)
+            let window = AuditFilter(from: "2026-01-01T00:00:02.000Z", to: "2026-01-01T00:00:04.000Z")
+            #expect(try AuditLog.page(window, afterSeq: 0, limit: 10, db).map(\.seq) == [2, 3])
+        }
+    }
+}
