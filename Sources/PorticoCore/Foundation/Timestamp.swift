@@ -69,7 +69,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
                 i += 1
             }
             guard n >= 1, n <= 9 else { return nil }
-            for _ in n..<3 where n < 3 { frac *= 10 }
+            if n < 3 { for _ in n..<3 { frac *= 10 } }
         }
         var offsetMinutes: Int64 = 0
         guard i < b.count else { return nil }

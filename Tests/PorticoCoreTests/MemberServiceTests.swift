@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+import Testing
+@testable import PorticoCore
+@testable import PorticoStore
+
+/// Runs services directly in a transaction that is rolled back when `body` throws.
+final class Harness {
+    let db: AppDatabase
+    let ids = IDGenerator(seed: 3)
+    init() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("core-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        db = try AppDatabase(path: dir.appendingPathComponent("t.sqlite").path)
+    }
+
+    func run<T>(_ action: String, as actor: ActorRef = .platform("ops"), _ body: (RequestContext) throws -> T) throws -> T {
+        try db.writer.inDatabase { (db: Database) throws -> T in
+            var result: T? = nil
+            try db.inTransaction(.immediate) {
+                let ctx = RequestContext(db: db, now: Timestamp(millisecondsSinceEpoch: 0), requestId: "1", action: action,
+                                         actor: try ActorResolver.resolve(actor, db), ids: ids, policy: BuiltinAccessPolicy())
+                result = try body(ctx)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    func partner(_ sub: String) throws -> (PartnerRecord, MemberRecord) {
+        try run("partner.create") {
+            try PartnerService.create($0, .init(name: sub, subdomain: sub, region: "eu", tier: nil,
+                                                ownerEmail: "owner@\(sub).example", ownerName: "Owner"))
+        }
+    }
+
+    func code(_ body: () throws -> Void) -> Int? {
+        do { try body(); return nil } catch let e as PorticoError { return e.code.rawValue } catch { return 0 }
+    }
+}
+
+@Suite struct MemberServiceTests {
+    @Test func aNewPartnerHasExactlyOneOwner() throws {
+        let h = try Harness()
+        let (p, owner) = try h.partner("acme")
+        #expect(owner.role == "owner")
+        #expect(owner.partnerId == p.id)
+        #expect(p.tier == "standard")
+    }
+
+    @Test func theOwnerCanBeNeitherRemovedNorDemoted() throws {
+        let h = try Harness()
+        let (_, owner) = try h.partner("acme")
+        #expect(h.code { _ = try h.run("partner.members.remove") { try MemberService.remove($0, memberId: owner.id) } } == -32010)
+        #expect(h.code { _ = try h.run("partner.members.updateRole") { try MemberService.updateRole($0, memberId: owner.id, role: "viewer") } } == -32010)
+    }
+
+    @Test func givingTheOwnerRoleTransfersOwnership() throws {
+        let h = try Harness()
+        let (p, owner) = try h.partner("acme")
+        let m = try h.run("partner.members.add") { try MemberService.add($0, partnerId: p.id, email: "b@acme.example", name: "B", role: "manager") }
+        // A manager may not take ownership; the owner may give it.
+        #expect(h.code { _ = try h.run("partner.members.updateRole", as: .member(m.id)) { try MemberService.updateRole($0, memberId: m.id, role: "owner") } } == -32003)
+        let (newOwner, previous) = try h.run("partner.members.updateRole", as: .member(owner.id)) {
+            try MemberService.updateRole($0, memberId: m.id, role: "owner")
+        }
+        #expect(newOwner.role == "owner")
+        #expect(previous?.id == owner.id && previous?.role == "manager")
+        let owners = try h.db.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM member WHERE partnerId = ? AND role = 'owner'", arguments: [p.id]) }
+        #expect(owners == 1)
+    }
+
+    @Test func membersActOnlyInsideTheirOwnPartner() throws {
+        let h = try Harness()
+        let (a, ownerA) = try h.partner("alpha")
+        let (b, _) = try h.partner("beta")
+        #expect(h.code { _ = try h.run("partner.get", as: .member(ownerA.id)) { try PartnerService.get($0, id: b.id) } } == -32003)
+        #expect(try h.run("partner.get", as: .member(ownerA.id)) { try PartnerService.get($0, id: a.id) }.id == a.id)
+        #expect(h.code { _ = try h.run("partner.members.add", as: .member(ownerA.id)) {
+            try MemberService.add($0, partnerId: b.id, email: "x@beta.example", name: "X", role: "viewer") } } == -32003)
+        #expect(h.code { _ = try h.run("partner.create", as: .member(ownerA.id)) {
+            try PartnerService.create($0, .init(name: "G", subdomain: "gamma", region: "eu", tier: nil, ownerEmail: "g@g.example", ownerName: "G")) } } == -32003)
+    }
+
+    @Test func onlyOwnersAndManagersChangeMembers() throws {
+        let h = try Harness()
+        let (p, _) = try h.partner("acme")
+        let viewer = try h.run("partner.members.add") { try MemberService.add($0, partnerId: p.id, email: "v@acme.example", name: "V", role: "viewer") }
+        #expect(h.code { _ = try h.run("partner.members.add", as: .member(viewer.id)) {
+            try MemberService.add($0, partnerId: p.id, email: "w@acme.example", name: "W", role: "viewer") } } == -32003)
+        // Reading is open to every role.
+        _ = try h.run("partner.members.list", as: .member(viewer.id)) {
+            try MemberService.list($0, partnerId: p.id, role: nil, includeRemoved: false, page: PageRequest())
+        }
+    }
+
+    @Test func aRemovedMemberIsNoLongerAnActorAndFreesItsEmail() throws {
+        let h = try Harness()
+        let (p, _) = try h.partner("acme")
+        let m = try h.run("partner.members.add") { try MemberService.add($0, partnerId: p.id, email: "s@acme.example", name: "S", role: "sales") }
+        #expect(h.code { _ = try h.run("partner.members.add") { try MemberService.add($0, partnerId: p.id, email: "S@acme.example", name: "S2", role: "sales") } } == -32009)
+        _ = try h.run("partner.members.remove") { try MemberService.remove($0, memberId: m.id) }
+        #expect(h.code { _ = try h.run("partner.get", as: .member(m.id)) { try PartnerService.get($0, id: p.id) } } == -32001)
+        #expect(h.code { _ = try h.run("partner.members.remove") { try MemberService.remove($0, memberId: m.id) } } == -32010)
+        _ = try h.run("partner.members.add") { try MemberService.add($0, partnerId: p.id, email: "s@acme.example", name: "S again", role: "sales") }
+    }
+
+    @Test func everyChangeIsAuditedWithBeforeAndAfter() throws {
+        let h = try Harness()
+        let (p, _) = try h.partner("acme")
+        _ = try h.run("partner.update") { try PartnerService.update($0, id: p.id, .init(name: "Acme Two")) }
+        _ = try h.run("partner.update") { try PartnerService.update($0, id: p.id, .init(name: "Acme Two")) }  // no change, no record
+        let rows = try h.db.writer.read { try AuditLog.page(AuditFilter(partnerId: p.id), afterSeq: 0, limit: 10, $0) }
+        #expect(rows.map(\.action) == ["partner.create", "partner.update"])
+        #expect(rows[1].before?.contains("\"name\":\"acme\"") == true)
+        #expect(rows[1].after?.contains("\"name\":\"Acme Two\"") == true)
+        #expect(rows[1].actor == "platform:ops")
+    }
+}
