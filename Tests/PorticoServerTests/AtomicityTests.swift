@@ -1,0 +1,39 @@
+import JSONRPC
+import Testing
+@testable import PorticoServer
+
+@Suite struct AtomicityTests {
+    @Test func aFailingRequestInAGroupRollsBackOnlyItselfAndEveryoneIsAnswered() throws {
+        let t = try TestEngine()
+        let answers = try t.send([
+            request("partner.create", createParams("one"), id: 1),
+            request("partner.create", createParams("one"), id: 2),  // conflict
+            request("partner.create", createParams("two", email: "not-an-email"), id: 3),  // invalid after nothing written
+            request("partner.create", createParams("three"), id: 4),
+        ])
+        #expect(answers.map { $0["result"] != nil } == [true, false, false, true])
+        #expect(answers[1].errorCode == -32009)
+        #expect(answers[2].errorCode == -32602)
+        #expect(answers[2].errorField == "owner.email")
+        #expect(try t.count("partner") == 2)
+        #expect(try t.count("member") == 2)
+        #expect(try t.count("audit") == 2)
+        let verify = try t.call("audit.verify", ["actor": platform])
+        #expect(verify["result"]?["ok"] == true)
+        #expect(verify["result"]?["checked"] == 2)
+    }
+
+    @Test func anOwnershipTransferWritesBothMembersOrNeither() throws {
+        let t = try TestEngine()
+        let created = try t.call("partner.create", createParams("acme"))
+        let partnerId = created["result"]!["id"]!
+        let added = try t.call("partner.members.add", ["actor": platform, "partnerId": partnerId, "email": "m@acme.example",
+                                                       "name": "M", "role": "manager"])
+        let memberId = added["result"]!["id"]!
+        let transfer = try t.call("partner.members.updateRole", ["actor": platform, "memberId": memberId, "role": "owner"])
+        #expect(transfer["result"]?["role"] == "owner")
+        #expect(transfer["result"]?["previousOwner"]?["role"] == "manager")
+        let list = try t.call("partner.members.list", ["actor": platform, "partnerId": partnerId, "role": "owner"])
+        #expect(list["result"]?["items"]?.arrayValue?.count == 1)
+    }
+}
