@@ -146,7 +146,9 @@ public struct FrameDecoder {
                     state = .body(length)
                     continue
                 }
-                guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
+                guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex,
+                      line[line.startIndex..<colon].allSatisfy(Self.isTokenCharacter)
+                else {
                     // Not a header: the previous frame's length was wrong. Find the next one.
                     start = line.startIndex
                     state = .resync
@@ -225,6 +227,17 @@ public struct FrameDecoder {
 
     func tooLarge() -> RPCError {
         .parseError("message larger than the limit of \(maxMessageBytes) bytes")
+    }
+
+    /// RFC 9110 token characters, the only ones a header name may hold.
+    static func isTokenCharacter(_ b: UInt8) -> Bool {
+        switch b {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"): return true
+        default: return false
+        }
     }
 
     @inline(__always) static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }

@@ -68,6 +68,12 @@ import Testing
         #expect(out == ["{\"a\":", "{}"])
     }
 
+    @Test func resynchronizesWhenTheLeftoverHoldsAColon() {
+        // The skipped tail `:2}` looks like a header line unless header names are checked.
+        let out = events("Content-Length: 5\r\n\r\n{\"a\":2}Content-Length: 2\r\n\r\n{}Content-Length: 2\r\n\r\n[]")
+        #expect(out == ["{\"a\":", "{}", "[]"])
+    }
+
     @Test func reportsATruncatedMessageAtEndOfInput() {
         let out = events("Content-Length: 50\r\n\r\n{\"a\":1}")
         #expect(out == ["error: Parse error: truncated message: expected 50 bytes, got 7"])
