@@ -1,2 +1,153 @@
 import ArgumentParser
-struct Bench: ParsableCommand { func run() throws {} }
+import Foundation
+
+/// `portico bench`: drives `portico serve` as a host would, over pipes, and prints the
+/// figures README's performance section reports.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure pipelined throughput, durable writes and cold start of `portico serve`.")
+
+    @Option(help: "Trivial requests (system.health) sent pipelined.")
+    var trivial = 1_000_000
+
+    @Option(help: "partner.create requests sent one at a time, each waiting for its answer.")
+    var sequential = 3_000
+
+    @Option(help: "partner.create requests sent pipelined.")
+    var pipelined = 100_000
+
+    @Option(help: "Cold starts to time (spawn to first answer).")
+    var coldStarts = 30
+
+    @Option(help: "Directory for the benchmark databases (default: a temporary directory).")
+    var dir: String?
+
+    func run() throws {
+        let base = dir.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("portico-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        defer { if dir == nil { try? FileManager.default.removeItem(at: base) } }
+        print("portico bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, binary \(Self.binary.path)")
+
+        if trivial > 0 {
+            let lines = (0..<trivial).map { #"{"jsonrpc":"2.0","id":\#($0),"method":"system.health"}"# }
+            let s = try Self.pipelined(lines, db: base.appendingPathComponent("trivial.sqlite").path)
+            print(String(format: "trivial method, pipelined:        %9.0f requests/s  (%d in %.3f s)", Double(trivial) / s, trivial, s))
+        }
+        if sequential > 0 {
+            let s = try Self.sequential(Self.creates(sequential, prefix: "s"), db: base.appendingPathComponent("sequential.sqlite").path)
+            print(String(format: "partner.create, one at a time:    %9.0f requests/s  (%d in %.3f s, %.1f µs each)",
+                         Double(sequential) / s, sequential, s, s / Double(sequential) * 1e6))
+        }
+        if pipelined > 0 {
+            let s = try Self.pipelined(Self.creates(pipelined, prefix: "p"), db: base.appendingPathComponent("pipelined.sqlite").path)
+            print(String(format: "partner.create, pipelined:        %9.0f requests/s  (%d in %.3f s)", Double(pipelined) / s, pipelined, s))
+        }
+        if coldStarts > 0 {
+            let db = base.appendingPathComponent("cold.sqlite").path
+            _ = try Self.firstAnswer(db: db)  // creates and migrates the file once
+            var warm = try (0..<coldStarts).map { _ in try Self.firstAnswer(db: db) }.sorted()
+            let fresh = try (0..<max(1, coldStarts / 3)).map { i in
+                try Self.firstAnswer(db: base.appendingPathComponent("fresh-\(i).sqlite").path)
+            }.sorted()
+            warm = warm.map { $0 * 1000 }
+            print(String(format: "cold start to first answer:       median %.1f ms, p90 %.1f ms (existing database)",
+                         warm[warm.count / 2], warm[min(warm.count - 1, warm.count * 9 / 10)]))
+            print(String(format: "cold start, new database:         median %.1f ms (creates and migrates the file)",
+                         fresh[fresh.count / 2] * 1000))
+        }
+    }
+
+    static var binary: URL { URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath() }
+
+    static func creates(_ n: Int, prefix: String) -> [String] {
+        (0..<n).map { i in
+            #"{"jsonrpc":"2.0","id":\#(i),"method":"partner.create","params":{"actor":{"platform":"bench"},"name":"Partner \#(i)","subdomain":"\#(prefix)\#(i)","region":"eu","owner":{"email":"owner@\#(prefix)\#(i).example","name":"Owner \#(i)"}}}"#
+        }
+    }
+
+    final class Server: @unchecked Sendable {
+        let process = Process()
+        let stdin = Pipe()
+        let stdout = Pipe()
+        init(db: String) throws {
+            process.executableURL = Bench.binary
+            process.arguments = ["serve", "--db", db]
+            process.standardInput = stdin
+            process.standardOutput = stdout
+            process.standardError = FileHandle.standardError
+            try process.run()
+        }
+        func write(_ data: Data) { stdin.fileHandleForWriting.write(data) }
+        /// Reads until `count` answers (newlines) have arrived.
+        func awaitAnswers(_ count: Int, buffer: UnsafeMutableRawBufferPointer) throws {
+            var seen = 0
+            let fd = stdout.fileHandleForReading.fileDescriptor
+            while seen < count {
+                let n = read(fd, buffer.baseAddress!, buffer.count)
+                guard n > 0 else { throw ValidationError("the engine stopped after \(seen) answers") }
+                for i in 0..<n where buffer[i] == 0x0A { seen += 1 }
+            }
+        }
+        func finish() {
+            try? stdin.fileHandleForWriting.close()
+            process.waitUntilExit()
+        }
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Seconds from the first byte written to the last answer read, with a writer thread
+    /// feeding the pipe while the answers are read.
+    static func pipelined(_ lines: [String], db: String) throws -> Double {
+        let server = try Server(db: db)
+        let payload = Data((lines.joined(separator: "\n") + "\n").utf8)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        // Warm the process up (start, open, migrate) before the clock starts.
+        server.write(Data(#"{"jsonrpc":"2.0","id":"warm","method":"system.health"}"#.utf8 + [0x0A]))
+        try server.awaitAnswers(1, buffer: buffer)
+        let start = now()
+        let writer = Thread { server.write(payload) }
+        writer.start()
+        try server.awaitAnswers(lines.count, buffer: buffer)
+        let elapsed = now() - start
+        server.finish()
+        return elapsed
+    }
+
+    /// Seconds for the lines sent one at a time, each after the previous answer.
+    static func sequential(_ lines: [String], db: String) throws -> Double {
+        let server = try Server(db: db)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { buffer.deallocate() }
+        server.write(Data(#"{"jsonrpc":"2.0","id":"warm","method":"system.health"}"#.utf8 + [0x0A]))
+        try server.awaitAnswers(1, buffer: buffer)
+        let payloads = lines.map { Data(($0 + "\n").utf8) }
+        let start = now()
+        for p in payloads {
+            server.write(p)
+            try server.awaitAnswers(1, buffer: buffer)
+        }
+        let elapsed = now() - start
+        server.finish()
+        return elapsed
+    }
+
+    /// Seconds from spawning the engine to reading its first answer.
+    static func firstAnswer(db: String) throws -> Double {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { buffer.deallocate() }
+        let start = now()
+        let server = try Server(db: db)
+        server.write(Data(#"{"jsonrpc":"2.0","id":1,"method":"system.health"}"#.utf8 + [0x0A]))
+        try server.awaitAnswers(1, buffer: buffer)
+        let elapsed = now() - start
+        server.finish()
+        return elapsed
+    }
+}

@@ -9,6 +9,12 @@ public final class IDGenerator: @unchecked Sendable {
     private var state: UInt64
     private let seeded: Bool
     private let lock = NSLock()
+    private var pool: [UInt64] = []
+    /// The kernel's CSPRNG (the same source getrandom(2) draws from), opened once.
+    private static let urandom: Int32? = {
+        let fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+        return fd >= 0 ? fd : nil
+    }()
 
     public init(seed: UInt64? = nil) {
         state = seed ?? 0
@@ -20,8 +26,18 @@ public final class IDGenerator: @unchecked Sendable {
     private func nextWord() -> UInt64 {
         lock.withLock {
             guard seeded else {
-                var g = SystemRandomNumberGenerator()
-                return g.next()
+                // The kernel's generator in blocks: one system call per 512 draws.
+                if pool.isEmpty {
+                    pool = [UInt64](repeating: 0, count: 512)
+                    pool.withUnsafeMutableBytes { buf in
+                        var filled = 0
+                        while filled < buf.count {
+                            let n = Self.urandom.map { read($0, buf.baseAddress! + filled, buf.count - filled) } ?? -1
+                            if n > 0 { filled += n } else if errno != EINTR { fatalError("reading /dev/urandom failed: \(errno)") }
+                        }
+                    }
+                }
+                return pool.removeLast()
             }
             state &+= 0x9E37_79B9_7F4A_7C15
             var z = state
