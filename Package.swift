@@ -58,7 +58,9 @@ let package = Package(
                 "JSONRPC",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
-        .testTarget(name: "PorticoStoreTests", dependencies: ["PorticoStore", "JSONRPC"]),
+        .testTarget(
+            name: "PorticoStoreTests",
+            dependencies: ["PorticoStore", "JSONRPC", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "PorticoCoreTests", dependencies: ["PorticoCore", "PorticoStore", "JSONRPC"]),
         .testTarget(name: "PorticoServerTests", dependencies: ["PorticoServer", "PorticoCore", "JSONRPC"]),
         // Drives the real `portico` binary with recorded request files.

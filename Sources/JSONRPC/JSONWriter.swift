@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Serializes JSON values compactly (no insignificant white space).
 ///
 /// Two orders: `.asGiven` keeps object members in their stored order (answers are stable
@@ -27,7 +33,7 @@ public enum JSONWriter {
         case .object(let o):
             out.append(UInt8(ascii: "{"))
             var first = true
-            let members = keys == .sortedKeys ? o.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : o.members
+            let members = keys == .sortedKeys ? sortedMembers(o.members) : o.members
             for m in members {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
@@ -36,6 +42,32 @@ public enum JSONWriter {
                 write(m.value, into: &out, keys: keys)
             }
             out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Members ordered by the UTF-8 bytes of their keys (already sorted input is kept).
+    static func sortedMembers(_ members: [JSONObject.Member]) -> [JSONObject.Member] {
+        var sorted = true
+        var i = 1
+        while i < members.count {
+            if !utf8Less(members[i - 1].key, members[i].key) { sorted = false; break }
+            i += 1
+        }
+        return sorted ? members : members.sorted { utf8Less($0.key, $1.key) }
+    }
+
+    /// Byte-wise comparison of two strings' UTF-8 forms.
+    public static func utf8Less(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { pa in
+            b.withUTF8 { pb in
+                let n = min(pa.count, pb.count)
+                if n > 0 {
+                    let c = memcmp(pa.baseAddress!, pb.baseAddress!, n)
+                    if c != 0 { return c < 0 }
+                }
+                return pa.count < pb.count
+            }
         }
     }
 

@@ -41,15 +41,37 @@ public struct AuditEntry: Sendable, Equatable {
         after = row[11]; prevHash = row[12]; hash = row[13]
     }
 
-    /// SHA-256 (hex) over the previous hash and the canonical JSON of every other field.
+    /// SHA-256 (hex) over the canonical JSON (keys sorted, compact) of every field but
+    /// `hash`, `prevHash` included: `{"action":…,"actor":…,"after":…,"at":…,"before":…,
+    /// "id":…,"partnerId":…,"prevHash":…,"reason":…,"requestId":…,"seq":…,"targetId":…,
+    /// "targetType":…}` with before/after as their canonical JSON text. Written field by
+    /// field in that order rather than through a JSONValue: it runs on every mutation.
     public func computeHash() -> String {
-        let body: JSONValue = [
-            "seq": .integer(seq), "id": .string(id), "at": .string(at), "requestId": .string(requestId),
-            "actor": .string(actor), "action": .string(action), "targetType": .string(targetType),
-            "targetId": .string(targetId), "partnerId": .string(partnerId), "reason": .string(reason),
-            "before": .string(before), "after": .string(after), "prevHash": .string(prevHash),
-        ]
-        return AuditLog.hex(SHA256.hash(data: JSONWriter.canonical(body)))
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + (before?.utf8.count ?? 0) + (after?.utf8.count ?? 0))
+        func field(_ key: StaticString, _ value: String?, first: Bool = false) {
+            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            out.append(contentsOf: "\":".utf8)
+            if let value { JSONWriter.writeString(value, into: &out) } else { out.append(contentsOf: "null".utf8) }
+        }
+        field("action", action, first: true)
+        field("actor", actor)
+        field("after", after)
+        field("at", at)
+        field("before", before)
+        field("id", id)
+        field("partnerId", partnerId)
+        field("prevHash", prevHash)
+        field("reason", reason)
+        field("requestId", requestId)
+        out.append(contentsOf: ",\"seq\":".utf8)
+        JSONWriter.writeInteger(seq, into: &out)
+        field("targetId", targetId)
+        field("targetType", targetType)
+        out.append(UInt8(ascii: "}"))
+        return AuditLog.hex(SHA256.hash(data: out))
     }
 }
 

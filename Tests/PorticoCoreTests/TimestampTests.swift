@@ -52,14 +52,25 @@ import Testing
         }
     }
 
+    @Test func idsSortByCreationTime() async {
+        let g = IDGenerator()
+        await propertyCheck(count: 1000, input: Gen.int64(in: 0...253_402_300_799_999), Gen.int64(in: 0...253_402_300_799_999)) { a, b in
+            guard a != b else { return }
+            let ia = g.make("sal", at: Timestamp(millisecondsSinceEpoch: a))
+            let ib = g.make("sal", at: Timestamp(millisecondsSinceEpoch: b))
+            #expect((ia < ib) == (a < b))
+        }
+    }
+
     @Test func seededIDsRepeatAndUnseededDoNot() {
         let a = IDGenerator(seed: 42), b = IDGenerator(seed: 42)
-        let idsA = (0..<100).map { _ in a.make("ptr") }
-        #expect(idsA == (0..<100).map { _ in b.make("ptr") })
+        let t = Timestamp(millisecondsSinceEpoch: 1_767_225_600_000)
+        let idsA = (0..<100).map { _ in a.make("ptr", at: t) }
+        #expect(idsA == (0..<100).map { _ in b.make("ptr", at: t) })
         #expect(Set(idsA).count == 100)
         #expect(idsA.allSatisfy { $0.hasPrefix("ptr_") && $0.count == 24 })
         let c = IDGenerator(), d = IDGenerator()
-        #expect(c.make("mem") != d.make("mem"))
+        #expect(c.make("mem", at: t) != d.make("mem", at: t))
         #expect(IDGenerator(seed: 1).bytes(32) == IDGenerator(seed: 1).bytes(32))
     }
 }

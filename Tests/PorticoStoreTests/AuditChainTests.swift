@@ -1,3 +1,4 @@
+import Crypto
 import GRDB
 import JSONRPC
 import Testing
@@ -99,5 +100,25 @@ import Testing
             let window = AuditFilter(from: "2026-01-01T00:00:02.000Z", to: "2026-01-01T00:00:04.000Z")
             #expect(try AuditLog.page(window, afterSeq: 0, limit: 10, db).map(\.seq) == [2, 3])
         }
+    }
+}
+
+@Suite struct AuditHashTests {
+    /// The hash is defined as SHA-256 over the canonical JSON of the record's fields; the
+    /// hand-written serializer must produce exactly that text.
+    @Test func theHashIsSHA256OfTheCanonicalRecord() {
+        var e = AuditEntry(id: "aud_1", at: "2026-01-01T00:00:00.000Z", requestId: "r\"1", actor: "member:mem_x",
+                           action: "partner.members.add", targetType: "member", targetId: "mem_y", partnerId: nil,
+                           reason: "line\nbreak é", before: nil, after: ["b": 1, "a": ["z": "ü", "y": nil]])
+        e.seq = 42
+        e.prevHash = AuditLog.genesisHash
+        let reference: JSONValue = [
+            "seq": .integer(e.seq), "id": .string(e.id), "at": .string(e.at), "requestId": .string(e.requestId),
+            "actor": .string(e.actor), "action": .string(e.action), "targetType": .string(e.targetType),
+            "targetId": .string(e.targetId), "partnerId": .string(e.partnerId), "reason": .string(e.reason),
+            "before": .string(e.before), "after": .string(e.after), "prevHash": .string(e.prevHash),
+        ]
+        #expect(e.after == #"{"a":{"y":null,"z":"ü"},"b":1}"#)
+        #expect(e.computeHash() == AuditLog.hex(SHA256.hash(data: JSONWriter.canonical(reference))))
     }
 }

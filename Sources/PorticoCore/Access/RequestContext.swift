@@ -24,6 +24,9 @@ public final class RequestContext {
 
     public var timestamp: String { now.rfc3339 }
 
+    /// A new id with this prefix, ordered by the request's time.
+    public func newID(_ prefix: String) -> String { ids.make(prefix, at: now) }
+
     public func requireActor() throws(PorticoError) -> Actor {
         guard let actor else { throw .unauthenticated("this method needs an actor") }
         return actor
@@ -39,7 +42,7 @@ public final class RequestContext {
     public func audit(targetType: String, targetId: String, partnerId: String?, reason: String? = nil,
                       before: JSONValue?, after: JSONValue?) throws
     {
-        let entry = AuditEntry(id: ids.make("aud"), at: timestamp, requestId: requestId, actor: actor?.name ?? "anonymous",
+        let entry = AuditEntry(id: newID("aud"), at: timestamp, requestId: requestId, actor: actor?.name ?? "anonymous",
                                action: action, targetType: targetType, targetId: targetId, partnerId: partnerId,
                                reason: reason, before: before, after: after)
         try AuditLog.append(entry, db)

@@ -5,6 +5,13 @@ public enum Validate {
     public static func name(_ raw: String, field: String) throws(PorticoError) -> String {
         let s = raw.trimmingWhitespace
         guard !s.isEmpty else { throw .invalid(field, "must not be empty") }
+        if s.utf8.allSatisfy({ $0 < 0x80 }) {
+            guard s.utf8.count <= 200 else { throw .invalid(field, "must be at most 200 characters") }
+            guard !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+                throw .invalid(field, "must not contain control characters")
+            }
+            return s
+        }
         guard s.count <= 200 else { throw .invalid(field, "must be at most 200 characters") }
         guard !s.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw .invalid(field, "must not contain control characters")
@@ -43,8 +50,7 @@ public enum Validate {
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { throw .invalid(field, "must be one local part, '@' and a domain") }
         let local = parts[0], domain = parts[1]
-        let localAllowed = Set("abcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~-".utf8)
-        guard !local.isEmpty, local.utf8.count <= 64, local.utf8.allSatisfy(localAllowed.contains),
+        guard !local.isEmpty, local.utf8.count <= 64, local.utf8.allSatisfy(isLocalPartByte),
               local.first != ".", local.last != ".", !local.contains("..")
         else { throw .invalid(field, "the part before '@' is not valid") }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
@@ -61,6 +67,18 @@ public enum Validate {
         return s
     }
 
+    /// Letters, digits and the specials RFC 5322 allows unquoted in a local part.
+    static func isLocalPartByte(_ b: UInt8) -> Bool {
+        switch b {
+        case 0x61...0x7A, 0x30...0x39: return true
+        case UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"),
+             UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "/"),
+             UInt8(ascii: "="), UInt8(ascii: "?"), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"),
+             UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"), UInt8(ascii: "~"), UInt8(ascii: "-"): return true
+        default: return false
+        }
+    }
+
     /// A short lower-case code such as a region (`eu`, `us-east`) or a tier (`gold`).
     public static func code(_ raw: String, field: String) throws(PorticoError) -> String {
         let u = Array(raw.utf8)
@@ -73,6 +91,8 @@ public enum Validate {
 
 extension String {
     var trimmingWhitespace: String {
+        // Fast path: nothing to trim when both ends are visible ASCII.
+        if let f = utf8.first, let l = utf8.last, f > 0x20, f < 0x7F, l > 0x20, l < 0x7F { return self }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!

@@ -26,7 +26,7 @@ public enum MemberService {
             throw PorticoError.conflict("email", "\(email) is already a member of this partner")
         }
         let t = ctx.timestamp
-        var m = MemberRecord(id: ctx.ids.make("mem"), partnerId: partner.id, email: email, name: name, role: role.rawValue,
+        var m = MemberRecord(id: ctx.newID("mem"), partnerId: partner.id, email: email, name: name, role: role.rawValue,
                              status: "active", createdAt: t, updatedAt: t)
         try MemberTable.insert(&m, ctx.db)
         try ctx.audit(targetType: "member", targetId: m.id, partnerId: partner.id, before: nil, after: m.json)

@@ -33,10 +33,10 @@ public enum PartnerService {
             throw PorticoError.conflict("subdomain", "'\(subdomain)' is already taken")
         }
         let t = ctx.timestamp
-        var partner = PartnerRecord(id: ctx.ids.make("ptr"), name: name, subdomain: subdomain, region: region, tier: tier,
+        var partner = PartnerRecord(id: ctx.newID("ptr"), name: name, subdomain: subdomain, region: region, tier: tier,
                                     status: "active", createdAt: t, updatedAt: t)
         try PartnerTable.insert(&partner, ctx.db)
-        var owner = MemberRecord(id: ctx.ids.make("mem"), partnerId: partner.id, email: ownerEmail, name: ownerName,
+        var owner = MemberRecord(id: ctx.newID("mem"), partnerId: partner.id, email: ownerEmail, name: ownerName,
                                  role: MemberRole.owner.rawValue, status: "active", createdAt: t, updatedAt: t)
         try MemberTable.insert(&owner, ctx.db)
         try ctx.audit(targetType: "partner", targetId: partner.id, partnerId: partner.id, before: nil,
