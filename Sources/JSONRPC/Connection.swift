@@ -86,6 +86,9 @@ final class InboundQueue: @unchecked Sendable {
     var inFlight: [RequestID: Int] = [:]
     var cancelled: Set<RequestID> = []
     let capacity = 4096
+    /// True while a thread (the worker, or the reader running a small message itself)
+    /// runs a group: groups never overlap, so answers keep their order.
+    var executing = false
 
     func isCancelled(_ id: RequestID) -> Bool {
         condition.lock()
@@ -97,6 +100,11 @@ final class InboundQueue: @unchecked Sendable {
 /// A JSON-RPC connection over a byte stream: one reader thread frames and decodes
 /// messages; the calling thread runs them in order through the handler and writes the
 /// answers in the framing the client used.
+///
+/// A client that sends one request and waits for its answer would pay a thread hand-off
+/// per request; so when the queue is idle and a read brings only a message or two, the
+/// reader runs them itself. Pipelined input goes to the worker, and reading goes on
+/// while it runs.
 ///
 /// Protocol methods handled here: `$/cancelRequest` (overtakes the queue: a call that has
 /// not started answers -32800), `shutdown` (answered null; later requests are refused),
@@ -111,6 +119,10 @@ public final class Connection: @unchecked Sendable {
     let log: @Sendable (String) -> Void
     /// The most calls handed to the handler at once.
     public var maxGroup = 1024
+    /// The reader runs what it read itself when the queue was idle and holds at most this many messages.
+    public var inlineLimit = 2
+    private lazy var control = ConnectionControl(queue: queue, framing: { [unowned self] in framing })
+    private var shuttingDown = false
     private let framingLock = NSLock()
     private var detectedFraming: Framing = .newlineDelimited
 
@@ -166,9 +178,17 @@ public final class Connection: @unchecked Sendable {
             }
             if let f = decoder.framing { framingLock.withLock { detectedFraming = f } }
             if !enqueue(&batch) { return }
+            if let group = inline {
+                inline = nil
+                execute(group, byReader: true)
+            }
         }
         if let f = decoder.framing { framingLock.withLock { detectedFraming = f } }
         _ = enqueue(&batch)
+        if let group = inline {
+            inline = nil
+            execute(group, byReader: true)
+        }
         queue.condition.lock()
         queue.inputClosed = true
         queue.condition.broadcast()
@@ -224,9 +244,47 @@ public final class Connection: @unchecked Sendable {
         for id in pendingCancels where queue.inFlight[id] != nil { queue.cancelled.insert(id) }
         pendingCancels.removeAll()
         queue.envelopes.append(contentsOf: batch)
-        queue.condition.broadcast()
         batch.removeAll(keepingCapacity: true)
+        if !queue.executing && !queue.envelopes.isEmpty && queue.envelopes.count <= inlineLimit {
+            queue.executing = true
+            inline = takeGroup()
+        } else {
+            queue.condition.broadcast()
+        }
         return true
+    }
+
+    /// Set by `enqueue` when the reader claimed the group to run it itself.
+    var inline: [Envelope]? = nil
+
+    /// Takes whole envelopes up to the group bound. Called with the lock held.
+    func takeGroup() -> [Envelope] {
+        var taken = 0
+        var calls = 0
+        for envelope in queue.envelopes {
+            taken += 1
+            switch envelope {
+            case .batch(let items): calls += items.count
+            default: calls += 1
+            }
+            if calls >= maxGroup { break }
+        }
+        let group = Array(queue.envelopes.prefix(taken))
+        queue.envelopes.removeFirst(taken)
+        return group
+    }
+
+    /// Runs a group claimed with `executing`, then releases it.
+    func execute(_ group: [Envelope], byReader: Bool) {
+        run(group, control: control, shuttingDown: &shuttingDown)
+        queue.condition.lock()
+        queue.executing = false
+        // Wake the other thread only when it has something to do: an idle worker woken
+        // after every inline request would cost a context switch per request.
+        if !queue.envelopes.isEmpty || queue.inputClosed || queue.stopRequested || !byReader {
+            queue.condition.broadcast()
+        }
+        queue.condition.unlock()
     }
 
     func forEachCall(_ envelope: Envelope, _ body: (Call) -> Void) {
@@ -241,32 +299,22 @@ public final class Connection: @unchecked Sendable {
     // MARK: running
 
     func workLoop() {
-        let control = ConnectionControl(queue: queue, framing: { [unowned self] in framing })
-        var shuttingDown = false
         while true {
             queue.condition.lock()
-            while queue.envelopes.isEmpty && !queue.inputClosed && !queue.stopRequested { queue.condition.wait() }
-            if queue.envelopes.isEmpty {
-                queue.condition.unlock()
-                return
-            }
-            // Take whole envelopes up to the group bound.
-            var taken = 0
-            var calls = 0
-            for envelope in queue.envelopes {
-                taken += 1
-                switch envelope {
-                case .batch(let items): calls += items.count
-                default: calls += 1
+            while true {
+                if queue.executing { queue.condition.wait(); continue }
+                if !queue.envelopes.isEmpty { break }
+                if queue.inputClosed || queue.stopRequested {
+                    queue.condition.unlock()
+                    return
                 }
-                if calls >= maxGroup { break }
+                queue.condition.wait()
             }
-            let group = Array(queue.envelopes.prefix(taken))
-            queue.envelopes.removeFirst(taken)
+            queue.executing = true
+            let group = takeGroup()
             queue.condition.broadcast()
             queue.condition.unlock()
-
-            run(group, control: control, shuttingDown: &shuttingDown)
+            execute(group, byReader: false)
         }
     }
 

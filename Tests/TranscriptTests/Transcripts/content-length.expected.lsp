@@ -1,13 +1,13 @@
 Content-Length: 453
 
-{"jsonrpc":"2.0","id":1,"result":{"id":"ptr_16q4g4jxdh2273vxrj5m","name":"LSP","subdomain":"lsp","region":"eu","tier":"standard","status":"active","createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-01T00:00:00.000Z","owner":{"id":"mem_yan4kxvx2x4hb8j54q3j","partnerId":"ptr_16q4g4jxdh2273vxrj5m","email":"l@lsp.example","name":"L","role":"owner","status":"active","createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-01T00:00:00.000Z"}}}Content-Length: 107
+{"jsonrpc":"2.0","id":1,"result":{"id":"ptr_01kdvdna0016q4g4jxdh","name":"LSP","subdomain":"lsp","region":"eu","tier":"standard","status":"active","createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-01T00:00:00.000Z","owner":{"id":"mem_01kdvdna0073vxrj5mdw","partnerId":"ptr_01kdvdna0016q4g4jxdh","email":"l@lsp.example","name":"L","role":"owner","status":"active","createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-01T00:00:00.000Z"}}}Content-Length: 107
 
 {"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error: unterminated string at byte 76"}}Content-Length: 226
 
-{"jsonrpc":"2.0","id":3,"result":{"id":"ptr_16q4g4jxdh2273vxrj5m","name":"LSP","subdomain":"lsp","region":"eu","tier":"standard","status":"active","createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-01T00:00:00.000Z"}}Content-Length: 106
+{"jsonrpc":"2.0","id":3,"result":{"id":"ptr_01kdvdna0016q4g4jxdh","name":"LSP","subdomain":"lsp","region":"eu","tier":"standard","status":"active","createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-01T00:00:00.000Z"}}Content-Length: 106
 
 {"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error: invalid Content-Length header"}}Content-Length: 256
 
-{"jsonrpc":"2.0","id":2,"result":{"items":[{"id":"ptr_16q4g4jxdh2273vxrj5m","name":"LSP","subdomain":"lsp","region":"eu","tier":"standard","status":"active","createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-01T00:00:00.000Z"}],"nextCursor":null}}Content-Length: 123
+{"jsonrpc":"2.0","id":2,"result":{"items":[{"id":"ptr_01kdvdna0016q4g4jxdh","name":"LSP","subdomain":"lsp","region":"eu","tier":"standard","status":"active","createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-01T00:00:00.000Z"}],"nextCursor":null}}Content-Length: 123
 
 {"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error: truncated message: expected 500 bytes, got 114"}}
