@@ -48,7 +48,9 @@ let package = Package(
             name: "portico",
             dependencies: [
                 "PorticoServer",
+                "PorticoStore",
                 "JSONRPC",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import GRDB
+import JSONRPC
+import PorticoStore
 
 /// `portico bench`: drives `portico serve` as a host would, over pipes, and prints the
 /// figures README's performance section reports.
@@ -19,6 +22,12 @@ struct Bench: ParsableCommand {
     @Option(help: "Cold starts to time (spawn to first answer).")
     var coldStarts = 30
 
+    @Option(help: "Bare SQLite commits to time, for the disk's own commit rate.")
+    var diskCommits = 2_000
+
+    @Option(help: "Decodes of a typical request, per reader, for the JSON comparison.")
+    var jsonDecodes = 200_000
+
     @Option(help: "Directory for the benchmark databases (default: a temporary directory).")
     var dir: String?
 
@@ -29,6 +38,8 @@ struct Bench: ParsableCommand {
         defer { if dir == nil { try? FileManager.default.removeItem(at: base) } }
         print("portico bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, binary \(Self.binary.path)")
 
+        if jsonDecodes > 0 { Self.jsonComparison(jsonDecodes) }
+        if diskCommits > 0 { try Self.diskCommitRate(diskCommits, dir: base) }
         if trivial > 0 {
             let lines = (0..<trivial).map { #"{"jsonrpc":"2.0","id":\#($0),"method":"system.health"}"# }
             let s = try Self.pipelined(lines, db: base.appendingPathComponent("trivial.sqlite").path)
@@ -55,6 +66,59 @@ struct Bench: ParsableCommand {
                          warm[warm.count / 2], warm[min(warm.count - 1, warm.count * 9 / 10)]))
             print(String(format: "cold start, new database:         median %.1f ms (creates and migrates the file)",
                          fresh[fresh.count / 2] * 1000))
+        }
+    }
+
+    /// Decoding one typical request: the engine's strict reader against Foundation's two.
+    static func jsonComparison(_ n: Int) {
+        let text = #"{"jsonrpc":"2.0","id":42,"method":"partner.create","params":{"actor":{"platform":"ops"},"name":"Acme AI","subdomain":"acme","region":"eu","owner":{"email":"olga@acme.example","name":"Olga"}}}"#
+        let bytes = Array(text.utf8)
+        let data = Data(text.utf8)
+        struct Request: Decodable {
+            struct Params: Decodable {
+                struct Actor: Decodable { var platform: String }
+                struct Owner: Decodable { var email: String; var name: String }
+                var actor: Actor; var name: String; var subdomain: String; var region: String; var owner: Owner
+            }
+            var jsonrpc: String; var id: Int; var method: String; var params: Params
+        }
+        func time(_ body: () -> Void) -> Double {
+            let start = now()
+            for _ in 0..<n { body() }
+            return (now() - start) / Double(n) * 1e6
+        }
+        var sink = 0
+        let strict = time { if case .single = Envelope.decode(bytes) { sink += 1 } }
+        let serialization = time { if (try? JSONSerialization.jsonObject(with: data)) != nil { sink += 1 } }
+        let decoder = JSONDecoder()
+        let decodable = time { if (try? decoder.decode(Request.self, from: data)) != nil { sink += 1 } }
+        precondition(sink == 3 * n)
+        print(String(format: "decode one request: strict reader %.2f µs, JSONSerialization %.2f µs, JSONDecoder %.2f µs", strict, serialization, decodable))
+    }
+
+    /// The floor under durable one-at-a-time writes: bare transactions on this disk with
+    /// the engine's settings (WAL, synchronous=FULL), inserting one row into one table, and
+    /// one row into each of 17 tables (the B-trees a partner.create touches).
+    static func diskCommitRate(_ n: Int, dir: URL) throws {
+        for tables in [1, 17] {
+            let db = try AppDatabase(path: dir.appendingPathComponent("disk-\(tables).sqlite").path)
+            try db.writer.inDatabase { db in
+                for t in 0..<tables { try db.execute(sql: "CREATE TABLE bench\(t) (a INTEGER PRIMARY KEY, b TEXT) STRICT") }
+            }
+            let start = now()
+            for _ in 0..<n {
+                try db.writer.inDatabase { db in
+                    try db.inTransaction(.immediate) {
+                        for t in 0..<tables {
+                            try db.execute(sql: "INSERT INTO bench\(t) (b) VALUES ('0123456789012345678901234567890123456789')")
+                        }
+                        return .commit
+                    }
+                }
+            }
+            let s = now() - start
+            print(String(format: "disk: bare SQLite commits, %2d table(s): %9.0f commits/s  (%.1f µs each)", tables, Double(n) / s, s / Double(n) * 1e6))
+            try db.close()
         }
     }
 
