@@ -70,9 +70,11 @@ public final class Engine: CallHandler, @unchecked Sendable {
                 }
             }
         } catch {
-            // The commit failed: none of the group's writes happened.
+            // The commit failed: none of the group's writes happened, and a read after the
+            // first write may have seen them; every answer from there on is an error.
             log.error("group commit failed: \(error)")
-            for i in calls.indices where access[i] == .write {
+            let firstWrite = access.firstIndex(of: .write) ?? calls.count
+            for i in firstWrite..<calls.count {
                 if case .result? = outcomes[i] { outcomes[i] = .error(internalError(calls[i])) }
             }
         }
