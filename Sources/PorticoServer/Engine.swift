@@ -98,12 +98,7 @@ public final class Engine: CallHandler, @unchecked Sendable {
             case .service(let body):
                 guard let db else { throw PorticoError(.internalError, "no database for \(spec.name)") }
                 if spec.access == .write {
-                    var result: JSONValue = .null
-                    try db.inSavepoint {
-                        result = try runService(call, spec, body, &params, db)
-                        return .commit
-                    }
-                    return .result(result)
+                    return .result(try inSavepoint(db) { try runService(call, spec, body, &params, db) })
                 }
                 return .result(try runService(call, spec, body, &params, db))
             }
@@ -141,6 +136,21 @@ public final class Engine: CallHandler, @unchecked Sendable {
                                     record: IdempotencyRecord(method: spec.name, paramsHash: hash, result: JSONWriter.string(result)),
                                     createdAt: ctx.timestamp, db)
         return result
+    }
+
+    /// Runs `body` in a savepoint of the group's transaction: released on success, rolled
+    /// back whole on any error. Cached statements, since every write request takes one.
+    func inSavepoint<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        try db.cachedStatement(sql: "SAVEPOINT request").execute()
+        do {
+            let result = try body()
+            try db.cachedStatement(sql: "RELEASE SAVEPOINT request").execute()
+            return result
+        } catch {
+            try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT request").execute()
+            try db.cachedStatement(sql: "RELEASE SAVEPOINT request").execute()
+            throw error
+        }
     }
 
     /// SHA-256 of the canonical params without the idempotency key itself.
