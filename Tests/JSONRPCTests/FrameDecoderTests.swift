@@ -92,3 +92,34 @@ import Testing
         #expect(String(decoding: out, as: UTF8.self) == "Content-Length: 2\r\n\r\n{}[]\n")
     }
 }
+
+import PropertyBased
+
+@Suite struct FrameDecoderPropertyTests {
+    /// Whatever the messages and however the stream is cut into reads, the decoder
+    /// yields exactly the messages that were framed, in both framings.
+    @Test func anySplitOfAnyStreamYieldsTheFramedMessages() async {
+        await propertyCheck(count: 300, input: Gen.letterOrNumber.string(of: 1...40).array(of: 1...12),
+                            Gen.int(in: 1...97), Gen.bool) { bodies, chunk, headers in
+            let messages = bodies.map { "{\"m\":\"\($0)\"}" }
+            var stream: [UInt8] = []
+            for m in messages {
+                (headers ? Framing.contentLength : .newlineDelimited).frame(Array(m.utf8), into: &stream)
+            }
+            var decoder = FrameDecoder()
+            var out: [String] = []
+            var i = 0
+            while i < stream.count {
+                let end = min(stream.count, i + chunk)
+                decoder.append(Array(stream[i..<end]))
+                while let e = decoder.next() {
+                    if case .message(let m) = e { out.append(String(decoding: m, as: UTF8.self)) } else { out.append("error") }
+                }
+                i = end
+            }
+            if let e = decoder.finish(), case .message(let m) = e { out.append(String(decoding: m, as: UTF8.self)) }
+            #expect(out == messages)
+            #expect(decoder.framing == (headers ? .contentLength : .newlineDelimited))
+        }
+    }
+}
