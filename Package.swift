@@ -13,10 +13,18 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // JSON-RPC 2.0: JSON values, the strict reader, framing, the connection loop.
         .target(name: "JSONRPC"),
+        // Rule files: parse with positions, validate, compile, evaluate, explain, test. Pure.
+        .target(
+            name: "PorticoRules",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // SQLite through GRDB: migrations, records, the audit chain.
         .target(
             name: "PorticoStore",
@@ -30,6 +38,7 @@ let package = Package(
             name: "PorticoCore",
             dependencies: [
                 "JSONRPC",
+                "PorticoRules",
                 "PorticoStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -60,6 +69,9 @@ let package = Package(
                 "JSONRPC",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
+        .testTarget(
+            name: "PorticoRulesTests",
+            dependencies: ["PorticoRules", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(
             name: "PorticoStoreTests",
             dependencies: ["PorticoStore", "JSONRPC", .product(name: "Crypto", package: "swift-crypto")]),

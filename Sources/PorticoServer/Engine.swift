@@ -1,8 +1,10 @@
 import Crypto
+import Foundation
 import GRDB
 import JSONRPC
 import Logging
 import PorticoCore
+import PorticoRules
 import PorticoStore
 
 /// The request path: method lookup, params, actor, idempotency, the service, and group
@@ -17,30 +19,74 @@ public final class Engine: CallHandler, @unchecked Sendable {
         public var databasePath: String
         public var clock: any Clock
         public var seed: UInt64?
-        public var policy: any AccessPolicy
+        /// Where the rule files are. When the directory does not exist and was not asked
+        /// for explicitly, the engine runs the shipped defaults built into it.
+        public var rulesDirectory: String
+        public var rulesDirectoryRequired: Bool
         public init(databasePath: String, clock: any Clock = SystemClock(), seed: UInt64? = nil,
-                    policy: any AccessPolicy = BuiltinAccessPolicy())
+                    rulesDirectory: String = "./rules", rulesDirectoryRequired: Bool = false)
         {
-            self.databasePath = databasePath; self.clock = clock; self.seed = seed; self.policy = policy
+            self.databasePath = databasePath; self.clock = clock; self.seed = seed
+            self.rulesDirectory = rulesDirectory; self.rulesDirectoryRequired = rulesDirectoryRequired
         }
     }
 
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 
     public let database: AppDatabase
     public let options: Options
     public let ids: IDGenerator
     public let schemaVersion: String
+    public let rules: ActiveRules
+    let policy: RulesAccessPolicy
     let methods: [String: Method]
     let log: Logger
 
+    /// Opens the database and loads the rules; throws `RuleSetError` when the rule files
+    /// are invalid (the engine does not start on a policy it cannot read).
     public init(options: Options, logger: Logger = Logger(label: "portico")) throws {
         self.options = options
+        log = logger
+        rules = ActiveRules(try Self.loadRules(options, logger: logger).get())
+        policy = RulesAccessPolicy(rules)
         database = try AppDatabase(path: options.databasePath)
         schemaVersion = try database.schemaVersion()
         ids = IDGenerator(seed: options.seed)
         methods = Dictionary(uniqueKeysWithValues: MethodTable.all.map { ($0.name, $0) })
-        log = logger
+    }
+
+    /// The rule files of the configured directory, or the shipped defaults when it is
+    /// absent and was not required.
+    static func loadRules(_ options: Options, logger: Logger) -> Result<RuleSet, RuleSetError> {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: options.rulesDirectory, isDirectory: &isDirectory), isDirectory.boolValue {
+            return RuleSet.load(directory: options.rulesDirectory, catalog: MethodTable.actions)
+        }
+        if options.rulesDirectoryRequired {
+            return .failure(RuleSetError(diagnostics: [RuleDiagnostic(file: options.rulesDirectory, line: 1, column: 1,
+                                                                      message: "no such rules directory")]))
+        }
+        logger.notice("no rules directory at \(options.rulesDirectory): running the shipped default rules")
+        return RuleSet.compile(EmbeddedRules.files, source: "embedded", catalog: MethodTable.actions)
+    }
+
+    /// The rule files' texts as they are where the active rules came from.
+    func readRuleTexts() -> Result<[String: String], RuleSetError> {
+        let source = rules.current.source
+        guard source != "embedded" else { return .success(EmbeddedRules.files) }
+        var texts: [String: String] = [:]
+        for name in RuleSet.files {
+            let path = (source as NSString).appendingPathComponent(name)
+            if let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) { texts[name] = text }
+        }
+        return .success(texts)
+    }
+
+    /// Reads the rule files again (from where they came) without installing them.
+    func readRules() -> Result<RuleSet, RuleSetError> {
+        rules.current.source == "embedded"
+            ? RuleSet.compile(EmbeddedRules.files, source: "embedded", catalog: MethodTable.actions)
+            : RuleSet.load(directory: rules.current.source, catalog: MethodTable.actions)
     }
 
     public func close() {
@@ -49,11 +95,12 @@ public final class Engine: CallHandler, @unchecked Sendable {
 
     public func handle(_ calls: [Call], control: ConnectionControl) -> [Outcome?] {
         var outcomes = [Outcome?](repeating: nil, count: calls.count)
+        var hooks: [@Sendable () -> Void] = []
         let specs = calls.map { methods[$0.method] }
         let access = specs.map { $0?.access ?? .none }
         let writes = access.contains(.write)
         guard writes || access.contains(.read) else {
-            for i in calls.indices { outcomes[i] = run(calls[i], specs[i], db: nil) }
+            for i in calls.indices { outcomes[i] = run(calls[i], specs[i], db: nil, hooks: &hooks) }
             return outcomes
         }
         do {
@@ -64,11 +111,12 @@ public final class Engine: CallHandler, @unchecked Sendable {
                             outcomes[i] = .error(.requestCancelled)
                             continue
                         }
-                        outcomes[i] = run(calls[i], specs[i], db: db)
+                        outcomes[i] = run(calls[i], specs[i], db: db, hooks: &hooks)
                     }
                     return .commit
                 }
             }
+            for hook in hooks { hook() }
         } catch {
             // The commit failed: none of the group's writes happened, and a read after the
             // first write may have seen them; every answer from there on is an error.
@@ -86,22 +134,28 @@ public final class Engine: CallHandler, @unchecked Sendable {
                  data: ["requestId": call.id?.json ?? .null])
     }
 
-    /// Runs one call; never throws: every failure becomes its error outcome.
-    func run(_ call: Call, _ spec: Method?, db: Database?) -> Outcome {
+    /// Runs one call; never throws: every failure becomes its error outcome. A write's
+    /// after-commit work is added to `hooks` only when the write succeeded.
+    func run(_ call: Call, _ spec: Method?, db: Database?, hooks: inout [@Sendable () -> Void]) -> Outcome {
         guard let spec else { return .error(.methodNotFound(call.method)) }
         do {
             var params = try Params(call.params)
+            let service: (inout Params, RequestContext) throws -> JSONValue
             switch spec.body {
             case .engine(let body):
-                let result = try body(&params, self)
-                return .result(result)
+                return .result(try body(&params, self))
             case .service(let body):
-                guard let db else { throw PorticoError(.internalError, "no database for \(spec.name)") }
-                if spec.access == .write {
-                    return .result(try inSavepoint(db) { try runService(call, spec, body, &params, db) })
-                }
-                return .result(try runService(call, spec, body, &params, db))
+                service = body
+            case .engineService(let body):
+                service = { p, ctx in try body(&p, ctx, self) }
             }
+            guard let db else { throw PorticoError(.internalError, "no database for \(spec.name)") }
+            if spec.access == .write {
+                let (result, after) = try inSavepoint(db) { try runService(call, spec, service, &params, db) }
+                hooks += after
+                return .result(result)
+            }
+            return .result(try runService(call, spec, service, &params, db).0)
         } catch let e as PorticoError {
             return .error(e.rpcError)
         } catch {
@@ -111,7 +165,7 @@ public final class Engine: CallHandler, @unchecked Sendable {
     }
 
     func runService(_ call: Call, _ spec: Method, _ body: (inout Params, RequestContext) throws -> JSONValue,
-                    _ params: inout Params, _ db: Database) throws -> JSONValue
+                    _ params: inout Params, _ db: Database) throws -> (JSONValue, [@Sendable () -> Void])
     {
         var key: String? = nil
         if spec.access == .write, let k = try params.optionalString("idempotencyKey") {
@@ -120,8 +174,8 @@ public final class Engine: CallHandler, @unchecked Sendable {
         }
         let actor: Actor? = spec.needsActor ? try ActorResolver.resolve(try params.actor(), db) : nil
         let ctx = RequestContext(db: db, now: options.clock.now(), requestId: call.id.map(\.description),
-                                 action: spec.name, actor: actor, ids: ids, policy: options.policy)
-        guard let key else { return try body(&params, ctx) }
+                                 action: spec.name, actor: actor, ids: ids, policy: policy)
+        guard let key else { return (try body(&params, ctx), ctx.afterCommit) }
 
         let scope = actor?.name ?? "anonymous"
         let hash = Self.paramsHash(call.params)
@@ -129,13 +183,13 @@ public final class Engine: CallHandler, @unchecked Sendable {
             guard previous.method == spec.name, previous.paramsHash == hash else {
                 throw PorticoError.conflict("idempotencyKey", "was already used with other params")
             }
-            return try JSONReader.parse(previous.result)
+            return (try JSONReader.parse(previous.result), [])
         }
         let result = try body(&params, ctx)
         try IdempotencyTable.insert(scope: scope, key: key,
                                     record: IdempotencyRecord(method: spec.name, paramsHash: hash, result: JSONWriter.string(result)),
                                     createdAt: ctx.timestamp, db)
-        return result
+        return (result, ctx.afterCommit)
     }
 
     /// Runs `body` in a savepoint of the group's transaction: released on success, rolled

@@ -1,5 +1,6 @@
 import JSONRPC
 import PorticoCore
+import PorticoRules
 
 /// One entry of the method table: its name, what it touches, and how it runs.
 public struct Method: Sendable {
@@ -16,6 +17,8 @@ public struct Method: Sendable {
     public enum Body: Sendable {
         case engine(@Sendable (inout Params, Engine) throws -> JSONValue)
         case service(@Sendable (inout Params, RequestContext) throws -> JSONValue)
+        /// A service that also needs the engine (its rules, its directory).
+        case engineService(@Sendable (inout Params, RequestContext, Engine) throws -> JSONValue)
     }
 
     public let name: String
@@ -33,6 +36,13 @@ public struct Method: Sendable {
         body = .service(run)
     }
 
+    public init(_ name: String, access: Access, withEngine run: @escaping @Sendable (inout Params, RequestContext, Engine) throws -> JSONValue) {
+        self.name = name
+        self.access = access
+        needsActor = true
+        body = .engineService(run)
+    }
+
     public init(engine name: String, _ run: @escaping @Sendable (inout Params, Engine) throws -> JSONValue) {
         self.name = name
         access = .none
@@ -43,5 +53,31 @@ public struct Method: Sendable {
 
 /// Every method the engine serves, by area.
 public enum MethodTable {
-    public static let all: [Method] = SystemMethods.all + PartnerMethods.all + MemberMethods.all + AuditMethods.all
+    public static let all: [Method] = SystemMethods.all + PartnerMethods.all + MemberMethods.all + GovernanceMethods.all
+        + AuditMethods.all + RulesMethods.all
+
+    /// The actions permission rules decide on: every method of the API contract that is
+    /// called on someone's behalf (an actor, or an API client's token), served yet or not,
+    /// so the policy can be written for the whole contract. A test keeps the served
+    /// methods and this list in agreement.
+    public static let actions = ActionCatalog(
+        contractReads.map { ActionCatalog.Action($0, .read) } + contractWrites.map { ActionCatalog.Action($0, .write) })
+
+    static let contractReads = [
+        "analytics.export", "analytics.partner", "analytics.regions", "analytics.topPartners", "api.sales.list",
+        "api.usage.get", "audit.list", "audit.verify", "brand.get", "commission.list", "commission.summary",
+        "customer.get", "customer.list", "events.subscribe", "oauth.client.list", "oauth.introspect",
+        "partner.dashboard", "partner.get", "partner.getBySubdomain", "partner.list", "partner.members.list",
+        "partner.report", "payout.get", "payout.list", "reseller.get", "reseller.list", "reseller.report",
+        "rules.explain", "rules.test", "rules.validate",
+    ]
+
+    static let contractWrites = [
+        "api.customer.register", "api.subscription.create", "brand.domain.verify", "brand.update", "commission.create",
+        "customer.create", "oauth.client.create", "oauth.client.revoke", "oauth.client.rotateSecret", "partner.activate",
+        "partner.create", "partner.freeze", "partner.members.add", "partner.members.remove", "partner.members.updateRole",
+        "partner.suspend", "partner.update", "payout.cancel", "payout.complete", "payout.create", "payout.fail",
+        "payout.process", "payout.runScheduled", "payout.schedule", "reseller.create", "reseller.update",
+        "rules.reload", "sale.record", "sale.refund",
+    ]
 }

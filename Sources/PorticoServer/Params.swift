@@ -29,6 +29,9 @@ public struct Params {
 
     public mutating func has(_ key: String) -> Bool { object[key] != nil }
 
+    /// The keys present, in order.
+    public var keys: [String] { object.keys }
+
     public mutating func string(_ key: String) throws(PorticoError) -> String {
         guard let s = try optionalString(key) else { throw .invalid(field(key), "is required") }
         return s

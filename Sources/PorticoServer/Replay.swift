@@ -13,11 +13,14 @@ public enum Replay {
         public var clock: String
         public var seed: UInt64
         public var volatileKeys: Set<String>
+        /// nil: ./rules when it exists, else the shipped defaults.
+        public var rulesDirectory: String?
         public init(requestFile: String, expectFile: String?, update: Bool = false,
-                    clock: String = "step:2026-01-01T00:00:00Z,1s", seed: UInt64 = 1, volatileKeys: Set<String> = [])
+                    clock: String = "step:2026-01-01T00:00:00Z,1s", seed: UInt64 = 1, volatileKeys: Set<String> = [],
+                    rulesDirectory: String? = nil)
         {
             self.requestFile = requestFile; self.expectFile = expectFile; self.update = update; self.clock = clock
-            self.seed = seed; self.volatileKeys = volatileKeys
+            self.seed = seed; self.volatileKeys = volatileKeys; self.rulesDirectory = rulesDirectory
         }
     }
 
@@ -39,7 +42,8 @@ public enum Replay {
         guard fd >= 0 else { throw Failure(description: "cannot open \(options.requestFile)") }
         defer { close(fd) }
         let engine = try Engine(options: .init(databasePath: dir.appendingPathComponent("replay.sqlite").path, clock: clock,
-                                               seed: options.seed), logger: logger)
+                                               seed: options.seed, rulesDirectory: options.rulesDirectory ?? "./rules",
+                                               rulesDirectoryRequired: options.rulesDirectory != nil), logger: logger)
         let sink = BufferSink()
         Connection(input: fd, output: sink, handler: engine, log: { [logger] in logger.warning("\($0)") }).run()
         engine.close()

@@ -3,6 +3,7 @@ import Foundation
 import JSONRPC
 import Logging
 import PorticoCore
+import PorticoRules
 import PorticoServer
 
 @main
@@ -11,7 +12,7 @@ struct Portico: ParsableCommand {
         commandName: "portico",
         abstract: "The Portico partner & reseller network engine (JSON-RPC 2.0 over stdio).",
         version: Engine.version,
-        subcommands: [Serve.self, Replay.self, Migrate.self, Bench.self])
+        subcommands: [Serve.self, Replay.self, RulesCommand.self, Migrate.self, Bench.self])
 }
 
 /// Options shared by the commands that run an engine.
@@ -43,8 +44,8 @@ struct Serve: ParsableCommand {
     @Option(help: "SQLite database file (created and migrated if needed).")
     var db: String = "./portico.sqlite"
 
-    @Option(help: "Directory of the rule files.")
-    var rules: String = "./rules"
+    @Option(help: "Directory of the rule files (default ./rules; without it, the shipped defaults).")
+    var rules: String?
 
     @Option(help: "Largest accepted message, in bytes.")
     var maxMessage: Int = 4 << 20
@@ -62,7 +63,15 @@ struct Serve: ParsableCommand {
         } else {
             clock = SystemClock()
         }
-        let engineInstance = try Engine(options: .init(databasePath: db, clock: clock, seed: engine.seed), logger: log)
+        let engineInstance: Engine
+        do {
+            engineInstance = try Engine(options: .init(databasePath: db, clock: clock, seed: engine.seed,
+                                                       rulesDirectory: rules ?? "./rules", rulesDirectoryRequired: rules != nil),
+                                        logger: log)
+        } catch let error as RuleSetError {
+            FileHandle.standardError.write(Data((error.description + "\nportico: the rule files are invalid; not starting\n").utf8))
+            throw ExitCode(1)
+        }
         let connection = Connection(input: STDIN_FILENO, output: FileDescriptorSink(fd: protocolOut), handler: engineInstance,
                                     limits: MessageLimits(maxMessageBytes: maxMessage), log: { log.warning("\($0)") })
         signal(SIGTERM, SIG_IGN)
@@ -99,6 +108,9 @@ struct Replay: ParsableCommand {
     @Option(help: "Seed for the replay's ids and tokens.")
     var seed: UInt64 = 1
 
+    @Option(help: "Directory of the rule files (default ./rules; without it, the shipped defaults).")
+    var rules: String?
+
     @Option(help: "Log level on stderr.")
     var logLevel: String = "error"
 
@@ -106,7 +118,7 @@ struct Replay: ParsableCommand {
         StandardStreams.ignoreSIGPIPE()
         let log = EngineOptions.parseOrExit(["--log-level", logLevel]).logger()
         let options = PorticoServer.Replay.Options(requestFile: file, expectFile: expect, update: update, clock: clock,
-                                                   seed: seed, volatileKeys: Set(volatileKeys))
+                                                   seed: seed, volatileKeys: Set(volatileKeys), rulesDirectory: rules)
         let output = try PorticoServer.Replay.run(options, logger: log)
         guard let expect else {
             FileHandle.standardOutput.write(Data(output))
@@ -138,8 +150,57 @@ struct Migrate: ParsableCommand {
     var db: String = "./portico.sqlite"
 
     func run() throws {
-        let engine = try Engine(options: .init(databasePath: db))
+        let engine = try Engine(options: .init(databasePath: db), logger: Logger(label: "portico"))
         print("\(db): schema \(engine.schemaVersion)")
         engine.close()
+    }
+}
+
+struct RulesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rules", abstract: "Check rule files, or run their tests blocks.",
+        subcommands: [Check.self, Test.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate the rule files; print file:line:column: message for each problem and exit 1 if any.")
+
+        @Argument(help: "The rules directory.")
+        var directory: String = "./rules"
+
+        func run() throws {
+            switch RuleSet.load(directory: directory, catalog: MethodTable.actions) {
+            case .success(let set):
+                print("\(directory): rule files are valid (rules hash \(set.hash))")
+            case .failure(let error):
+                for d in error.diagnostics { print(d) }
+                print("\(error.diagnostics.count) problem(s)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the tests blocks of the rule files; exit 1 if any fails.")
+
+        @Argument(help: "The rules directory.")
+        var directory: String = "./rules"
+
+        func run() throws {
+            let set: RuleSet
+            switch RuleSet.load(directory: directory, catalog: MethodTable.actions) {
+            case .success(let s): set = s
+            case .failure(let error):
+                for d in error.diagnostics { print(d) }
+                throw ExitCode(1)
+            }
+            let results = set.runTests()
+            let failures = results.filter { !$0.passed }
+            for f in failures {
+                print("\((directory as NSString).appendingPathComponent(f.file)):\(f.position.line):\(f.position.column): test '\(f.name)' failed: \(f.failure ?? "")")
+            }
+            print("\(results.count - failures.count) passed, \(failures.count) failed")
+            if !failures.isEmpty { throw ExitCode(1) }
+        }
     }
 }

@@ -1,8 +1,29 @@
 import Foundation
 import GRDB
+import PorticoRules
 import Testing
 @testable import PorticoCore
 @testable import PorticoStore
+
+/// A small policy for the service tests: the platform does everything, partner.create is
+/// the platform's alone, owners and managers change members, every member reads.
+let testPolicy: RulesAccessPolicy = {
+    let catalog = ActionCatalog([
+        .init("partner.create", .write), .init("partner.get", .read), .init("partner.update", .write),
+        .init("partner.members.add", .write), .init("partner.members.list", .read),
+        .init("partner.members.updateRole", .write), .init("partner.members.remove", .write),
+    ])
+    let text = """
+        version: 1
+        platformOnly: [partner.create]
+        rules:
+          - { id: platform, effect: permit, principal: platform, actions: ["*"] }
+          - { id: managers, effect: permit, roles: [owner, manager], actions: ["*"] }
+          - { id: readers, effect: permit, roles: [sales, support, viewer], access: read, actions: ["*"] }
+        """
+    let set = try! RuleSet.compile(["permissions.yaml": text], source: "test", catalog: catalog).get()
+    return RulesAccessPolicy(ActiveRules(set))
+}()
 
 /// Runs services directly in a transaction that is rolled back when `body` throws.
 final class Harness {
@@ -19,7 +40,7 @@ final class Harness {
             var result: T? = nil
             try db.inTransaction(.immediate) {
                 let ctx = RequestContext(db: db, now: Timestamp(millisecondsSinceEpoch: 0), requestId: "1", action: action,
-                                         actor: try ActorResolver.resolve(actor, db), ids: ids, policy: BuiltinAccessPolicy())
+                                         actor: try ActorResolver.resolve(actor, db), ids: ids, policy: testPolicy)
                 result = try body(ctx)
                 return .commit
             }

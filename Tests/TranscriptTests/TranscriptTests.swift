@@ -41,7 +41,7 @@ import Testing
         let request = dir.appendingPathComponent("r.jsonl")
         try Data(#"{"jsonrpc":"2.0","id":1,"method":"system.health"}"#.utf8 + [0x0A]).write(to: request)
         let expected = dir.appendingPathComponent("e.jsonl")
-        try Data(#"{"jsonrpc":"2.0","id":1,"result":{"status":"ok","version":"<volatile>","schemaVersion":"<volatile>","rulesHash":null,"databasePath":"<volatile>","deterministic":true}}"#.utf8 + [0x0A]).write(to: expected)
+        try Data(#"{"jsonrpc":"2.0","id":1,"result":{"status":"ok","version":"<volatile>","schemaVersion":"<volatile>","rulesHash":"<volatile>","rulesSource":"<volatile>","databasePath":"<volatile>","deterministic":true}}"#.utf8 + [0x0A]).write(to: expected)
         let run = try Binary.run(["replay", request.path, "--expect", expected.path])
         #expect(run.status == 0, "\(run.out)")
     }

@@ -1,3 +1,5 @@
+import Foundation
+import PorticoRules
 import PorticoStore
 
 /// Decides whether an actor may perform an action (a method name) on a partner's data.
@@ -7,32 +9,53 @@ public protocol AccessPolicy: Sendable {
     func authorize(_ actor: Actor, action: String, partner: PartnerRecord?) throws(PorticoError)
 }
 
-/// The built-in policy until the permission rule files arrive: platform operators may do
-/// everything; a member acts only inside its own partner (tenant isolation); member
-/// management and partner changes need an owner or manager; audit reading needs owner,
-/// manager or support; platform-wide actions are for the platform.
-public struct BuiltinAccessPolicy: AccessPolicy {
-    public init() {}
+/// The rule set in force. Reading is a lock and a copy of a reference; `rules.reload`
+/// swaps the whole set at once, so a request sees the old rules or the new, never a mix.
+public final class ActiveRules: @unchecked Sendable {
+    private let lock = NSLock()
+    private var rules: RuleSet
 
-    static let roleRequirements: [String: Set<String>] = [
-        "partner.update": ["owner", "manager"],
-        "partner.members.add": ["owner", "manager"],
-        "partner.members.updateRole": ["owner", "manager"],
-        "partner.members.remove": ["owner", "manager"],
-        "audit.list": ["owner", "manager", "support"],
-    ]
+    public init(_ rules: RuleSet) { self.rules = rules }
+
+    public var current: RuleSet { lock.withLock { rules } }
+
+    /// Installs `new`; answers the set it replaced.
+    @discardableResult
+    public func swap(_ new: RuleSet) -> RuleSet {
+        lock.withLock {
+            let old = rules
+            rules = new
+            return old
+        }
+    }
+}
+
+/// Access decided by the permission rules, with tenant isolation built in: a member acts
+/// only inside its own partner, and no rule can lift that.
+public struct RulesAccessPolicy: AccessPolicy {
+    public let rules: ActiveRules
+
+    public init(_ rules: ActiveRules) { self.rules = rules }
+
+    public static let tenantIsolationRule = "builtin.tenant-isolation"
 
     public func authorize(_ actor: Actor, action: String, partner: PartnerRecord?) throws(PorticoError) {
-        guard case .member(let member, _) = actor else { return }
-        guard let partner else {
-            throw .forbidden(rule: "builtin.platform-only", "\(action) is for platform operators")
+        let request: PermissionRequest
+        switch actor {
+        case .platform:
+            request = PermissionRequest(principal: .platform, action: action, partner: partner.map(Self.facts))
+        case .member(let member, _):
+            if let partner, partner.id != member.partnerId {
+                throw .forbidden(rule: Self.tenantIsolationRule, "a member may act only inside its own partner")
+            }
+            request = PermissionRequest(principal: .member, role: MemberRoleName(rawValue: member.role), action: action,
+                                        partner: partner.map(Self.facts))
         }
-        guard partner.id == member.partnerId else {
-            throw .forbidden(rule: "builtin.tenant-isolation", "a member may act only inside its own partner")
-        }
-        if let roles = Self.roleRequirements[action], !roles.contains(member.role) {
-            throw .forbidden(rule: "builtin.roles",
-                             "\(action) needs one of the roles \(roles.sorted().joined(separator: ", ")); the member is \(member.role)")
-        }
+        let decision = rules.current.permissions.decide(request)
+        guard decision.allowed else { throw .forbidden(rule: decision.rule, decision.reason) }
+    }
+
+    public static func facts(_ p: PartnerRecord) -> PermissionRequest.PartnerFacts {
+        .init(status: p.status, tier: p.tier, region: p.region)
     }
 }

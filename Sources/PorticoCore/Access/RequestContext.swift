@@ -24,6 +24,12 @@ public final class RequestContext {
 
     public var timestamp: String { now.rfc3339 }
 
+    /// Work to do once the request's transaction has committed (swapping in reloaded
+    /// rules, sending events); dropped if the request or its group rolls back.
+    public private(set) var afterCommit: [@Sendable () -> Void] = []
+
+    public func onCommit(_ action: @escaping @Sendable () -> Void) { afterCommit.append(action) }
+
     /// A new id with this prefix, ordered by the request's time.
     public func newID(_ prefix: String) -> String { ids.make(prefix, at: now) }
 

@@ -1,5 +1,6 @@
 import JSONRPC
 import PorticoCore
+import PorticoRules
 
 /// `rpc.discover` and `system.*`: answered by the engine without an actor.
 enum SystemMethods {
@@ -14,7 +15,8 @@ enum SystemMethods {
                 "status": "ok",
                 "version": .string(Engine.version),
                 "schemaVersion": .string(engine.schemaVersion),
-                "rulesHash": .null,
+                "rulesHash": .string(engine.rules.current.hash),
+                "rulesSource": .string(engine.rules.current.source),
                 "databasePath": .string(engine.database.path),
                 "deterministic": .bool(engine.ids.isDeterministic),
             ]

@@ -1,0 +1,107 @@
+/// A comparison operator of the condition language.
+public enum ConditionOperator: String, Sendable, CaseIterable {
+    case equals, notEquals = "not_equals", `in`, notIn = "not_in", lt, lte, gt, gte, between, exists
+
+    /// Operator spellings accepted in rule files.
+    static let spellings: [String: ConditionOperator] = [
+        "equals": .equals, "==": .equals, "not_equals": .notEquals, "!=": .notEquals,
+        "in": .in, "not_in": .notIn, "lt": .lt, "<": .lt, "lte": .lte, "<=": .lte,
+        "gt": .gt, ">": .gt, "gte": .gte, ">=": .gte, "between": .between, "exists": .exists,
+    ]
+
+    var symbol: String {
+        switch self {
+        case .equals: return "="
+        case .notEquals: return "≠"
+        case .in: return "in"
+        case .notIn: return "not in"
+        case .lt: return "<"
+        case .lte: return "<="
+        case .gt: return ">"
+        case .gte: return ">="
+        case .between: return "between"
+        case .exists: return "exists"
+        }
+    }
+}
+
+/// One compiled comparison of a fact with constants.
+public struct Condition: Sendable {
+    public let slot: Int
+    public let fact: String
+    public let op: ConditionOperator
+    public let operands: [FactValue]
+    public let position: SourcePosition
+
+    public enum Outcome: Sendable, Equatable {
+        case pass
+        case fail
+        /// The fact the condition reads was not supplied.
+        case missing
+    }
+
+    @inline(__always)
+    public func evaluate(_ facts: FactSet) -> Outcome {
+        guard let value = facts[slot] else {
+            if op == .exists, case .bool(let want) = operands[0] { return want ? .missing : .pass }
+            return .missing
+        }
+        switch op {
+        case .exists:
+            if case .bool(let want) = operands[0] { return want ? .pass : .fail }
+            return .fail
+        case .equals: return value == operands[0] ? .pass : .fail
+        case .notEquals: return value != operands[0] ? .pass : .fail
+        case .in:
+            for o in operands where o == value { return .pass }
+            return .fail
+        case .notIn:
+            for o in operands where o == value { return .fail }
+            return .pass
+        case .lt: return (FactValue.compare(value, operands[0]) ?? 0) < 0 ? .pass : .fail
+        case .lte: return (FactValue.compare(value, operands[0]) ?? 1) <= 0 ? .pass : .fail
+        case .gt: return (FactValue.compare(value, operands[0]) ?? 0) > 0 ? .pass : .fail
+        case .gte: return (FactValue.compare(value, operands[0]) ?? -1) >= 0 ? .pass : .fail
+        case .between:
+            guard let lo = FactValue.compare(value, operands[0]), let hi = FactValue.compare(value, operands[1]) else { return .fail }
+            return lo >= 0 && hi <= 0 ? .pass : .fail
+        }
+    }
+
+    /// `customer.region in [eu, uk]`, as explanations print it.
+    public var text: String {
+        switch op {
+        case .in, .notIn: return "\(fact) \(op.symbol) [\(operands.map(\.description).joined(separator: ", "))]"
+        case .between: return "\(fact) between \(operands[0]) and \(operands[1])"
+        case .exists:
+            if case .bool(false) = operands[0] { return "\(fact) is absent" }
+            return "\(fact) exists"
+        default: return "\(fact) \(op.symbol) \(operands[0])"
+        }
+    }
+}
+
+/// All of a rule's conditions (they must all hold).
+public struct ConditionList: Sendable {
+    public var conditions: [Condition] = []
+    public init(_ conditions: [Condition] = []) { self.conditions = conditions }
+
+    /// Every condition holds; a missing fact never matches.
+    @inline(__always)
+    public func matches(_ facts: FactSet) -> Bool {
+        for c in conditions where c.evaluate(facts) != .pass { return false }
+        return true
+    }
+
+    /// The first condition that does not hold, and why, or nil when all hold.
+    public func firstFailure(_ facts: FactSet) -> (Condition, Condition.Outcome)? {
+        for c in conditions {
+            let o = c.evaluate(facts)
+            if o != .pass { return (c, o) }
+        }
+        return nil
+    }
+
+    /// The facts these conditions read.
+    public var slots: Set<Int> { Set(conditions.map(\.slot)) }
+}

@@ -1,0 +1,82 @@
+import Crypto
+import Foundation
+
+/// The compiled rule files of one directory, taken together: they are loaded, checked
+/// and swapped as a unit, so the engine never runs half of an edit.
+public struct RuleSet: Sendable {
+    public static let permissionsFile = "permissions.yaml"
+    /// The kinds this engine reads, in the order their bytes enter the hash.
+    public static let files = [permissionsFile]
+
+    public let permissions: PermissionRules
+    /// SHA-256 (hex) over the files' names and bytes: which policy decided.
+    public let hash: String
+    /// Where the files came from: a directory, or "embedded" for the shipped defaults.
+    public let source: String
+
+    /// Compiles the given file texts (by file name). Answers the rule set, or every
+    /// diagnostic of every file.
+    public static func compile(_ texts: [String: String], source: String, catalog: ActionCatalog)
+        -> Result<RuleSet, RuleSetError>
+    {
+        var diagnostics: [RuleDiagnostic] = []
+        for name in texts.keys.sorted() where !files.contains(name) {
+            diagnostics.append(RuleDiagnostic(file: name, line: 1, column: 1,
+                                              message: "not a rule file this engine reads (\(files.joined(separator: ", ")))"))
+        }
+        guard let permissionsText = texts[permissionsFile] else {
+            diagnostics.append(RuleDiagnostic(file: permissionsFile, line: 1, column: 1, message: "the file is missing"))
+            return .failure(RuleSetError(diagnostics: diagnostics))
+        }
+        let (permissions, permissionDiagnostics) = PermissionRules.compile(permissionsText, file: permissionsFile, catalog: catalog)
+        diagnostics += permissionDiagnostics
+        guard let permissions, diagnostics.isEmpty else { return .failure(RuleSetError(diagnostics: diagnostics)) }
+        var hasher = SHA256()
+        for name in files {
+            hasher.update(data: Array(name.utf8) + [0])
+            hasher.update(data: Array((texts[name] ?? "").utf8) + [0])
+        }
+        let hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return .success(RuleSet(permissions: permissions, hash: hash, source: source))
+    }
+
+    /// Reads and compiles the rule files of a directory.
+    public static func load(directory: String, catalog: ActionCatalog) -> Result<RuleSet, RuleSetError> {
+        var texts: [String: String] = [:]
+        var diagnostics: [RuleDiagnostic] = []
+        for name in files {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                diagnostics.append(RuleDiagnostic(file: path, line: 1, column: 1, message: "cannot read the file"))
+                continue
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                diagnostics.append(RuleDiagnostic(file: path, line: 1, column: 1, message: "the file is not UTF-8"))
+                continue
+            }
+            texts[name] = text
+        }
+        if !diagnostics.isEmpty { return .failure(RuleSetError(diagnostics: diagnostics)) }
+        return compile(texts, source: directory, catalog: catalog).mapError { error in
+            // Name files by their path, as a compiler would.
+            RuleSetError(diagnostics: error.diagnostics.map { d in
+                var d = d
+                d.file = (directory as NSString).appendingPathComponent(d.file)
+                return d
+            })
+        }
+    }
+
+    /// Every test of every file.
+    public func runTests() -> [RuleTestResult] {
+        permissions.runTests(file: Self.permissionsFile)
+    }
+}
+
+/// Why a rule set was refused: every problem, with its place.
+public struct RuleSetError: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [RuleDiagnostic]
+    public init(diagnostics: [RuleDiagnostic]) { self.diagnostics = diagnostics }
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}

@@ -1,0 +1,133 @@
+import JSONRPC
+import PorticoCore
+import PorticoRules
+
+/// `rules.validate`, `rules.reload`, `rules.explain`, `rules.test`. Who may call them is
+/// the permission rules' to say (the shipped ones: the platform only).
+enum RulesMethods {
+    static func json(_ d: RuleDiagnostic) -> JSONValue {
+        ["file": .string(d.file), "line": .integer(Int64(d.line)), "column": .integer(Int64(d.column)), "message": .string(d.message)]
+    }
+
+    static func rulesInvalid(_ error: RuleSetError) -> PorticoError {
+        PorticoError(.rulesInvalid, "Rules invalid: \(error.diagnostics.count) problem(s); the active rules stay in force",
+                     data: ["diagnostics": .array(error.diagnostics.map(json))])
+    }
+
+    static let all: [Method] = [
+        Method("rules.validate", access: .read, withEngine: { p, ctx, engine in
+            var texts: [String: String]? = nil
+            if p.has("files") {
+                var files = try p.object("files")
+                var given: [String: String] = [:]
+                for key in files.keys { given[key] = try files.string(key) }
+                try files.finish()
+                texts = given
+            }
+            try p.finish()
+            try ctx.authorize(partner: nil)
+            let result: Result<RuleSet, RuleSetError>
+            if var texts {
+                // Files not given are taken as they are on disk (or built in).
+                if case .success(let current) = engine.readRuleTexts() {
+                    for (name, text) in current where texts[name] == nil { texts[name] = text }
+                }
+                result = RuleSet.compile(texts, source: "request", catalog: MethodTable.actions)
+            } else {
+                result = engine.readRules()
+            }
+            switch result {
+            case .success(let set): return ["valid": true, "diagnostics": [], "rulesHash": .string(set.hash)]
+            case .failure(let e): return ["valid": false, "diagnostics": .array(e.diagnostics.map(json))]
+            }
+        }),
+        Method("rules.reload", access: .write, withEngine: { p, ctx, engine in
+            try p.finish()
+            try ctx.authorize(partner: nil)
+            let new: RuleSet
+            switch engine.readRules() {
+            case .success(let set): new = set
+            case .failure(let e): throw rulesInvalid(e)
+            }
+            let old = engine.rules.current
+            try ctx.audit(targetType: "rules", targetId: new.hash, partnerId: nil,
+                          before: ["rulesHash": .string(old.hash)], after: ["rulesHash": .string(new.hash), "source": .string(new.source)])
+            let active = engine.rules
+            ctx.onCommit { active.swap(new) }
+            return ["rulesHash": .string(new.hash), "previousHash": .string(old.hash), "changed": .bool(new.hash != old.hash)]
+        }),
+        Method("rules.explain", access: .read, withEngine: { p, ctx, engine in
+            let kind = try p.string("kind")
+            var input = try p.object("input")
+            try ctx.authorize(partner: nil)
+            switch kind {
+            case "permission":
+                let request = try permissionRequest(&input)
+                try input.finish()
+                try p.finish()
+                return explain(engine.rules.current.permissions, request)
+            case "commission", "pricing":
+                throw PorticoError.invalid("kind", "no \(kind) rules are loaded by this engine yet")
+            default:
+                throw PorticoError.invalid("kind", "must be permission, commission or pricing")
+            }
+        }),
+        Method("rules.test", access: .read, withEngine: { p, ctx, engine in
+            try p.finish()
+            try ctx.authorize(partner: nil)
+            let set: RuleSet
+            switch engine.readRules() {
+            case .success(let s): set = s
+            case .failure(let e): throw rulesInvalid(e)
+            }
+            let results = set.runTests()
+            let failures = results.filter { !$0.passed }
+            return [
+                "passed": .integer(Int64(results.count - failures.count)), "failed": .integer(Int64(failures.count)),
+                "failures": .array(failures.map {
+                    ["file": .string($0.file), "line": .integer(Int64($0.position.line)), "test": .string($0.name),
+                     "message": .string($0.failure ?? "")]
+                }),
+            ]
+        }),
+    ]
+
+    static func permissionRequest(_ input: inout Params) throws -> PermissionRequest {
+        let principalText = try input.string("principal")
+        guard let principal = Principal(rawValue: principalText) else {
+            throw PorticoError.invalid("input.principal", "must be platform, member or client")
+        }
+        var role: MemberRoleName? = nil
+        if let r = try input.optionalString("role") {
+            guard let v = MemberRoleName(rawValue: r) else { throw PorticoError.invalid("input.role", "must be owner, manager, sales, support or viewer") }
+            role = v
+        }
+        let action = try input.string("action")
+        var partner: PermissionRequest.PartnerFacts? = nil
+        if input.has("partner") {
+            var pf = try input.object("partner")
+            partner = .init(status: try pf.optionalString("status") ?? "active", tier: try pf.optionalString("tier") ?? "standard",
+                            region: try pf.optionalString("region") ?? "")
+            try pf.finish()
+        }
+        return PermissionRequest(principal: principal, role: role, action: action, partner: partner)
+    }
+
+    static func explain(_ rules: PermissionRules, _ request: PermissionRequest) -> JSONValue {
+        let (decision, traces) = rules.explain(request)
+        let missing = Array(Set(traces.compactMap(\.missingFact))).sorted()
+        return [
+            "kind": "permission",
+            "decision": .string(decision.allowed ? "permit" : "forbid"),
+            "rules": [.string(decision.rule)],
+            "reason": .string(decision.reason),
+            "missingFacts": .array(missing.map { .string($0) }),
+            "trace": .array(traces.map { t in
+                var o: JSONObject = ["rule": .string(t.rule), "effect": .string(t.effect.rawValue), "matched": .bool(t.matched)]
+                if let b = t.because { o["because"] = .string(b) }
+                if let m = t.missingFact { o["missingFact"] = .string(m) }
+                return .object(o)
+            }),
+        ]
+    }
+}
