@@ -215,7 +215,7 @@ public final class NodeReader {
                         ok = false
                         continue
                     }
-                    guard let c = condition(op, o.value, fact: fact, slot: slot, at: o.keyPosition) else { ok = false; continue }
+                    guard let c = condition(op, spelled: o.key, o.value, fact: fact, slot: slot, at: o.keyPosition) else { ok = false; continue }
                     out.append(c)
                 }
             }
@@ -223,7 +223,7 @@ public final class NodeReader {
         return ok ? ConditionList(out) : nil
     }
 
-    func condition(_ op: ConditionOperator, _ node: RuleNode, fact: FactDefinition, slot: Int, at: SourcePosition) -> Condition? {
+    func condition(_ op: ConditionOperator, spelled: String, _ node: RuleNode, fact: FactDefinition, slot: Int, at: SourcePosition) -> Condition? {
         func make(_ operands: [FactValue]) -> Condition {
             Condition(slot: slot, fact: fact.name, op: op, operands: operands, position: at)
         }
@@ -234,7 +234,7 @@ public final class NodeReader {
         case .equals, .notEquals:
             return literal(node, for: fact).map { make([$0]) }
         case .in, .notIn:
-            guard let items = list(node, "'\(op.rawValue)'"), !items.isEmpty else {
+            guard let items = list(node, "'\(spelled)'"), !items.isEmpty else {
                 if case .sequence = node { error(node.position, "an empty list never matches") }
                 return nil
             }
@@ -242,7 +242,7 @@ public final class NodeReader {
             return vs.count == items.count ? make(vs) : nil
         case .lt, .lte, .gt, .gte, .between:
             guard fact.type == .number || fact.type == .date else {
-                error(at, "'\(op.rawValue)' compares numbers or dates; \(fact.name) is a \(fact.type.rawValue)")
+                error(at, "'\(spelled)' compares numbers or dates; \(fact.name) is a \(fact.type.rawValue)")
                 return nil
             }
             if op == .between {
