@@ -12,7 +12,13 @@ final class TestEngine {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         engine = try Engine(options: .init(databasePath: dir.appendingPathComponent("t.sqlite").path,
-                                           clock: ClockSpec.parse("step:2026-01-01T00:00:00Z,1s")!, seed: 9))
+                                           clock: ClockSpec.parse("step:2026-01-01T00:00:00Z,1s")!, seed: 9,
+                                           rulesDirectory: RulesIntegrationTests.rulesDirectory, rulesDirectoryRequired: true))
+    }
+
+    init(engine: Engine, dir: URL) {
+        self.engine = engine
+        self.dir = dir
     }
 
     /// Sends the lines as one stream (so they arrive together, as a pipelined client's

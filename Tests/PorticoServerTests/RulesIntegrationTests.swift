@@ -1,0 +1,78 @@
+import Foundation
+import JSONRPC
+import PorticoRules
+import Testing
+@testable import PorticoServer
+
+@Suite struct RulesIntegrationTests {
+    static let rulesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../rules").standardized.path
+
+    @Test func theEmbeddedDefaultsAreTheShippedRuleFiles() throws {
+        for (name, text) in EmbeddedRules.files {
+            let onDisk = try String(contentsOfFile: "\(Self.rulesDirectory)/\(name)", encoding: .utf8)
+            #expect(text == (onDisk.hasSuffix("\n") ? String(onDisk.dropLast()) : onDisk), "rules/\(name) changed: run scripts/embed")
+        }
+        #expect(Set(EmbeddedRules.files.keys) == Set(RuleSet.files))
+    }
+
+    @Test func theShippedRulesAreValidAndTheirTestsPass() throws {
+        let set = try RuleSet.load(directory: Self.rulesDirectory, catalog: MethodTable.actions).get()
+        let results = set.runTests()
+        #expect(results.count >= 10)
+        let failed = results.filter { !$0.passed }
+        #expect(failed.isEmpty, "\(failed)")
+    }
+
+    @Test func everyServedMethodWithAnActorIsAContractActionOfTheSameKind() {
+        for method in MethodTable.all where method.needsActor {
+            let slot = MethodTable.actions.slot(method.name)
+            #expect(slot != nil, "\(method.name) is missing from the action catalog")
+            if let slot {
+                #expect(MethodTable.actions.actions[slot].access == (method.access == .write ? .write : .read), "\(method.name)")
+            }
+        }
+    }
+
+    @Test func anInvalidRulesDirectoryStopsTheEngineFromStarting() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try "version: 1\nrules: [ { id: x, effect: perhaps, actions: ['*'] } ]\n".write(to: dir.appendingPathComponent("permissions.yaml"), atomically: true, encoding: .utf8)
+        #expect(throws: RuleSetError.self) {
+            _ = try Engine(options: .init(databasePath: dir.appendingPathComponent("db.sqlite").path, rulesDirectory: dir.path,
+                                          rulesDirectoryRequired: true))
+        }
+        #expect(throws: RuleSetError.self) {
+            _ = try Engine(options: .init(databasePath: dir.appendingPathComponent("db2.sqlite").path,
+                                          rulesDirectory: dir.appendingPathComponent("nope").path, rulesDirectoryRequired: true))
+        }
+    }
+
+    @Test func aFailedReloadKeepsTheOldRulesAndAGoodOneSwapsAfterCommit() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let shipped = try String(contentsOfFile: "\(Self.rulesDirectory)/permissions.yaml", encoding: .utf8)
+        let file = dir.appendingPathComponent("permissions.yaml")
+        try shipped.write(to: file, atomically: true, encoding: .utf8)
+        let engine = try Engine(options: .init(databasePath: dir.appendingPathComponent("db.sqlite").path, rulesDirectory: dir.path,
+                                               rulesDirectoryRequired: true))
+        let t = TestEngine(engine: engine, dir: dir)
+        let before = engine.rules.current.hash
+
+        try shipped.replacingOccurrences(of: "effect: forbid", with: "effect: nope").write(to: file, atomically: true, encoding: .utf8)
+        let bad = try t.call("rules.reload", ["actor": platform])
+        #expect(bad.errorCode == -32030)
+        #expect(bad["error"]?["data"]?["diagnostics"]?.arrayValue?.first?["message"]?.stringValue?.contains("effect must be permit or forbid") == true)
+        #expect(engine.rules.current.hash == before)
+
+        // A stricter policy: viewers may no longer read their partner.
+        try shipped.replacingOccurrences(of: "roles: [owner, manager, sales, support, viewer]", with: "roles: [owner, manager, sales, support]")
+            .write(to: file, atomically: true, encoding: .utf8)
+        let ok = try t.call("rules.reload", ["actor": platform])
+        #expect(ok["result"]?["previousHash"] == .string(before))
+        #expect(ok["result"]?["changed"] == true)
+        #expect(engine.rules.current.hash != before)
+        let audit = try t.call("audit.list", ["actor": platform, "action": "rules.reload"])
+        #expect(audit["result"]?["items"]?.arrayValue?.count == 1)
+    }
+}
