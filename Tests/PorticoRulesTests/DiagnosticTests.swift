@@ -16,7 +16,7 @@ import Testing
                 effect: permit
                 actoins: ["*"]
                 actions: ["*"]
-            """) == "p.yaml:5:5: unknown key 'actoins' in rule 'a' (expected 'access', 'actions', 'description', 'effect', 'except', 'id', 'principal', 'roles', 'when')")
+            """) == "p.yaml:5:5: unknown key 'actoins' in rule 'a' (did you mean 'actions'?)")
         #expect(diagnostic("version: 1\nrules: []\nextra: 1\n")?.hasPrefix("p.yaml:3:1: unknown key 'extra'") == true)
     }
 
@@ -29,7 +29,8 @@ import Testing
 
     @Test func unknownFactsOperatorsAndValues() {
         let rule = { (when: String) in "version: 1\nrules:\n  - id: a\n    effect: forbid\n    actions: [\"*\"]\n    when: \(when)\n" }
-        #expect(diagnostic(rule("{ partner.colour: red }")) == "p.yaml:6:13: unknown fact 'partner.colour' (known: partner.status, partner.tier, partner.region)")
+        #expect(diagnostic(rule("{ partner.colour: red }")) == "p.yaml:6:13: unknown fact 'partner.colour'")
+        #expect(diagnostic(rule("{ partner.stauts: frozen }")) == "p.yaml:6:13: unknown fact 'partner.stauts' (did you mean 'partner.status'?)")
         #expect(diagnostic(rule("{ partner.status: { like: act } }")) == "p.yaml:6:31: unknown operator 'like' (equals, not_equals, in, not_in, <, <=, >, >=, between, exists)")
         #expect(diagnostic(rule("{ partner.status: closed }")) == "p.yaml:6:29: 'closed' is not a value of partner.status (one of: active, frozen, suspended)")
         #expect(diagnostic(rule("{ partner.tier: { '>': gold } }")) == "p.yaml:6:29: '>' compares numbers or dates; partner.tier is a string")
@@ -47,7 +48,7 @@ import Testing
 
     @Test func unknownActionsRolesAndEffects() {
         #expect(diagnostic("version: 1\nrules:\n  - { id: a, effect: permit, actions: [partner.gte] }\n")
-            == "p.yaml:3:40: unknown action 'partner.gte' (known: partner.get, partner.update, partner.create, partner.members.add, partner.members.list)")
+            == "p.yaml:3:40: unknown action 'partner.gte' (did you mean 'partner.get'?)")
         #expect(diagnostic("version: 1\nrules:\n  - { id: a, effect: permit, roles: [admin], actions: [\"*\"] }\n")
             == "p.yaml:3:38: unknown role 'admin' (owner, manager, sales, support, viewer)")
         #expect(diagnostic("version: 1\nrules:\n  - { id: a, effect: allow, actions: [\"*\"] }\n")

@@ -21,7 +21,7 @@ import Testing
         let base = (name as NSString).deletingPathExtension
         let request = Binary.transcripts.appendingPathComponent(name).path
         let expected = Binary.transcripts.appendingPathComponent("\(base).expected.\(ext)").path
-        let run = try Binary.run(["replay", request, "--expect", expected, "--volatile", "databasePath"])
+        let run = try Binary.run(["replay", request, "--expect", expected, "--volatile", "databasePath", "--volatile", "rulesSource"])
         #expect(run.status == 0, "\(run.out)\n\(String(decoding: run.stderr, as: UTF8.self))")
     }
 

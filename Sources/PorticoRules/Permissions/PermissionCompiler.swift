@@ -9,7 +9,7 @@ extension PermissionRules {
         let r = NodeReader(file: file)
         r.sink = sink
         let result = compile(root, r, catalog: catalog)
-        return (r.diagnostics.isEmpty ? result : nil, r.diagnostics)
+        return (r.diagnostics.isEmpty ? result : nil, r.sortedDiagnostics)
     }
 
     static func compile(_ root: RuleNode, _ r: NodeReader, catalog: ActionCatalog) -> PermissionRules? {
@@ -29,13 +29,17 @@ extension PermissionRules {
         var ids: [String: SourcePosition] = [:]
         if let node = top.require("rules", r, in: "the permissions file"), let items = r.list(node, "rules") {
             for item in items {
-                guard let rule = compileRule(item, r, catalog) else { continue }
-                if let first = ids[rule.id] {
-                    r.error(rule.position, "duplicate rule id '\(rule.id)' (first at line \(first.line))")
-                    continue
+                // Ids are checked for duplicates even when the rule has other problems.
+                if case .mapping(let entries, let position) = item, let idNode = entries.first(where: { $0.key == "id" }),
+                   case .scalar(let id) = idNode.value
+                {
+                    if let first = ids[id.text] {
+                        r.error(position, "duplicate rule id '\(id.text)' (first at line \(first.line))")
+                    } else {
+                        ids[id.text] = position
+                    }
                 }
-                ids[rule.id] = rule.position
-                rules.append(rule)
+                if let rule = compileRule(item, r, catalog) { rules.append(rule) }
             }
         }
         var tests: [Test] = []
@@ -59,8 +63,7 @@ extension PermissionRules {
         }
         let slots = catalog.matching(pattern)
         if slots.isEmpty && !pattern.contains("*") {
-            let near = catalog.actions.map(\.name).filter { $0.hasPrefix(String(pattern.prefix(while: { $0 != "." }))) }
-            r.error(at, "unknown action '\(pattern)'" + (near.isEmpty ? "" : " (known: \(near.prefix(10).joined(separator: ", ")))"))
+            r.error(at, "unknown action '\(pattern)'" + Suggestion.hint(for: pattern, among: catalog.actions.map(\.name)))
         }
         return slots
     }

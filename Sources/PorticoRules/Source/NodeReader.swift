@@ -8,6 +8,13 @@ public final class NodeReader {
 
     public var diagnostics: [RuleDiagnostic] { sink.diagnostics }
 
+    /// In the order of the file, as a compiler lists them.
+    public var sortedDiagnostics: [RuleDiagnostic] {
+        sink.diagnostics.enumerated().sorted {
+            ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
+        }.map(\.element)
+    }
+
     public func error(_ at: SourcePosition, _ message: String) { sink.error(at, message) }
 
     /// A mapping's entries, with unknown-key checking.
@@ -40,7 +47,10 @@ public final class NodeReader {
         public func finish(_ reader: NodeReader, in what: String) {
             let known = used.sorted()
             for e in entries where !used.contains(e.key) {
-                reader.error(e.keyPosition, "unknown key '\(e.key)' in \(what) (expected \(known.map { "'\($0)'" }.joined(separator: ", ")))")
+                let hint = Suggestion.closest(to: e.key, among: known)
+                let expected = hint.isEmpty ? known : hint
+                let list = expected.map { "'\($0)'" }.joined(separator: hint.isEmpty ? ", " : " or ")
+                reader.error(e.keyPosition, "unknown key '\(e.key)' in \(what) (" + (hint.isEmpty ? "expected \(list))" : "did you mean \(list)?)"))
             }
         }
     }
@@ -189,9 +199,7 @@ public final class NodeReader {
         var ok = true
         for e in entries {
             guard let slot = catalog.slot(e.key) else {
-                let near = catalog.definitions.map(\.name).filter { $0.hasPrefix(String(e.key.prefix(while: { $0 != "." }))) }
-                let hint = near.isEmpty ? "" : " (known: \(near.prefix(12).joined(separator: ", ")))"
-                error(e.keyPosition, "unknown fact '\(e.key)'\(hint)")
+                error(e.keyPosition, "unknown fact '\(e.key)'" + Suggestion.hint(for: e.key, among: catalog.definitions.map(\.name)))
                 ok = false
                 continue
             }
