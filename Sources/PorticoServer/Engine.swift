@@ -70,6 +70,9 @@ public final class Engine: CallHandler, @unchecked Sendable {
         return RuleSet.compile(EmbeddedRules.files, source: "embedded", catalog: MethodTable.actions)
     }
 
+    /// The shipped rule files, built into the engine.
+    public static var embeddedRuleFiles: [String: String] { EmbeddedRules.files }
+
     /// The rule files' texts as they are where the active rules came from.
     func readRuleTexts() -> Result<[String: String], RuleSetError> {
         let source = rules.current.source

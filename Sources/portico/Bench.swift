@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import GRDB
 import JSONRPC
+import PorticoRules
+import PorticoServer
 import PorticoStore
 
 /// `portico bench`: drives `portico serve` as a host would, over pipes, and prints the
@@ -28,6 +30,12 @@ struct Bench: ParsableCommand {
     @Option(help: "Decodes of a typical request, per reader, for the JSON comparison.")
     var jsonDecodes = 200_000
 
+    @Option(help: "Permission decisions to time with the shipped rules.")
+    var decisions = 1_000_000
+
+    @Option(help: "Directory of the rule files to time (default ./rules, else the shipped defaults).")
+    var rules: String = "./rules"
+
     @Option(help: "Directory for the benchmark databases (default: a temporary directory).")
     var dir: String?
 
@@ -40,6 +48,7 @@ struct Bench: ParsableCommand {
 
         if jsonDecodes > 0 { Self.jsonComparison(jsonDecodes) }
         if diskCommits > 0 { try Self.diskCommitRate(diskCommits, dir: base) }
+        if decisions > 0 { try Self.ruleFigures(decisions, directory: rules) }
         if trivial > 0 {
             let lines = (0..<trivial).map { #"{"jsonrpc":"2.0","id":\#($0),"method":"system.health"}"# }
             let s = try Self.pipelined(lines, db: base.appendingPathComponent("trivial.sqlite").path)
@@ -120,6 +129,50 @@ struct Bench: ParsableCommand {
             print(String(format: "disk: bare SQLite commits, %2d table(s): %9.0f commits/s  (%.1f µs each)", tables, Double(n) / s, s / Double(n) * 1e6))
             try db.close()
         }
+    }
+
+    /// Permission decisions with the shipped rules (a mix of principals, roles, actions and
+    /// partner statuses), and reloading the rule files (read, validate, compile).
+    static func ruleFigures(_ n: Int, directory: String) throws {
+        let load = { () throws -> RuleSet in
+            FileManager.default.fileExists(atPath: directory)
+                ? try RuleSet.load(directory: directory, catalog: MethodTable.actions).get()
+                : try RuleSet.compile(Engine.embeddedRuleFiles, source: "embedded", catalog: MethodTable.actions).get()
+        }
+        var reloads: [Double] = []
+        for _ in 0..<30 {
+            let start = now()
+            _ = try load()
+            reloads.append(now() - start)
+        }
+        reloads.sort()
+        let rules = try load().permissions
+        var requests: [PermissionRequest] = []
+        let actions = MethodTable.all.filter(\.needsActor).map(\.name)
+        for (i, action) in actions.enumerated() {
+            for status in ["active", "frozen", "suspended"] {
+                let partner = PermissionRequest.PartnerFacts(status: status, tier: i % 2 == 0 ? "gold" : "standard", region: "eu")
+                requests.append(PermissionRequest(principal: .platform, action: action, partner: partner))
+                for role in MemberRoleName.allCases {
+                    requests.append(PermissionRequest(principal: .member, role: role, action: action, partner: partner))
+                }
+            }
+        }
+        // Median of batches, each deciding every request of the mix.
+        var perDecision: [Double] = []
+        var allowed = 0
+        let rounds = max(1, n / requests.count / 20)
+        for _ in 0..<20 {
+            let start = now()
+            for _ in 0..<rounds {
+                for r in requests where rules.decide(r).allowed { allowed += 1 }
+            }
+            perDecision.append((now() - start) / Double(rounds * requests.count))
+        }
+        perDecision.sort()
+        print(String(format: "permission decision, shipped rules: median %.3f µs (%d-request mix, %d allowed per round)",
+                     perDecision[perDecision.count / 2] * 1e6, requests.count, allowed / (rounds * 20)))
+        print(String(format: "rules reload (read, validate, compile): median %.2f ms", reloads[reloads.count / 2] * 1000))
     }
 
     static var binary: URL { URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath() }
