@@ -5,10 +5,12 @@ import Foundation
 /// and swapped as a unit, so the engine never runs half of an edit.
 public struct RuleSet: Sendable {
     public static let permissionsFile = "permissions.yaml"
+    public static let commissionFile = "commission.yaml"
     /// The kinds this engine reads, in the order their bytes enter the hash.
-    public static let files = [permissionsFile]
+    public static let files = [commissionFile, permissionsFile]
 
     public let permissions: PermissionRules
+    public let commission: CommissionRules
     /// SHA-256 (hex) over the files' names and bytes: which policy decided.
     public let hash: String
     /// Where the files came from: a directory, or "embedded" for the shipped defaults.
@@ -30,14 +32,22 @@ public struct RuleSet: Sendable {
         }
         let (permissions, permissionDiagnostics) = PermissionRules.compile(permissionsText, file: permissionsFile, catalog: catalog)
         diagnostics += permissionDiagnostics
-        guard let permissions, diagnostics.isEmpty else { return .failure(RuleSetError(diagnostics: diagnostics)) }
+        var commission: CommissionRules? = nil
+        if let text = texts[commissionFile] {
+            let (c, d) = CommissionRules.compile(text, file: commissionFile)
+            commission = c
+            diagnostics += d
+        } else {
+            diagnostics.append(RuleDiagnostic(file: commissionFile, line: 1, column: 1, message: "the file is missing"))
+        }
+        guard let permissions, let commission, diagnostics.isEmpty else { return .failure(RuleSetError(diagnostics: diagnostics)) }
         var hasher = SHA256()
         for name in files {
             hasher.update(data: Array(name.utf8) + [0])
             hasher.update(data: Array((texts[name] ?? "").utf8) + [0])
         }
         let hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        return .success(RuleSet(permissions: permissions, hash: hash, source: source))
+        return .success(RuleSet(permissions: permissions, commission: commission, hash: hash, source: source))
     }
 
     /// Reads and compiles the rule files of a directory.
@@ -70,7 +80,7 @@ public struct RuleSet: Sendable {
 
     /// Every test of every file.
     public func runTests() -> [RuleTestResult] {
-        permissions.runTests(file: Self.permissionsFile)
+        commission.runTests(file: Self.commissionFile) + permissions.runTests(file: Self.permissionsFile)
     }
 }
 

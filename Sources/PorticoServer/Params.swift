@@ -1,5 +1,6 @@
 import JSONRPC
 import PorticoCore
+import PorticoRules
 
 /// Typed access to a request's by-name params. Every failure is -32602 naming the field
 /// by its dotted path; `finish()` refuses fields the method does not know, so a typo is
@@ -72,6 +73,22 @@ public struct Params {
             throw .invalid(field(key), "must be within ±2^53")
         default: throw .invalid(field(key), "must be an integer, got \(v.typeName)")
         }
+    }
+
+    /// An exact decimal: a JSON number or a numeric string ("12.5"), never through a Double.
+    public mutating func exactDecimal(_ key: String) throws(PorticoError) -> ExactDecimal {
+        guard let v = raw(key) else { throw .invalid(field(key), "is required") }
+        let text: String
+        switch v {
+        case .integer(let i): return ExactDecimal(i)
+        case .number(let t): text = t
+        case .string(let s): text = s
+        default: throw .invalid(field(key), "must be a number, got \(v.typeName)")
+        }
+        guard let d = ExactDecimal(text) else {
+            throw .invalid(field(key), "'\(text)' is not an exact decimal (digits, an optional '.', at most 12 decimals, no exponent)")
+        }
+        return d
     }
 
     public mutating func object(_ key: String) throws(PorticoError) -> Params {

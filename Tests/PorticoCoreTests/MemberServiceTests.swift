@@ -21,7 +21,7 @@ let testPolicy: RulesAccessPolicy = {
           - { id: managers, effect: permit, roles: [owner, manager], actions: ["*"] }
           - { id: readers, effect: permit, roles: [sales, support, viewer], access: read, actions: ["*"] }
         """
-    let set = try! RuleSet.compile(["permissions.yaml": text], source: "test", catalog: catalog).get()
+    let set = try! RuleSet.compile(["permissions.yaml": text, "commission.yaml": "hit: first\nrules: []\n"], source: "test", catalog: catalog).get()
     return RulesAccessPolicy(ActiveRules(set))
 }()
 

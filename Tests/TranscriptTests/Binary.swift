@@ -39,15 +39,28 @@ enum Binary {
         final class Box: @unchecked Sendable { var data = Data(); let done = DispatchSemaphore(value: 0) }
         let err = Box()
         let errReader = Thread {
-            err.data = stderr.fileHandleForReading.readDataToEndOfFile()
+            err.data = readAll(stderr.fileHandleForReading.fileDescriptor)
             err.done.signal()
         }
         errReader.start()
         beforeWait?(p)
-        let outData = stdout.fileHandleForReading.readDataToEndOfFile()
+        let outData = readAll(stdout.fileHandleForReading.fileDescriptor)
         p.waitUntilExit()
         err.done.wait()
         return Run(status: p.terminationStatus, stdout: outData, stderr: err.data)
+    }
+
+    /// Reads a descriptor to its end, retrying interrupted reads (Foundation's
+    /// readDataToEndOfFile traps on EINTR).
+    static func readAll(_ fd: Int32) -> Data {
+        var out = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n > 0 { out.append(contentsOf: buffer[0..<n]); continue }
+            if n < 0 && errno == EINTR { continue }
+            return out
+        }
     }
 
     static func temporaryDirectory() throws -> URL {

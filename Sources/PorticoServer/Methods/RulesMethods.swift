@@ -66,8 +66,13 @@ enum RulesMethods {
                 try input.finish()
                 try p.finish()
                 return explain(engine.rules.current.permissions, request)
-            case "commission", "pricing":
-                throw PorticoError.invalid("kind", "no \(kind) rules are loaded by this engine yet")
+            case "commission":
+                let rules = engine.rules.current.commission
+                let facts = try factSet(&input, catalog: CommissionRules.facts, start: CommissionRules.newFacts())
+                try p.finish()
+                return explain(rules, facts)
+            case "pricing":
+                throw PorticoError.invalid("kind", "no pricing rules are loaded by this engine yet")
             default:
                 throw PorticoError.invalid("kind", "must be permission, commission or pricing")
             }
@@ -111,6 +116,70 @@ enum RulesMethods {
             try pf.finish()
         }
         return PermissionRequest(principal: principal, role: role, action: action, partner: partner)
+    }
+
+    /// Reads `input` as facts of the catalog, each converted to its fact's type.
+    static func factSet(_ input: inout Params, catalog: FactCatalog, start: FactSet) throws -> FactSet {
+        var facts = start
+        for key in input.keys {
+            guard let slot = catalog.slot(key) else {
+                throw PorticoError.invalid("input.\(key)", "is not a fact of these rules")
+            }
+            let definition = catalog[slot]
+            let field = "input.\(key)"
+            switch definition.type {
+            case .string:
+                let s = try input.string(key)
+                if !definition.values.isEmpty && !definition.values.contains(s) {
+                    throw PorticoError.invalid(field, "must be one of \(definition.values.prefix(12).joined(separator: ", "))")
+                }
+                facts[slot] = .string(s)
+            case .bool:
+                guard let b = try input.optionalBool(key) else { throw PorticoError.invalid(field, "must be true or false") }
+                facts[slot] = .bool(b)
+            case .date:
+                let s = try input.string(key)
+                guard let d = RuleDate(s) else { throw PorticoError.invalid(field, "must be a date, YYYY-MM-DD") }
+                facts[slot] = .date(d)
+            case .number:
+                facts[slot] = .number(try input.exactDecimal(key))
+            }
+        }
+        try input.finish()
+        return facts
+    }
+
+    static func json(_ line: CommissionRules.Line) -> JSONValue {
+        ["to": .string(line.to.rawValue), "amount": ["amount": .integer(line.amount), "currency": .string(line.currency)],
+         "rule": .string(line.rule), "basis": .string(line.basis)]
+    }
+
+    static func explain(_ rules: CommissionRules, _ facts: FactSet) -> JSONValue {
+        let (lines, traces) = rules.explain(facts)
+        let missing = Array(Set(traces.compactMap(\.missingFact))).sorted()
+        let deciding = uniqued(lines.map(\.rule))
+        return [
+            "kind": "commission",
+            "hit": .string(rules.hit.rawValue),
+            "decision": .array(lines.map(json)),
+            "rules": .array(deciding.map { .string($0) }),
+            "holdDays": .integer(Int64(rules.holdDays(for: lines))),
+            "missingFacts": .array(missing.map { .string($0) }),
+            "derivedFacts": .array(rules.derivedFacts.map { .string($0) }),
+            "trace": .array(traces.map { t in
+                var o: JSONObject = ["rule": .string(t.rule), "matched": .bool(t.matched)]
+                if let b = t.because { o["because"] = .string(b) }
+                if let m = t.missingFact { o["missingFact"] = .string(m) }
+                if t.matched { o["lines"] = .array(t.lines.map(json)) }
+                return .object(o)
+            }),
+        ]
+    }
+
+    /// Unique, in first-seen order.
+    static func uniqued(_ items: [String]) -> [String] {
+        var seen = Set<String>()
+        return items.filter { seen.insert($0).inserted }
     }
 
     static func explain(_ rules: PermissionRules, _ request: PermissionRequest) -> JSONValue {

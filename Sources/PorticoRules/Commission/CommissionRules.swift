@@ -1,0 +1,279 @@
+/// Compiled commission rules: who earns what on a sale.
+///
+/// A table has a hit policy: `first` (the first matching rule decides) or `collect`
+/// (every matching rule adds its lines: bonuses stack on a base rate). A rule pays the
+/// seller and, when the seller is a reseller, an override to the partner above it (up
+/// to `override_depth` levels). Amounts are in the sale's currency and minor units,
+/// computed exactly and rounded half to even once per line.
+public struct CommissionRules: Sendable {
+    public enum HitPolicy: String, Sendable { case first, collect }
+
+    /// How one beneficiary is paid.
+    public enum Pay: Sendable {
+        case percent(ExactDecimal)
+        /// A flat amount per currency, in minor units.
+        case flat([String: Int64])
+        /// A percentage read from a fact (the reseller's own `commissionRate`).
+        case rate(slot: Int, fact: String)
+        case tiers(Tiers)
+    }
+
+    public struct Tiers: Sendable {
+        public enum Mode: String, Sendable { case slab, marginal }
+        public var basisSlot: Int
+        public var basis: String
+        public var mode: Mode
+        /// Ascending exclusive upper bounds (minor units); the last band has none.
+        public var bands: [(upTo: Int64?, percent: ExactDecimal)]
+    }
+
+    public struct Cap: Sendable {
+        public var perSale: [String: Int64] = [:]
+        public var perMonth: [String: Int64] = [:]
+    }
+
+    public struct Payment: Sendable {
+        public var pay: Pay
+        public var cap: Cap
+    }
+
+    public struct Rule: Sendable {
+        public var id: String
+        public var summary: String?
+        public var conditions: ConditionList
+        public var seller: Payment?
+        public var overridePartner: Payment?
+        public var holdDays: Int?
+        public var position: SourcePosition
+        public var isCatchAll: Bool { conditions.conditions.isEmpty }
+    }
+
+    public struct Test: Sendable {
+        public var name: String
+        public var facts: FactSet
+        public var expected: [(to: Beneficiary, amount: Int64, rule: String?)]
+        public var position: SourcePosition
+    }
+
+    public enum Beneficiary: String, Sendable { case seller, partner }
+
+    /// One commission a sale earns.
+    public struct Line: Sendable, Equatable {
+        public var to: Beneficiary
+        public var amount: Int64
+        public var currency: String
+        public var rule: String
+        /// How the amount was found: "20%", "flat", "rate 12.5%", "slab 8%", "marginal".
+        public var basis: String
+    }
+
+    public let hit: HitPolicy
+    public let holdDays: Int
+    public let overrideDepth: Int
+    public let minimumPayout: [String: Int64]
+    public let rules: [Rule]
+    public let tests: [Test]
+
+    public static let facts = FactCatalog([
+        FactDefinition("sale.amount", .number, "the sale's amount in minor units"),
+        FactDefinition("sale.currency", .string, "the sale's ISO 4217 currency", values: Currency.all.keys.sorted()),
+        FactDefinition("sale.plan", .string, "the plan sold"),
+        FactDefinition("sale.kind", .string, "new, renewal or upgrade", values: ["new", "renewal", "upgrade"]),
+        FactDefinition("sale.date", .date, "the day the sale occurred (UTC)"),
+        FactDefinition("seller.kind", .string, "who sold: the partner itself or one of its resellers", values: ["partner", "reseller"]),
+        FactDefinition("customer.region", .string, "the customer's pricing region"),
+        FactDefinition("customer.country", .string, "the customer's ISO 3166 country"),
+        FactDefinition("customer.firstPurchase", .bool, "the customer's first purchase", derived: true),
+        FactDefinition("subscription.month", .number, "which month of the subscription the sale pays for (1 = first)", derived: true),
+        FactDefinition("partner.tier", .string, "the partner's tier"),
+        FactDefinition("partner.region", .string, "the partner's region"),
+        FactDefinition("reseller.commissionRate", .number, "the reseller's own configured rate, in percent"),
+        FactDefinition("reseller.region", .string, "the reseller's region"),
+        FactDefinition("reseller.volume.month", .number, "the reseller's sales this month before this sale, minor units of the sale currency", derived: true),
+        FactDefinition("reseller.volume.quarter", .number, "the reseller's sales this quarter before this sale", derived: true),
+        FactDefinition("reseller.volume.lifetime", .number, "the reseller's sales ever before this sale", derived: true),
+        FactDefinition("partner.volume.month", .number, "the partner's sales (its own and its resellers') this month before this sale", derived: true),
+        FactDefinition("partner.volume.quarter", .number, "the partner's sales this quarter before this sale", derived: true),
+        FactDefinition("partner.volume.lifetime", .number, "the partner's sales ever before this sale", derived: true),
+        FactDefinition("seller.earned.month", .number, "commissions the seller earned this month in the sale currency", derived: true),
+        FactDefinition("partner.earned.month", .number, "override commissions the partner earned this month in the sale currency", derived: true),
+    ])
+    static let amountSlot = facts.slot("sale.amount")!
+    static let currencySlot = facts.slot("sale.currency")!
+    static let sellerKindSlot = facts.slot("seller.kind")!
+    static let sellerEarnedSlot = facts.slot("seller.earned.month")!
+    static let partnerEarnedSlot = facts.slot("partner.earned.month")!
+
+    /// The store-derived facts the loaded rules read: the caller fetches only these.
+    public let derivedFacts: [String]
+
+    init(hit: HitPolicy, holdDays: Int, overrideDepth: Int, minimumPayout: [String: Int64], rules: [Rule], tests: [Test]) {
+        self.hit = hit
+        self.holdDays = holdDays
+        self.overrideDepth = overrideDepth
+        self.minimumPayout = minimumPayout
+        self.rules = rules
+        self.tests = tests
+        var slots = Set<Int>()
+        func reads(_ p: Payment?, earned: Int) {
+            guard let p else { return }
+            if case .tiers(let t) = p.pay { slots.insert(t.basisSlot) }
+            if case .rate(let s, _) = p.pay { slots.insert(s) }
+            if !p.cap.perMonth.isEmpty { slots.insert(earned) }
+        }
+        for r in rules {
+            slots.formUnion(r.conditions.slots)
+            reads(r.seller, earned: Self.sellerEarnedSlot)
+            reads(r.overridePartner, earned: Self.partnerEarnedSlot)
+        }
+        derivedFacts = slots.filter { Self.facts[$0].derived }.map { Self.facts[$0].name }.sorted()
+    }
+
+    /// A new, empty set of facts for this catalog.
+    public static func newFacts() -> FactSet { FactSet(catalog: facts) }
+
+    /// The commissions a sale earns. Facts must include `sale.amount` and
+    /// `sale.currency`; a rule reading an absent fact does not match.
+    public func evaluate(_ f: FactSet) -> [Line] {
+        var lines: [Line] = []
+        var note: String? = nil
+        for rule in rules where rule.conditions.matches(f) {
+            append(rule, f, into: &lines, note: &note)
+            if hit == .first { break }
+        }
+        return lines
+    }
+
+    /// The hold period that applies to what `evaluate` answered (the deciding rule's
+    /// own, else the table's).
+    public func holdDays(for lines: [Line]) -> Int {
+        guard let first = lines.first, let rule = rules.first(where: { $0.id == first.rule }) else { return holdDays }
+        return rule.holdDays ?? holdDays
+    }
+
+    func append(_ rule: Rule, _ f: FactSet, into lines: inout [Line], note: inout String?) {
+        guard case .number(let amountDecimal)? = f[Self.amountSlot], let amount = amountDecimal.integerValue,
+              case .string(let currency)? = f[Self.currencySlot]
+        else {
+            note = "sale.amount and sale.currency are needed"
+            return
+        }
+        if let seller = rule.seller, let line = pay(seller, .seller, rule, amount: amount, currency: currency, f, note: &note) {
+            lines.append(line)
+        }
+        if overrideDepth >= 1, let partner = rule.overridePartner, f[Self.sellerKindSlot] == .string("reseller"),
+           let line = pay(partner, .partner, rule, amount: amount, currency: currency, f, note: &note)
+        {
+            lines.append(line)
+        }
+    }
+
+    func pay(_ p: Payment, _ to: Beneficiary, _ rule: Rule, amount: Int64, currency: String, _ f: FactSet,
+             note: inout String?) -> Line?
+    {
+        var value: Int64
+        var basis: String
+        switch p.pay {
+        case .percent(let pct):
+            guard let v = pct.apply(to: amount, dividingBy: 100) else { return nil }
+            value = v
+            basis = "\(pct)%"
+        case .flat(let amounts):
+            guard let v = amounts[currency] else {
+                note = "no flat amount in \(currency)"
+                return nil
+            }
+            value = v
+            basis = "flat"
+        case .rate(let slot, let fact):
+            guard case .number(let pct)? = f[slot] else {
+                note = "\(fact) was not supplied"
+                return nil
+            }
+            guard let v = pct.apply(to: amount, dividingBy: 100) else { return nil }
+            value = v
+            basis = "rate \(pct)%"
+        case .tiers(let t):
+            guard case .number(let basisValue)? = f[t.basisSlot], let volume = basisValue.integerValue else {
+                note = "\(t.basis) was not supplied"
+                return nil
+            }
+            guard let (v, b) = Self.tiered(t, volume: volume, amount: amount) else { return nil }
+            value = v
+            basis = b
+        }
+        if let cap = p.cap.perSale[currency], value > cap { value = cap; basis += ", capped per sale" }
+        if let cap = p.cap.perMonth[currency] {
+            let slot = to == .seller ? Self.sellerEarnedSlot : Self.partnerEarnedSlot
+            guard case .number(let earnedDecimal)? = f[slot], let earned = earnedDecimal.integerValue else {
+                note = "\(Self.facts[slot].name) was not supplied (the rule has a monthly cap)"
+                return nil
+            }
+            let room = max(0, cap - earned)
+            if value > room { value = room; basis += ", capped per month" }
+        }
+        return Line(to: to, amount: value, currency: currency, rule: rule.id, basis: basis)
+    }
+
+    /// Slab: the band the volume before the sale falls in sets the rate for the whole
+    /// sale. Marginal: the sale spans volume..volume+amount, and each band's part earns
+    /// that band's rate; the parts are added exactly and rounded once.
+    static func tiered(_ t: Tiers, volume: Int64, amount: Int64) -> (Int64, String)? {
+        switch t.mode {
+        case .slab:
+            let band = t.bands.first { $0.upTo.map { volume < $0 } ?? true } ?? t.bands[t.bands.count - 1]
+            return band.percent.apply(to: amount, dividingBy: 100).map { ($0, "slab \(band.percent)%") }
+        case .marginal:
+            var numerator: Int128 = 0
+            var lower: Int64 = 0
+            let start = volume, end = volume + amount
+            for band in t.bands {
+                let upper = band.upTo ?? Int64.max
+                let from = max(start, lower), to = min(end, upper)
+                if to > from { numerator += Int128(to - from) * band.percent.normalized }
+                lower = upper
+                if upper >= end { break }
+            }
+            let denominator = Int128(100) * Int128(ExactDecimal.pow10(ExactDecimal.maxScale))
+            return ExactDecimal.divideHalfEven(numerator, denominator).map { ($0, "marginal") }
+        }
+    }
+
+    /// One rule's part, for `rules.explain`.
+    public struct Trace: Sendable {
+        public var rule: String
+        public var matched: Bool
+        public var because: String?
+        public var missingFact: String?
+        public var lines: [Line]
+    }
+
+    public func explain(_ f: FactSet) -> (lines: [Line], traces: [Trace]) {
+        var all: [Line] = []
+        var traces: [Trace] = []
+        var decided = false
+        for rule in rules {
+            if decided {
+                traces.append(Trace(rule: rule.id, matched: false, because: "not considered: hit policy first, an earlier rule decided", lines: []))
+                continue
+            }
+            if let (c, outcome) = rule.conditions.firstFailure(f) {
+                if outcome == .missing {
+                    traces.append(Trace(rule: rule.id, matched: false, because: "\(c.fact) was not supplied", missingFact: c.fact, lines: []))
+                } else {
+                    traces.append(Trace(rule: rule.id, matched: false,
+                                        because: "\(c.text) does not hold (\(c.fact) is \(f[c.slot]?.description ?? "absent"))", lines: []))
+                }
+                continue
+            }
+            var lines: [Line] = []
+            var note: String? = nil
+            append(rule, f, into: &lines, note: &note)
+            traces.append(Trace(rule: rule.id, matched: true, because: note, lines: lines))
+            all += lines
+            if hit == .first { decided = true }
+        }
+        return (all, traces)
+    }
+}
+
