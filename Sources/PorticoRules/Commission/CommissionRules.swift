@@ -35,6 +35,14 @@ public struct CommissionRules: Sendable {
     public struct Payment: Sendable {
         public var pay: Pay
         public var cap: Cap
+        /// How a percent payment is described on its lines ("20%"), made once.
+        public var label: String
+
+        init(pay: Pay, cap: Cap) {
+            self.pay = pay
+            self.cap = cap
+            if case .percent(let pct) = pay { label = "\(pct)%" } else { label = "" }
+        }
     }
 
     public struct Rule: Sendable {
@@ -106,6 +114,8 @@ public struct CommissionRules: Sendable {
 
     /// The store-derived facts the loaded rules read: the caller fetches only these.
     public let derivedFacts: [String]
+    /// Every rule's conditions, flattened for the evaluation loop.
+    let table: ConditionTable
 
     init(hit: HitPolicy, holdDays: Int, overrideDepth: Int, minimumPayout: [String: Int64], rules: [Rule], tests: [Test]) {
         self.hit = hit
@@ -114,6 +124,7 @@ public struct CommissionRules: Sendable {
         self.minimumPayout = minimumPayout
         self.rules = rules
         self.tests = tests
+        table = ConditionTable(rules.map(\.conditions))
         var slots = Set<Int>()
         func reads(_ p: Payment?, earned: Int) {
             guard let p else { return }
@@ -137,9 +148,15 @@ public struct CommissionRules: Sendable {
     public func evaluate(_ f: FactSet) -> [Line] {
         var lines: [Line] = []
         var note: String? = nil
-        for rule in rules where rule.conditions.matches(f) {
-            append(rule, f, into: &lines, note: &note)
-            if hit == .first { break }
+        switch hit {
+        case .first:
+            if let r = table.firstMatch(f) { append(rules[r], f, into: &lines, note: &note) }
+        case .collect:
+            var next = 0
+            while let r = table.firstMatch(from: next, f) {
+                append(rules[r], f, into: &lines, note: &note)
+                next = r + 1
+            }
         }
         return lines
     }
@@ -177,7 +194,7 @@ public struct CommissionRules: Sendable {
         case .percent(let pct):
             guard let v = pct.apply(to: amount, dividingBy: 100) else { return nil }
             value = v
-            basis = "\(pct)%"
+            basis = p.label
         case .flat(let amounts):
             guard let v = amounts[currency] else {
                 note = "no flat amount in \(currency)"

@@ -42,29 +42,41 @@ public struct Condition: Sendable {
 
     @inline(__always)
     public func evaluate(_ facts: FactSet) -> Outcome {
-        guard let value = facts[slot] else {
-            if op == .exists, case .bool(let want) = operands[0] { return want ? .missing : .pass }
-            return .missing
-        }
-        switch op {
-        case .exists:
-            if case .bool(let want) = operands[0] { return want ? .pass : .fail }
-            return .fail
-        case .equals: return value == operands[0] ? .pass : .fail
-        case .notEquals: return value != operands[0] ? .pass : .fail
-        case .in:
-            for o in operands where o == value { return .pass }
-            return .fail
-        case .notIn:
-            for o in operands where o == value { return .fail }
-            return .pass
-        case .lt: return (FactValue.compare(value, operands[0]) ?? 0) < 0 ? .pass : .fail
-        case .lte: return (FactValue.compare(value, operands[0]) ?? 1) <= 0 ? .pass : .fail
-        case .gt: return (FactValue.compare(value, operands[0]) ?? 0) > 0 ? .pass : .fail
-        case .gte: return (FactValue.compare(value, operands[0]) ?? -1) >= 0 ? .pass : .fail
-        case .between:
-            guard let lo = FactValue.compare(value, operands[0]), let hi = FactValue.compare(value, operands[1]) else { return .fail }
-            return lo >= 0 && hi <= 0 ? .pass : .fail
+        withUnsafePointer(to: self) { Self.evaluate($0, facts) }
+    }
+
+    /// The evaluation loop's form: reads the condition and the fact through pointers, so
+    /// nothing is copied or reference-counted per check.
+    @inline(__always)
+    static func evaluate(_ c: UnsafePointer<Condition>, _ facts: FactSet) -> Outcome {
+        facts.values.withUnsafeBufferPointer { fv in
+            c.pointee.operands.withUnsafeBufferPointer { ops in
+                let op = c.pointee.op
+                guard case .some(let value) = fv[c.pointee.slot] else {
+                    if op == .exists, case .bool(let want) = ops[0] { return want ? .missing : .pass }
+                    return .missing
+                }
+                switch op {
+                case .exists:
+                    if case .bool(let want) = ops[0] { return want ? .pass : .fail }
+                    return .fail
+                case .equals: return value == ops[0] ? .pass : .fail
+                case .notEquals: return value != ops[0] ? .pass : .fail
+                case .in:
+                    for i in ops.indices where ops[i] == value { return .pass }
+                    return .fail
+                case .notIn:
+                    for i in ops.indices where ops[i] == value { return .fail }
+                    return .pass
+                case .lt: return (FactValue.compare(value, ops[0]) ?? 0) < 0 ? .pass : .fail
+                case .lte: return (FactValue.compare(value, ops[0]) ?? 1) <= 0 ? .pass : .fail
+                case .gt: return (FactValue.compare(value, ops[0]) ?? 0) > 0 ? .pass : .fail
+                case .gte: return (FactValue.compare(value, ops[0]) ?? -1) >= 0 ? .pass : .fail
+                case .between:
+                    guard let lo = FactValue.compare(value, ops[0]), let hi = FactValue.compare(value, ops[1]) else { return .fail }
+                    return lo >= 0 && hi <= 0 ? .pass : .fail
+                }
+            }
         }
     }
 
@@ -86,11 +98,15 @@ public struct ConditionList: Sendable {
     public var conditions: [Condition] = []
     public init(_ conditions: [Condition] = []) { self.conditions = conditions }
 
-    /// Every condition holds; a missing fact never matches.
+    /// Every condition holds; a missing fact never matches. Walks the conditions in
+    /// place (no copies, no reference counting): this is the evaluation loop.
     @inline(__always)
     public func matches(_ facts: FactSet) -> Bool {
-        for c in conditions where c.evaluate(facts) != .pass { return false }
-        return true
+        conditions.withUnsafeBufferPointer { cs in
+            guard let base = cs.baseAddress else { return true }
+            for i in 0..<cs.count where Condition.evaluate(base + i, facts) != .pass { return false }
+            return true
+        }
     }
 
     /// The first condition that does not hold, and why, or nil when all hold.

@@ -4,6 +4,8 @@
 public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let mantissa: Int64
     public let scale: Int
+    /// The value in units of 10^-maxScale, computed once: comparisons are one Int128 compare.
+    let normalized: Int128
 
     public static let maxScale = 12
 
@@ -11,6 +13,7 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         precondition(scale >= 0 && scale <= Self.maxScale)
         self.mantissa = mantissa
         self.scale = scale
+        normalized = Int128(mantissa) * Int128(Self.pow10(Self.maxScale - scale))
     }
 
     public init(_ integer: Int64) { self.init(mantissa: integer, scale: 0) }
@@ -51,13 +54,6 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         let padded = magnitude.count <= scale ? String(repeating: "0", count: scale - magnitude.count + 1) + magnitude : magnitude
         let cut = padded.index(padded.endIndex, offsetBy: -scale)
         return (mantissa < 0 ? "-" : "") + padded[..<cut] + "." + padded[cut...]
-    }
-
-    /// The value as `Int128` units of 10^-maxScale, for exact comparison.
-    var normalized: Int128 {
-        var v = Int128(mantissa)
-        for _ in scale..<Self.maxScale { v *= 10 }
-        return v
     }
 
     public static func < (a: ExactDecimal, b: ExactDecimal) -> Bool { a.normalized < b.normalized }
