@@ -12,6 +12,16 @@ for module, package in [("jsonschema", "jsonschema"), ("yaml", "PyYAML")]:
 
 import jsonschema, yaml
 
+
+class Yaml12Loader(yaml.SafeLoader):
+    """Reads dates as strings, as YAML 1.2 (and the engine, and editors) do."""
+
+
+Yaml12Loader.yaml_implicit_resolvers = {
+    k: [(tag, regexp) for tag, regexp in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 failed = 0
 checked = 0
@@ -24,7 +34,7 @@ for kind in ["permissions", "commission", "pricing"]:
     schema = json.load(open(schema_path))
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)
-    errors = list(validator.iter_errors(yaml.safe_load(open(rules_path))))
+    errors = list(validator.iter_errors(yaml.load(open(rules_path), Loader=Yaml12Loader)))
     for e in errors:
         print(f"rules/{kind}.yaml: {'/'.join(map(str, e.path))}: {e.message}")
     failed += len(errors)

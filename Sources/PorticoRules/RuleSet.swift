@@ -6,11 +6,13 @@ import Foundation
 public struct RuleSet: Sendable {
     public static let permissionsFile = "permissions.yaml"
     public static let commissionFile = "commission.yaml"
+    public static let pricingFile = "pricing.yaml"
     /// The kinds this engine reads, in the order their bytes enter the hash.
-    public static let files = [commissionFile, permissionsFile]
+    public static let files = [commissionFile, permissionsFile, pricingFile]
 
     public let permissions: PermissionRules
     public let commission: CommissionRules
+    public let pricing: PricingRules
     /// SHA-256 (hex) over the files' names and bytes: which policy decided.
     public let hash: String
     /// Where the files came from: a directory, or "embedded" for the shipped defaults.
@@ -40,14 +42,24 @@ public struct RuleSet: Sendable {
         } else {
             diagnostics.append(RuleDiagnostic(file: commissionFile, line: 1, column: 1, message: "the file is missing"))
         }
-        guard let permissions, let commission, diagnostics.isEmpty else { return .failure(RuleSetError(diagnostics: diagnostics)) }
+        var pricing: PricingRules? = nil
+        if let text = texts[pricingFile] {
+            let (p, d) = PricingRules.compile(text, file: pricingFile)
+            pricing = p
+            diagnostics += d
+        } else {
+            diagnostics.append(RuleDiagnostic(file: pricingFile, line: 1, column: 1, message: "the file is missing"))
+        }
+        guard let permissions, let commission, let pricing, diagnostics.isEmpty else {
+            return .failure(RuleSetError(diagnostics: diagnostics))
+        }
         var hasher = SHA256()
         for name in files {
             hasher.update(data: Array(name.utf8) + [0])
             hasher.update(data: Array((texts[name] ?? "").utf8) + [0])
         }
         let hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        return .success(RuleSet(permissions: permissions, commission: commission, hash: hash, source: source))
+        return .success(RuleSet(permissions: permissions, commission: commission, pricing: pricing, hash: hash, source: source))
     }
 
     /// Reads and compiles the rule files of a directory.
@@ -81,6 +93,7 @@ public struct RuleSet: Sendable {
     /// Every test of every file.
     public func runTests() -> [RuleTestResult] {
         commission.runTests(file: Self.commissionFile) + permissions.runTests(file: Self.permissionsFile)
+            + pricing.runTests(file: Self.pricingFile)
     }
 }
 

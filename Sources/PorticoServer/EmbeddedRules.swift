@@ -253,5 +253,59 @@ tests:
   - { name: only the platform verifies the audit chain, principal: member, role: owner, action: audit.verify, expect: forbid, rule: platform-only }
   - { name: only the platform reloads rules, principal: member, role: owner, action: rules.reload, expect: forbid, rule: platform-only }
 """#,
+        "pricing.yaml": #"""
+# yaml-language-server: $schema=../schemas/pricing.schema.json
+#
+# What a plan costs, by region. Base prices are per month in minor units of the base
+# currency; a region converts them at its rate, rounds to its price points, and shows
+# tax included or added. Rules: first hit, most specific first, ending in a catch-all.
+version: 1
+base_currency: USD
+
+plans:
+  starter: 2900                   # $29.00
+  pro:
+    - { price: 9900 }             # $99.00
+    - { from: 2027-07-01, price: 10900 }
+  enterprise: 49900
+
+regions:
+  us: { countries: [US], currency: USD, tax: exclusive }
+  eu:
+    countries: [AT, BE, DE, ES, FI, FR, IE, IT, NL, PT]
+    currency: EUR
+    rate: "0.92"
+    rounding: ending-99
+    tax: inclusive
+    tax_rate: "20"
+  uk: { countries: [GB], currency: GBP, rate: "0.79", rounding: ending-99, tax: inclusive, tax_rate: "20" }
+  jp: { countries: [JP], currency: JPY, rate: "150", rounding: { multiple: 100 }, tax: inclusive, tax_rate: "10" }
+
+rules:
+  - id: pro-jp-price
+    description: pro is priced for the Japanese market
+    when: { plan: pro, region: jp }
+    price: { JPY: 9800 }
+
+  - id: gold-partner-discount
+    description: gold and platinum partners' customers get 10% off
+    when: { partner.tier: [gold, platinum] }
+    discount: "10"
+
+  - id: list-price
+    description: the converted list price
+
+tests:
+  - { name: pro in the US, plan: pro, country: US, expect: { price: 9900, currency: USD, rule: list-price } }
+  - { name: pro in Germany ends in .99, plan: pro, country: DE, expect: { price: 9099, currency: EUR } }
+  - { name: starter in the UK, plan: starter, country: GB, expect: { price: 2299, currency: GBP } }
+  - { name: enterprise in Japan rounds to 100 yen, plan: enterprise, country: JP, expect: { price: 74800, currency: JPY } }
+  - { name: pro in Japan has its own price, plan: pro, region: jp, expect: { price: 9800, currency: JPY, rule: pro-jp-price } }
+  - { name: a gold partner's discount, plan: pro, country: DE, partner_tier: gold, expect: { price: 8199, rule: gold-partner-discount } }
+  - { name: the July price of pro, plan: pro, country: US, date: 2027-07-01, expect: { price: 10900 } }
+  - { name: the price the day before, plan: pro, country: US, date: 2027-06-30, expect: { price: 9900 } }
+  - { name: enterprise for a platinum partner in the US, plan: enterprise, country: US, partner_tier: platinum, expect: { price: 44910 } }
+  - { name: no region prices Brazil, plan: pro, country: BR, expect: no-price }
+"""#,
     ]
 }

@@ -36,10 +36,12 @@ public struct Method: Sendable {
         body = .service(run)
     }
 
-    public init(_ name: String, access: Access, withEngine run: @escaping @Sendable (inout Params, RequestContext, Engine) throws -> JSONValue) {
+    public init(_ name: String, access: Access, needsActor: Bool = true,
+                withEngine run: @escaping @Sendable (inout Params, RequestContext, Engine) throws -> JSONValue)
+    {
         self.name = name
         self.access = access
-        needsActor = true
+        self.needsActor = needsActor
         body = .engineService(run)
     }
 
@@ -54,7 +56,7 @@ public struct Method: Sendable {
 /// Every method the engine serves, by area.
 public enum MethodTable {
     public static let all: [Method] = SystemMethods.all + PartnerMethods.all + MemberMethods.all + GovernanceMethods.all
-        + AuditMethods.all + RulesMethods.all
+        + AuditMethods.all + RulesMethods.all + PricingMethods.all
 
     /// The actions permission rules decide on: every method of the API contract that is
     /// called on someone's behalf (an actor, or an API client's token), served yet or not,

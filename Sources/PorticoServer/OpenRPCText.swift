@@ -1143,7 +1143,7 @@ enum OpenRPCText {
             "additionalProperties": {
               "type": "string"
             },
-            "description": "File name (permissions.yaml) to its text."
+            "description": "File name (commission.yaml, permissions.yaml, pricing.yaml) to its text."
           },
           "required": false
         }
@@ -1264,14 +1264,13 @@ enum OpenRPCText {
               "pricing"
             ]
           },
-          "required": true,
-          "description": "Only permission rules are loaded by this version."
+          "required": true
         },
         {
           "name": "input",
           "schema": {
             "type": "object",
-            "description": "For permission: {principal: platform|member|client, role?, action, partner?: {status, tier, region}}."
+            "description": "permission: {principal: platform|member|client, role?, action, partner?: {status, tier, region}}. commission: fact values by name (sale.amount, sale.currency, seller.kind, reseller.volume.month, ...). pricing: {plan, country?, region?, partner.tier?, date?}."
           },
           "required": true
         }
@@ -1288,23 +1287,33 @@ enum OpenRPCText {
           ],
           "properties": {
             "kind": {
-              "type": "string"
+              "enum": [
+                "permission",
+                "commission",
+                "pricing"
+              ]
             },
             "decision": {
-              "enum": [
-                "permit",
-                "forbid"
-              ]
+              "description": "permission: permit or forbid; commission: the commission lines [{to, amount: Money, rule, basis}]; pricing: the quote, or null."
             },
             "rules": {
               "type": "array",
               "items": {
                 "type": "string"
               },
-              "description": "The deciding rule ids (default-deny and platform-only are built in)."
+              "description": "The deciding rule ids."
             },
             "reason": {
               "type": "string"
+            },
+            "hit": {
+              "enum": [
+                "first",
+                "collect"
+              ]
+            },
+            "holdDays": {
+              "type": "integer"
             },
             "missingFacts": {
               "type": "array",
@@ -1312,13 +1321,19 @@ enum OpenRPCText {
                 "type": "string"
               }
             },
+            "derivedFacts": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              },
+              "description": "commission: the store-derived facts the rules read."
+            },
             "trace": {
               "type": "array",
               "items": {
                 "type": "object",
                 "required": [
                   "rule",
-                  "effect",
                   "matched"
                 ],
                 "properties": {
@@ -1339,6 +1354,9 @@ enum OpenRPCText {
                   },
                   "missingFact": {
                     "type": "string"
+                  },
+                  "lines": {
+                    "type": "array"
                   }
                 }
               }
@@ -1420,6 +1438,109 @@ enum OpenRPCText {
         },
         {
           "$ref": "#/components/errors/E32030"
+        }
+      ]
+    },
+    {
+      "name": "pricing.quote",
+      "summary": "The price of a plan for a country or region, and a partner's tier, from the pricing rules. No actor: host pages quote publicly.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "plan",
+          "schema": {
+            "type": "string"
+          },
+          "required": true
+        },
+        {
+          "name": "country",
+          "schema": {
+            "type": "string",
+            "pattern": "^[A-Z]{2}$"
+          },
+          "required": false,
+          "description": "ISO 3166 alpha-2; give this or region."
+        },
+        {
+          "name": "region",
+          "schema": {
+            "type": "string"
+          },
+          "required": false
+        },
+        {
+          "name": "partnerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": false,
+          "description": "Quote for this partner's tier."
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "plan",
+            "region",
+            "currency",
+            "price",
+            "taxIncluded",
+            "net",
+            "tax",
+            "total",
+            "rules"
+          ],
+          "properties": {
+            "plan": {
+              "type": "string"
+            },
+            "region": {
+              "type": "string"
+            },
+            "currency": {
+              "type": "string"
+            },
+            "price": {
+              "$ref": "#/components/schemas/Money",
+              "description": "The price shown: gross when tax is included, net when it is added."
+            },
+            "taxIncluded": {
+              "type": "boolean"
+            },
+            "net": {
+              "$ref": "#/components/schemas/Money"
+            },
+            "tax": {
+              "$ref": "#/components/schemas/Money"
+            },
+            "total": {
+              "$ref": "#/components/schemas/Money"
+            },
+            "rules": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "steps": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              },
+              "description": "How the price was made."
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/E32602"
+        },
+        {
+          "$ref": "#/components/errors/E32004"
         }
       ]
     }
@@ -1678,6 +1799,23 @@ enum OpenRPCText {
           },
           "message": {
             "type": "string"
+          }
+        }
+      },
+      "Money": {
+        "type": "object",
+        "required": [
+          "amount",
+          "currency"
+        ],
+        "properties": {
+          "amount": {
+            "type": "integer",
+            "description": "Minor units."
+          },
+          "currency": {
+            "type": "string",
+            "pattern": "^[A-Z]{3}$"
           }
         }
       }

@@ -21,7 +21,8 @@ let testPolicy: RulesAccessPolicy = {
           - { id: managers, effect: permit, roles: [owner, manager], actions: ["*"] }
           - { id: readers, effect: permit, roles: [sales, support, viewer], access: read, actions: ["*"] }
         """
-    let set = try! RuleSet.compile(["permissions.yaml": text, "commission.yaml": "hit: first\nrules: []\n"], source: "test", catalog: catalog).get()
+    let set = try! RuleSet.compile(["permissions.yaml": text, "commission.yaml": "hit: first\nrules: []\n",
+                                    "pricing.yaml": "base_currency: USD\nplans: { p: 100 }\nregions: { us: { countries: [US], currency: USD } }\nrules: [ { id: list } ]\n"], source: "test", catalog: catalog).get()
     return RulesAccessPolicy(ActiveRules(set))
 }()
 

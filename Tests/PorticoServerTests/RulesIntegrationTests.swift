@@ -52,7 +52,9 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let shipped = try String(contentsOfFile: "\(Self.rulesDirectory)/permissions.yaml", encoding: .utf8)
-        try FileManager.default.copyItem(atPath: "\(Self.rulesDirectory)/commission.yaml", toPath: dir.appendingPathComponent("commission.yaml").path)
+        for name in ["commission.yaml", "pricing.yaml"] {
+            try FileManager.default.copyItem(atPath: "\(Self.rulesDirectory)/\(name)", toPath: dir.appendingPathComponent(name).path)
+        }
         let file = dir.appendingPathComponent("permissions.yaml")
         try shipped.write(to: file, atomically: true, encoding: .utf8)
         let engine = try Engine(options: .init(databasePath: dir.appendingPathComponent("db.sqlite").path, rulesDirectory: dir.path,

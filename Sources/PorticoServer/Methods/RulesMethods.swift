@@ -72,7 +72,19 @@ enum RulesMethods {
                 try p.finish()
                 return explain(rules, facts)
             case "pricing":
-                throw PorticoError.invalid("kind", "no pricing rules are loaded by this engine yet")
+                let rules = engine.rules.current.pricing
+                let plan = try input.string("plan")
+                let country = try input.optionalString("country")
+                let region = try input.optionalString("region")
+                let tier = try input.optionalString("partner.tier")
+                var date = RuleDate(days: Int32(ctx.now.millisecondsSinceEpoch.floorDivided(by: 86_400_000)))
+                if let d = try input.optionalString("date") {
+                    guard let parsed = RuleDate(d) else { throw PorticoError.invalid("input.date", "must be a date, YYYY-MM-DD") }
+                    date = parsed
+                }
+                try input.finish()
+                try p.finish()
+                return explain(rules, .init(plan: plan, country: country, region: region, partnerTier: tier, date: date))
             default:
                 throw PorticoError.invalid("kind", "must be permission, commission or pricing")
             }
@@ -180,6 +192,29 @@ enum RulesMethods {
     static func uniqued(_ items: [String]) -> [String] {
         var seen = Set<String>()
         return items.filter { seen.insert($0).inserted }
+    }
+
+    static func explain(_ rules: PricingRules, _ request: PricingRules.QuoteRequest) -> JSONValue {
+        let result = rules.quote(request)
+        var o: JSONObject = ["kind": "pricing"]
+        switch result {
+        case .success(let q):
+            o["decision"] = PricingMethods.json(q, plan: request.plan)
+            o["rules"] = .array(q.rules.map { .string($0) })
+        case .failure(let e):
+            o["decision"] = .null
+            o["rules"] = []
+            o["reason"] = .string(PricingMethods.error(e).message)
+        }
+        let (traces, missing) = rules.explain(request)
+        o["missingFacts"] = .array(missing.map { .string($0) })
+        o["trace"] = .array(traces.map { t in
+            var r: JSONObject = ["rule": .string(t.rule), "matched": .bool(t.matched)]
+            if let b = t.because { r["because"] = .string(b) }
+            if let m = t.missingFact { r["missingFact"] = .string(m) }
+            return .object(r)
+        })
+        return .object(o)
     }
 
     static func explain(_ rules: PermissionRules, _ request: PermissionRequest) -> JSONValue {

@@ -1,0 +1,54 @@
+import JSONRPC
+import PorticoCore
+import PorticoRules
+import PorticoStore
+
+/// `pricing.quote`: the price of a plan for a country or region (and a partner's tier),
+/// from the active pricing rules. Needs no actor: host web pages quote prices publicly.
+enum PricingMethods {
+    static let all: [Method] = [
+        Method("pricing.quote", access: .read, needsActor: false, withEngine: { p, ctx, engine in
+            let plan = try p.string("plan")
+            let country = try p.optionalString("country")
+            let region = try p.optionalString("region")
+            let partnerId = try p.optionalString("partnerId")
+            try p.finish()
+            guard country != nil || region != nil else { throw PorticoError.invalid("country", "give a country or a region") }
+            var tier: String? = nil
+            if let partnerId { tier = try PartnerService.load(partnerId, ctx.db).tier }
+            let date = RuleDate(days: Int32(ctx.now.millisecondsSinceEpoch.floorDivided(by: 86_400_000)))
+            let request = PricingRules.QuoteRequest(plan: plan, country: country, region: region, partnerTier: tier, date: date)
+            return try json(engine.rules.current.pricing.quote(request).mapError(error).get(), plan: plan)
+        }),
+    ]
+
+    static func error(_ e: PricingRules.QuoteError) -> PorticoError {
+        switch e {
+        case .unknownPlan(let p): return .invalid("plan", "no plan '\(p)' is priced")
+        case .unknownRegion(let r): return .invalid("region", "no pricing region '\(r)'")
+        case .unpricedCountry(let c): return .invalid("country", "no pricing region includes '\(c)'")
+        case .noPrice(let p): return .invalid("plan", "no pricing rule prices '\(p)' here")
+        case .overflow: return PorticoError(.internalError, "the price overflowed")
+        }
+    }
+
+    static func money(_ amount: Int64, _ currency: String) -> JSONValue {
+        ["amount": .integer(amount), "currency": .string(currency)]
+    }
+
+    static func json(_ q: PricingRules.Quote, plan: String) -> JSONValue {
+        [
+            "plan": .string(plan), "region": .string(q.region), "currency": .string(q.currency),
+            "price": money(q.price, q.currency), "taxIncluded": .bool(q.taxIncluded),
+            "net": money(q.net, q.currency), "tax": money(q.tax, q.currency), "total": money(q.total, q.currency),
+            "rules": .array(q.rules.map { .string($0) }), "steps": .array(q.steps.map { .string($0) }),
+        ]
+    }
+}
+
+extension Int64 {
+    func floorDivided(by d: Int64) -> Int64 {
+        let q = self / d
+        return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q
+    }
+}
