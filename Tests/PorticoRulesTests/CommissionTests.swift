@@ -165,3 +165,49 @@ func money(_ n: Int64) -> FactValue { .number(ExactDecimal(n)) }
         }
     }
 }
+
+/// For random sales, the compiled table (flattened conditions) picks the same rules as
+/// reading each rule's conditions one by one.
+@Suite struct CommissionPropertyTests {
+    @Test func compiledEvaluationEqualsTheLiteralReading() async throws {
+        let text = """
+            hit: first
+            rules:
+              - { id: campaign, when: { sale.plan: enterprise, customer.region: [eu, uk], sale.date: { between: [2027-01-01, 2027-03-31] } }, recurring: { months: 12 }, seller: { percent: "25" }, override: { partner: { percent: "5" } } }
+              - { id: own-rate, when: { seller.kind: reseller, reseller.commissionRate: { exists: true } }, seller: { rate: reseller.commissionRate } }
+              - { id: gold, when: { seller.kind: reseller, partner.tier: gold }, seller: { tiers: { basis: reseller.volume.month, mode: marginal, bands: [ { up_to: 5000, percent: 10 }, { percent: 14 } ] } }, override: { partner: { percent: 4 } } }
+              - { id: volume, when: { seller.kind: reseller }, seller: { tiers: { basis: reseller.volume.month, mode: slab, bands: [ { up_to: 5000, percent: 8 }, { percent: 12 } ] } }, override: { partner: { percent: 3 } } }
+              - { id: renewal, when: { seller.kind: partner, sale.kind: renewal, sale.amount: { ">=": 100 } }, recurring: { months: 24 }, seller: { percent: "15" } }
+              - { id: base, when: { seller.kind: partner, sale.kind: { not_in: [renewal] } }, seller: { percent: "20" } }
+            """
+        let first = try #require(commission(text).0)
+        let collect = try #require(commission(text.replacingOccurrences(of: "hit: first", with: "hit: collect")).0)
+        await propertyCheck(count: 2000, input: Gen.uint64()) { seed in
+            var g = PermissionPropertyTests.SplitMix(state: seed)
+            func pick<T>(_ xs: [T]) -> T { xs[Int(g.next() % UInt64(xs.count))] }
+            var values: [String: FactValue] = [
+                "sale.amount": money(Int64(g.next() % 100_000)), "sale.currency": .string(pick(["USD", "EUR", "JPY"])),
+                "seller.kind": .string(pick(["partner", "reseller"])),
+            ]
+            if g.next() % 4 != 0 { values["sale.plan"] = .string(pick(["pro", "enterprise"])) }
+            if g.next() % 4 != 0 { values["sale.kind"] = .string(pick(["new", "renewal", "upgrade"])) }
+            if g.next() % 4 != 0 { values["customer.region"] = .string(pick(["eu", "uk", "us"])) }
+            if g.next() % 4 != 0 { values["sale.date"] = .date(RuleDate(days: RuleDate("2026-12-01")!.days + Int32(g.next() % 150))) }
+            if g.next() % 4 != 0 { values["subscription.month"] = money(Int64(1 + g.next() % 30)) }
+            if g.next() % 3 == 0 { values["reseller.commissionRate"] = .number(ExactDecimal(mantissa: Int64(g.next() % 300), scale: 1)) }
+            if g.next() % 4 != 0 { values["partner.tier"] = .string(pick(["gold", "standard"])) }
+            if g.next() % 4 != 0 { values["reseller.volume.month"] = money(Int64(g.next() % 10_000)) }
+            let f = saleFacts(values)
+            for rules in [first, collect] {
+                var literal: [CommissionRules.Line] = []
+                var note: String? = nil
+                for rule in rules.rules where rule.conditions.conditions.allSatisfy({ $0.evaluate(f) == .pass }) {
+                    rules.append(rule, f, into: &literal, note: &note)
+                    if rules.hit == .first { break }
+                }
+                #expect(rules.evaluate(f) == literal, "\(values)")
+                #expect(rules.explain(f).lines == literal)
+            }
+        }
+    }
+}

@@ -128,7 +128,9 @@ public struct PricingRules: Sendable {
         return best?.amount
     }
 
-    public func quote(_ q: QuoteRequest) -> Result<Quote, QuoteError> {
+    /// The quote; with `describe`, also the steps that made the price (for people:
+    /// building them costs more than the price itself).
+    public func quote(_ q: QuoteRequest, describe: Bool = false) -> Result<Quote, QuoteError> {
         guard let base = basePrice(q.plan, on: q.date) else { return .failure(.unknownPlan(q.plan)) }
         let regionName: String
         if let r = q.region {
@@ -155,17 +157,17 @@ public struct PricingRules: Sendable {
                 start = r + 1  // an override for other currencies does not apply here
                 continue
             }
-            return price(base: base, region: region, rule: rule)
+            return price(base: base, region: region, rule: rule, describe: describe)
         }
         return .failure(.noPrice(q.plan))
     }
 
-    func price(base: Int64, region: Region, rule: Rule) -> Result<Quote, QuoteError> {
+    func price(base: Int64, region: Region, rule: Rule, describe: Bool) -> Result<Quote, QuoteError> {
         var steps: [String] = []
         var amount: Int64
         if let explicit = rule.price[region.currency.code] {
             amount = explicit
-            steps.append("explicit price \(explicit) (\(rule.id))")
+            if describe { steps.append("explicit price \(explicit) (\(rule.id))") }
         } else {
             // base minor units × rate × 10^(region exponent − base exponent), rounded once.
             let shift = region.currency.exponent - baseCurrency.exponent
@@ -174,14 +176,14 @@ public struct PricingRules: Sendable {
             if shift >= 0 { numerator *= Int128(ExactDecimal.pow10(shift)) } else { denominator *= Int128(ExactDecimal.pow10(-shift)) }
             guard let converted = ExactDecimal.divideHalfEven(numerator, denominator) else { return .failure(.overflow) }
             amount = converted
-            steps.append("\(base) \(baseCurrency.code) at \(region.rate) = \(converted) \(region.currency.code)")
+            if describe { steps.append("\(base) \(baseCurrency.code) at \(region.rate) = \(converted) \(region.currency.code)") }
             if let d = rule.discount {
                 guard let off = d.apply(to: amount, dividingBy: 100) else { return .failure(.overflow) }
                 amount -= off
-                steps.append("\(d)% off (\(rule.id)) = \(amount)")
+                if describe { steps.append("\(d)% off (\(rule.id)) = \(amount)") }
             }
             let rounded = Self.round(amount, region.rounding, exponent: region.currency.exponent)
-            if rounded != amount { steps.append("price point \(rounded)") }
+            if describe && rounded != amount { steps.append("price point \(rounded)") }
             amount = rounded
         }
         let quote: Quote

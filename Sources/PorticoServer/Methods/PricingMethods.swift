@@ -18,7 +18,7 @@ enum PricingMethods {
             if let partnerId { tier = try PartnerService.load(partnerId, ctx.db).tier }
             let date = RuleDate(days: Int32(ctx.now.millisecondsSinceEpoch.floorDivided(by: 86_400_000)))
             let request = PricingRules.QuoteRequest(plan: plan, country: country, region: region, partnerTier: tier, date: date)
-            return try json(engine.rules.current.pricing.quote(request).mapError(error).get(), plan: plan)
+            return try json(engine.rules.current.pricing.quote(request, describe: true).mapError(error).get(), plan: plan)
         }),
     ]
 

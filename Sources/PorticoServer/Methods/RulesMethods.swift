@@ -195,7 +195,7 @@ enum RulesMethods {
     }
 
     static func explain(_ rules: PricingRules, _ request: PricingRules.QuoteRequest) -> JSONValue {
-        let result = rules.quote(request)
+        let result = rules.quote(request, describe: true)
         var o: JSONObject = ["kind": "pricing"]
         switch result {
         case .success(let q):
