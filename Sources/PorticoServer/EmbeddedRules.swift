@@ -234,6 +234,20 @@ rules:
     access: read
     actions: [partner.dashboard, partner.report, analytics.*]
 
+# The partner API (OAuth 2.0 client credentials): what each scope grants, and how many
+# requests a partner's clients may make together, by partner tier.
+api:
+  scopes:
+    customers:write: [api.customer.register]
+    subscriptions:write: [api.subscription.create]
+    usage:read: [api.usage.get]
+    sales:read: [api.sales.list]
+  rate_limits:
+    default: { requests: 600, per_seconds: 60 }
+    silver: { requests: 1200, per_seconds: 60 }
+    gold: { requests: 3000, per_seconds: 60 }
+    platinum: { requests: 10000, per_seconds: 60 }
+
 tests:
   - { name: the platform creates partners, principal: platform, action: partner.create, expect: permit, rule: platform-operators }
   - { name: an owner cannot create partners, principal: member, role: owner, action: partner.create, expect: forbid, rule: platform-only }

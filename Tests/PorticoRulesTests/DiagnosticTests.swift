@@ -118,3 +118,34 @@ import Testing
                                            partner: .init(status: "active", tier: "none", region: "eu"))).rule == "last")
     }
 }
+
+@Suite struct APIPolicyTests {
+    static let catalog = ActionCatalog([.init("api.usage.get", .read), .init("api.customer.register", .write), .init("partner.get", .read)])
+
+    func compileAPI(_ api: String) -> (PermissionRules?, [String]) {
+        let (rules, d) = PermissionRules.compile("rules: []\napi:\n" + api, file: "p.yaml", catalog: Self.catalog)
+        return (rules, d.map(\.description))
+    }
+
+    @Test func scopesGrantAPIActionsAndLimitsGoByTier() throws {
+        let (rules, d) = compileAPI("""
+              scopes: { usage:read: [api.usage.get], everything: [api.*] }
+              rate_limits: { default: { requests: 60, per_seconds: 60 }, gold: { requests: 600, per_seconds: 60 } }
+            """)
+        #expect(d.isEmpty)
+        let api = try #require(rules).api
+        #expect(api.allows("api.usage.get", scopes: ["usage:read"]))
+        #expect(!api.allows("api.customer.register", scopes: ["usage:read"]))
+        #expect(api.allows("api.customer.register", scopes: ["everything"]))
+        #expect(api.rateLimit(tier: "gold") == .init(requests: 600, perSeconds: 60))
+        #expect(api.rateLimit(tier: "bronze") == .init(requests: 60, perSeconds: 60))
+    }
+
+    @Test func problemsAreDiagnosed() {
+        #expect(compileAPI("  scopes: { x: [partner.get] }\n  rate_limits: { default: { requests: 1, per_seconds: 1 } }\n").1
+            == ["p.yaml:3:17: a scope grants partner API actions (api.*), not 'partner.get'"])
+        #expect(compileAPI("  scopes: {}\n  rate_limits: { gold: { requests: 1, per_seconds: 1 } }\n").1
+            == ["p.yaml:4:16: api.rate_limits needs a 'default' limit for the tiers it does not name"])
+        #expect(compileAPI("  scopes: {}\n  rate_limits: { default: { requests: 0, per_seconds: 1 } }\n").1.first?.contains("requests must be between 1") == true)
+    }
+}

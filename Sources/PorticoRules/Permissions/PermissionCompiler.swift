@@ -42,6 +42,8 @@ extension PermissionRules {
                 if let rule = compileRule(item, r, catalog) { rules.append(rule) }
             }
         }
+        var api = APIPolicy.none
+        if let node = top.take("api"), let a = APIPolicy.compile(node, r, catalog) { api = a }
         var tests: [Test] = []
         if let node = top.take("tests"), let items = r.list(node, "tests") {
             for item in items {
@@ -50,7 +52,7 @@ extension PermissionRules {
         }
         _ = top.take("$schema")
         top.finish(r, in: "the permissions file")
-        return PermissionRules(rules: rules, tests: tests, platformOnly: platformOnly, catalog: catalog)
+        return PermissionRules(rules: rules, tests: tests, platformOnly: platformOnly, api: api, catalog: catalog)
     }
 
     /// The action slots a pattern names; an exact name must be a known action.

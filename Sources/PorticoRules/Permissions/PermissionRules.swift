@@ -81,6 +81,8 @@ public struct PermissionRules: Sendable {
     public let rules: [Rule]
     public let tests: [Test]
     public let platformOnly: Set<Int>
+    /// Partner API scopes and rate limits by tier.
+    public let api: APIPolicy
     public let catalog: ActionCatalog
     /// [action][principal slot] -> (forbid rule indexes, permit rule indexes), in file order.
     let table: [[(forbid: [Int], permit: [Int])]]
@@ -98,7 +100,8 @@ public struct PermissionRules: Sendable {
         }
     }
 
-    init(rules: [Rule], tests: [Test], platformOnly: Set<Int>, catalog: ActionCatalog) {
+    init(rules: [Rule], tests: [Test], platformOnly: Set<Int>, api: APIPolicy, catalog: ActionCatalog) {
+        self.api = api
         self.rules = rules
         self.tests = tests
         self.platformOnly = platformOnly

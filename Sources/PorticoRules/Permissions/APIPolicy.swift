@@ -1,0 +1,65 @@
+/// What the partner API allows: which actions each OAuth scope grants, and how many
+/// requests a partner's API clients may make, by partner tier. Read from the `api`
+/// section of `permissions.yaml`; the partner API enforces it.
+public struct APIPolicy: Sendable {
+    public struct RateLimit: Sendable, Equatable {
+        public var requests: Int
+        public var perSeconds: Int
+    }
+
+    /// Scope name -> the actions it grants.
+    public let scopes: [String: Set<String>]
+    /// Tier -> limit; `default` applies to tiers not listed.
+    public let rateLimits: [String: RateLimit]
+
+    public static let none = APIPolicy(scopes: [:], rateLimits: ["default": RateLimit(requests: 0, perSeconds: 1)])
+
+    /// Whether a token with these scopes may call the action.
+    public func allows(_ action: String, scopes granted: some Sequence<String>) -> Bool {
+        granted.contains { scopes[$0]?.contains(action) ?? false }
+    }
+
+    public func rateLimit(tier: String) -> RateLimit { rateLimits[tier] ?? rateLimits["default"]! }
+
+    static func compile(_ node: RuleNode, _ r: NodeReader, _ catalog: ActionCatalog) -> APIPolicy? {
+        guard let f = r.mapping(node, "api") else { return nil }
+        let before = r.diagnostics.count
+        var scopes: [String: Set<String>] = [:]
+        if let n = f.require("scopes", r, in: "api"), let sf = r.mapping(n, "api.scopes") {
+            for e in sf.entries {
+                _ = sf.take(e.key)
+                let valid = !e.key.isEmpty && e.key.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x3A || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
+                if !valid { r.error(e.keyPosition, "scope '\(e.key)' must be lower-case letters, ':', '.', '_' or '-'") }
+                guard let items = r.list(e.value, "api.scopes.\(e.key)") else { continue }
+                var actions: Set<String> = []
+                for item in items {
+                    guard let pattern = r.string(item, "an action") else { continue }
+                    for slot in PermissionRules.actionSlots(pattern, at: item.position, r, catalog) {
+                        let name = catalog.actions[slot].name
+                        if name.hasPrefix("api.") { actions.insert(name) } else if !pattern.contains("*") {
+                            r.error(item.position, "a scope grants partner API actions (api.*), not '\(name)'")
+                        }
+                    }
+                }
+                scopes[e.key] = actions
+            }
+        }
+        var limits: [String: RateLimit] = [:]
+        if let n = f.require("rate_limits", r, in: "api"), let lf = r.mapping(n, "api.rate_limits") {
+            for e in lf.entries {
+                _ = lf.take(e.key)
+                guard let tf = r.mapping(e.value, "api.rate_limits.\(e.key)") else { continue }
+                let requests = tf.require("requests", r, in: "a rate limit").flatMap { r.integer($0, "requests", in: 1...1_000_000_000) }
+                let per = tf.require("per_seconds", r, in: "a rate limit").flatMap { r.integer($0, "per_seconds", in: 1...86_400) }
+                tf.finish(r, in: "api.rate_limits.\(e.key)")
+                if let requests, let per { limits[e.key] = RateLimit(requests: Int(requests), perSeconds: Int(per)) }
+            }
+            if limits["default"] == nil && r.diagnostics.count == before {
+                r.error(n.position, "api.rate_limits needs a 'default' limit for the tiers it does not name")
+            }
+        }
+        f.finish(r, in: "api")
+        guard r.diagnostics.count == before else { return nil }
+        return APIPolicy(scopes: scopes, rateLimits: limits)
+    }
+}
