@@ -28,28 +28,19 @@ public struct RuleSet: Sendable {
             diagnostics.append(RuleDiagnostic(file: name, line: 1, column: 1,
                                               message: "not a rule file this engine reads (\(files.joined(separator: ", ")))"))
         }
-        guard let permissionsText = texts[permissionsFile] else {
-            diagnostics.append(RuleDiagnostic(file: permissionsFile, line: 1, column: 1, message: "the file is missing"))
-            return .failure(RuleSetError(diagnostics: diagnostics))
-        }
-        let (permissions, permissionDiagnostics) = PermissionRules.compile(permissionsText, file: permissionsFile, catalog: catalog)
-        diagnostics += permissionDiagnostics
-        var commission: CommissionRules? = nil
-        if let text = texts[commissionFile] {
-            let (c, d) = CommissionRules.compile(text, file: commissionFile)
-            commission = c
+        /// Compiles one file, or notes that it is missing.
+        func each<T>(_ name: String, _ compile: (String, String) -> (T?, [RuleDiagnostic])) -> T? {
+            guard let text = texts[name] else {
+                diagnostics.append(RuleDiagnostic(file: name, line: 1, column: 1, message: "the file is missing"))
+                return nil
+            }
+            let (compiled, d) = compile(text, name)
             diagnostics += d
-        } else {
-            diagnostics.append(RuleDiagnostic(file: commissionFile, line: 1, column: 1, message: "the file is missing"))
+            return compiled
         }
-        var pricing: PricingRules? = nil
-        if let text = texts[pricingFile] {
-            let (p, d) = PricingRules.compile(text, file: pricingFile)
-            pricing = p
-            diagnostics += d
-        } else {
-            diagnostics.append(RuleDiagnostic(file: pricingFile, line: 1, column: 1, message: "the file is missing"))
-        }
+        let commission = each(commissionFile) { CommissionRules.compile($0, file: $1) }
+        let permissions = each(permissionsFile) { PermissionRules.compile($0, file: $1, catalog: catalog) }
+        let pricing = each(pricingFile) { PricingRules.compile($0, file: $1) }
         guard let permissions, let commission, let pricing, diagnostics.isEmpty else {
             return .failure(RuleSetError(diagnostics: diagnostics))
         }

@@ -4,12 +4,7 @@ extension PermissionRules {
     public static func compile(_ text: String, file: String = "permissions.yaml", catalog: ActionCatalog)
         -> (PermissionRules?, [RuleDiagnostic])
     {
-        var sink = DiagnosticSink(file: file)
-        guard let root = RuleNodeReader.read(text, file: file, into: &sink) else { return (nil, sink.diagnostics) }
-        let r = NodeReader(file: file)
-        r.sink = sink
-        let result = compile(root, r, catalog: catalog)
-        return (r.diagnostics.isEmpty ? result : nil, r.sortedDiagnostics)
+        NodeReader.compileFile(text, file: file) { root, r in compile(root, r, catalog: catalog) }
     }
 
     static func compile(_ root: RuleNode, _ r: NodeReader, catalog: ActionCatalog) -> PermissionRules? {
@@ -30,15 +25,7 @@ extension PermissionRules {
         if let node = top.require("rules", r, in: "the permissions file"), let items = r.list(node, "rules") {
             for item in items {
                 // Ids are checked for duplicates even when the rule has other problems.
-                if case .mapping(let entries, let position) = item, let idNode = entries.first(where: { $0.key == "id" }),
-                   case .scalar(let id) = idNode.value
-                {
-                    if let first = ids[id.text] {
-                        r.error(position, "duplicate rule id '\(id.text)' (first at line \(first.line))")
-                    } else {
-                        ids[id.text] = position
-                    }
-                }
+                r.registerID(item, in: &ids)
                 if let rule = compileRule(item, r, catalog) { rules.append(rule) }
             }
         }

@@ -2,12 +2,7 @@ extension PricingRules {
     /// Reads, validates and compiles `pricing.yaml`; nil and the diagnostics when anything
     /// is wrong.
     public static func compile(_ text: String, file: String = "pricing.yaml") -> (PricingRules?, [RuleDiagnostic]) {
-        var sink = DiagnosticSink(file: file)
-        guard let root = RuleNodeReader.read(text, file: file, into: &sink) else { return (nil, sink.diagnostics) }
-        let r = NodeReader(file: file)
-        r.sink = sink
-        let result = compile(root, r)
-        return (r.diagnostics.isEmpty ? result : nil, r.sortedDiagnostics)
+        NodeReader.compileFile(text, file: file) { root, r in compile(root, r) }
     }
 
     static func compile(_ root: RuleNode, _ r: NodeReader) -> PricingRules? {
@@ -46,15 +41,7 @@ extension PricingRules {
         var catchAll: Rule? = nil
         if let node = top.require("rules", r, in: "the pricing file"), let items = r.list(node, "rules") {
             for item in items {
-                if case .mapping(let entries, let position) = item, let idNode = entries.first(where: { $0.key == "id" }),
-                   case .scalar(let id) = idNode.value
-                {
-                    if let first = ids[id.text] {
-                        r.error(position, "duplicate rule id '\(id.text)' (first at line \(first.line))")
-                    } else {
-                        ids[id.text] = position
-                    }
-                }
+                r.registerID(item, in: &ids)
                 guard let rule = rule(item, r, plans: plans, regions: regions) else { continue }
                 if let c = catchAll {
                     r.error(rule.position, "rule '\(rule.id)' can never apply: it comes after the catch-all '\(c.id)' (line \(c.position.line))")

@@ -6,6 +6,31 @@ public final class NodeReader {
 
     public init(file: String) { sink = DiagnosticSink(file: file) }
 
+    /// Reads `text` as YAML and hands the tree to `compile`; answers its result only when
+    /// no diagnostic was raised (a file is taken whole or not at all), and the
+    /// diagnostics in file order.
+    public static func compileFile<T>(_ text: String, file: String, _ compile: (RuleNode, NodeReader) -> T?) -> (T?, [RuleDiagnostic]) {
+        var sink = DiagnosticSink(file: file)
+        guard let root = RuleNodeReader.read(text, file: file, into: &sink) else { return (nil, sink.diagnostics) }
+        let r = NodeReader(file: file)
+        r.sink = sink
+        let result = compile(root, r)
+        return (r.diagnostics.isEmpty ? result : nil, r.sortedDiagnostics)
+    }
+
+    /// Records a rule's id (read straight from its mapping, so that a rule with other
+    /// problems still claims its id) and reports a duplicate.
+    public func registerID(_ rule: RuleNode, in ids: inout [String: SourcePosition]) {
+        guard case .mapping(let entries, let position) = rule, let idNode = entries.first(where: { $0.key == "id" }),
+              case .scalar(let id) = idNode.value
+        else { return }
+        if let first = ids[id.text] {
+            error(position, "duplicate rule id '\(id.text)' (first at line \(first.line))")
+        } else {
+            ids[id.text] = position
+        }
+    }
+
     public var diagnostics: [RuleDiagnostic] { sink.diagnostics }
 
     /// In the order of the file, as a compiler lists them.
