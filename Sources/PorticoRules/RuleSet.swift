@@ -3,12 +3,20 @@ import Foundation
 
 /// The compiled rule files of one directory, taken together: they are loaded, checked
 /// and swapped as a unit, so the engine never runs half of an edit.
-public struct RuleSet: Sendable {
+public final class RuleSet: Sendable {
     public static let permissionsFile = "permissions.yaml"
     public static let commissionFile = "commission.yaml"
     public static let pricingFile = "pricing.yaml"
     /// The kinds this engine reads, in the order their bytes enter the hash.
     public static let files = [commissionFile, permissionsFile, pricingFile]
+
+    init(permissions: PermissionRules, commission: CommissionRules, pricing: PricingRules, hash: String, source: String) {
+        self.permissions = permissions
+        self.commission = commission
+        self.pricing = pricing
+        self.hash = hash
+        self.source = source
+    }
 
     public let permissions: PermissionRules
     public let commission: CommissionRules

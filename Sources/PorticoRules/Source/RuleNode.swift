@@ -56,7 +56,9 @@ public enum RuleNodeReader {
         }
         let root: Node?
         do {
-            let parser = try Parser(yaml: text)
+            // The basic resolver: scalars are read as text here (exact numbers, dates), so
+            // YAML's regex-based type resolution would only cost time.
+            let parser = try Parser(yaml: text, resolver: .basic)
             root = try parser.singleRoot()
         } catch let error as YamlError {
             let (position, message) = describe(error)
