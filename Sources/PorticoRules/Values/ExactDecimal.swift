@@ -70,7 +70,7 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         return Int64(exactly: normalized / Int128(Self.pow10(Self.maxScale)))
     }
 
-    static func pow10(_ n: Int) -> Int64 {
+    public static func pow10(_ n: Int) -> Int64 {
         var v: Int64 = 1
         for _ in 0..<n { v *= 10 }
         return v

@@ -1,0 +1,110 @@
+import JSONRPC
+import PorticoRules
+
+/// An amount of money: an integer count of the currency's minor units (cents, yen, fils)
+/// and its ISO 4217 currency. No binary floating point anywhere on a money path;
+/// arithmetic is overflow-checked and throws instead of trapping; amounts of different
+/// currencies never mix.
+public struct Money: Sendable, Hashable, CustomStringConvertible {
+    public let amount: Int64
+    public let currency: Currency
+
+    public init(_ amount: Int64, _ currency: Currency) {
+        self.amount = amount
+        self.currency = currency
+    }
+
+    public static func zero(_ currency: Currency) -> Money { Money(0, currency) }
+
+    public enum Failure: Error, Sendable, Equatable {
+        case overflow
+        case currencyMismatch(String, String)
+        case noParts
+        case negativeWeight
+    }
+
+    /// `12.34 USD`, `1500 JPY`, `1.234 BHD`.
+    public var description: String {
+        let e = currency.exponent
+        guard e > 0 else { return "\(amount) \(currency.code)" }
+        let unit = ExactDecimal.pow10(e)
+        let sign = amount < 0 ? "-" : ""
+        let whole = amount.magnitude / UInt64(unit), frac = amount.magnitude % UInt64(unit)
+        let fracText = String(frac)
+        return "\(sign)\(whole).\(String(repeating: "0", count: e - fracText.count))\(fracText) \(currency.code)"
+    }
+
+    public var json: JSONValue { ["amount": .integer(amount), "currency": .string(currency.code)] }
+
+    func same(_ other: Money) throws(Failure) {
+        guard currency == other.currency else { throw .currencyMismatch(currency.code, other.currency.code) }
+    }
+
+    public static func + (a: Money, b: Money) throws(Failure) -> Money {
+        try a.same(b)
+        let (v, o) = a.amount.addingReportingOverflow(b.amount)
+        guard !o else { throw .overflow }
+        return Money(v, a.currency)
+    }
+
+    public static func - (a: Money, b: Money) throws(Failure) -> Money {
+        try a.same(b)
+        let (v, o) = a.amount.subtractingReportingOverflow(b.amount)
+        guard !o else { throw .overflow }
+        return Money(v, a.currency)
+    }
+
+    public var negated: Money { Money(-amount, currency) }
+
+    /// This percentage of the amount, rounded half to even.
+    public func percent(_ p: ExactDecimal) throws(Failure) -> Money {
+        guard let v = p.apply(to: amount, dividingBy: 100) else { throw .overflow }
+        return Money(v, currency)
+    }
+
+    /// `amount × numerator / denominator`, rounded half to even (pro rata).
+    public func scaled(by numerator: Int64, over denominator: Int64) throws(Failure) -> Money {
+        guard denominator > 0, let v = ExactDecimal.divideHalfEven(Int128(amount) * Int128(numerator), Int128(denominator)) else {
+            throw .overflow
+        }
+        return Money(v, currency)
+    }
+
+    /// Splits the amount in proportion to `weights` by the largest-remainder method: each
+    /// part is its exact share rounded toward zero, and the minor units left over go, one
+    /// each, to the parts with the largest remainders (earlier parts first on ties). The
+    /// parts always sum to the whole, and the same inputs always give the same parts.
+    public func allocate(_ weights: [Int64]) throws(Failure) -> [Money] {
+        guard !weights.isEmpty else { throw .noParts }
+        guard weights.allSatisfy({ $0 >= 0 }) else { throw .negativeWeight }
+        let total = weights.reduce(Int128(0)) { $0 + Int128($1) }
+        guard total > 0 else {
+            // No weight anywhere: the whole goes to the first part.
+            return weights.indices.map { Money($0 == 0 ? amount : 0, currency) }
+        }
+        let magnitude = Int128(amount.magnitude)
+        var parts: [Int128] = []
+        var remainders: [(index: Int, remainder: Int128)] = []
+        parts.reserveCapacity(weights.count)
+        for (i, w) in weights.enumerated() {
+            let exact = magnitude * Int128(w)
+            parts.append(exact / total)
+            remainders.append((i, exact % total))
+        }
+        var left = magnitude - parts.reduce(0, +)
+        remainders.sort { $0.remainder != $1.remainder ? $0.remainder > $1.remainder : $0.index < $1.index }
+        var k = 0
+        while left > 0 {
+            parts[remainders[k].index] += 1
+            left -= 1
+            k += 1
+        }
+        let sign: Int128 = amount < 0 ? -1 : 1
+        return parts.map { Money(Int64(sign * $0), currency) }
+    }
+}
+
+extension Money {
+    /// The largest amount a JSON client can hold exactly (2^53): larger amounts are refused.
+    public static let jsonLimit: Int64 = 1 << 53
+}
