@@ -964,6 +964,522 @@ enum OpenRPCText {
       ]
     },
     {
+      "name": "reseller.create",
+      "summary": "Add a reseller to a partner.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "actor",
+          "schema": {
+            "$ref": "#/components/schemas/Actor"
+          },
+          "required": true,
+          "description": "Who is calling: a platform operator or a partner member."
+        },
+        {
+          "name": "partnerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": true
+        },
+        {
+          "name": "name",
+          "schema": {
+            "$ref": "#/components/schemas/Name"
+          },
+          "required": true
+        },
+        {
+          "name": "email",
+          "schema": {
+            "$ref": "#/components/schemas/Email"
+          },
+          "required": true
+        },
+        {
+          "name": "region",
+          "schema": {
+            "$ref": "#/components/schemas/Code"
+          },
+          "required": true
+        },
+        {
+          "name": "commissionRate",
+          "schema": {
+            "type": [
+              "string",
+              "number"
+            ],
+            "pattern": "^[0-9]+(\\.[0-9]{1,12})?$",
+            "description": "An exact percentage 0-100, e.g. \"12.5\"; read as a decimal, never a float."
+          },
+          "required": false
+        },
+        {
+          "name": "idempotencyKey",
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255
+          },
+          "required": false,
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "$ref": "#/components/schemas/Reseller"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/E32602"
+        },
+        {
+          "$ref": "#/components/errors/E32001"
+        },
+        {
+          "$ref": "#/components/errors/E32003"
+        },
+        {
+          "$ref": "#/components/errors/E32004"
+        },
+        {
+          "$ref": "#/components/errors/E32009"
+        }
+      ]
+    },
+    {
+      "name": "reseller.get",
+      "summary": "One reseller.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "actor",
+          "schema": {
+            "$ref": "#/components/schemas/Actor"
+          },
+          "required": true,
+          "description": "Who is calling: a platform operator or a partner member."
+        },
+        {
+          "name": "resellerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": true
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "$ref": "#/components/schemas/Reseller"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/E32602"
+        },
+        {
+          "$ref": "#/components/errors/E32001"
+        },
+        {
+          "$ref": "#/components/errors/E32003"
+        },
+        {
+          "$ref": "#/components/errors/E32004"
+        }
+      ]
+    },
+    {
+      "name": "reseller.update",
+      "summary": "Change a reseller's name, email, region or commission rate (null clears it). A request that changes nothing writes nothing.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "actor",
+          "schema": {
+            "$ref": "#/components/schemas/Actor"
+          },
+          "required": true,
+          "description": "Who is calling: a platform operator or a partner member."
+        },
+        {
+          "name": "resellerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": true
+        },
+        {
+          "name": "name",
+          "schema": {
+            "$ref": "#/components/schemas/Name"
+          },
+          "required": false
+        },
+        {
+          "name": "email",
+          "schema": {
+            "$ref": "#/components/schemas/Email"
+          },
+          "required": false
+        },
+        {
+          "name": "region",
+          "schema": {
+            "$ref": "#/components/schemas/Code"
+          },
+          "required": false
+        },
+        {
+          "name": "commissionRate",
+          "schema": {
+            "oneOf": [
+              {
+                "type": [
+                  "string",
+                  "number"
+                ],
+                "pattern": "^[0-9]+(\\.[0-9]{1,12})?$",
+                "description": "An exact percentage 0-100, e.g. \"12.5\"; read as a decimal, never a float."
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "required": false
+        },
+        {
+          "name": "idempotencyKey",
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255
+          },
+          "required": false,
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "$ref": "#/components/schemas/Reseller"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/E32602"
+        },
+        {
+          "$ref": "#/components/errors/E32001"
+        },
+        {
+          "$ref": "#/components/errors/E32003"
+        },
+        {
+          "$ref": "#/components/errors/E32004"
+        },
+        {
+          "$ref": "#/components/errors/E32009"
+        }
+      ]
+    },
+    {
+      "name": "reseller.list",
+      "summary": "A partner's resellers in creation order.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "actor",
+          "schema": {
+            "$ref": "#/components/schemas/Actor"
+          },
+          "required": true,
+          "description": "Who is calling: a platform operator or a partner member."
+        },
+        {
+          "name": "partnerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": true
+        },
+        {
+          "name": "cursor",
+          "schema": {
+            "type": "string"
+          },
+          "required": false,
+          "description": "nextCursor of the previous page."
+        },
+        {
+          "name": "limit",
+          "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1000,
+            "default": 50
+          },
+          "required": false
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "items",
+            "nextCursor"
+          ],
+          "properties": {
+            "items": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/Reseller"
+              }
+            },
+            "nextCursor": {
+              "type": [
+                "string",
+                "null"
+              ]
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/E32602"
+        },
+        {
+          "$ref": "#/components/errors/E32001"
+        },
+        {
+          "$ref": "#/components/errors/E32003"
+        },
+        {
+          "$ref": "#/components/errors/E32004"
+        }
+      ]
+    },
+    {
+      "name": "customer.create",
+      "summary": "Add a customer to a partner, optionally brought by one of its resellers.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "actor",
+          "schema": {
+            "$ref": "#/components/schemas/Actor"
+          },
+          "required": true,
+          "description": "Who is calling: a platform operator or a partner member."
+        },
+        {
+          "name": "partnerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": true
+        },
+        {
+          "name": "resellerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": false,
+          "description": "Must be a reseller of the same partner."
+        },
+        {
+          "name": "name",
+          "schema": {
+            "$ref": "#/components/schemas/Name"
+          },
+          "required": true
+        },
+        {
+          "name": "email",
+          "schema": {
+            "$ref": "#/components/schemas/Email"
+          },
+          "required": true
+        },
+        {
+          "name": "country",
+          "schema": {
+            "type": "string",
+            "pattern": "^[A-Za-z]{2}$"
+          },
+          "required": true,
+          "description": "ISO 3166 alpha-2."
+        },
+        {
+          "name": "idempotencyKey",
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255
+          },
+          "required": false,
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "$ref": "#/components/schemas/Customer"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/E32602"
+        },
+        {
+          "$ref": "#/components/errors/E32001"
+        },
+        {
+          "$ref": "#/components/errors/E32003"
+        },
+        {
+          "$ref": "#/components/errors/E32004"
+        },
+        {
+          "$ref": "#/components/errors/E32009"
+        }
+      ]
+    },
+    {
+      "name": "customer.get",
+      "summary": "One customer.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "actor",
+          "schema": {
+            "$ref": "#/components/schemas/Actor"
+          },
+          "required": true,
+          "description": "Who is calling: a platform operator or a partner member."
+        },
+        {
+          "name": "customerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": true
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "$ref": "#/components/schemas/Customer"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/E32602"
+        },
+        {
+          "$ref": "#/components/errors/E32001"
+        },
+        {
+          "$ref": "#/components/errors/E32003"
+        },
+        {
+          "$ref": "#/components/errors/E32004"
+        }
+      ]
+    },
+    {
+      "name": "customer.list",
+      "summary": "Customers in creation order: of a partner, or of one reseller; a member's own partner when neither is given.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "actor",
+          "schema": {
+            "$ref": "#/components/schemas/Actor"
+          },
+          "required": true,
+          "description": "Who is calling: a platform operator or a partner member."
+        },
+        {
+          "name": "partnerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": false
+        },
+        {
+          "name": "resellerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": false
+        },
+        {
+          "name": "cursor",
+          "schema": {
+            "type": "string"
+          },
+          "required": false,
+          "description": "nextCursor of the previous page."
+        },
+        {
+          "name": "limit",
+          "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1000,
+            "default": 50
+          },
+          "required": false
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "items",
+            "nextCursor"
+          ],
+          "properties": {
+            "items": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/Customer"
+              }
+            },
+            "nextCursor": {
+              "type": [
+                "string",
+                "null"
+              ]
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/E32602"
+        },
+        {
+          "$ref": "#/components/errors/E32001"
+        },
+        {
+          "$ref": "#/components/errors/E32003"
+        },
+        {
+          "$ref": "#/components/errors/E32004"
+        }
+      ]
+    },
+    {
       "name": "audit.list",
       "summary": "Audit records in sequence order: all for the platform; a member (owner, manager, support) reads its own partner's.",
       "paramStructure": "by-name",
@@ -1816,6 +2332,94 @@ enum OpenRPCText {
           "currency": {
             "type": "string",
             "pattern": "^[A-Z]{3}$"
+          }
+        }
+      },
+      "Reseller": {
+        "type": "object",
+        "required": [
+          "id",
+          "partnerId",
+          "name",
+          "email",
+          "region",
+          "commissionRate",
+          "createdAt",
+          "updatedAt"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "pattern": "^rsl_"
+          },
+          "partnerId": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "email": {
+            "type": "string"
+          },
+          "region": {
+            "type": "string"
+          },
+          "commissionRate": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Exact percentage as text, or null."
+          },
+          "createdAt": {
+            "$ref": "#/components/schemas/Time"
+          },
+          "updatedAt": {
+            "$ref": "#/components/schemas/Time"
+          }
+        }
+      },
+      "Customer": {
+        "type": "object",
+        "required": [
+          "id",
+          "partnerId",
+          "resellerId",
+          "name",
+          "email",
+          "country",
+          "createdAt",
+          "updatedAt"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "pattern": "^cus_"
+          },
+          "partnerId": {
+            "type": "string"
+          },
+          "resellerId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "name": {
+            "type": "string"
+          },
+          "email": {
+            "type": "string"
+          },
+          "country": {
+            "type": "string",
+            "pattern": "^[A-Z]{2}$"
+          },
+          "createdAt": {
+            "$ref": "#/components/schemas/Time"
+          },
+          "updatedAt": {
+            "$ref": "#/components/schemas/Time"
           }
         }
       }

@@ -75,6 +75,20 @@ public struct Params {
         }
     }
 
+    /// Whether the key is present with an explicit `null` (to clear a value).
+    public mutating func isExplicitNull(_ key: String) -> Bool {
+        used.insert(key)
+        return object[key] == .null
+    }
+
+    public mutating func optionalExactDecimal(_ key: String) throws(PorticoError) -> ExactDecimal? {
+        guard let v = object[key], !v.isNull else {
+            used.insert(key)
+            return nil
+        }
+        return try exactDecimal(key)
+    }
+
     /// An exact decimal: a JSON number or a numeric string ("12.5"), never through a Double.
     public mutating func exactDecimal(_ key: String) throws(PorticoError) -> ExactDecimal {
         guard let v = raw(key) else { throw .invalid(field(key), "is required") }

@@ -82,6 +82,39 @@ extension AppDatabase {
                 ) STRICT, WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("0002-resellers-customers") { db in
+            try db.execute(sql: """
+                CREATE TABLE reseller (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    partnerId TEXT NOT NULL REFERENCES partner(id),
+                    name TEXT NOT NULL,
+                    email TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    -- An exact decimal percentage as text ("12.5"); NULL when the reseller has none.
+                    commissionRate TEXT,
+                    createdAt TEXT NOT NULL,
+                    updatedAt TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX reseller_by_partner ON reseller(partnerId, seq);
+                CREATE UNIQUE INDEX reseller_email_unique ON reseller(partnerId, email);
+
+                CREATE TABLE customer (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    partnerId TEXT NOT NULL REFERENCES partner(id),
+                    resellerId TEXT REFERENCES reseller(id),
+                    name TEXT NOT NULL,
+                    email TEXT NOT NULL,
+                    country TEXT NOT NULL,
+                    createdAt TEXT NOT NULL,
+                    updatedAt TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX customer_by_partner ON customer(partnerId, seq);
+                CREATE INDEX customer_by_reseller ON customer(resellerId, seq);
+                CREATE UNIQUE INDEX customer_email_unique ON customer(partnerId, email);
+                """)
+        }
         return m
     }
 }

@@ -22,9 +22,9 @@ func temporaryDatabase() throws -> AppDatabase {
 
     @Test func migratesToTheLatestVersionAndIsIdempotent() throws {
         let db = try temporaryDatabase()
-        #expect(try db.schemaVersion() == "0001-partners-members-audit-idempotency")
+        #expect(try db.schemaVersion() == "0002-resellers-customers")
         let again = try AppDatabase(path: db.path)
-        #expect(try again.schemaVersion() == "0001-partners-members-audit-idempotency")
+        #expect(try again.schemaVersion() == "0002-resellers-customers")
     }
 
     @Test func tablesAreStrict() throws {
