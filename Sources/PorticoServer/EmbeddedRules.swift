@@ -63,6 +63,12 @@ rules:
     recurring: { months: 24 }
     seller: { percent: "15" }
 
+  - id: first-purchase
+    description: partners earn 25% on a new customer's first purchase
+    when: { seller.kind: partner, sale.kind: new }
+    first_purchase_only: true
+    seller: { percent: "25" }
+
   - id: base-rate
     description: partners earn 20% on new sales and upgrades
     when: { seller.kind: partner, sale.kind: [new, upgrade] }
@@ -108,6 +114,12 @@ tests:
   - name: campaign renewals stop after 12 months, then the renewal rule pays
     facts: { sale.amount: 100000, sale.currency: EUR, sale.plan: enterprise, sale.kind: renewal, sale.date: 2027-02-15, seller.kind: partner, customer.region: eu, subscription.month: 13 }
     expect: [ { to: seller, amount: 15000, rule: renewal-recurring } ]
+  - name: a customer's first purchase earns the first-purchase rate
+    facts: { sale.amount: 10000, sale.currency: USD, sale.plan: pro, sale.kind: new, sale.date: 2027-05-01, seller.kind: partner, customer.region: us, customer.firstPurchase: true }
+    expect: [ { to: seller, amount: 2500, rule: first-purchase } ]
+  - name: later purchases earn the base rate
+    facts: { sale.amount: 10000, sale.currency: USD, sale.plan: pro, sale.kind: new, sale.date: 2027-05-01, seller.kind: partner, customer.region: us, customer.firstPurchase: false }
+    expect: [ { to: seller, amount: 2000, rule: base-rate } ]
   - name: renewals earn nothing after 24 months
     facts: { sale.amount: 100000, sale.currency: EUR, sale.plan: pro, sale.kind: renewal, sale.date: 2029-02-15, seller.kind: partner, customer.region: eu, subscription.month: 25 }
     expect: []
@@ -294,6 +306,7 @@ regions:
     tax_rate: "20"
   uk: { countries: [GB], currency: GBP, rate: "0.79", rounding: ending-99, tax: inclusive, tax_rate: "20" }
   jp: { countries: [JP], currency: JPY, rate: "150", rounding: { multiple: 100 }, tax: inclusive, tax_rate: "10" }
+  gulf: { countries: [BH], currency: BHD, rate: "0.376", rounding: whole, tax: exclusive, tax_rate: "10" }
 
 rules:
   - id: pro-jp-price
@@ -319,6 +332,7 @@ tests:
   - { name: the July price of pro, plan: pro, country: US, date: 2027-07-01, expect: { price: 10900 } }
   - { name: the price the day before, plan: pro, country: US, date: 2027-06-30, expect: { price: 9900 } }
   - { name: enterprise for a platinum partner in the US, plan: enterprise, country: US, partner_tier: platinum, expect: { price: 44910 } }
+  - { name: three decimals in Bahrain, plan: pro, country: BH, expect: { price: 37000, currency: BHD } }
   - { name: no region prices Brazil, plan: pro, country: BR, expect: no-price }
 """#,
     ]

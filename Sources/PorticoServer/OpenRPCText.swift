@@ -1480,6 +1480,526 @@ enum OpenRPCText {
       ]
     },
     {
+      "name": "sale.record",
+      "summary": "Record a sale: priced by the pricing rules when amount is absent (the net price, tax excluded), paid out by the commission rules. The same externalId (per partner) answers the first result.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "actor",
+          "schema": {
+            "$ref": "#/components/schemas/Actor"
+          },
+          "required": true,
+          "description": "Who is calling: a platform operator or a partner member."
+        },
+        {
+          "name": "customerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": true
+        },
+        {
+          "name": "plan",
+          "schema": {
+            "type": "string"
+          },
+          "required": true
+        },
+        {
+          "name": "kind",
+          "schema": {
+            "enum": [
+              "new",
+              "renewal",
+              "upgrade"
+            ]
+          },
+          "required": true
+        },
+        {
+          "name": "occurredAt",
+          "schema": {
+            "$ref": "#/components/schemas/Time"
+          },
+          "required": true
+        },
+        {
+          "name": "externalId",
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 200
+          },
+          "required": true,
+          "description": "The host's id for the sale (an invoice number)."
+        },
+        {
+          "name": "amount",
+          "schema": {
+            "type": "object",
+            "required": [
+              "amount",
+              "currency"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "amount": {
+                "type": "integer",
+                "minimum": -9007199254740992,
+                "maximum": 9007199254740992,
+                "description": "Minor units; a fraction or an exponent is refused, never rounded."
+              },
+              "currency": {
+                "type": "string",
+                "pattern": "^[A-Z]{3}$"
+              }
+            }
+          },
+          "required": false
+        },
+        {
+          "name": "idempotencyKey",
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255
+          },
+          "required": false,
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "sale",
+            "commissions"
+          ],
+          "properties": {
+            "sale": {
+              "$ref": "#/components/schemas/Sale"
+            },
+            "commissions": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/Commission"
+              }
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/E32602"
+        },
+        {
+          "$ref": "#/components/errors/E32001"
+        },
+        {
+          "$ref": "#/components/errors/E32003"
+        }
+      ]
+    },
+    {
+      "name": "sale.refund",
+      "summary": "Refund all (no amount) or part of a sale: unpaid commissions shrink pro rata or are cancelled; commissions in a payout or paid get a negative adjustment the next payout nets off.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "actor",
+          "schema": {
+            "$ref": "#/components/schemas/Actor"
+          },
+          "required": true,
+          "description": "Who is calling: a platform operator or a partner member."
+        },
+        {
+          "name": "saleId",
+          "schema": {
+            "type": "string"
+          },
+          "required": true
+        },
+        {
+          "name": "amount",
+          "schema": {
+            "type": "object",
+            "required": [
+              "amount",
+              "currency"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "amount": {
+                "type": "integer",
+                "minimum": -9007199254740992,
+                "maximum": 9007199254740992,
+                "description": "Minor units; a fraction or an exponent is refused, never rounded."
+              },
+              "currency": {
+                "type": "string",
+                "pattern": "^[A-Z]{3}$"
+              }
+            }
+          },
+          "required": false
+        },
+        {
+          "name": "reason",
+          "schema": {
+            "$ref": "#/components/schemas/Name"
+          },
+          "required": true
+        },
+        {
+          "name": "idempotencyKey",
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255
+          },
+          "required": false,
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "sale",
+            "refund",
+            "commissions"
+          ],
+          "properties": {
+            "sale": {
+              "$ref": "#/components/schemas/Sale"
+            },
+            "refund": {
+              "$ref": "#/components/schemas/Money"
+            },
+            "commissions": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/Commission"
+              },
+              "description": "The entries changed or added."
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/E32602"
+        },
+        {
+          "$ref": "#/components/errors/E32001"
+        },
+        {
+          "$ref": "#/components/errors/E32003"
+        },
+        {
+          "$ref": "#/components/errors/E32004"
+        },
+        {
+          "$ref": "#/components/errors/E32010"
+        }
+      ]
+    },
+    {
+      "name": "commission.create",
+      "summary": "A manual adjustment (positive or negative), payable at once; platform only in the shipped rules.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "actor",
+          "schema": {
+            "$ref": "#/components/schemas/Actor"
+          },
+          "required": true,
+          "description": "Who is calling: a platform operator or a partner member."
+        },
+        {
+          "name": "partnerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": true
+        },
+        {
+          "name": "resellerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": false
+        },
+        {
+          "name": "amount",
+          "schema": {
+            "type": "object",
+            "required": [
+              "amount",
+              "currency"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "amount": {
+                "type": "integer",
+                "minimum": -9007199254740992,
+                "maximum": 9007199254740992,
+                "description": "Minor units; a fraction or an exponent is refused, never rounded."
+              },
+              "currency": {
+                "type": "string",
+                "pattern": "^[A-Z]{3}$"
+              }
+            }
+          },
+          "required": true
+        },
+        {
+          "name": "reason",
+          "schema": {
+            "$ref": "#/components/schemas/Name"
+          },
+          "required": true
+        },
+        {
+          "name": "idempotencyKey",
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255
+          },
+          "required": false,
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "$ref": "#/components/schemas/Commission"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/E32602"
+        },
+        {
+          "$ref": "#/components/errors/E32001"
+        },
+        {
+          "$ref": "#/components/errors/E32003"
+        },
+        {
+          "$ref": "#/components/errors/E32004"
+        }
+      ]
+    },
+    {
+      "name": "commission.list",
+      "summary": "A partner's commission entries in creation order.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "actor",
+          "schema": {
+            "$ref": "#/components/schemas/Actor"
+          },
+          "required": true,
+          "description": "Who is calling: a platform operator or a partner member."
+        },
+        {
+          "name": "partnerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": true
+        },
+        {
+          "name": "status",
+          "schema": {
+            "enum": [
+              "pending",
+              "payable",
+              "processing",
+              "paid",
+              "cancelled",
+              "reversed"
+            ]
+          },
+          "required": false
+        },
+        {
+          "name": "from",
+          "schema": {
+            "$ref": "#/components/schemas/Time"
+          },
+          "required": false,
+          "description": "Created at or after."
+        },
+        {
+          "name": "to",
+          "schema": {
+            "$ref": "#/components/schemas/Time"
+          },
+          "required": false,
+          "description": "Created before."
+        },
+        {
+          "name": "cursor",
+          "schema": {
+            "type": "string"
+          },
+          "required": false,
+          "description": "nextCursor of the previous page."
+        },
+        {
+          "name": "limit",
+          "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1000,
+            "default": 50
+          },
+          "required": false
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "items",
+            "nextCursor"
+          ],
+          "properties": {
+            "items": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/Commission"
+              }
+            },
+            "nextCursor": {
+              "type": [
+                "string",
+                "null"
+              ]
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/E32602"
+        },
+        {
+          "$ref": "#/components/errors/E32001"
+        },
+        {
+          "$ref": "#/components/errors/E32003"
+        },
+        {
+          "$ref": "#/components/errors/E32004"
+        }
+      ]
+    },
+    {
+      "name": "commission.summary",
+      "summary": "Totals by status and currency over exactly the entries commission.list shows for the same filter; never summed across currencies.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "actor",
+          "schema": {
+            "$ref": "#/components/schemas/Actor"
+          },
+          "required": true,
+          "description": "Who is calling: a platform operator or a partner member."
+        },
+        {
+          "name": "partnerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": true
+        },
+        {
+          "name": "from",
+          "schema": {
+            "$ref": "#/components/schemas/Time"
+          },
+          "required": false
+        },
+        {
+          "name": "to",
+          "schema": {
+            "$ref": "#/components/schemas/Time"
+          },
+          "required": false
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "partnerId",
+            "totals",
+            "byCurrency"
+          ],
+          "properties": {
+            "partnerId": {
+              "type": "string"
+            },
+            "totals": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "status": {
+                    "type": "string"
+                  },
+                  "amount": {
+                    "$ref": "#/components/schemas/Money"
+                  },
+                  "count": {
+                    "type": "integer"
+                  }
+                }
+              }
+            },
+            "byCurrency": {
+              "type": "object",
+              "additionalProperties": {
+                "type": "object",
+                "additionalProperties": {
+                  "type": "integer"
+                }
+              },
+              "description": "currency -> status -> total minor units."
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/E32602"
+        },
+        {
+          "$ref": "#/components/errors/E32001"
+        },
+        {
+          "$ref": "#/components/errors/E32003"
+        },
+        {
+          "$ref": "#/components/errors/E32004"
+        }
+      ]
+    },
+    {
       "name": "audit.list",
       "summary": "Audit records in sequence order: all for the platform; a member (owner, manager, support) reads its own partner's.",
       "paramStructure": "by-name",
@@ -2414,6 +2934,171 @@ enum OpenRPCText {
           "country": {
             "type": "string",
             "pattern": "^[A-Z]{2}$"
+          },
+          "createdAt": {
+            "$ref": "#/components/schemas/Time"
+          },
+          "updatedAt": {
+            "$ref": "#/components/schemas/Time"
+          }
+        }
+      },
+      "Sale": {
+        "type": "object",
+        "required": [
+          "id",
+          "partnerId",
+          "resellerId",
+          "customerId",
+          "externalId",
+          "plan",
+          "kind",
+          "amount",
+          "refunded",
+          "occurredAt",
+          "rulesHash",
+          "createdAt"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "pattern": "^sal_"
+          },
+          "partnerId": {
+            "type": "string"
+          },
+          "resellerId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "customerId": {
+            "type": "string"
+          },
+          "externalId": {
+            "type": "string"
+          },
+          "plan": {
+            "type": "string"
+          },
+          "kind": {
+            "enum": [
+              "new",
+              "renewal",
+              "upgrade"
+            ]
+          },
+          "amount": {
+            "$ref": "#/components/schemas/Money"
+          },
+          "refunded": {
+            "$ref": "#/components/schemas/Money"
+          },
+          "occurredAt": {
+            "$ref": "#/components/schemas/Time"
+          },
+          "rulesHash": {
+            "type": "string"
+          },
+          "createdAt": {
+            "$ref": "#/components/schemas/Time"
+          }
+        }
+      },
+      "Commission": {
+        "type": "object",
+        "required": [
+          "id",
+          "partnerId",
+          "beneficiary",
+          "resellerId",
+          "saleId",
+          "kind",
+          "amount",
+          "status",
+          "payableAt",
+          "createdAt",
+          "updatedAt"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "pattern": "^com_"
+          },
+          "partnerId": {
+            "type": "string"
+          },
+          "beneficiary": {
+            "enum": [
+              "partner",
+              "reseller"
+            ]
+          },
+          "resellerId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "saleId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "kind": {
+            "enum": [
+              "sale",
+              "override",
+              "adjustment",
+              "manual"
+            ]
+          },
+          "amount": {
+            "$ref": "#/components/schemas/Money"
+          },
+          "originalAmount": {
+            "$ref": "#/components/schemas/Money",
+            "description": "Before a refund shrank it."
+          },
+          "status": {
+            "enum": [
+              "pending",
+              "payable",
+              "processing",
+              "paid",
+              "cancelled",
+              "reversed"
+            ],
+            "description": "payable: pending whose hold period has ended, as of the time of reading."
+          },
+          "payableAt": {
+            "$ref": "#/components/schemas/Time"
+          },
+          "ruleId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "rulesHash": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "basis": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "reason": {
+            "type": "string"
+          },
+          "payoutId": {
+            "type": "string"
           },
           "createdAt": {
             "$ref": "#/components/schemas/Time"

@@ -75,6 +75,25 @@ public struct Params {
         }
     }
 
+    /// Money: `{"amount": <integer minor units within ±2^53>, "currency": "<ISO 4217>"}`.
+    public mutating func optionalMoney(_ key: String) throws(PorticoError) -> Money? {
+        guard let v = raw(key) else { return nil }
+        guard case .object = v else { throw .invalid(field(key), "must be {\"amount\": <minor units>, \"currency\": \"USD\"}") }
+        var m = try Params(v, path: field(key))
+        guard let amount = try m.optionalAmount("amount") else { throw .invalid(field("\(key).amount"), "is required") }
+        let code = try m.string("currency")
+        guard let currency = Currency.named(code) else {
+            throw .invalid(field("\(key).currency"), "unknown currency '\(code)' (an ISO 4217 code such as USD, EUR, JPY)")
+        }
+        try m.finish()
+        return Money(amount, currency)
+    }
+
+    public mutating func money(_ key: String) throws(PorticoError) -> Money {
+        guard let m = try optionalMoney(key) else { throw .invalid(field(key), "is required") }
+        return m
+    }
+
     /// Whether the key is present with an explicit `null` (to clear a value).
     public mutating func isExplicitNull(_ key: String) -> Bool {
         used.insert(key)

@@ -115,6 +115,60 @@ extension AppDatabase {
                 CREATE UNIQUE INDEX customer_email_unique ON customer(partnerId, email);
                 """)
         }
+        m.registerMigration("0003-sales-commissions") { db in
+            try db.execute(sql: """
+                CREATE TABLE sale (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    partnerId TEXT NOT NULL REFERENCES partner(id),
+                    resellerId TEXT REFERENCES reseller(id),
+                    customerId TEXT NOT NULL REFERENCES customer(id),
+                    externalId TEXT NOT NULL,
+                    plan TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('new', 'renewal', 'upgrade')),
+                    amount INTEGER NOT NULL CHECK (amount >= 0),
+                    currency TEXT NOT NULL,
+                    refunded INTEGER NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= amount),
+                    occurredAt TEXT NOT NULL,
+                    rulesHash TEXT NOT NULL,
+                    -- The answer sale.record gave, answered again for the same externalId.
+                    answer TEXT NOT NULL,
+                    createdAt TEXT NOT NULL
+                ) STRICT;
+                CREATE UNIQUE INDEX sale_external_unique ON sale(partnerId, externalId);
+                CREATE INDEX sale_by_partner_time ON sale(partnerId, currency, occurredAt);
+                CREATE INDEX sale_by_reseller_time ON sale(resellerId, currency, occurredAt);
+                CREATE INDEX sale_by_customer ON sale(customerId, plan, occurredAt);
+
+                CREATE TABLE commission (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    partnerId TEXT NOT NULL REFERENCES partner(id),
+                    -- Who earns: the partner itself, or one of its resellers.
+                    beneficiary TEXT NOT NULL CHECK (beneficiary IN ('partner', 'reseller')),
+                    resellerId TEXT REFERENCES reseller(id),
+                    saleId TEXT REFERENCES sale(id),
+                    kind TEXT NOT NULL CHECK (kind IN ('sale', 'override', 'adjustment', 'manual')),
+                    amount INTEGER NOT NULL,
+                    originalAmount INTEGER NOT NULL,
+                    currency TEXT NOT NULL,
+                    -- 'payable' is not stored: it is 'pending' whose payableAt has passed.
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'processing', 'paid', 'cancelled', 'reversed')),
+                    payableAt TEXT NOT NULL,
+                    ruleId TEXT,
+                    rulesHash TEXT,
+                    basis TEXT,
+                    reason TEXT,
+                    payoutId TEXT,
+                    createdAt TEXT NOT NULL,
+                    updatedAt TEXT NOT NULL,
+                    CHECK ((beneficiary = 'reseller') = (resellerId IS NOT NULL))
+                ) STRICT;
+                CREATE INDEX commission_by_partner ON commission(partnerId, currency, status, payableAt);
+                CREATE INDEX commission_by_sale ON commission(saleId);
+                CREATE INDEX commission_by_partner_time ON commission(partnerId, createdAt);
+                """)
+        }
         return m
     }
 }

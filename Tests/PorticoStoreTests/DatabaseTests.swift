@@ -22,9 +22,9 @@ func temporaryDatabase() throws -> AppDatabase {
 
     @Test func migratesToTheLatestVersionAndIsIdempotent() throws {
         let db = try temporaryDatabase()
-        #expect(try db.schemaVersion() == "0002-resellers-customers")
+        #expect(try db.schemaVersion() == "0003-sales-commissions")
         let again = try AppDatabase(path: db.path)
-        #expect(try again.schemaVersion() == "0002-resellers-customers")
+        #expect(try again.schemaVersion() == "0003-sales-commissions")
     }
 
     @Test func tablesAreStrict() throws {

@@ -1,0 +1,217 @@
+import GRDB
+import JSONRPC
+import PorticoRules
+import PorticoStore
+
+extension SaleRecord {
+    public var json: JSONValue {
+        [
+            "id": .string(id), "partnerId": .string(partnerId), "resellerId": .string(resellerId),
+            "customerId": .string(customerId), "externalId": .string(externalId), "plan": .string(plan), "kind": .string(kind),
+            "amount": ["amount": .integer(amount), "currency": .string(currency)],
+            "refunded": ["amount": .integer(refunded), "currency": .string(currency)],
+            "occurredAt": .string(occurredAt), "rulesHash": .string(rulesHash), "createdAt": .string(createdAt),
+        ]
+    }
+}
+
+/// Recording sales and refunding them. One transaction writes the sale, its commissions,
+/// the audit record and the idempotency record; an error writes nothing.
+public enum SaleService {
+    public struct NewSale: Sendable {
+        public var customerId: String
+        public var plan: String
+        public var kind: String
+        public var occurredAt: Timestamp
+        public var externalId: String
+        public var amount: Money?
+        public init(customerId: String, plan: String, kind: String, occurredAt: Timestamp, externalId: String, amount: Money?) {
+            self.customerId = customerId; self.plan = plan; self.kind = kind; self.occurredAt = occurredAt
+            self.externalId = externalId; self.amount = amount
+        }
+    }
+
+    public static let kinds = ["new", "renewal", "upgrade"]
+
+    /// Records a sale: priced by the pricing rules when `amount` is absent (the net price,
+    /// tax excluded), then paid out by the commission rules. The same `externalId` for the
+    /// same partner answers the first result and writes nothing.
+    public static func record(_ ctx: RequestContext, rules: RuleSet, _ new: NewSale) throws -> JSONValue {
+        guard let customer = try CustomerTable.find(id: new.customerId, ctx.db) else {
+            throw PorticoError.invalid("customerId", "no customer \(new.customerId)")
+        }
+        let partner = try PartnerService.load(customer.partnerId, ctx.db)
+        try ctx.authorize(partner: partner)
+        let externalId = new.externalId.trimmingWhitespace
+        guard (1...200).contains(externalId.utf8.count) else { throw PorticoError.invalid("externalId", "must be 1-200 characters") }
+        if let first = try SaleTable.find(partnerId: partner.id, externalId: externalId, ctx.db) {
+            return try JSONReader.parse(first.answer)
+        }
+        guard kinds.contains(new.kind) else { throw PorticoError.invalid("kind", "must be new, renewal or upgrade") }
+        let pricing = rules.pricing
+        guard pricing.plans[new.plan] != nil else {
+            throw PorticoError.invalid("plan", "no plan '\(new.plan)' is priced (\(pricing.plans.keys.sorted().joined(separator: ", ")))")
+        }
+        let region = pricing.countryRegion[customer.country]
+        let day = RuleDate(days: Int32(new.occurredAt.days))
+        let amount: Money
+        if let given = new.amount {
+            guard given.amount >= 0 else { throw PorticoError.invalid("amount.amount", "must not be negative") }
+            let priced = Set(pricing.regions.values.map(\.currency.code)).union([pricing.baseCurrency.code])
+            guard priced.contains(given.currency.code) else {
+                throw PorticoError.invalid("amount.currency", "the pricing rules do not price \(given.currency.code) (\(priced.sorted().joined(separator: ", ")))")
+            }
+            amount = given
+        } else {
+            let quote: PricingRules.Quote
+            switch pricing.quote(.init(plan: new.plan, country: customer.country, partnerTier: partner.tier, date: day)) {
+            case .success(let q): quote = q
+            case .failure(.unpricedCountry(let c)):
+                throw PorticoError.invalid("amount", "no pricing region includes the customer's country \(c): give the amount")
+            case .failure(let e): throw PorticoError.invalid("plan", "cannot price it: \(e)")
+            }
+            amount = Money(quote.net, Currency.named(quote.currency)!)
+        }
+        let reseller = try customer.resellerId.map { try ResellerService.load($0, ctx.db) }
+
+        // Facts for the commission rules, store-derived ones only when a rule reads them.
+        let commission = rules.commission
+        var facts = CommissionRules.newFacts()
+        func set(_ name: String, _ value: FactValue?) { if let value { facts[CommissionRules.facts.slot(name)!] = value } }
+        set("sale.amount", .number(ExactDecimal(amount.amount)))
+        set("sale.currency", .string(amount.currency.code))
+        set("sale.plan", .string(new.plan))
+        set("sale.kind", .string(new.kind))
+        set("sale.date", .date(day))
+        set("seller.kind", .string(reseller == nil ? "partner" : "reseller"))
+        set("customer.country", .string(customer.country))
+        set("customer.region", region.map { .string($0) })
+        set("partner.tier", .string(partner.tier))
+        set("partner.region", .string(partner.region))
+        if let reseller {
+            set("reseller.region", .string(reseller.region))
+            set("reseller.commissionRate", reseller.commissionRate.flatMap(ExactDecimal.init).map { .number($0) })
+        }
+        let derived = Set(commission.derivedFacts)
+        let at = new.occurredAt
+        let periods: [(String, Timestamp, Timestamp)] = [
+            ("month", at.startOfMonth, at.startOfNextMonth), ("quarter", at.startOfQuarter, at.startOfNextQuarter),
+            ("lifetime", Timestamp(millisecondsSinceEpoch: -62_135_596_800_000), Timestamp(millisecondsSinceEpoch: 253_402_300_799_999)),
+        ]
+        for (period, from, to) in periods {
+            if derived.contains("reseller.volume.\(period)"), let reseller {
+                set("reseller.volume.\(period)", .number(ExactDecimal(try SaleTable.volume(
+                    partnerId: nil, resellerId: reseller.id, currency: amount.currency.code, from: from.rfc3339, to: to.rfc3339, ctx.db))))
+            }
+            if derived.contains("partner.volume.\(period)") {
+                set("partner.volume.\(period)", .number(ExactDecimal(try SaleTable.volume(
+                    partnerId: partner.id, resellerId: nil, currency: amount.currency.code, from: from.rfc3339, to: to.rfc3339, ctx.db))))
+            }
+        }
+        if derived.contains("customer.firstPurchase") {
+            set("customer.firstPurchase", .bool(try SaleTable.firstOccurred(customerId: customer.id, plan: nil, ctx.db) == nil))
+        }
+        if derived.contains("subscription.month") {
+            let first = try SaleTable.firstOccurred(customerId: customer.id, plan: new.plan, ctx.db).flatMap(Timestamp.init(rfc3339:))
+            let month = first.map { max(0, at.months(since: $0)) + 1 } ?? 1
+            set("subscription.month", .number(ExactDecimal(month)))
+        }
+        let monthFrom = ctx.now.startOfMonth.rfc3339, monthTo = ctx.now.startOfNextMonth.rfc3339
+        if derived.contains("seller.earned.month") {
+            set("seller.earned.month", .number(ExactDecimal(try CommissionTable.earned(
+                partnerId: partner.id, resellerId: reseller?.id, currency: amount.currency.code, from: monthFrom, to: monthTo, ctx.db))))
+        }
+        if derived.contains("partner.earned.month") {
+            set("partner.earned.month", .number(ExactDecimal(try CommissionTable.earned(
+                partnerId: partner.id, resellerId: nil, currency: amount.currency.code, from: monthFrom, to: monthTo, ctx.db))))
+        }
+
+        var sale = SaleRecord(id: ctx.newID("sal"), partnerId: partner.id, resellerId: reseller?.id, customerId: customer.id,
+                              externalId: externalId, plan: new.plan, kind: new.kind, amount: amount.amount,
+                              currency: amount.currency.code, occurredAt: at.rfc3339, rulesHash: rules.hash, createdAt: ctx.timestamp)
+        try SaleTable.insert(&sale, ctx.db)
+        let lines = commission.evaluate(facts)
+        let payableAt = at.adding(days: Int64(commission.holdDays(for: lines))).rfc3339
+        var entries: [CommissionRecord] = []
+        for line in lines {
+            let toReseller = line.to == .seller && reseller != nil
+            var c = CommissionRecord(id: ctx.newID("com"), partnerId: partner.id, beneficiary: toReseller ? "reseller" : "partner",
+                                     resellerId: toReseller ? reseller?.id : nil, saleId: sale.id,
+                                     kind: line.to == .seller ? "sale" : "override", amount: line.amount, currency: line.currency,
+                                     payableAt: payableAt, ruleId: line.rule, rulesHash: rules.hash, basis: line.basis, reason: nil,
+                                     createdAt: ctx.timestamp)
+            try CommissionTable.insert(&c, ctx.db)
+            entries.append(c)
+        }
+        let answer: JSONValue = ["sale": sale.json, "commissions": .array(entries.map { $0.json(now: ctx.timestamp) })]
+        try SaleTable.setAnswer(id: sale.id, answer: JSONWriter.string(answer), ctx.db)
+        try ctx.audit(targetType: "sale", targetId: sale.id, partnerId: partner.id, before: nil, after: answer)
+        return answer
+    }
+
+    /// Refunds all or part of a sale. Unpaid commissions shrink pro rata (or are
+    /// cancelled on a full refund); commissions already in a payout or paid get a
+    /// negative adjustment that the next payout nets off.
+    public static func refund(_ ctx: RequestContext, saleId: String, amount requested: Money?, reason: String) throws -> JSONValue {
+        guard let before = try SaleTable.find(id: saleId, ctx.db) else { throw PorticoError.notFound("sale", saleId) }
+        try ctx.authorize(partner: try PartnerService.load(before.partnerId, ctx.db))
+        let reason = try Validate.name(reason, field: "reason")
+        let remaining = before.amount - before.refunded
+        guard remaining > 0 else {
+            throw PorticoError.invalidState("refunded", allowed: ["recorded", "partly refunded"], "sale \(before.id) is already fully refunded")
+        }
+        let refund = requested?.amount ?? remaining
+        if let requested {
+            guard requested.currency.code == before.currency else {
+                throw PorticoError.invalid("amount.currency", "the sale is in \(before.currency)")
+            }
+            guard requested.amount > 0 else { throw PorticoError.invalid("amount.amount", "must be above zero") }
+            guard requested.amount <= remaining else {
+                throw PorticoError.invalid("amount.amount", "exceeds what is left to refund (\(remaining) of \(before.amount))")
+            }
+        }
+        guard try SaleTable.addRefund(id: before.id, amount: refund, ctx.db) else {
+            throw PorticoError.invalidState("refunded", allowed: ["recorded"], "the sale changed while refunding")
+        }
+        let full = before.refunded + refund == before.amount
+        var changed: [CommissionRecord] = []
+        for c in try CommissionTable.forSale(before.id, ctx.db) where c.kind == "sale" || c.kind == "override" {
+            // The share of the original commission this refund takes back; a full refund
+            // takes whatever is left, so no unit is stranded by rounding.
+            let share = try Money(c.originalAmount, Currency.named(c.currency)!).scaled(by: refund, over: before.amount).amount
+            switch c.status {
+            case "pending":
+                let newAmount = full ? 0 : max(0, c.amount - share)
+                let status = newAmount == 0 ? "cancelled" : "pending"
+                guard try CommissionTable.change(id: c.id, expected: "pending", amount: newAmount == 0 ? c.amount : newAmount,
+                                                 status: status, updatedAt: ctx.timestamp, ctx.db)
+                else { throw PorticoError.invalidState(c.status, allowed: ["pending"], "commission \(c.id) changed while refunding") }
+                changed.append(try CommissionTable.find(id: c.id, ctx.db)!)
+            case "processing", "paid":
+                let back = full ? c.amount - (try alreadyAdjusted(c, ctx.db)) : share
+                guard back != 0 else { continue }
+                var adj = CommissionRecord(id: ctx.newID("com"), partnerId: c.partnerId, beneficiary: c.beneficiary,
+                                           resellerId: c.resellerId, saleId: c.saleId, kind: "adjustment", amount: -back,
+                                           currency: c.currency, payableAt: ctx.timestamp, ruleId: c.ruleId, rulesHash: c.rulesHash,
+                                           basis: "refund of \(c.id)", reason: reason, createdAt: ctx.timestamp)
+                try CommissionTable.insert(&adj, ctx.db)
+                changed.append(adj)
+            default:
+                continue
+            }
+        }
+        let after = try SaleTable.find(id: before.id, ctx.db)!
+        let answer: JSONValue = [
+            "sale": after.json, "refund": ["amount": .integer(refund), "currency": .string(before.currency)],
+            "commissions": .array(changed.map { $0.json(now: ctx.timestamp) }),
+        ]
+        try ctx.audit(targetType: "sale", targetId: before.id, partnerId: before.partnerId, reason: reason, before: before.json, after: answer)
+        return answer
+    }
+
+    /// What earlier refunds already took back from a paid commission.
+    static func alreadyAdjusted(_ c: CommissionRecord, _ db: Database) throws -> Int64 {
+        let adjustments = try CommissionTable.forSale(c.saleId ?? "", db).filter { $0.kind == "adjustment" && $0.basis == "refund of \(c.id)" }
+        return -adjustments.reduce(0) { $0 + $1.amount }
+    }
+}

@@ -1,0 +1,99 @@
+import GRDB
+
+/// A row of `sale`.
+public struct SaleRecord: Sendable, Equatable {
+    public var seq: Int64 = 0
+    public var id: String
+    public var partnerId: String
+    public var resellerId: String?
+    public var customerId: String
+    public var externalId: String
+    public var plan: String
+    public var kind: String
+    public var amount: Int64
+    public var currency: String
+    public var refunded: Int64
+    public var occurredAt: String
+    public var rulesHash: String
+    public var answer: String
+    public var createdAt: String
+
+    public init(id: String, partnerId: String, resellerId: String?, customerId: String, externalId: String, plan: String,
+                kind: String, amount: Int64, currency: String, refunded: Int64 = 0, occurredAt: String, rulesHash: String,
+                answer: String = "", createdAt: String)
+    {
+        self.id = id; self.partnerId = partnerId; self.resellerId = resellerId; self.customerId = customerId
+        self.externalId = externalId; self.plan = plan; self.kind = kind; self.amount = amount; self.currency = currency
+        self.refunded = refunded; self.occurredAt = occurredAt; self.rulesHash = rulesHash; self.answer = answer
+        self.createdAt = createdAt
+    }
+
+    static let columns = "seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt, rulesHash, answer, createdAt"
+
+    init(row: Row) {
+        seq = row[0]; id = row[1]; partnerId = row[2]; resellerId = row[3]; customerId = row[4]; externalId = row[5]
+        plan = row[6]; kind = row[7]; amount = row[8]; currency = row[9]; refunded = row[10]; occurredAt = row[11]
+        rulesHash = row[12]; answer = row[13]; createdAt = row[14]
+    }
+}
+
+/// Queries on `sale`. Callers hold the transaction.
+public enum SaleTable {
+    public static func insert(_ s: inout SaleRecord, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded,
+                              occurredAt, rulesHash, answer, createdAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [s.id, s.partnerId, s.resellerId, s.customerId, s.externalId, s.plan, s.kind, s.amount,
+                                     s.currency, s.refunded, s.occurredAt, s.rulesHash, s.answer, s.createdAt])
+        s.seq = db.lastInsertedRowID
+    }
+
+    public static func setAnswer(id: String, answer: String, _ db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE sale SET answer = ? WHERE id = ?").execute(arguments: [answer, id])
+    }
+
+    /// Adds to the refunded amount, guarded: answers false when it would pass the sale's amount.
+    public static func addRefund(id: String, amount: Int64, _ db: Database) throws -> Bool {
+        try db.cachedStatement(sql: "UPDATE sale SET refunded = refunded + ? WHERE id = ? AND refunded + ? <= amount")
+            .execute(arguments: [amount, id, amount])
+        return db.changesCount == 1
+    }
+
+    public static func find(id: String, _ db: Database) throws -> SaleRecord? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SaleRecord.columns) FROM sale WHERE id = ?"), arguments: [id])
+            .map(SaleRecord.init(row:))
+    }
+
+    public static func find(partnerId: String, externalId: String, _ db: Database) throws -> SaleRecord? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SaleRecord.columns) FROM sale WHERE partnerId = ? AND externalId = ?"),
+                         arguments: [partnerId, externalId]).map(SaleRecord.init(row:))
+    }
+
+    /// Net sales (amount less refunds) of a partner, or of one reseller, in a currency,
+    /// with `occurredAt` in [from, to).
+    public static func volume(partnerId: String?, resellerId: String?, currency: String, from: String, to: String,
+                              _ db: Database) throws -> Int64
+    {
+        if let resellerId {
+            return try Int64.fetchOne(db.cachedStatement(sql: """
+                SELECT COALESCE(SUM(amount - refunded), 0) FROM sale
+                WHERE resellerId = ? AND currency = ? AND occurredAt >= ? AND occurredAt < ?
+                """), arguments: [resellerId, currency, from, to]) ?? 0
+        }
+        return try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT COALESCE(SUM(amount - refunded), 0) FROM sale
+            WHERE partnerId = ? AND currency = ? AND occurredAt >= ? AND occurredAt < ?
+            """), arguments: [partnerId, currency, from, to]) ?? 0
+    }
+
+    /// The customer's first sale of a plan (for the subscription's month number), and
+    /// whether the customer bought anything before.
+    public static func firstOccurred(customerId: String, plan: String?, _ db: Database) throws -> String? {
+        if let plan {
+            return try String.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM sale WHERE customerId = ? AND plan = ?"),
+                                       arguments: [customerId, plan])
+        }
+        return try String.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM sale WHERE customerId = ?"), arguments: [customerId])
+    }
+}
