@@ -12,6 +12,7 @@ let testPolicy: RulesAccessPolicy = {
         .init("partner.create", .write), .init("partner.get", .read), .init("partner.update", .write),
         .init("partner.members.add", .write), .init("partner.members.list", .read),
         .init("partner.members.updateRole", .write), .init("partner.members.remove", .write),
+        .init("customer.create", .write), .init("sale.record", .write), .init("sale.refund", .write),
     ])
     let text = """
         version: 1
