@@ -56,7 +56,7 @@ public struct Method: Sendable {
 /// Every method the engine serves, by area.
 public enum MethodTable {
     public static let all: [Method] = SystemMethods.all + PartnerMethods.all + MemberMethods.all + GovernanceMethods.all
-        + ResellerMethods.all + SaleMethods.all + AuditMethods.all + RulesMethods.all + PricingMethods.all
+        + ResellerMethods.all + SaleMethods.all + ReportMethods.all + AuditMethods.all + RulesMethods.all + PricingMethods.all
 
     /// The actions permission rules decide on: every method of the API contract that is
     /// called on someone's behalf (an actor, or an API client's token), served yet or not,

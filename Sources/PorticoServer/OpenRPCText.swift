@@ -1838,7 +1838,7 @@ enum OpenRPCText {
             "$ref": "#/components/schemas/Time"
           },
           "required": false,
-          "description": "Created at or after."
+          "description": "Occurring at or after (the sale's time, or the entry's own)."
         },
         {
           "name": "to",
@@ -1846,7 +1846,7 @@ enum OpenRPCText {
             "$ref": "#/components/schemas/Time"
           },
           "required": false,
-          "description": "Created before."
+          "description": "Occurring before."
         },
         {
           "name": "cursor",
@@ -1972,6 +1972,320 @@ enum OpenRPCText {
               }
             },
             "byCurrency": {
+              "type": "object",
+              "additionalProperties": {
+                "type": "object",
+                "additionalProperties": {
+                  "type": "integer"
+                }
+              },
+              "description": "currency -> status -> total minor units."
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/E32602"
+        },
+        {
+          "$ref": "#/components/errors/E32001"
+        },
+        {
+          "$ref": "#/components/errors/E32003"
+        },
+        {
+          "$ref": "#/components/errors/E32004"
+        }
+      ]
+    },
+    {
+      "name": "partner.dashboard",
+      "summary": "Sales, customers, resellers, commissions by status and profit (sales less standing commissions), each per currency, never summed across currencies.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "actor",
+          "schema": {
+            "$ref": "#/components/schemas/Actor"
+          },
+          "required": true,
+          "description": "Who is calling: a platform operator or a partner member."
+        },
+        {
+          "name": "partnerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": true
+        },
+        {
+          "name": "from",
+          "schema": {
+            "$ref": "#/components/schemas/Time"
+          },
+          "required": false,
+          "description": "Sales and commissions occurring at or after."
+        },
+        {
+          "name": "to",
+          "schema": {
+            "$ref": "#/components/schemas/Time"
+          },
+          "required": false,
+          "description": "Occurring before."
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "partnerId",
+            "sales",
+            "customers",
+            "resellers",
+            "commissions",
+            "profit"
+          ],
+          "properties": {
+            "partnerId": {
+              "type": "string"
+            },
+            "sales": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "amount": {
+                    "$ref": "#/components/schemas/Money"
+                  },
+                  "count": {
+                    "type": "integer"
+                  }
+                }
+              },
+              "description": "Net sales (less refunds) per currency."
+            },
+            "customers": {
+              "type": "integer"
+            },
+            "resellers": {
+              "type": "integer"
+            },
+            "commissions": {
+              "type": "object",
+              "additionalProperties": {
+                "type": "object",
+                "additionalProperties": {
+                  "type": "integer"
+                }
+              },
+              "description": "currency -> status -> total minor units."
+            },
+            "profit": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/Money"
+              }
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/E32602"
+        },
+        {
+          "$ref": "#/components/errors/E32001"
+        },
+        {
+          "$ref": "#/components/errors/E32003"
+        },
+        {
+          "$ref": "#/components/errors/E32004"
+        }
+      ]
+    },
+    {
+      "name": "partner.report",
+      "summary": "One row per UTC day (YYYY-MM-DD) or month (YYYY-MM) with sales and standing commissions per currency.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "actor",
+          "schema": {
+            "$ref": "#/components/schemas/Actor"
+          },
+          "required": true,
+          "description": "Who is calling: a platform operator or a partner member."
+        },
+        {
+          "name": "partnerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": true
+        },
+        {
+          "name": "period",
+          "schema": {
+            "enum": [
+              "daily",
+              "monthly"
+            ]
+          },
+          "required": true
+        },
+        {
+          "name": "from",
+          "schema": {
+            "$ref": "#/components/schemas/Time"
+          },
+          "required": true
+        },
+        {
+          "name": "to",
+          "schema": {
+            "$ref": "#/components/schemas/Time"
+          },
+          "required": true
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "partnerId",
+            "period",
+            "rows"
+          ],
+          "properties": {
+            "partnerId": {
+              "type": "string"
+            },
+            "period": {
+              "type": "string"
+            },
+            "rows": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "period": {
+                    "type": "string"
+                  },
+                  "sales": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "amount": {
+                          "$ref": "#/components/schemas/Money"
+                        },
+                        "count": {
+                          "type": "integer"
+                        }
+                      }
+                    },
+                    "description": "Net sales (less refunds) per currency."
+                  },
+                  "commissions": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Money"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/E32602"
+        },
+        {
+          "$ref": "#/components/errors/E32001"
+        },
+        {
+          "$ref": "#/components/errors/E32003"
+        },
+        {
+          "$ref": "#/components/errors/E32004"
+        }
+      ]
+    },
+    {
+      "name": "reseller.report",
+      "summary": "A reseller's sales, customers and commissions earned by status, per currency.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "actor",
+          "schema": {
+            "$ref": "#/components/schemas/Actor"
+          },
+          "required": true,
+          "description": "Who is calling: a platform operator or a partner member."
+        },
+        {
+          "name": "resellerId",
+          "schema": {
+            "type": "string"
+          },
+          "required": true
+        },
+        {
+          "name": "from",
+          "schema": {
+            "$ref": "#/components/schemas/Time"
+          },
+          "required": false
+        },
+        {
+          "name": "to",
+          "schema": {
+            "$ref": "#/components/schemas/Time"
+          },
+          "required": false
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "reseller",
+            "sales",
+            "customers",
+            "commissions"
+          ],
+          "properties": {
+            "reseller": {
+              "$ref": "#/components/schemas/Reseller"
+            },
+            "sales": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "amount": {
+                    "$ref": "#/components/schemas/Money"
+                  },
+                  "count": {
+                    "type": "integer"
+                  }
+                }
+              },
+              "description": "Net sales (less refunds) per currency."
+            },
+            "customers": {
+              "type": "integer"
+            },
+            "commissions": {
               "type": "object",
               "additionalProperties": {
                 "type": "object",

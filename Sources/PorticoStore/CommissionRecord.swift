@@ -14,6 +14,7 @@ public struct CommissionRecord: Sendable, Equatable {
     public var currency: String
     public var status: String
     public var payableAt: String
+    public var occurredAt: String
     public var ruleId: String?
     public var rulesHash: String?
     public var basis: String?
@@ -23,25 +24,25 @@ public struct CommissionRecord: Sendable, Equatable {
     public var updatedAt: String
 
     public init(id: String, partnerId: String, beneficiary: String, resellerId: String?, saleId: String?, kind: String,
-                amount: Int64, currency: String, status: String = "pending", payableAt: String, ruleId: String?,
+                amount: Int64, currency: String, status: String = "pending", payableAt: String, occurredAt: String, ruleId: String?,
                 rulesHash: String?, basis: String?, reason: String?, createdAt: String)
     {
         self.id = id; self.partnerId = partnerId; self.beneficiary = beneficiary; self.resellerId = resellerId
         self.saleId = saleId; self.kind = kind; self.amount = amount; self.originalAmount = amount; self.currency = currency
-        self.status = status; self.payableAt = payableAt; self.ruleId = ruleId; self.rulesHash = rulesHash; self.basis = basis
+        self.status = status; self.payableAt = payableAt; self.occurredAt = occurredAt; self.ruleId = ruleId; self.rulesHash = rulesHash; self.basis = basis
         self.reason = reason; self.createdAt = createdAt; self.updatedAt = createdAt
     }
 
     static let columns = """
         seq, id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status, payableAt, \
-        ruleId, rulesHash, basis, reason, payoutId, createdAt, updatedAt
+        occurredAt, ruleId, rulesHash, basis, reason, payoutId, createdAt, updatedAt
         """
 
     init(row: Row) {
         seq = row[0]; id = row[1]; partnerId = row[2]; beneficiary = row[3]; resellerId = row[4]; saleId = row[5]
         kind = row[6]; amount = row[7]; originalAmount = row[8]; currency = row[9]; status = row[10]; payableAt = row[11]
-        ruleId = row[12]; rulesHash = row[13]; basis = row[14]; reason = row[15]; payoutId = row[16]; createdAt = row[17]
-        updatedAt = row[18]
+        occurredAt = row[12]; ruleId = row[13]; rulesHash = row[14]; basis = row[15]; reason = row[16]; payoutId = row[17]
+        createdAt = row[18]; updatedAt = row[19]
     }
 
     /// The status as readers see it: a pending entry whose hold has passed is payable.
@@ -53,6 +54,7 @@ public struct CommissionRecord: Sendable, Equatable {
 public struct CommissionFilter: Sendable {
     public var partnerId: String
     /// One of the effective statuses: pending, payable, processing, paid, cancelled, reversed.
+    /// `from` and `to` bound when the earning occurred.
     public var status: String?
     public var from: String?
     public var to: String?
@@ -70,8 +72,8 @@ public struct CommissionFilter: Sendable {
         case let s?: sql += " AND status = ?"; args.append(s)
         case nil: break
         }
-        if let from { sql += " AND createdAt >= ?"; args.append(from) }
-        if let to { sql += " AND createdAt < ?"; args.append(to) }
+        if let from { sql += " AND occurredAt >= ?"; args.append(from) }
+        if let to { sql += " AND occurredAt < ?"; args.append(to) }
         return (sql, args)
     }
 }
@@ -83,10 +85,10 @@ public enum CommissionTable {
     public static func insert(_ c: inout CommissionRecord, _ db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT INTO commission (id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status,
-                                    payableAt, ruleId, rulesHash, basis, reason, payoutId, createdAt, updatedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    payableAt, occurredAt, ruleId, rulesHash, basis, reason, payoutId, createdAt, updatedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [c.id, c.partnerId, c.beneficiary, c.resellerId, c.saleId, c.kind, c.amount, c.originalAmount,
-                                     c.currency, c.status, c.payableAt, c.ruleId, c.rulesHash, c.basis, c.reason, c.payoutId,
+                                     c.currency, c.status, c.payableAt, c.occurredAt, c.ruleId, c.rulesHash, c.basis, c.reason, c.payoutId,
                                      c.createdAt, c.updatedAt])
         c.seq = db.lastInsertedRowID
     }
@@ -124,11 +126,11 @@ public enum CommissionTable {
         return rows.map { ($0[0], $0[1], $0[2], $0[3]) }
     }
 
-    /// What a beneficiary earned (not cancelled or reversed) in a currency, created in [from, to).
+    /// What a beneficiary earned (not cancelled or reversed) in a currency, occurring in [from, to).
     public static func earned(partnerId: String, resellerId: String?, currency: String, from: String, to: String, _ db: Database) throws -> Int64 {
         try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT COALESCE(SUM(amount), 0) FROM commission
-            WHERE partnerId = ? AND resellerId IS ? AND currency = ? AND createdAt >= ? AND createdAt < ?
+            WHERE partnerId = ? AND resellerId IS ? AND currency = ? AND occurredAt >= ? AND occurredAt < ?
               AND status NOT IN ('cancelled', 'reversed')
             """), arguments: [partnerId, resellerId, currency, from, to]) ?? 0
     }

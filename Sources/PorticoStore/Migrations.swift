@@ -155,6 +155,8 @@ extension AppDatabase {
                     -- 'payable' is not stored: it is 'pending' whose payableAt has passed.
                     status TEXT NOT NULL CHECK (status IN ('pending', 'processing', 'paid', 'cancelled', 'reversed')),
                     payableAt TEXT NOT NULL,
+                    -- When the earning happened: the sale's time, or the entry's own for adjustments.
+                    occurredAt TEXT NOT NULL,
                     ruleId TEXT,
                     rulesHash TEXT,
                     basis TEXT,
@@ -166,7 +168,7 @@ extension AppDatabase {
                 ) STRICT;
                 CREATE INDEX commission_by_partner ON commission(partnerId, currency, status, payableAt);
                 CREATE INDEX commission_by_sale ON commission(saleId);
-                CREATE INDEX commission_by_partner_time ON commission(partnerId, createdAt);
+                CREATE INDEX commission_by_partner_time ON commission(partnerId, occurredAt);
                 """)
         }
         return m

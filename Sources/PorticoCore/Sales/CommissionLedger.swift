@@ -15,6 +15,7 @@ extension CommissionRecord {
         if amount != originalAmount { o["originalAmount"] = ["amount": .integer(originalAmount), "currency": .string(currency)] }
         o["status"] = .string(effectiveStatus(now: now))
         o["payableAt"] = .string(payableAt)
+        o["occurredAt"] = .string(occurredAt)
         o["ruleId"] = .string(ruleId)
         o["rulesHash"] = .string(rulesHash)
         o["basis"] = .string(basis)
@@ -45,7 +46,7 @@ public enum CommissionLedger {
         let reason = try Validate.name(reason, field: "reason")
         var c = CommissionRecord(id: ctx.newID("com"), partnerId: partner.id, beneficiary: resellerId == nil ? "partner" : "reseller",
                                  resellerId: resellerId, saleId: nil, kind: "manual", amount: amount.amount,
-                                 currency: amount.currency.code, payableAt: ctx.timestamp, ruleId: nil, rulesHash: nil,
+                                 currency: amount.currency.code, payableAt: ctx.timestamp, occurredAt: ctx.timestamp, ruleId: nil, rulesHash: nil,
                                  basis: "manual", reason: reason, createdAt: ctx.timestamp)
         try CommissionTable.insert(&c, ctx.db)
         try ctx.audit(targetType: "commission", targetId: c.id, partnerId: partner.id, reason: reason, before: nil,

@@ -116,7 +116,7 @@ public enum SaleService {
             let month = first.map { max(0, at.months(since: $0)) + 1 } ?? 1
             set("subscription.month", .number(ExactDecimal(month)))
         }
-        let monthFrom = ctx.now.startOfMonth.rfc3339, monthTo = ctx.now.startOfNextMonth.rfc3339
+        let monthFrom = at.startOfMonth.rfc3339, monthTo = at.startOfNextMonth.rfc3339
         if derived.contains("seller.earned.month") {
             set("seller.earned.month", .number(ExactDecimal(try CommissionTable.earned(
                 partnerId: partner.id, resellerId: reseller?.id, currency: amount.currency.code, from: monthFrom, to: monthTo, ctx.db))))
@@ -138,7 +138,7 @@ public enum SaleService {
             var c = CommissionRecord(id: ctx.newID("com"), partnerId: partner.id, beneficiary: toReseller ? "reseller" : "partner",
                                      resellerId: toReseller ? reseller?.id : nil, saleId: sale.id,
                                      kind: line.to == .seller ? "sale" : "override", amount: line.amount, currency: line.currency,
-                                     payableAt: payableAt, ruleId: line.rule, rulesHash: rules.hash, basis: line.basis, reason: nil,
+                                     payableAt: payableAt, occurredAt: sale.occurredAt, ruleId: line.rule, rulesHash: rules.hash, basis: line.basis, reason: nil,
                                      createdAt: ctx.timestamp)
             try CommissionTable.insert(&c, ctx.db)
             entries.append(c)
@@ -192,7 +192,7 @@ public enum SaleService {
                 guard back != 0 else { continue }
                 var adj = CommissionRecord(id: ctx.newID("com"), partnerId: c.partnerId, beneficiary: c.beneficiary,
                                            resellerId: c.resellerId, saleId: c.saleId, kind: "adjustment", amount: -back,
-                                           currency: c.currency, payableAt: ctx.timestamp, ruleId: c.ruleId, rulesHash: c.rulesHash,
+                                           currency: c.currency, payableAt: ctx.timestamp, occurredAt: ctx.timestamp, ruleId: c.ruleId, rulesHash: c.rulesHash,
                                            basis: "refund of \(c.id)", reason: reason, createdAt: ctx.timestamp)
                 try CommissionTable.insert(&adj, ctx.db)
                 changed.append(adj)
