@@ -20,6 +20,12 @@ public final class ConnectionControl: @unchecked Sendable {
         self.framing = framing
     }
 
+    /// A control for calls made without a connection (benchmarks, embedding): nothing is
+    /// ever cancelled, and notifications are kept in `outbound`.
+    public static func detached() -> ConnectionControl {
+        ConnectionControl(queue: InboundQueue(), framing: { .newlineDelimited })
+    }
+
     /// True once the client sent `$/cancelRequest` for this id. Long jobs poll it and
     /// answer -32800 when it turns true.
     public func isCancelled(_ id: RequestID?) -> Bool {

@@ -132,6 +132,12 @@ public final class Engine: CallHandler, @unchecked Sendable {
         return outcomes
     }
 
+    /// Runs one request through the whole path (params, actor, rules, transaction,
+    /// commit), as if it had arrived alone.
+    public func call(_ method: String, _ params: JSONValue, id: Int64 = 1) -> Outcome {
+        handle([Call(id: .integer(id), method: method, params: params)], control: .detached())[0]!
+    }
+
     func internalError(_ call: Call) -> RPCError {
         RPCError(code: RPCError.internalErrorCode, message: "Internal error; nothing was written",
                  data: ["requestId": call.id?.json ?? .null])

@@ -171,6 +171,61 @@ extension AppDatabase {
                 CREATE INDEX commission_by_partner_time ON commission(partnerId, occurredAt);
                 """)
         }
+        m.registerMigration("0004-ledger-rollups") { db in
+            // Running totals kept by triggers in the same transaction as every change to
+            // sales and commissions, so volumes, dashboards and summaries read a few rows
+            // instead of scanning the ledger, and can never disagree with it.
+            try db.execute(sql: """
+                CREATE TABLE sale_volume (
+                    scope TEXT NOT NULL,      -- 'p:' || partnerId, or 'r:' || resellerId
+                    currency TEXT NOT NULL,
+                    day TEXT NOT NULL,        -- YYYY-MM-DD of occurredAt (UTC)
+                    amount INTEGER NOT NULL,  -- net of refunds
+                    count INTEGER NOT NULL,
+                    PRIMARY KEY (scope, currency, day)
+                ) STRICT, WITHOUT ROWID;
+
+                CREATE TABLE commission_rollup (
+                    partnerId TEXT NOT NULL,
+                    currency TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    day TEXT NOT NULL,        -- YYYY-MM-DD of occurredAt
+                    payableDay TEXT NOT NULL, -- YYYY-MM-DD of payableAt
+                    amount INTEGER NOT NULL,
+                    count INTEGER NOT NULL,
+                    PRIMARY KEY (partnerId, currency, status, day, payableDay)
+                ) STRICT, WITHOUT ROWID;
+
+                CREATE TRIGGER sale_volume_insert AFTER INSERT ON sale BEGIN
+                    INSERT INTO sale_volume VALUES ('p:' || NEW.partnerId, NEW.currency, substr(NEW.occurredAt, 1, 10), NEW.amount - NEW.refunded, 1)
+                        ON CONFLICT DO UPDATE SET amount = amount + excluded.amount, count = count + 1;
+                    INSERT INTO sale_volume SELECT 'r:' || NEW.resellerId, NEW.currency, substr(NEW.occurredAt, 1, 10), NEW.amount - NEW.refunded, 1
+                        WHERE NEW.resellerId IS NOT NULL
+                        ON CONFLICT DO UPDATE SET amount = amount + excluded.amount, count = count + 1;
+                END;
+                CREATE TRIGGER sale_volume_refund AFTER UPDATE OF refunded ON sale BEGIN
+                    UPDATE sale_volume SET amount = amount - (NEW.refunded - OLD.refunded)
+                        WHERE scope IN ('p:' || NEW.partnerId, 'r:' || NEW.resellerId) AND currency = NEW.currency
+                          AND day = substr(NEW.occurredAt, 1, 10);
+                END;
+
+                CREATE INDEX commission_due ON commission(partnerId, status, payableAt);
+
+                CREATE TRIGGER commission_rollup_insert AFTER INSERT ON commission BEGIN
+                    INSERT INTO commission_rollup VALUES (NEW.partnerId, NEW.currency, NEW.status, substr(NEW.occurredAt, 1, 10),
+                                                          substr(NEW.payableAt, 1, 10), NEW.amount, 1)
+                        ON CONFLICT DO UPDATE SET amount = amount + excluded.amount, count = count + 1;
+                END;
+                CREATE TRIGGER commission_rollup_update AFTER UPDATE OF amount, status, payableAt, occurredAt ON commission BEGIN
+                    UPDATE commission_rollup SET amount = amount - OLD.amount, count = count - 1
+                        WHERE partnerId = OLD.partnerId AND currency = OLD.currency AND status = OLD.status
+                          AND day = substr(OLD.occurredAt, 1, 10) AND payableDay = substr(OLD.payableAt, 1, 10);
+                    INSERT INTO commission_rollup VALUES (NEW.partnerId, NEW.currency, NEW.status, substr(NEW.occurredAt, 1, 10),
+                                                          substr(NEW.payableAt, 1, 10), NEW.amount, 1)
+                        ON CONFLICT DO UPDATE SET amount = amount + excluded.amount, count = count + 1;
+                END;
+                """)
+        }
         return m
     }
 }

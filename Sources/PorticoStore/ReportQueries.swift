@@ -43,6 +43,80 @@ public enum ReportQueries {
         }
     }
 
+    /// Whether a range falls on whole UTC days, so the running totals answer it exactly.
+    public static func dayAligned(_ from: String, _ to: String) -> Bool {
+        func aligned(_ t: String) -> Bool { t.hasPrefix("0000") || t.hasPrefix("9999") || t.dropFirst(10).hasPrefix("T00:00:00.000") }
+        return aligned(from) && aligned(to)
+    }
+
+    /// Net sales by currency (or by period and currency) from the running totals; the range
+    /// must be whole days.
+    public static func salesFromTotals(scope: String, from: String, to: String, periodLength: Int?, _ db: Database) throws -> [Total] {
+        let key = periodLength.map { "substr(day, 1, \($0))" } ?? "''"
+        return try Row.fetchAll(db, sql: """
+            SELECT \(key) AS k, currency, SUM(amount), SUM(count) FROM sale_volume
+            WHERE scope = ? AND day >= ? AND day < ? GROUP BY k, currency HAVING SUM(count) > 0 ORDER BY k, currency
+            """, arguments: [scope, String(from.prefix(10)), String(to.prefix(10))]).map { Total(key: $0[0], currency: $0[1], amount: $0[2], count: $0[3]) }
+    }
+
+    /// Commissions by effective status and currency (or standing ones by period) from the
+    /// running totals; the range must be whole days. Pending entries whose hold ends today
+    /// are split at `now` from the ledger itself.
+    public static func commissionsFromTotals(partnerId: String, from: String, to: String, now: String, periodLength: Int?,
+                                             _ db: Database) throws -> [Total]
+    {
+        let f = String(from.prefix(10)), t = String(to.prefix(10))
+        if let length = periodLength {
+            return try Row.fetchAll(db, sql: """
+                SELECT substr(day, 1, \(length)) AS k, currency, SUM(amount), SUM(count) FROM commission_rollup
+                WHERE partnerId = ? AND day >= ? AND day < ? AND status NOT IN ('cancelled', 'reversed')
+                GROUP BY k, currency HAVING SUM(count) > 0 ORDER BY k, currency
+                """, arguments: [partnerId, f, t]).map { Total(key: $0[0], currency: $0[1], amount: $0[2], count: $0[3]) }
+        }
+        let today = String(now.prefix(10))
+        var totals: [String: Total] = [:]
+        func add(_ status: String, _ currency: String, _ amount: Int64, _ count: Int64) {
+            let k = status + "|" + currency
+            var total = totals[k] ?? Total(key: status, currency: currency, amount: 0, count: 0)
+            total.amount += amount
+            total.count += count
+            totals[k] = total
+        }
+        for row in try Row.fetchAll(db, sql: """
+            SELECT CASE WHEN status = 'pending' AND payableDay < ? THEN 'payable' ELSE status END AS s, currency, SUM(amount), SUM(count)
+            FROM commission_rollup
+            WHERE partnerId = ? AND day >= ? AND day < ? AND NOT (status = 'pending' AND payableDay = ?)
+            GROUP BY s, currency
+            """, arguments: [today, partnerId, f, t, today]) {
+            add(row[0], row[1], row[2], row[3])
+        }
+        let dayStart = today + "T00:00:00.000Z"
+        let nextDay = dayAfter(today)
+        for row in try Row.fetchAll(db, sql: """
+            SELECT CASE WHEN payableAt <= ? THEN 'payable' ELSE 'pending' END AS s, currency, SUM(amount), COUNT(*)
+            FROM commission INDEXED BY commission_due
+            WHERE partnerId = ? AND status = 'pending' AND payableAt >= ? AND payableAt < ?
+              AND occurredAt >= ? AND occurredAt < ?
+            GROUP BY s, currency
+            """, arguments: [now, partnerId, dayStart, nextDay, from, to]) {
+            add(row[0], row[1], row[2], row[3])
+        }
+        return totals.values.filter { $0.count > 0 }.sorted { ($0.key, $0.currency) < ($1.key, $1.currency) }
+    }
+
+    /// `YYYY-MM-DD` of the next day, as the start of that day in the engine's time format.
+    static func dayAfter(_ day: String) -> String {
+        let b = Array(day.utf8)
+        func n(_ r: Range<Int>) -> Int { r.reduce(0) { $0 * 10 + Int(b[$1] - 48) } }
+        var y = n(0..<4), m = n(5..<7), d = n(8..<10) + 1
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+        let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        if d > lengths[m - 1] { d = 1; m += 1 }
+        if m > 12 { m = 1; y += 1 }
+        func pad(_ v: Int, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T00:00:00.000Z"
+    }
+
     public static func count(_ table: String, partnerId: String, resellerId: String? = nil, _ db: Database) throws -> Int64 {
         if let resellerId {
             return try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE partnerId = ? AND resellerId = ?", arguments: [partnerId, resellerId]) ?? 0

@@ -71,20 +71,14 @@ public enum SaleTable {
     }
 
     /// Net sales (amount less refunds) of a partner, or of one reseller, in a currency,
-    /// with `occurredAt` in [from, to).
+    /// with `occurredAt` in [from, to) — whole UTC days, read from the running totals.
     public static func volume(partnerId: String?, resellerId: String?, currency: String, from: String, to: String,
                               _ db: Database) throws -> Int64
     {
-        if let resellerId {
-            return try Int64.fetchOne(db.cachedStatement(sql: """
-                SELECT COALESCE(SUM(amount - refunded), 0) FROM sale
-                WHERE resellerId = ? AND currency = ? AND occurredAt >= ? AND occurredAt < ?
-                """), arguments: [resellerId, currency, from, to]) ?? 0
-        }
+        let scope = resellerId.map { "r:" + $0 } ?? "p:" + (partnerId ?? "")
         return try Int64.fetchOne(db.cachedStatement(sql: """
-            SELECT COALESCE(SUM(amount - refunded), 0) FROM sale
-            WHERE partnerId = ? AND currency = ? AND occurredAt >= ? AND occurredAt < ?
-            """), arguments: [partnerId, currency, from, to]) ?? 0
+            SELECT COALESCE(SUM(amount), 0) FROM sale_volume WHERE scope = ? AND currency = ? AND day >= ? AND day < ?
+            """), arguments: [scope, currency, String(from.prefix(10)), String(to.prefix(10))]) ?? 0
     }
 
     /// The customer's first sale of a plan (for the subscription's month number), and

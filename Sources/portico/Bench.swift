@@ -36,6 +36,15 @@ struct Bench: ParsableCommand {
     @Option(help: "Directory of the rule files to time (default ./rules, else the shipped defaults).")
     var rules: String = "./rules"
 
+    @Option(help: "Sales in the large generated ledger (0 skips the sales figures).")
+    var salesLedger = 1_000_000
+
+    @Option(help: "sale.record requests sent pipelined on each ledger.")
+    var salesPipelined = 50_000
+
+    @Option(help: "sale.record requests sent one at a time on the large ledger.")
+    var salesSequential = 2_000
+
     @Option(help: "Directory for the benchmark databases (default: a temporary directory).")
     var dir: String?
 
@@ -62,6 +71,9 @@ struct Bench: ParsableCommand {
         if pipelined > 0 {
             let s = try Self.pipelined(Self.creates(pipelined, prefix: "p"), db: base.appendingPathComponent("pipelined.sqlite").path)
             print(String(format: "partner.create, pipelined:        %9.0f requests/s  (%d in %.3f s)", Double(pipelined) / s, pipelined, s))
+        }
+        if salesLedger > 0 {
+            try SalesBench.run(dir: base, large: salesLedger, pipelined: salesPipelined, sequential: salesSequential)
         }
         if coldStarts > 0 {
             let db = base.appendingPathComponent("cold.sqlite").path

@@ -22,9 +22,9 @@ func temporaryDatabase() throws -> AppDatabase {
 
     @Test func migratesToTheLatestVersionAndIsIdempotent() throws {
         let db = try temporaryDatabase()
-        #expect(try db.schemaVersion() == "0003-sales-commissions")
+        #expect(try db.schemaVersion() == "0004-ledger-rollups")
         let again = try AppDatabase(path: db.path)
-        #expect(try again.schemaVersion() == "0003-sales-commissions")
+        #expect(try again.schemaVersion() == "0004-ledger-rollups")
     }
 
     @Test func tablesAreStrict() throws {

@@ -15,15 +15,28 @@ public enum ReportService {
         return (f, t)
     }
 
+    /// Sales and commissions of a partner: from the running totals for whole-day ranges
+    /// (a few rows whatever the ledger's size), from the ledger itself otherwise.
+    static func totals(_ partnerId: String, _ f: String, _ t: String, _ ctx: RequestContext, periodLength: Int?) throws
+        -> ([ReportQueries.Total], [ReportQueries.Total])
+    {
+        if ReportQueries.dayAligned(f, t) {
+            return (try ReportQueries.salesFromTotals(scope: "p:" + partnerId, from: f, to: t, periodLength: periodLength, ctx.db),
+                    try ReportQueries.commissionsFromTotals(partnerId: partnerId, from: f, to: t, now: ctx.timestamp,
+                                                            periodLength: periodLength, ctx.db))
+        }
+        return (try ReportQueries.sales(partnerId: partnerId, resellerId: nil, from: f, to: t, periodLength: periodLength, ctx.db),
+                try ReportQueries.commissions(partnerId: partnerId, resellerId: nil, from: f, to: t, now: ctx.timestamp,
+                                              periodLength: periodLength, ctx.db))
+    }
+
     /// Sales, customers, resellers, commissions by status and profit (sales less
     /// commissions that stand), each per currency.
     public static func dashboard(_ ctx: RequestContext, partnerId: String, from: String?, to: String?) throws -> JSONValue {
         let partner = try PartnerService.load(partnerId, ctx.db)
         try ctx.authorize(partner: partner)
         let (f, t) = try range(from, to)
-        let sales = try ReportQueries.sales(partnerId: partner.id, resellerId: nil, from: f, to: t, periodLength: nil, ctx.db)
-        let commissions = try ReportQueries.commissions(partnerId: partner.id, resellerId: nil, from: f, to: t, now: ctx.timestamp,
-                                                        periodLength: nil, ctx.db)
+        let (sales, commissions) = try totals(partner.id, f, t, ctx, periodLength: nil)
         var byCurrency: [String: JSONObject] = [:]
         var profit: [String: Int64] = [:]
         for s in sales { profit[s.currency, default: 0] += s.amount }
@@ -56,9 +69,7 @@ public enum ReportService {
         default: throw PorticoError.invalid("period", "must be daily or monthly")
         }
         let (f, t) = try range(from, to)
-        let sales = try ReportQueries.sales(partnerId: partner.id, resellerId: nil, from: f, to: t, periodLength: length, ctx.db)
-        let commissions = try ReportQueries.commissions(partnerId: partner.id, resellerId: nil, from: f, to: t, now: ctx.timestamp,
-                                                        periodLength: length, ctx.db)
+        let (sales, commissions) = try totals(partner.id, f, t, ctx, periodLength: length)
         let periods = Array(Set(sales.map(\.key) + commissions.map(\.key))).sorted()
         return [
             "partnerId": .string(partner.id), "period": .string(period),

@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+import JSONRPC
+import PorticoCore
+import PorticoServer
+import PorticoStore
+
+/// The sales figures: a data generator for large ledgers, `sale.record` throughput
+/// pipelined and one at a time, and dashboard and summary latency on a large ledger.
+enum SalesBench {
+    /// Fills a new database with a partner (with 20 resellers and 2,000 customers) and
+    /// `sales` sales spread over two years, each reseller sale with its commission and the
+    /// partner's override — written directly, in large transactions, with the shapes
+    /// `sale.record` gives them. Answers the partner and a customer id.
+    static func generate(path: String, sales: Int) throws -> (partner: String, customers: [String]) {
+        let engine = try Engine(options: .init(databasePath: path, clock: FixedClock(Timestamp(rfc3339: "2027-01-01T00:00:00Z")!), seed: 5))
+        guard case .result(let p) = engine.call("partner.create", ["actor": ["platform": "bench"], "name": "Bench Partner", "subdomain": "bench",
+                                                                    "region": "us", "owner": ["email": "o@bench.example", "name": "O"]]),
+              let partner = p["id"]?.stringValue else { throw CocoaError(.featureUnsupported) }
+        var resellers: [String] = []
+        var customers: [String] = []
+        for i in 0..<20 {
+            if case .result(let r) = engine.call("reseller.create", ["actor": ["platform": "bench"], "partnerId": .string(partner),
+                                                                    "name": .string("R\(i)"), "email": .string("r\(i)@bench.example"), "region": "us"]) {
+                resellers.append(r["id"]!.stringValue!)
+            }
+        }
+        engine.close()
+        let db = try AppDatabase(path: path)
+        let ids = IDGenerator(seed: 11)
+        let start = Timestamp(rfc3339: "2025-01-01T00:00:00Z")!
+        try db.writer.write { db in
+            for i in 0..<2000 {
+                var c = CustomerRecord(id: ids.make("cus", at: start), partnerId: partner, resellerId: i % 2 == 0 ? resellers[i % 20] : nil,
+                                       name: "C\(i)", email: "c\(i)@bench.example", country: "US", createdAt: start.rfc3339, updatedAt: start.rfc3339)
+                try CustomerTable.insert(&c, db)
+                customers.append(c.id)
+            }
+        }
+        var written = 0
+        while written < sales {
+            try db.writer.write { db in
+                for _ in 0..<min(50_000, sales - written) {
+                    let i = written
+                    let at = start.adding(milliseconds: Int64(i) * (2 * 365 * 86_400_000 / Int64(max(sales, 1))))
+                    let customer = customers[i % customers.count]
+                    let reseller: String? = (i % customers.count) % 2 == 0 ? resellers[(i % customers.count) % 20] : nil
+                    var s = SaleRecord(id: ids.make("sal", at: at), partnerId: partner, resellerId: reseller, customerId: customer,
+                                       externalId: "gen-\(i)", plan: "pro", kind: "new", amount: 9900, currency: "USD",
+                                       occurredAt: at.rfc3339, rulesHash: "bench", answer: "{}", createdAt: at.rfc3339)
+                    try SaleTable.insert(&s, db)
+                    let payable = at.adding(days: 30).rfc3339
+                    var seller = CommissionRecord(id: ids.make("com", at: at), partnerId: partner, beneficiary: reseller == nil ? "partner" : "reseller",
+                                                  resellerId: reseller, saleId: s.id, kind: "sale", amount: reseller == nil ? 1980 : 792,
+                                                  currency: "USD", payableAt: payable, occurredAt: s.occurredAt, ruleId: "bench",
+                                                  rulesHash: "bench", basis: "bench", reason: nil, createdAt: s.createdAt)
+                    try CommissionTable.insert(&seller, db)
+                    var second = CommissionRecord(id: ids.make("com", at: at), partnerId: partner, beneficiary: "partner", resellerId: nil,
+                                                  saleId: s.id, kind: reseller == nil ? "adjustment" : "override", amount: reseller == nil ? -10 : 297,
+                                                  currency: "USD", payableAt: payable, occurredAt: s.occurredAt, ruleId: "bench",
+                                                  rulesHash: "bench", basis: "bench", reason: nil, createdAt: s.createdAt)
+                    try CommissionTable.insert(&second, db)
+                    written += 1
+                }
+            }
+        }
+        try db.close()
+        return (partner, customers)
+    }
+
+    static func saleLines(_ customers: [String], count: Int, prefix: String) -> [String] {
+        (0..<count).map { i in
+            #"{"jsonrpc":"2.0","id":\#(i),"method":"sale.record","params":{"actor":{"platform":"bench"},"customerId":"\#(customers[i % customers.count])","plan":"pro","kind":"renewal","occurredAt":"2027-01-15T10:00:00Z","externalId":"\#(prefix)-\#(i)"}}"#
+        }
+    }
+
+    /// Median milliseconds of a read method run in-process on the database.
+    static func latency(_ path: String, _ method: String, _ params: JSONValue, runs: Int = 15) throws -> Double {
+        let engine = try Engine(options: .init(databasePath: path, clock: FixedClock(Timestamp(rfc3339: "2027-01-20T00:00:00Z")!)))
+        defer { engine.close() }
+        var samples: [Double] = []
+        for _ in 0..<runs {
+            let start = Bench.now()
+            if case .error(let e) = engine.call(method, params) { throw CocoaError(.featureUnsupported, userInfo: ["e": e.message]) }
+            samples.append(Bench.now() - start)
+        }
+        samples.sort()
+        return samples[samples.count / 2] * 1000
+    }
+
+    static func run(dir: URL, large: Int, pipelined: Int, sequential: Int) throws {
+        for size in [10_000, large] {
+            let path = dir.appendingPathComponent("sales-\(size).sqlite").path
+            let t0 = Bench.now()
+            let (partner, customers) = try generate(path: path, sales: size)
+            print(String(format: "ledger of %d sales, %d commissions generated in %.1f s", size, 2 * size, Bench.now() - t0))
+            let s = try Bench.pipelined(saleLines(customers, count: pipelined, prefix: "p\(size)"), db: path)
+            print(String(format: "  sale.record pipelined on it:     %8.0f sales/s  (%.1f µs a sale)", Double(pipelined) / s, s / Double(pipelined) * 1e6))
+            if size == large {
+                let q = try Bench.sequential(saleLines(customers, count: sequential, prefix: "s\(size)"), db: path)
+                print(String(format: "  sale.record one at a time:       %8.0f sales/s  (%.0f µs a sale)", Double(sequential) / q, q / Double(sequential) * 1e6))
+                let dashboard = try latency(path, "partner.dashboard", ["actor": ["platform": "bench"], "partnerId": .string(partner)])
+                let summary = try latency(path, "commission.summary", ["actor": ["platform": "bench"], "partnerId": .string(partner)])
+                print(String(format: "  partner.dashboard: median %.1f ms; commission.summary: median %.1f ms", dashboard, summary))
+            }
+        }
+    }
+}
