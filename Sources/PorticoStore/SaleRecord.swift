@@ -49,10 +49,6 @@ public enum SaleTable {
         s.seq = db.lastInsertedRowID
     }
 
-    public static func setAnswer(id: String, answer: String, _ db: Database) throws {
-        try db.cachedStatement(sql: "UPDATE sale SET answer = ? WHERE id = ?").execute(arguments: [answer, id])
-    }
-
     /// Adds to the refunded amount, guarded: answers false when it would pass the sale's amount.
     public static func addRefund(id: String, amount: Int64, _ db: Database) throws -> Bool {
         try db.cachedStatement(sql: "UPDATE sale SET refunded = refunded + ? WHERE id = ? AND refunded + ? <= amount")

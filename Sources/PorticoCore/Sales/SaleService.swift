@@ -129,22 +129,22 @@ public enum SaleService {
         var sale = SaleRecord(id: ctx.newID("sal"), partnerId: partner.id, resellerId: reseller?.id, customerId: customer.id,
                               externalId: externalId, plan: new.plan, kind: new.kind, amount: amount.amount,
                               currency: amount.currency.code, occurredAt: at.rfc3339, rulesHash: rules.hash, createdAt: ctx.timestamp)
-        try SaleTable.insert(&sale, ctx.db)
         let lines = commission.evaluate(facts)
         let payableAt = at.adding(days: Int64(commission.holdDays(for: lines))).rfc3339
-        var entries: [CommissionRecord] = []
-        for line in lines {
+        var entries: [CommissionRecord] = lines.map { line in
             let toReseller = line.to == .seller && reseller != nil
-            var c = CommissionRecord(id: ctx.newID("com"), partnerId: partner.id, beneficiary: toReseller ? "reseller" : "partner",
-                                     resellerId: toReseller ? reseller?.id : nil, saleId: sale.id,
-                                     kind: line.to == .seller ? "sale" : "override", amount: line.amount, currency: line.currency,
-                                     payableAt: payableAt, occurredAt: sale.occurredAt, ruleId: line.rule, rulesHash: rules.hash, basis: line.basis, reason: nil,
-                                     createdAt: ctx.timestamp)
-            try CommissionTable.insert(&c, ctx.db)
-            entries.append(c)
+            return CommissionRecord(id: ctx.newID("com"), partnerId: partner.id, beneficiary: toReseller ? "reseller" : "partner",
+                                    resellerId: toReseller ? reseller?.id : nil, saleId: sale.id,
+                                    kind: line.to == .seller ? "sale" : "override", amount: line.amount, currency: line.currency,
+                                    payableAt: payableAt, occurredAt: sale.occurredAt, ruleId: line.rule, rulesHash: rules.hash,
+                                    basis: line.basis, reason: nil, createdAt: ctx.timestamp)
         }
+        // The answer is complete before anything is written, and stored with the sale for
+        // retries with the same externalId.
         let answer: JSONValue = ["sale": sale.json, "commissions": .array(entries.map { $0.json(now: ctx.timestamp) })]
-        try SaleTable.setAnswer(id: sale.id, answer: JSONWriter.string(answer), ctx.db)
+        sale.answer = JSONWriter.string(answer)
+        try SaleTable.insert(&sale, ctx.db)
+        for i in entries.indices { try CommissionTable.insert(&entries[i], ctx.db) }
         try ctx.audit(targetType: "sale", targetId: sale.id, partnerId: partner.id, before: nil, after: answer)
         return answer
     }
