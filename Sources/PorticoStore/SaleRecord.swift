@@ -77,13 +77,15 @@ public enum SaleTable {
             """), arguments: [scope, currency, String(from.prefix(10)), String(to.prefix(10))]) ?? 0
     }
 
-    /// The customer's first sale of a plan (for the subscription's month number), and
-    /// whether the customer bought anything before.
-    public static func firstOccurred(customerId: String, plan: String?, _ db: Database) throws -> String? {
-        if let plan {
-            return try String.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM sale WHERE customerId = ? AND plan = ?"),
-                                       arguments: [customerId, plan])
-        }
-        return try String.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM sale WHERE customerId = ?"), arguments: [customerId])
+    /// The customer's first sale of a plan (for the subscription's month number): one
+    /// index probe, whatever the customer's history.
+    public static func firstOccurred(customerId: String, plan: String, _ db: Database) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM sale WHERE customerId = ? AND plan = ?"),
+                            arguments: [customerId, plan])
+    }
+
+    /// Whether the customer bought anything before: one index probe.
+    public static func hasPurchased(customerId: String, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM sale WHERE customerId = ?)"), arguments: [customerId]) ?? false
     }
 }

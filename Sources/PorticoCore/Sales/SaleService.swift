@@ -109,7 +109,7 @@ public enum SaleService {
             }
         }
         if derived.contains("customer.firstPurchase") {
-            set("customer.firstPurchase", .bool(try SaleTable.firstOccurred(customerId: customer.id, plan: nil, ctx.db) == nil))
+            set("customer.firstPurchase", .bool(!(try SaleTable.hasPurchased(customerId: customer.id, ctx.db))))
         }
         if derived.contains("subscription.month") {
             let first = try SaleTable.firstOccurred(customerId: customer.id, plan: new.plan, ctx.db).flatMap(Timestamp.init(rfc3339:))
