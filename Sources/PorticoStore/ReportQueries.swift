@@ -52,10 +52,11 @@ public enum ReportQueries {
     /// Net sales by currency (or by period and currency) from the running totals; the range
     /// must be whole days.
     public static func salesFromTotals(scope: String, from: String, to: String, periodLength: Int?, _ db: Database) throws -> [Total] {
-        let key = periodLength.map { "substr(day, 1, \($0))" } ?? "''"
+        // Without periods, group in the primary key's order (currency): no sorting.
+        let (key, groups) = periodLength.map { ("substr(day, 1, \($0))", "k, currency") } ?? ("''", "currency")
         return try Row.fetchAll(db, sql: """
             SELECT \(key) AS k, currency, SUM(amount), SUM(count) FROM sale_volume
-            WHERE scope = ? AND day >= ? AND day < ? GROUP BY k, currency HAVING SUM(count) > 0 ORDER BY k, currency
+            WHERE scope = ? AND day >= ? AND day < ? GROUP BY \(groups) HAVING SUM(count) > 0 ORDER BY k, currency
             """, arguments: [scope, String(from.prefix(10)), String(to.prefix(10))]).map { Total(key: $0[0], currency: $0[1], amount: $0[2], count: $0[3]) }
     }
 
@@ -82,13 +83,20 @@ public enum ReportQueries {
             total.count += count
             totals[k] = total
         }
-        for row in try Row.fetchAll(db, sql: """
-            SELECT CASE WHEN status = 'pending' AND payableDay < ? THEN 'payable' ELSE status END AS s, currency, SUM(amount), SUM(count)
+        // Grouped in the primary key's order (currency, status): no sorting. Pending totals
+        // split by payable day: before today payable, after today pending.
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT status, currency,
+                   SUM(CASE WHEN status != 'pending' OR payableDay > ? THEN amount ELSE 0 END),
+                   SUM(CASE WHEN status != 'pending' OR payableDay > ? THEN count ELSE 0 END),
+                   SUM(CASE WHEN status = 'pending' AND payableDay < ? THEN amount ELSE 0 END),
+                   SUM(CASE WHEN status = 'pending' AND payableDay < ? THEN count ELSE 0 END)
             FROM commission_rollup
-            WHERE partnerId = ? AND day >= ? AND day < ? AND NOT (status = 'pending' AND payableDay = ?)
-            GROUP BY s, currency
-            """, arguments: [today, partnerId, f, t, today]) {
+            WHERE partnerId = ? AND day >= ? AND day < ?
+            GROUP BY currency, status
+            """), arguments: [today, today, today, today, partnerId, f, t]) {
             add(row[0], row[1], row[2], row[3])
+            add("payable", row[1], row[4], row[5])
         }
         let dayStart = today + "T00:00:00.000Z"
         let nextDay = dayAfter(today)
