@@ -166,7 +166,8 @@ extension AppDatabase {
                     updatedAt TEXT NOT NULL,
                     CHECK ((beneficiary = 'reseller') = (resellerId IS NOT NULL))
                 ) STRICT;
-                CREATE INDEX commission_by_partner ON commission(partnerId, currency, status, payableAt);
+                -- A partner's entries in ledger order (the rowid), for paging.
+                CREATE INDEX commission_by_partner ON commission(partnerId);
                 CREATE INDEX commission_by_sale ON commission(saleId);
                 CREATE INDEX commission_by_partner_time ON commission(partnerId, occurredAt);
                 """)
