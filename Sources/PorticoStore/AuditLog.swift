@@ -42,10 +42,11 @@ public struct AuditEntry: Sendable, Equatable {
     }
 
     /// SHA-256 (hex) over the canonical JSON (keys sorted, compact) of every field but
-    /// `hash`, `prevHash` included: `{"action":…,"actor":…,"after":…,"at":…,"before":…,
+    /// `hash`, `prevHash` included: `{"action":…,"actor":…,"after":{…},"at":…,"before":{…},
     /// "id":…,"partnerId":…,"prevHash":…,"reason":…,"requestId":…,"seq":…,"targetId":…,
-    /// "targetType":…}` with before/after as their canonical JSON text. Written field by
-    /// field in that order rather than through a JSONValue: it runs on every mutation.
+    /// "targetType":…}`, with before and after as the canonical JSON values they hold (they
+    /// are stored canonical, so their text goes in as it is). Written field by field in
+    /// that order rather than through a JSONValue: it runs on every mutation.
     public func computeHash() -> String {
         var out: [UInt8] = []
         out.reserveCapacity(256 + (before?.utf8.count ?? 0) + (after?.utf8.count ?? 0))
@@ -56,11 +57,18 @@ public struct AuditEntry: Sendable, Equatable {
             out.append(contentsOf: "\":".utf8)
             if let value { JSONWriter.writeString(value, into: &out) } else { out.append(contentsOf: "null".utf8) }
         }
+        func raw(_ key: StaticString, _ canonicalJSON: String?) {
+            out.append(UInt8(ascii: ","))
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            out.append(contentsOf: "\":".utf8)
+            out.append(contentsOf: (canonicalJSON ?? "null").utf8)
+        }
         field("action", action, first: true)
         field("actor", actor)
-        field("after", after)
+        raw("after", after)
         field("at", at)
-        field("before", before)
+        raw("before", before)
         field("id", id)
         field("partnerId", partnerId)
         field("prevHash", prevHash)
