@@ -126,6 +126,11 @@ public enum AuditLog {
         return e
     }
 
+    public static func find(seq: Int64, _ db: Database) throws -> AuditEntry? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(AuditEntry.columns) FROM audit WHERE seq = ?"), arguments: [seq])
+            .map(AuditEntry.init(row:))
+    }
+
     /// One page in sequence order after `afterSeq`.
     public static func page(_ f: AuditFilter, afterSeq: Int64, limit: Int, _ db: Database) throws -> [AuditEntry] {
         var sql = "SELECT \(AuditEntry.columns) FROM audit WHERE seq > ?"

@@ -131,8 +131,9 @@ extension AppDatabase {
                     refunded INTEGER NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= amount),
                     occurredAt TEXT NOT NULL,
                     rulesHash TEXT NOT NULL,
-                    -- The answer sale.record gave, answered again for the same externalId.
-                    answer TEXT NOT NULL,
+                    -- The audit record of sale.record: its 'after' is the answer given, answered
+                    -- again for the same externalId.
+                    auditSeq INTEGER NOT NULL,
                     createdAt TEXT NOT NULL
                 ) STRICT;
                 CREATE UNIQUE INDEX sale_external_unique ON sale(partnerId, externalId);

@@ -15,25 +15,26 @@ public struct SaleRecord: Sendable, Equatable {
     public var refunded: Int64
     public var occurredAt: String
     public var rulesHash: String
-    public var answer: String
+    /// The audit record whose `after` is the answer sale.record gave.
+    public var auditSeq: Int64
     public var createdAt: String
 
     public init(id: String, partnerId: String, resellerId: String?, customerId: String, externalId: String, plan: String,
                 kind: String, amount: Int64, currency: String, refunded: Int64 = 0, occurredAt: String, rulesHash: String,
-                answer: String = "", createdAt: String)
+                auditSeq: Int64 = 0, createdAt: String)
     {
         self.id = id; self.partnerId = partnerId; self.resellerId = resellerId; self.customerId = customerId
         self.externalId = externalId; self.plan = plan; self.kind = kind; self.amount = amount; self.currency = currency
-        self.refunded = refunded; self.occurredAt = occurredAt; self.rulesHash = rulesHash; self.answer = answer
+        self.refunded = refunded; self.occurredAt = occurredAt; self.rulesHash = rulesHash; self.auditSeq = auditSeq
         self.createdAt = createdAt
     }
 
-    static let columns = "seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt, rulesHash, answer, createdAt"
+    static let columns = "seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt, rulesHash, auditSeq, createdAt"
 
     init(row: Row) {
         seq = row[0]; id = row[1]; partnerId = row[2]; resellerId = row[3]; customerId = row[4]; externalId = row[5]
         plan = row[6]; kind = row[7]; amount = row[8]; currency = row[9]; refunded = row[10]; occurredAt = row[11]
-        rulesHash = row[12]; answer = row[13]; createdAt = row[14]
+        rulesHash = row[12]; auditSeq = row[13]; createdAt = row[14]
     }
 }
 
@@ -42,10 +43,10 @@ public enum SaleTable {
     public static func insert(_ s: inout SaleRecord, _ db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded,
-                              occurredAt, rulesHash, answer, createdAt)
+                              occurredAt, rulesHash, auditSeq, createdAt)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [s.id, s.partnerId, s.resellerId, s.customerId, s.externalId, s.plan, s.kind, s.amount,
-                                     s.currency, s.refunded, s.occurredAt, s.rulesHash, s.answer, s.createdAt])
+                                     s.currency, s.refunded, s.occurredAt, s.rulesHash, s.auditSeq, s.createdAt])
         s.seq = db.lastInsertedRowID
     }
 

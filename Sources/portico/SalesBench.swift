@@ -47,7 +47,7 @@ enum SalesBench {
                     let reseller: String? = (i % customers.count) % 2 == 0 ? resellers[(i % customers.count) % 20] : nil
                     var s = SaleRecord(id: ids.make("sal", at: at), partnerId: partner, resellerId: reseller, customerId: customer,
                                        externalId: "gen-\(i)", plan: "pro", kind: "new", amount: 9900, currency: "USD",
-                                       occurredAt: at.rfc3339, rulesHash: "bench", answer: "{}", createdAt: at.rfc3339)
+                                       occurredAt: at.rfc3339, rulesHash: "bench", auditSeq: 0, createdAt: at.rfc3339)
                     try SaleTable.insert(&s, db)
                     let payable = at.adding(days: 30).rfc3339
                     var seller = CommissionRecord(id: ids.make("com", at: at), partnerId: partner, beneficiary: reseller == nil ? "partner" : "reseller",

@@ -45,13 +45,14 @@ public final class RequestContext {
     }
 
     /// Appends the audit record for a change this request made, in its transaction.
+    @discardableResult
     public func audit(targetType: String, targetId: String, partnerId: String?, reason: String? = nil,
-                      before: JSONValue?, after: JSONValue?) throws
+                      before: JSONValue?, after: JSONValue?) throws -> Int64
     {
         let entry = AuditEntry(id: newID("aud"), at: timestamp, requestId: requestId, actor: actor?.name ?? "anonymous",
                                action: action, targetType: targetType, targetId: targetId, partnerId: partnerId,
                                reason: reason, before: before, after: after)
-        try AuditLog.append(entry, db)
+        return try AuditLog.append(entry, db).seq
     }
 }
 

@@ -45,7 +45,10 @@ public enum SaleService {
         let externalId = new.externalId.trimmingWhitespace
         guard (1...200).contains(externalId.utf8.count) else { throw PorticoError.invalid("externalId", "must be 1-200 characters") }
         if let first = try SaleTable.find(partnerId: partner.id, externalId: externalId, ctx.db) {
-            return try JSONReader.parse(first.answer)
+            guard let recorded = try AuditLog.find(seq: first.auditSeq, ctx.db), let answer = recorded.after else {
+                throw PorticoError(.internalError, "the audit record of sale \(first.id) is missing")
+            }
+            return try JSONReader.parse(answer)
         }
         guard kinds.contains(new.kind) else { throw PorticoError.invalid("kind", "must be new, renewal or upgrade") }
         let pricing = rules.pricing
@@ -139,13 +142,12 @@ public enum SaleService {
                                     payableAt: payableAt, occurredAt: sale.occurredAt, ruleId: line.rule, rulesHash: rules.hash,
                                     basis: line.basis, reason: nil, createdAt: ctx.timestamp)
         }
-        // The answer is complete before anything is written, and stored with the sale for
-        // retries with the same externalId.
+        // The answer is complete before anything is written; its audit record keeps it
+        // (once) for retries with the same externalId.
         let answer: JSONValue = ["sale": sale.json, "commissions": .array(entries.map { $0.json(now: ctx.timestamp) })]
-        sale.answer = JSONWriter.string(answer)
+        sale.auditSeq = try ctx.audit(targetType: "sale", targetId: sale.id, partnerId: partner.id, before: nil, after: answer)
         try SaleTable.insert(&sale, ctx.db)
         for i in entries.indices { try CommissionTable.insert(&entries[i], ctx.db) }
-        try ctx.audit(targetType: "sale", targetId: sale.id, partnerId: partner.id, before: nil, after: answer)
         return answer
     }
 
