@@ -61,3 +61,42 @@ import Testing
         #expect(all.dropFirst().allSatisfy { $0.kind == "adjustment" && $0.status == "pending" })
     }
 }
+
+import PropertyBased
+
+/// Refunds in random slices: every step leaves amounts between zero and the original,
+/// shrinking in proportion, and the last slice leaves nothing standing.
+@Suite struct RefundPropertyTests {
+    @Test func refundsInSlicesNeverGoNegativeAndEndAtZero() async throws {
+        let rules = try LedgerTests().rules()
+        await propertyCheck(count: 25, input: Gen.int64(in: 1...9).array(of: 1...5), Gen.bool) { weights, paidFirst in
+            do {
+                let h = try Harness()
+                let (saleId, rows) = try LedgerTests().sale(h, rules)
+                let original = rows[0].amount
+                if paidFirst {
+                    try h.db.writer.write { (db: Database) throws in
+                        _ = try CommissionTable.change(id: rows[0].id, expected: "pending", amount: original, status: "paid", updatedAt: "t", db)
+                    }
+                }
+                let sale = try h.db.writer.read { try SaleTable.find(id: saleId, $0)! }
+                // Slices of the sale by the weights (largest remainder: they sum to the sale).
+                let slices = try Money(sale.amount, usd).allocate(weights).filter { $0.amount > 0 }
+                for (k, slice) in slices.enumerated() {
+                    let last = k == slices.count - 1
+                    _ = try h.run("sale.refund") {
+                        try SaleService.refund($0, saleId: saleId, amount: last ? nil : slice, reason: "slice \(k)")
+                    }
+                    let entries = try h.db.writer.read { try CommissionTable.forSale(saleId, $0) }
+                    let standing = entries.filter { !["cancelled", "reversed"].contains($0.status) }.map(\.amount).reduce(0, +)
+                    #expect(standing >= 0 && standing <= original)
+                }
+                let entries = try h.db.writer.read { try CommissionTable.forSale(saleId, $0) }
+                let standing = entries.filter { !["cancelled", "reversed"].contains($0.status) }.map(\.amount).reduce(0, +)
+                #expect(standing == 0, "\(weights) paid: \(paidFirst): \(entries.map { ($0.kind, $0.amount, $0.status) })")
+            } catch {
+                Issue.record("\(error)")
+            }
+        }
+    }
+}
