@@ -62,7 +62,8 @@ public final class RuleSet: Sendable {
     }
 
     /// Reads and compiles the rule files of a directory.
-    public static func load(directory: String, catalog: ActionCatalog) -> Result<RuleSet, RuleSetError> {
+    /// The texts of the rule files present in a directory, by file name.
+    public static func readTexts(directory: String) -> Result<[String: String], RuleSetError> {
         var texts: [String: String] = [:]
         var diagnostics: [RuleDiagnostic] = []
         for name in files {
@@ -78,7 +79,15 @@ public final class RuleSet: Sendable {
             }
             texts[name] = text
         }
-        if !diagnostics.isEmpty { return .failure(RuleSetError(diagnostics: diagnostics)) }
+        return diagnostics.isEmpty ? .success(texts) : .failure(RuleSetError(diagnostics: diagnostics))
+    }
+
+    public static func load(directory: String, catalog: ActionCatalog) -> Result<RuleSet, RuleSetError> {
+        let texts: [String: String]
+        switch readTexts(directory: directory) {
+        case .success(let t): texts = t
+        case .failure(let e): return .failure(e)
+        }
         return compile(texts, source: directory, catalog: catalog).mapError { error in
             // Name files by their path, as a compiler would.
             RuleSetError(diagnostics: error.diagnostics.map { d in

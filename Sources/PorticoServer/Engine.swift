@@ -76,13 +76,7 @@ public final class Engine: CallHandler, @unchecked Sendable {
     /// The rule files' texts as they are where the active rules came from.
     func readRuleTexts() -> Result<[String: String], RuleSetError> {
         let source = rules.current.source
-        guard source != "embedded" else { return .success(EmbeddedRules.files) }
-        var texts: [String: String] = [:]
-        for name in RuleSet.files {
-            let path = (source as NSString).appendingPathComponent(name)
-            if let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) { texts[name] = text }
-        }
-        return .success(texts)
+        return source == "embedded" ? .success(EmbeddedRules.files) : RuleSet.readTexts(directory: source)
     }
 
     /// Reads the rule files again (from where they came) without installing them.
@@ -223,6 +217,6 @@ public final class Engine: CallHandler, @unchecked Sendable {
             o["idempotencyKey"] = nil
             p = .object(o)
         }
-        return SHA256.hash(data: JSONWriter.canonical(p)).map { String(format: "%02x", $0) }.joined()
+        return AuditLog.hex(SHA256.hash(data: JSONWriter.canonical(p)))
     }
 }

@@ -63,7 +63,7 @@ public struct Params {
     /// represent exactly). Fractions and larger values are refused, never rounded.
     public mutating func optionalAmount(_ key: String) throws(PorticoError) -> Int64? {
         guard let v = raw(key) else { return nil }
-        let limit: Int64 = 1 << 53
+        let limit = Money.jsonLimit
         switch v {
         case .integer(let i) where i >= -limit && i <= limit: return i
         case .integer, .number:

@@ -180,7 +180,8 @@ public enum AuditLog {
         return AuditVerification(ok: true, checked: checked, firstBadSeq: nil, problem: nil)
     }
 
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+    /// Lower-case hex of a digest or any bytes.
+    public static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(64)

@@ -1,8 +1,11 @@
+import PorticoRules
+
 /// UTC calendar boundaries for reports, volumes and hold periods.
 extension Timestamp {
     static let msPerDay: Int64 = 86_400_000
 
-    var days: Int64 {
+    /// Days since 1970-01-01 (UTC), rounded down.
+    public var days: Int64 {
         let d = millisecondsSinceEpoch / Self.msPerDay
         return millisecondsSinceEpoch % Self.msPerDay < 0 ? d - 1 : d
     }
@@ -12,6 +15,9 @@ extension Timestamp {
         let (y, m, d) = Timestamp.civil(fromDays: days)
         return (y, m, d)
     }
+
+    /// The UTC calendar day, as rule files compare dates.
+    public var ruleDate: RuleDate { RuleDate(days: Int32(days)) }
 
     public static func utc(_ year: Int64, _ month: Int64, _ day: Int64 = 1) -> Timestamp {
         // Normalize month overflow (month 13 = January of the next year).

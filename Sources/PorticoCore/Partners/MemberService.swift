@@ -1,5 +1,6 @@
 import GRDB
 import JSONRPC
+import PorticoRules
 import PorticoStore
 
 /// A partner's members. A partner always keeps exactly one active owner: the owner can

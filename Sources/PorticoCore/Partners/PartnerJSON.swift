@@ -1,4 +1,5 @@
 import JSONRPC
+import PorticoRules
 import PorticoStore
 
 extension PartnerRecord {
@@ -27,9 +28,10 @@ extension MemberRecord {
     }
 }
 
-public enum MemberRole: String, CaseIterable, Sendable {
-    case owner, manager, sales, support, viewer
+/// A member's role: the permission rules' own list of roles.
+public typealias MemberRole = MemberRoleName
 
+extension MemberRoleName {
     public static func parse(_ raw: String, field: String = "role") throws(PorticoError) -> MemberRole {
         guard let r = MemberRole(rawValue: raw) else {
             throw .invalid(field, "must be one of \(allCases.map(\.rawValue).joined(separator: ", "))")

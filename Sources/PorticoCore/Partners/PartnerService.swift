@@ -1,5 +1,6 @@
 import GRDB
 import JSONRPC
+import PorticoRules
 import PorticoStore
 
 /// Partners: create, read, update, list. Every method runs inside the caller's

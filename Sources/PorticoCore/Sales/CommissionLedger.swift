@@ -75,7 +75,7 @@ public enum CommissionLedger {
     /// Totals by status and currency over exactly the entries `list` would show.
     public static func summary(_ ctx: RequestContext, partnerId: String, from: String?, to: String?) throws -> JSONValue {
         let f = try filter(ctx, partnerId: partnerId, status: nil, from: from, to: to)
-        let (start, end) = (from ?? "0000-01-01T00:00:00.000Z", to ?? "9999-12-31T23:59:59.999Z")
+        let (start, end) = (from ?? ReportService.beginning, to ?? ReportService.end)
         // Whole-day ranges read the running totals; others sum the entries themselves.
         let rows = ReportQueries.dayAligned(start, end)
             ? try ReportQueries.commissionsFromTotals(partnerId: f.partnerId, from: start, to: end, now: ctx.timestamp,

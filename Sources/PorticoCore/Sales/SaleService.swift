@@ -56,7 +56,7 @@ public enum SaleService {
             throw PorticoError.invalid("plan", "no plan '\(new.plan)' is priced (\(pricing.plans.keys.sorted().joined(separator: ", ")))")
         }
         let region = pricing.countryRegion[customer.country]
-        let day = RuleDate(days: Int32(new.occurredAt.days))
+        let day = new.occurredAt.ruleDate
         let amount: Money
         if let given = new.amount {
             guard given.amount >= 0 else { throw PorticoError.invalid("amount.amount", "must not be negative") }

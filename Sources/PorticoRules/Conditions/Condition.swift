@@ -45,37 +45,13 @@ public struct Condition: Sendable {
         withUnsafePointer(to: self) { Self.evaluate($0, facts) }
     }
 
-    /// The evaluation loop's form: reads the condition and the fact through pointers, so
-    /// nothing is copied or reference-counted per check.
+    /// Evaluates in place through pointers (nothing copied or reference-counted), with
+    /// the one comparison `ConditionTable` uses for whole tables.
     @inline(__always)
     static func evaluate(_ c: UnsafePointer<Condition>, _ facts: FactSet) -> Outcome {
         facts.values.withUnsafeBufferPointer { fv in
             c.pointee.operands.withUnsafeBufferPointer { ops in
-                let op = c.pointee.op
-                guard case .some(let value) = fv[c.pointee.slot] else {
-                    if op == .exists, case .bool(let want) = ops[0] { return want ? .missing : .pass }
-                    return .missing
-                }
-                switch op {
-                case .exists:
-                    if case .bool(let want) = ops[0] { return want ? .pass : .fail }
-                    return .fail
-                case .equals: return value == ops[0] ? .pass : .fail
-                case .notEquals: return value != ops[0] ? .pass : .fail
-                case .in:
-                    for i in ops.indices where ops[i] == value { return .pass }
-                    return .fail
-                case .notIn:
-                    for i in ops.indices where ops[i] == value { return .fail }
-                    return .pass
-                case .lt: return (FactValue.compare(value, ops[0]) ?? 0) < 0 ? .pass : .fail
-                case .lte: return (FactValue.compare(value, ops[0]) ?? 1) <= 0 ? .pass : .fail
-                case .gt: return (FactValue.compare(value, ops[0]) ?? 0) > 0 ? .pass : .fail
-                case .gte: return (FactValue.compare(value, ops[0]) ?? -1) >= 0 ? .pass : .fail
-                case .between:
-                    guard let lo = FactValue.compare(value, ops[0]), let hi = FactValue.compare(value, ops[1]) else { return .fail }
-                    return lo >= 0 && hi <= 0 ? .pass : .fail
-                }
+                ConditionTable.outcome(.init(slot: c.pointee.slot, op: c.pointee.op, start: 0, count: ops.count), ops, fv)
             }
         }
     }

@@ -67,30 +67,38 @@ public struct ConditionTable: Sendable {
 
     @inline(__always)
     static func check(_ c: Check, _ ops: UnsafeBufferPointer<FactValue>, _ fv: UnsafeBufferPointer<FactValue?>) -> Bool {
-        guard case .some(let value) = fv[c.slot] else {
-            if c.op == .exists, case .bool(false) = ops[c.start] { return true }
-            return false
-        }
+        outcome(c, ops, fv) == .pass
+    }
+
+    /// The comparison of one fact with its operands; an absent fact is `.missing`, except
+    /// for `exists: false`, which it satisfies.
+    @inline(__always)
+    static func outcome(_ c: Check, _ ops: UnsafeBufferPointer<FactValue>, _ fv: UnsafeBufferPointer<FactValue?>) -> Condition.Outcome {
         let o = c.start
+        guard case .some(let value) = fv[c.slot] else {
+            if c.op == .exists, case .bool(let want) = ops[o] { return want ? .missing : .pass }
+            return .missing
+        }
+        func result(_ b: Bool) -> Condition.Outcome { b ? .pass : .fail }
         switch c.op {
         case .exists:
-            if case .bool(let want) = ops[o] { return want }
-            return false
-        case .equals: return value == ops[o]
-        case .notEquals: return value != ops[o]
+            if case .bool(let want) = ops[o] { return result(want) }
+            return .fail
+        case .equals: return result(value == ops[o])
+        case .notEquals: return result(value != ops[o])
         case .in:
-            for i in o..<(o + c.count) where ops[i] == value { return true }
-            return false
+            for i in o..<(o + c.count) where ops[i] == value { return .pass }
+            return .fail
         case .notIn:
-            for i in o..<(o + c.count) where ops[i] == value { return false }
-            return true
-        case .lt: return (FactValue.compare(value, ops[o]) ?? 0) < 0
-        case .lte: return (FactValue.compare(value, ops[o]) ?? 1) <= 0
-        case .gt: return (FactValue.compare(value, ops[o]) ?? 0) > 0
-        case .gte: return (FactValue.compare(value, ops[o]) ?? -1) >= 0
+            for i in o..<(o + c.count) where ops[i] == value { return .fail }
+            return .pass
+        case .lt: return result((FactValue.compare(value, ops[o]) ?? 0) < 0)
+        case .lte: return result((FactValue.compare(value, ops[o]) ?? 1) <= 0)
+        case .gt: return result((FactValue.compare(value, ops[o]) ?? 0) > 0)
+        case .gte: return result((FactValue.compare(value, ops[o]) ?? -1) >= 0)
         case .between:
-            guard let lo = FactValue.compare(value, ops[o]), let hi = FactValue.compare(value, ops[o + 1]) else { return false }
-            return lo >= 0 && hi <= 0
+            guard let lo = FactValue.compare(value, ops[o]), let hi = FactValue.compare(value, ops[o + 1]) else { return .fail }
+            return result(lo >= 0 && hi <= 0)
         }
     }
 }

@@ -16,8 +16,7 @@ enum PricingMethods {
             guard country != nil || region != nil else { throw PorticoError.invalid("country", "give a country or a region") }
             var tier: String? = nil
             if let partnerId { tier = try PartnerService.load(partnerId, ctx.db).tier }
-            let date = RuleDate(days: Int32(ctx.now.millisecondsSinceEpoch.floorDivided(by: 86_400_000)))
-            let request = PricingRules.QuoteRequest(plan: plan, country: country, region: region, partnerTier: tier, date: date)
+            let request = PricingRules.QuoteRequest(plan: plan, country: country, region: region, partnerTier: tier, date: ctx.now.ruleDate)
             return try json(engine.rules.current.pricing.quote(request, describe: true).mapError(error).get(), plan: plan)
         }),
     ]
@@ -43,12 +42,5 @@ enum PricingMethods {
             "net": money(q.net, q.currency), "tax": money(q.tax, q.currency), "total": money(q.total, q.currency),
             "rules": .array(q.rules.map { .string($0) }), "steps": .array(q.steps.map { .string($0) }),
         ]
-    }
-}
-
-extension Int64 {
-    func floorDivided(by d: Int64) -> Int64 {
-        let q = self / d
-        return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q
     }
 }

@@ -77,7 +77,7 @@ enum RulesMethods {
                 let country = try input.optionalString("country")
                 let region = try input.optionalString("region")
                 let tier = try input.optionalString("partner.tier")
-                var date = RuleDate(days: Int32(ctx.now.millisecondsSinceEpoch.floorDivided(by: 86_400_000)))
+                var date = ctx.now.ruleDate
                 if let d = try input.optionalString("date") {
                     guard let parsed = RuleDate(d) else { throw PorticoError.invalid("input.date", "must be a date, YYYY-MM-DD") }
                     date = parsed
