@@ -31,6 +31,8 @@ let package = Package(
             dependencies: [
                 "JSONRPC",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API, for the WAL hook that drives background checkpoints.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // The domain: ids, clock, actors, errors, services.

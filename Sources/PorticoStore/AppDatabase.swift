@@ -6,9 +6,13 @@ import GRDB
 /// WAL journal, `synchronous=FULL` (a commit survives power loss once answered), foreign
 /// keys on, a busy timeout for other processes, and every write transaction begun with
 /// `BEGIN IMMEDIATE` so a writer never fails half-way on a lock upgrade.
+///
+/// Checkpoints run on a thread of their own (see `Checkpointer`), off the writer's path.
 public final class AppDatabase: @unchecked Sendable {
     public let writer: DatabaseQueue
     public let path: String
+    private let checkpointer: Checkpointer
+    private var closed = false
 
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String) throws {
@@ -32,12 +36,24 @@ public final class AppDatabase: @unchecked Sendable {
         self.path = path
         writer = try DatabaseQueue(path: path, configuration: config)
         try Self.migrator.migrate(writer)
+        checkpointer = try Checkpointer(path: path)
+        writer.inDatabase { db in checkpointer.install(on: db) }
     }
+
+    deinit { try? close() }
 
     /// The latest migration this database has applied.
     public func schemaVersion() throws -> String {
         try writer.read { db in try Self.migrator.appliedIdentifiers(db).sorted().last ?? "none" }
     }
 
-    public func close() throws { try writer.close() }
+    /// Stops the checkpoint thread, then closes the writer (SQLite checkpoints the rest of
+    /// the log as the last connection closes).
+    public func close() throws {
+        guard !closed else { return }
+        closed = true
+        writer.inDatabase { db in Checkpointer.uninstall(from: db) }
+        try checkpointer.stop()
+        try writer.close()
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 extension AppDatabase {
@@ -229,6 +230,43 @@ extension AppDatabase {
                 END;
                 """)
         }
+        m.registerMigration("0005-checks-without-temporary-tables") { db in
+            // SQLite evaluates `x IN (a, b, c)` with three or more values by building a
+            // temporary b-tree, once per INSERT or UPDATE: on the sale path that was five
+            // temporary tables a sale. The same checks as comparisons build none.
+            try rebuild("partner", db, checks: [("status", ["active", "frozen", "suspended"])])
+            try rebuild("member", db, checks: [("role", ["owner", "manager", "sales", "support", "viewer"])])
+            try rebuild("sale", db, checks: [("kind", ["new", "renewal", "upgrade"])])
+            try rebuild("commission", db, checks: [("kind", ["sale", "override", "adjustment", "manual"]),
+                                                   ("status", ["pending", "processing", "paid", "cancelled", "reversed"])])
+        }
         return m
+    }
+
+    /// Rebuilds `table` with its CHECK (column IN (...)) constraints written as comparisons,
+    /// the way SQLite documents for schema changes ALTER TABLE cannot make: a new table
+    /// with the edited definition, the rows copied, the old table dropped, the new one
+    /// renamed, its indexes and triggers created again. Foreign keys are off during
+    /// migrations and checked once at the end.
+    static func rebuild(_ table: String, _ db: Database, checks: [(column: String, values: [String])]) throws {
+        guard var sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", arguments: [table]) else {
+            throw DatabaseError(message: "no table \(table) to rebuild")
+        }
+        for (column, values) in checks {
+            let list = "\(column) IN (\(values.map { "'\($0)'" }.joined(separator: ", ")))"
+            let comparisons = "(\(values.map { "\(column) = '\($0)'" }.joined(separator: " OR ")))"
+            guard sql.contains(list) else { throw DatabaseError(message: "\(table) has no check \(list)") }
+            sql = sql.replacingOccurrences(of: list, with: comparisons)
+        }
+        let prefix = "CREATE TABLE \(table) ("
+        guard sql.hasPrefix(prefix) else { throw DatabaseError(message: "unexpected definition of \(table)") }
+        let dependents = try String.fetchAll(db, sql: """
+            SELECT sql FROM sqlite_schema WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY rowid
+            """, arguments: [table])
+        try db.execute(sql: "CREATE TABLE \(table)_rebuilt (" + sql.dropFirst(prefix.count))
+        try db.execute(sql: "INSERT INTO \(table)_rebuilt SELECT * FROM \(table)")
+        try db.execute(sql: "DROP TABLE \(table)")
+        try db.execute(sql: "ALTER TABLE \(table)_rebuilt RENAME TO \(table)")
+        for statement in dependents { try db.execute(sql: statement) }
     }
 }

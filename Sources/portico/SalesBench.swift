@@ -89,7 +89,7 @@ enum SalesBench {
     }
 
     static func run(dir: URL, large: Int, pipelined: Int, sequential: Int) throws {
-        for size in [10_000, large] {
+        for size in Array(Set([min(10_000, large), large])).sorted() {
             let path = dir.appendingPathComponent("sales-\(size).sqlite").path
             let t0 = Bench.now()
             let (partner, customers) = try generate(path: path, sales: size)

@@ -22,7 +22,8 @@ public final class RequestContext {
         self.ids = ids; self.policy = policy
     }
 
-    public var timestamp: String { now.rfc3339 }
+    /// `now` as RFC 3339, formatted once: every row the request writes carries it.
+    public private(set) lazy var timestamp: String = now.rfc3339
 
     /// Work to do once the request's transaction has committed (swapping in reloaded
     /// rules, sending events); dropped if the request or its group rolls back.
