@@ -74,6 +74,52 @@ enum SalesBench {
         }
     }
 
+    /// SQLite's own cost for the rows `sale.record` writes, without the engine: copies of
+    /// the sales the pipelined run recorded (each sale row, its commissions and its audit
+    /// record, with every index, trigger and foreign key they carry) inserted by SQL alone —
+    /// one sale per durable commit, then all of them in one transaction. These bound what
+    /// any engine on this schema, disk and CPU can reach.
+    static func floor(path: String, prefix: String, oneAtATime: Int) throws -> (perCommit: Double, batched: Double, sales: Int) {
+        let db = try AppDatabase(path: path)
+        defer { try? db.close() }
+        let sales = try db.writer.read { db in
+            try Int64.fetchAll(db, sql: "SELECT seq FROM sale WHERE externalId LIKE ? ORDER BY seq", arguments: [prefix + "-%"])
+        }
+        func copy(_ seqs: ArraySlice<Int64>, tag: String, _ db: Database) throws {
+            let first = seqs.first!, last = seqs.last!
+            let base = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit")!
+            try db.cachedStatement(sql: """
+                INSERT INTO audit (seq, id, at, requestId, actor, action, targetType, targetId, partnerId, reason, before, after, prevHash, hash)
+                SELECT ? + s.seq - ?, a.id || ?, a.at, a.requestId, a.actor, a.action, a.targetType, a.targetId || ?, a.partnerId,
+                       a.reason, a.before, a.after, a.prevHash, a.hash
+                FROM sale s JOIN audit a ON a.seq = s.auditSeq WHERE s.seq BETWEEN ? AND ?
+                """).execute(arguments: [base + 1, first, tag, tag, first, last])
+            try db.cachedStatement(sql: """
+                INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt,
+                                  rulesHash, auditSeq, createdAt)
+                SELECT id || ?, partnerId, resellerId, customerId, externalId || ?, plan, kind, amount, currency, refunded, occurredAt,
+                       rulesHash, auditSeq, createdAt
+                FROM sale WHERE seq BETWEEN ? AND ?
+                """).execute(arguments: [tag, tag, first, last])
+            try db.cachedStatement(sql: """
+                INSERT INTO commission (id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status,
+                                        payableAt, occurredAt, ruleId, rulesHash, basis, reason, payoutId, createdAt, updatedAt)
+                SELECT c.id || ?, c.partnerId, c.beneficiary, c.resellerId, c.saleId || ?, c.kind, c.amount, c.originalAmount, c.currency,
+                       c.status, c.payableAt, c.occurredAt, c.ruleId, c.rulesHash, c.basis, c.reason, c.payoutId, c.createdAt, c.updatedAt
+                FROM sale s JOIN commission c ON c.saleId = s.id WHERE s.seq BETWEEN ? AND ?
+                """).execute(arguments: [tag, tag, first, last])
+        }
+        let one = sales.prefix(oneAtATime)
+        var start = Bench.now()
+        for seq in one {
+            try db.writer.inDatabase { db in try db.inTransaction(.immediate) { try copy([seq], tag: "-c", db); return .commit } }
+        }
+        let perCommit = (Bench.now() - start) / Double(max(one.count, 1))
+        start = Bench.now()
+        try db.writer.inDatabase { db in try db.inTransaction(.immediate) { try copy(sales[...], tag: "-b", db); return .commit } }
+        return (perCommit, (Bench.now() - start) / Double(max(sales.count, 1)), sales.count)
+    }
+
     /// Median milliseconds of a read method run in-process on the database.
     static func latency(_ path: String, _ method: String, _ params: JSONValue, runs: Int = 15) throws -> Double {
         let engine = try Engine(options: .init(databasePath: path, clock: FixedClock(Timestamp(rfc3339: "2027-01-20T00:00:00Z")!)))
@@ -99,6 +145,10 @@ enum SalesBench {
             if size == large {
                 let q = try Bench.sequential(saleLines(customers, count: sequential, prefix: "s\(size)"), db: path)
                 print(String(format: "  sale.record one at a time:       %8.0f sales/s  (%.0f µs a sale)", Double(sequential) / q, q / Double(sequential) * 1e6))
+                let f = try floor(path: path, prefix: "p\(size)", oneAtATime: sequential)
+                print(String(format: "  SQLite alone, the same rows, one sale a commit: %8.0f sales/s  (%.0f µs a sale)", 1 / f.perCommit, f.perCommit * 1e6))
+                print(String(format: "  SQLite alone, the same rows, %d sales in one transaction: %8.0f sales/s  (%.1f µs a sale)",
+                             f.sales, 1 / f.batched, f.batched * 1e6))
                 let dashboard = try latency(path, "partner.dashboard", ["actor": ["platform": "bench"], "partnerId": .string(partner)])
                 let summary = try latency(path, "commission.summary", ["actor": ["platform": "bench"], "partnerId": .string(partner)])
                 print(String(format: "  partner.dashboard: median %.1f ms; commission.summary: median %.1f ms", dashboard, summary))
