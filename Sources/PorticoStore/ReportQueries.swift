@@ -3,6 +3,9 @@ import GRDB
 /// Aggregates for dashboards and reports. Every amount is grouped by currency: amounts in
 /// different currencies are never added together.
 public enum ReportQueries {
+    /// The bounds of an open range: before and after any time the engine writes.
+    public static let openFrom = "0000-01-01T00:00:00.000Z", openTo = "9999-12-31T23:59:59.999Z"
+
     public struct Total: Sendable, Equatable {
         public var key: String
         public var currency: String
@@ -84,11 +87,11 @@ public enum ReportQueries {
             totals[k] = total
         }
         // Grouped in the primary key's order (currency, status): no sorting. Pending totals
-        // split by payable day: before today payable, after today pending.
+        // split by payable day: before today payable, from today on pending...
         for row in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT status, currency,
-                   SUM(CASE WHEN status != 'pending' OR payableDay > ? THEN amount ELSE 0 END),
-                   SUM(CASE WHEN status != 'pending' OR payableDay > ? THEN count ELSE 0 END),
+                   SUM(CASE WHEN status != 'pending' OR payableDay >= ? THEN amount ELSE 0 END),
+                   SUM(CASE WHEN status != 'pending' OR payableDay >= ? THEN count ELSE 0 END),
                    SUM(CASE WHEN status = 'pending' AND payableDay < ? THEN amount ELSE 0 END),
                    SUM(CASE WHEN status = 'pending' AND payableDay < ? THEN count ELSE 0 END)
             FROM commission_rollup
@@ -98,31 +101,30 @@ public enum ReportQueries {
             add(row[0], row[1], row[2], row[3])
             add("payable", row[1], row[4], row[5])
         }
+        // ...then the entries whose hold ended earlier today move from pending to payable:
+        // the only ones read from the ledger, from a covering index, and only up to `now`.
+        // An open range needs no test of the occurrence time (an entry occurs no later than
+        // it becomes payable, so these all occurred inside it).
+        let open = from == openFrom && to == openTo
         let dayStart = today + "T00:00:00.000Z"
-        let nextDay = dayAfter(today)
-        for row in try Row.fetchAll(db, sql: """
-            SELECT CASE WHEN payableAt <= ? THEN 'payable' ELSE 'pending' END AS s, currency, SUM(amount), COUNT(*)
-            FROM commission INDEXED BY commission_due
-            WHERE partnerId = ? AND status = 'pending' AND payableAt >= ? AND payableAt < ?
-              AND occurredAt >= ? AND occurredAt < ?
-            GROUP BY s, currency
-            """, arguments: [now, partnerId, dayStart, nextDay, from, to]) {
-            add(row[0], row[1], row[2], row[3])
+        let endedToday = open
+            ? try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT currency, SUM(amount), COUNT(*) FROM commission INDEXED BY commission_due
+                WHERE partnerId = ? AND status = 'pending' AND payableAt >= ? AND payableAt <= ?
+                GROUP BY currency
+                """), arguments: [partnerId, dayStart, now])
+            : try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT currency, SUM(amount), COUNT(*) FROM commission INDEXED BY commission_due
+                WHERE partnerId = ? AND status = 'pending' AND payableAt >= ? AND payableAt <= ?
+                  AND occurredAt >= ? AND occurredAt < ?
+                GROUP BY currency
+                """), arguments: [partnerId, dayStart, now, from, to])
+        for row in endedToday {
+            let amount: Int64 = row[1], count: Int64 = row[2]
+            add("payable", row[0], amount, count)
+            add("pending", row[0], -amount, -count)
         }
         return totals.values.filter { $0.count > 0 }.sorted { ($0.key, $0.currency) < ($1.key, $1.currency) }
-    }
-
-    /// `YYYY-MM-DD` of the next day, as the start of that day in the engine's time format.
-    static func dayAfter(_ day: String) -> String {
-        let b = Array(day.utf8)
-        func n(_ r: Range<Int>) -> Int { r.reduce(0) { $0 * 10 + Int(b[$1] - 48) } }
-        var y = n(0..<4), m = n(5..<7), d = n(8..<10) + 1
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-        let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        if d > lengths[m - 1] { d = 1; m += 1 }
-        if m > 12 { m = 1; y += 1 }
-        func pad(_ v: Int, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T00:00:00.000Z"
     }
 
     public static func count(_ table: String, partnerId: String, resellerId: String? = nil, _ db: Database) throws -> Int64 {

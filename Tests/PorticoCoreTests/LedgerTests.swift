@@ -100,3 +100,86 @@ import PropertyBased
         }
     }
 }
+
+/// `commission.summary` and `partner.dashboard` read running totals and split the entries
+/// whose hold ends on the day of reading at the time of reading; whatever the ledger and
+/// the time, their totals equal the entries themselves, each counted under its status as
+/// of that time (`payable` once its hold has ended).
+@Suite struct SummaryPropertyTests {
+    static let day: Int64 = 86_400_000
+    static let start = Timestamp(rfc3339: "2027-03-01T00:00:00Z")!
+
+    @Test func totalsEqualTheEntriesAtAnyTimeOfReading() async throws {
+        let rules = try LedgerTests().rules()
+        await propertyCheck(count: 20, input: Gen.int64(in: 0...(40 * 24 * 60)).array(of: 1...10),
+                            Gen.int64(in: 25 * Self.day...75 * Self.day).array(of: 1...4), Gen.int64(in: 0...40)) { minutes, readings, firstDay in
+            do {
+                let h = try Harness()
+                let (p, _) = try h.partner("acme")
+                let reseller = try h.run("reseller.create") {
+                    try ResellerService.create($0, partnerId: p.id, name: "R", email: "r@r.example", region: "eu", commissionRate: nil)
+                }
+                var sales: [String] = []
+                for (k, minute) in minutes.enumerated() {
+                    let customer = try h.run("customer.create") {
+                        try CustomerService.create($0, partnerId: p.id, resellerId: k % 2 == 0 ? reseller.id : nil, name: "C\(k)",
+                                                   email: "c\(k)@c.example", country: k % 3 == 0 ? "DE" : "US")
+                    }
+                    let answer = try h.run("sale.record") {
+                        try SaleService.record($0, rules: rules, .init(customerId: customer.id, plan: "pro", kind: "new",
+                                                                       occurredAt: Self.start.adding(milliseconds: minute * 60_000),
+                                                                       externalId: "s\(k)", amount: nil))
+                    }
+                    sales.append(answer["sale"]!["id"]!.stringValue!)
+                }
+                // Some refunded in part, some entries in a payout or paid, a manual entry.
+                for (k, saleId) in sales.enumerated() where k % 3 == 1 {
+                    _ = try h.run("sale.refund") { try SaleService.refund($0, saleId: saleId, amount: nil, reason: "refund") }
+                }
+                try h.db.writer.write { (db: Database) throws in
+                    for (k, saleId) in sales.enumerated() where k % 4 == 2 {
+                        for c in try CommissionTable.forSale(saleId, db) where c.status == "pending" {
+                            _ = try CommissionTable.change(id: c.id, expected: "pending", amount: c.amount, status: k % 8 == 2 ? "paid" : "processing",
+                                                           updatedAt: "t", db)
+                        }
+                    }
+                }
+                _ = try h.run("commission.create", now: Self.start.adding(milliseconds: 3 * Self.day + 5_000)) {
+                    try CommissionLedger.create($0, partnerId: p.id, resellerId: nil, amount: Money(-700, usd), reason: "correction")
+                }
+                let all = try h.db.writer.read { db in try CommissionTable.page(CommissionFilter(partnerId: p.id), now: "", afterSeq: 0, limit: 1_000, db) }
+                // Random times, and exactly the moment an entry's hold ends.
+                let times = readings.map { Self.start.adding(milliseconds: $0) } + [Timestamp(rfc3339: all[0].payableAt)!]
+                for now in times {
+                    let ranges: [(String?, String?)] = [
+                        (nil, nil),
+                        (Self.start.adding(milliseconds: firstDay * Self.day).rfc3339, Self.start.adding(milliseconds: (firstDay + 10) * Self.day).rfc3339),
+                    ]
+                    for (from, to) in ranges {
+                        var expected: [String: (Int64, Int64)] = [:]
+                        for c in all where from.map({ c.occurredAt >= $0 }) ?? true && to.map({ c.occurredAt < $0 }) ?? true {
+                            let k = c.effectiveStatus(now: now.rfc3339) + " " + c.currency
+                            expected[k] = ((expected[k]?.0 ?? 0) + c.amount, (expected[k]?.1 ?? 0) + 1)
+                        }
+                        let summary = try h.run("commission.summary", now: now) { try CommissionLedger.summary($0, partnerId: p.id, from: from, to: to) }
+                        var answered: [String: (Int64, Int64)] = [:]
+                        for t in summary["totals"]!.arrayValue! {
+                            answered[t["status"]!.stringValue! + " " + t["amount"]!["currency"]!.stringValue!] =
+                                (t["amount"]!["amount"]!.integerValue!, t["count"]!.integerValue!)
+                        }
+                        #expect(answered.mapValues { [$0.0, $0.1] } == expected.filter { $0.value.1 > 0 }.mapValues { [$0.0, $0.1] },
+                                "at \(now.rfc3339), from \(from ?? "-") to \(to ?? "-")")
+                        // The dashboard shows the same standing totals.
+                        let dashboard = try h.run("partner.dashboard", now: now) { try ReportService.dashboard($0, partnerId: p.id, from: from, to: to) }
+                        for status in ["pending", "payable", "processing", "paid"] {
+                            let shown = dashboard["commissions"]?["USD"]?[status]?.integerValue ?? 0
+                            #expect(shown == expected[status + " USD"]?.0 ?? 0, "\(status) at \(now.rfc3339)")
+                        }
+                    }
+                }
+            } catch {
+                Issue.record("\(error)")
+            }
+        }
+    }
+}

@@ -13,6 +13,8 @@ let testPolicy: RulesAccessPolicy = {
         .init("partner.members.add", .write), .init("partner.members.list", .read),
         .init("partner.members.updateRole", .write), .init("partner.members.remove", .write),
         .init("customer.create", .write), .init("sale.record", .write), .init("sale.refund", .write),
+        .init("reseller.create", .write), .init("commission.create", .write), .init("commission.summary", .read),
+        .init("partner.dashboard", .read),
     ])
     let text = """
         version: 1
@@ -37,11 +39,13 @@ final class Harness {
         db = try AppDatabase(path: dir.appendingPathComponent("t.sqlite").path)
     }
 
-    func run<T>(_ action: String, as actor: ActorRef = .platform("ops"), _ body: (RequestContext) throws -> T) throws -> T {
+    func run<T>(_ action: String, as actor: ActorRef = .platform("ops"), now: Timestamp = Timestamp(millisecondsSinceEpoch: 0),
+                _ body: (RequestContext) throws -> T) throws -> T
+    {
         try db.writer.inDatabase { (db: Database) throws -> T in
             var result: T? = nil
             try db.inTransaction(.immediate) {
-                let ctx = RequestContext(db: db, now: Timestamp(millisecondsSinceEpoch: 0), requestId: "1", action: action,
+                let ctx = RequestContext(db: db, now: now, requestId: "1", action: action,
                                          actor: try ActorResolver.resolve(actor, db), ids: ids, policy: testPolicy)
                 result = try body(ctx)
                 return .commit

@@ -6,7 +6,7 @@ import PorticoStore
 /// every amount is per currency, never summed across currencies.
 public enum ReportService {
     /// The bounds of an open range: before and after any time the engine writes.
-    static let beginning = "0000-01-01T00:00:00.000Z", end = "9999-12-31T23:59:59.999Z"
+    static let beginning = ReportQueries.openFrom, end = ReportQueries.openTo
 
     static func money(_ amount: Int64, _ currency: String) -> JSONValue { ["amount": .integer(amount), "currency": .string(currency)] }
 
