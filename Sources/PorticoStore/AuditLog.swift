@@ -3,7 +3,7 @@ import GRDB
 import JSONRPC
 
 /// One audit record: who did what to which target, with the state before and after.
-public struct AuditEntry: Sendable, Equatable {
+public struct AuditEntry: Sendable, Equatable, ColumnRecord {
     public var seq: Int64
     public var id: String
     public var at: String
@@ -35,7 +35,7 @@ public struct AuditEntry: Sendable, Equatable {
 
     static let columns = "seq, id, at, requestId, actor, action, targetType, targetId, partnerId, reason, before, after, prevHash, hash"
 
-    init(row: Row) {
+    init(row: Columns) {
         seq = row[0]; id = row[1]; at = row[2]; requestId = row[3]; actor = row[4]; action = row[5]
         targetType = row[6]; targetId = row[7]; partnerId = row[8]; reason = row[9]; before = row[10]
         after = row[11]; prevHash = row[12]; hash = row[13]
@@ -111,9 +111,11 @@ public enum AuditLog {
     @discardableResult
     public static func append(_ entry: AuditEntry, _ db: Database) throws -> AuditEntry {
         var e = entry
-        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE singleton = 1"))
-        e.seq = (head?[0] as Int64? ?? 0) + 1
-        e.prevHash = head?[1] ?? genesisHash
+        let head = try Columns.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE singleton = 1")) {
+            ($0[0] as Int64, $0[1] as String)
+        }
+        e.seq = (head?.0 ?? 0) + 1
+        e.prevHash = head?.1 ?? genesisHash
         e.hash = e.computeHash()
         try db.cachedStatement(sql: """
             INSERT INTO audit (\(AuditEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -127,8 +129,7 @@ public enum AuditLog {
     }
 
     public static func find(seq: Int64, _ db: Database) throws -> AuditEntry? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(AuditEntry.columns) FROM audit WHERE seq = ?"), arguments: [seq])
-            .map(AuditEntry.init(row:))
+        try AuditEntry.fetchOne(db.cachedStatement(sql: "SELECT \(AuditEntry.columns) FROM audit WHERE seq = ?"), arguments: [seq])
     }
 
     /// One page in sequence order after `afterSeq`.
@@ -142,7 +143,7 @@ public enum AuditLog {
         if let v = f.to { sql += " AND at < ?"; args.append(v) }
         sql += " ORDER BY seq LIMIT ?"
         args.append(limit)
-        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args)).map(AuditEntry.init(row:))
+        return try AuditEntry.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args))
     }
 
     /// Walks every record in order: sequence numbers without gaps, each prevHash equal to
@@ -151,9 +152,8 @@ public enum AuditLog {
         var expectedSeq: Int64 = 1
         var prev = genesisHash
         var checked = 0
-        let cursor = try Row.fetchCursor(db, sql: "SELECT \(AuditEntry.columns) FROM audit ORDER BY seq")
-        while let row = try cursor.next() {
-            let e = AuditEntry(row: row)
+        let cursor = try ColumnCursor(db.makeStatement(sql: "SELECT \(AuditEntry.columns) FROM audit ORDER BY seq"), [], AuditEntry.init(row:))
+        while let e = try cursor.next() {
             if e.seq != expectedSeq {
                 return AuditVerification(ok: false, checked: checked, firstBadSeq: expectedSeq,
                                          problem: "record \(expectedSeq) is missing")
@@ -170,9 +170,11 @@ public enum AuditLog {
             expectedSeq += 1
             checked += 1
         }
-        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE singleton = 1")
-        let headSeq: Int64 = head?[0] ?? 0
-        let headHash: String = head?[1] ?? genesisHash
+        let head = try Columns.fetchOne(db.makeStatement(sql: "SELECT seq, hash FROM audit_head WHERE singleton = 1")) {
+            ($0[0] as Int64, $0[1] as String)
+        }
+        let headSeq = head?.0 ?? 0
+        let headHash = head?.1 ?? genesisHash
         if headSeq != expectedSeq - 1 || headHash != prev {
             return AuditVerification(ok: false, checked: checked, firstBadSeq: min(headSeq, expectedSeq - 1) + 1,
                                      problem: "the newest records are missing (head is at \(headSeq))")

@@ -1,7 +1,7 @@
 import GRDB
 
 /// A row of `commission`: one entry of the commission ledger.
-public struct CommissionRecord: Sendable, Equatable {
+public struct CommissionRecord: Sendable, Equatable, ColumnRecord {
     public var seq: Int64 = 0
     public var id: String
     public var partnerId: String
@@ -38,7 +38,7 @@ public struct CommissionRecord: Sendable, Equatable {
         occurredAt, ruleId, rulesHash, basis, reason, payoutId, createdAt, updatedAt
         """
 
-    init(row: Row) {
+    init(row: Columns) {
         seq = row[0]; id = row[1]; partnerId = row[2]; beneficiary = row[3]; resellerId = row[4]; saleId = row[5]
         kind = row[6]; amount = row[7]; originalAmount = row[8]; currency = row[9]; status = row[10]; payableAt = row[11]
         occurredAt = row[12]; ruleId = row[13]; rulesHash = row[14]; basis = row[15]; reason = row[16]; payoutId = row[17]
@@ -94,13 +94,12 @@ public enum CommissionTable {
     }
 
     public static func find(id: String, _ db: Database) throws -> CommissionRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(CommissionRecord.columns) FROM commission WHERE id = ?"), arguments: [id])
-            .map(CommissionRecord.init(row:))
+        try CommissionRecord.fetchOne(db.cachedStatement(sql: "SELECT \(CommissionRecord.columns) FROM commission WHERE id = ?"), arguments: [id])
     }
 
     public static func forSale(_ saleId: String, _ db: Database) throws -> [CommissionRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(CommissionRecord.columns) FROM commission WHERE saleId = ? ORDER BY seq"),
-                         arguments: [saleId]).map(CommissionRecord.init(row:))
+        try CommissionRecord.fetchAll(db.cachedStatement(sql: "SELECT \(CommissionRecord.columns) FROM commission WHERE saleId = ? ORDER BY seq"),
+                                      arguments: [saleId])
     }
 
     /// Sets the amount (and status) of an entry still in `expected` status.
@@ -112,18 +111,17 @@ public enum CommissionTable {
 
     public static func page(_ f: CommissionFilter, now: String, afterSeq: Int64, limit: Int, _ db: Database) throws -> [CommissionRecord] {
         let (clause, args) = f.clause(now: now)
-        return try Row.fetchAll(db, sql: "SELECT \(CommissionRecord.columns) FROM commission WHERE \(clause) AND seq > ? ORDER BY seq LIMIT ?",
-                                arguments: StatementArguments(args + [afterSeq, limit])).map(CommissionRecord.init(row:))
+        return try CommissionRecord.fetchAll(db.cachedStatement(sql: "SELECT \(CommissionRecord.columns) FROM commission WHERE \(clause) AND seq > ? ORDER BY seq LIMIT ?"),
+                                             arguments: StatementArguments(args + [afterSeq, limit]))
     }
 
     /// Totals by effective status and currency: (status, currency, total, count).
     public static func summary(_ f: CommissionFilter, now: String, _ db: Database) throws -> [(String, String, Int64, Int64)] {
         let (clause, args) = f.clause(now: now)
-        let rows = try Row.fetchAll(db, sql: """
+        return try Columns.fetchAll(db.cachedStatement(sql: """
             SELECT CASE WHEN status = 'pending' AND payableAt <= ? THEN 'payable' ELSE status END AS s, currency, SUM(amount), COUNT(*)
             FROM commission WHERE \(clause) GROUP BY s, currency ORDER BY s, currency
-            """, arguments: StatementArguments([now] + args))
-        return rows.map { ($0[0], $0[1], $0[2], $0[3]) }
+            """), arguments: StatementArguments([now] + args)) { ($0[0], $0[1], $0[2], $0[3]) }
     }
 
     /// What a beneficiary earned (not cancelled or reversed) in a currency, occurring in [from, to).

@@ -16,9 +16,7 @@ public struct IdempotencyRecord: Sendable, Equatable {
 public enum IdempotencyTable {
     public static func find(scope: String, key: String, _ db: Database) throws -> IdempotencyRecord? {
         let s = try db.cachedStatement(sql: "SELECT method, paramsHash, result FROM idempotency WHERE scope = ? AND key = ?")
-        return try Row.fetchOne(s, arguments: [scope, key]).map {
-            IdempotencyRecord(method: $0[0], paramsHash: $0[1], result: $0[2])
-        }
+        return try Columns.fetchOne(s, arguments: [scope, key]) { IdempotencyRecord(method: $0[0], paramsHash: $0[1], result: $0[2]) }
     }
 
     public static func insert(scope: String, key: String, record: IdempotencyRecord, createdAt: String, _ db: Database) throws {

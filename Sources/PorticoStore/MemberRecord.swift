@@ -1,7 +1,7 @@
 import GRDB
 
 /// A row of `member`.
-public struct MemberRecord: Sendable, Equatable {
+public struct MemberRecord: Sendable, Equatable, ColumnRecord {
     public var seq: Int64
     public var id: String
     public var partnerId: String
@@ -23,7 +23,7 @@ public struct MemberRecord: Sendable, Equatable {
 
     static let columns = "seq, id, partnerId, email, name, role, status, createdAt, updatedAt, removedAt"
 
-    init(row: Row) {
+    init(row: Columns) {
         seq = row[0]; id = row[1]; partnerId = row[2]; email = row[3]; name = row[4]
         role = row[5]; status = row[6]; createdAt = row[7]; updatedAt = row[8]; removedAt = row[9]
     }
@@ -49,7 +49,7 @@ public enum MemberTable {
 
     public static func find(id: String, _ db: Database) throws -> MemberRecord? {
         let s = try db.cachedStatement(sql: "SELECT \(MemberRecord.columns) FROM member WHERE id = ?")
-        return try Row.fetchOne(s, arguments: [id]).map(MemberRecord.init(row:))
+        return try MemberRecord.fetchOne(s, arguments: [id])
     }
 
     public static func activeEmailTaken(partnerId: String, email: String, _ db: Database) throws -> Bool {
@@ -61,7 +61,7 @@ public enum MemberTable {
         let s = try db.cachedStatement(sql: """
             SELECT \(MemberRecord.columns) FROM member WHERE partnerId = ? AND role = 'owner' AND status = 'active'
             """)
-        return try Row.fetchOne(s, arguments: [partnerId]).map(MemberRecord.init(row:))
+        return try MemberRecord.fetchOne(s, arguments: [partnerId])
     }
 
     /// A partner's members in creation order, after `afterSeq`.
@@ -74,6 +74,6 @@ public enum MemberTable {
         if !includeRemoved { sql += " AND status = 'active'" }
         sql += " ORDER BY seq LIMIT ?"
         args.append(limit)
-        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args)).map(MemberRecord.init(row:))
+        return try MemberRecord.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args))
     }
 }

@@ -1,7 +1,7 @@
 import GRDB
 
 /// A row of `partner`.
-public struct PartnerRecord: Sendable, Equatable {
+public struct PartnerRecord: Sendable, Equatable, ColumnRecord {
     public var seq: Int64
     public var id: String
     public var name: String
@@ -23,7 +23,7 @@ public struct PartnerRecord: Sendable, Equatable {
 
     static let columns = "seq, id, name, subdomain, region, tier, status, statusReason, createdAt, updatedAt"
 
-    init(row: Row) {
+    init(row: Columns) {
         seq = row[0]; id = row[1]; name = row[2]; subdomain = row[3]; region = row[4]
         tier = row[5]; status = row[6]; statusReason = row[7]; createdAt = row[8]; updatedAt = row[9]
     }
@@ -50,12 +50,12 @@ public enum PartnerTable {
 
     public static func find(id: String, _ db: Database) throws -> PartnerRecord? {
         let s = try db.cachedStatement(sql: "SELECT \(PartnerRecord.columns) FROM partner WHERE id = ?")
-        return try Row.fetchOne(s, arguments: [id]).map(PartnerRecord.init(row:))
+        return try PartnerRecord.fetchOne(s, arguments: [id])
     }
 
     public static func find(subdomain: String, _ db: Database) throws -> PartnerRecord? {
         let s = try db.cachedStatement(sql: "SELECT \(PartnerRecord.columns) FROM partner WHERE subdomain = ?")
-        return try Row.fetchOne(s, arguments: [subdomain]).map(PartnerRecord.init(row:))
+        return try PartnerRecord.fetchOne(s, arguments: [subdomain])
     }
 
     public static func subdomainTaken(_ subdomain: String, _ db: Database) throws -> Bool {
@@ -74,6 +74,6 @@ public enum PartnerTable {
         if let onlyID { sql += " AND id = ?"; args.append(onlyID) }
         sql += " ORDER BY seq LIMIT ?"
         args.append(limit)
-        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args)).map(PartnerRecord.init(row:))
+        return try PartnerRecord.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args))
     }
 }

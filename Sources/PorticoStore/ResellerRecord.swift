@@ -1,7 +1,7 @@
 import GRDB
 
 /// A row of `reseller`.
-public struct ResellerRecord: Sendable, Equatable {
+public struct ResellerRecord: Sendable, Equatable, ColumnRecord {
     public var seq: Int64
     public var id: String
     public var partnerId: String
@@ -22,7 +22,7 @@ public struct ResellerRecord: Sendable, Equatable {
 
     static let columns = "seq, id, partnerId, name, email, region, commissionRate, createdAt, updatedAt"
 
-    init(row: Row) {
+    init(row: Columns) {
         seq = row[0]; id = row[1]; partnerId = row[2]; name = row[3]; email = row[4]; region = row[5]
         commissionRate = row[6]; createdAt = row[7]; updatedAt = row[8]
     }
@@ -45,8 +45,7 @@ public enum ResellerTable {
     }
 
     public static func find(id: String, _ db: Database) throws -> ResellerRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ResellerRecord.columns) FROM reseller WHERE id = ?"), arguments: [id])
-            .map(ResellerRecord.init(row:))
+        try ResellerRecord.fetchOne(db.cachedStatement(sql: "SELECT \(ResellerRecord.columns) FROM reseller WHERE id = ?"), arguments: [id])
     }
 
     public static func emailTaken(partnerId: String, email: String, except id: String? = nil, _ db: Database) throws -> Bool {
@@ -55,14 +54,14 @@ public enum ResellerTable {
     }
 
     public static func page(partnerId: String, afterSeq: Int64, limit: Int, _ db: Database) throws -> [ResellerRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: """
+        try ResellerRecord.fetchAll(db.cachedStatement(sql: """
             SELECT \(ResellerRecord.columns) FROM reseller WHERE partnerId = ? AND seq > ? ORDER BY seq LIMIT ?
-            """), arguments: [partnerId, afterSeq, limit]).map(ResellerRecord.init(row:))
+            """), arguments: [partnerId, afterSeq, limit])
     }
 }
 
 /// A row of `customer`.
-public struct CustomerRecord: Sendable, Equatable {
+public struct CustomerRecord: Sendable, Equatable, ColumnRecord {
     public var seq: Int64
     public var id: String
     public var partnerId: String
@@ -82,7 +81,7 @@ public struct CustomerRecord: Sendable, Equatable {
 
     static let columns = "seq, id, partnerId, resellerId, name, email, country, createdAt, updatedAt"
 
-    init(row: Row) {
+    init(row: Columns) {
         seq = row[0]; id = row[1]; partnerId = row[2]; resellerId = row[3]; name = row[4]; email = row[5]
         country = row[6]; createdAt = row[7]; updatedAt = row[8]
     }
@@ -99,8 +98,7 @@ public enum CustomerTable {
     }
 
     public static func find(id: String, _ db: Database) throws -> CustomerRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(CustomerRecord.columns) FROM customer WHERE id = ?"), arguments: [id])
-            .map(CustomerRecord.init(row:))
+        try CustomerRecord.fetchOne(db.cachedStatement(sql: "SELECT \(CustomerRecord.columns) FROM customer WHERE id = ?"), arguments: [id])
     }
 
     public static func emailTaken(partnerId: String, email: String, _ db: Database) throws -> Bool {
@@ -113,12 +111,12 @@ public enum CustomerTable {
         -> [CustomerRecord]
     {
         if let resellerId {
-            return try Row.fetchAll(db.cachedStatement(sql: """
+            return try CustomerRecord.fetchAll(db.cachedStatement(sql: """
                 SELECT \(CustomerRecord.columns) FROM customer WHERE resellerId = ? AND partnerId = ? AND seq > ? ORDER BY seq LIMIT ?
-                """), arguments: [resellerId, partnerId, afterSeq, limit]).map(CustomerRecord.init(row:))
+                """), arguments: [resellerId, partnerId, afterSeq, limit])
         }
-        return try Row.fetchAll(db.cachedStatement(sql: """
+        return try CustomerRecord.fetchAll(db.cachedStatement(sql: """
             SELECT \(CustomerRecord.columns) FROM customer WHERE partnerId = ? AND seq > ? ORDER BY seq LIMIT ?
-            """), arguments: [partnerId, afterSeq, limit]).map(CustomerRecord.init(row:))
+            """), arguments: [partnerId, afterSeq, limit])
     }
 }

@@ -1,7 +1,7 @@
 import GRDB
 
 /// A row of `sale`.
-public struct SaleRecord: Sendable, Equatable {
+public struct SaleRecord: Sendable, Equatable, ColumnRecord {
     public var seq: Int64 = 0
     public var id: String
     public var partnerId: String
@@ -31,7 +31,7 @@ public struct SaleRecord: Sendable, Equatable {
 
     static let columns = "seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt, rulesHash, auditSeq, createdAt"
 
-    init(row: Row) {
+    init(row: Columns) {
         seq = row[0]; id = row[1]; partnerId = row[2]; resellerId = row[3]; customerId = row[4]; externalId = row[5]
         plan = row[6]; kind = row[7]; amount = row[8]; currency = row[9]; refunded = row[10]; occurredAt = row[11]
         rulesHash = row[12]; auditSeq = row[13]; createdAt = row[14]
@@ -58,13 +58,12 @@ public enum SaleTable {
     }
 
     public static func find(id: String, _ db: Database) throws -> SaleRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SaleRecord.columns) FROM sale WHERE id = ?"), arguments: [id])
-            .map(SaleRecord.init(row:))
+        try SaleRecord.fetchOne(db.cachedStatement(sql: "SELECT \(SaleRecord.columns) FROM sale WHERE id = ?"), arguments: [id])
     }
 
     public static func find(partnerId: String, externalId: String, _ db: Database) throws -> SaleRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SaleRecord.columns) FROM sale WHERE partnerId = ? AND externalId = ?"),
-                         arguments: [partnerId, externalId]).map(SaleRecord.init(row:))
+        try SaleRecord.fetchOne(db.cachedStatement(sql: "SELECT \(SaleRecord.columns) FROM sale WHERE partnerId = ? AND externalId = ?"),
+                         arguments: [partnerId, externalId])
     }
 
     /// Net sales (amount less refunds) of a partner, or of one reseller, in a currency,

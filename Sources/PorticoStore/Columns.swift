@@ -1,0 +1,96 @@
+import GRDB
+import GRDBSQLite
+
+/// One result row, read by column position straight from SQLite.
+///
+/// GRDB's `Row` builds a dictionary of lowercased column names each time a query starts,
+/// for reading columns by name; the records here read theirs by position, so point
+/// queries on the hot paths (a sale reads a customer, a partner, a reseller, and probes
+/// the ledger four times) skip that work. Tables are STRICT, so a column's type is known.
+public struct Columns {
+    let statement: SQLiteStatement
+
+    public subscript<T: ColumnValue>(_ index: Int) -> T { T.read(statement, Int32(index)) }
+}
+
+/// A type a column can be read as.
+public protocol ColumnValue {
+    static func read(_ statement: SQLiteStatement, _ index: Int32) -> Self
+}
+
+extension Int64: ColumnValue {
+    public static func read(_ statement: SQLiteStatement, _ index: Int32) -> Int64 { sqlite3_column_int64(statement, index) }
+}
+
+extension Int: ColumnValue {
+    public static func read(_ statement: SQLiteStatement, _ index: Int32) -> Int { Int(sqlite3_column_int64(statement, index)) }
+}
+
+extension Bool: ColumnValue {
+    public static func read(_ statement: SQLiteStatement, _ index: Int32) -> Bool { sqlite3_column_int64(statement, index) != 0 }
+}
+
+extension String: ColumnValue {
+    public static func read(_ statement: SQLiteStatement, _ index: Int32) -> String {
+        guard let text = sqlite3_column_text(statement, index) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, index))), as: UTF8.self)
+    }
+}
+
+extension Optional: ColumnValue where Wrapped: ColumnValue {
+    public static func read(_ statement: SQLiteStatement, _ index: Int32) -> Wrapped? {
+        sqlite3_column_type(statement, index) == SQLITE_NULL ? nil : Wrapped.read(statement, index)
+    }
+}
+
+/// A record built from its columns in a fixed order.
+protocol ColumnRecord {
+    init(row: Columns)
+}
+
+extension ColumnRecord {
+    static func fetchOne(_ statement: Statement, arguments: StatementArguments = []) throws -> Self? {
+        try Columns.fetchOne(statement, arguments: arguments, Self.init(row:))
+    }
+
+    static func fetchAll(_ statement: Statement, arguments: StatementArguments = []) throws -> [Self] {
+        try Columns.fetchAll(statement, arguments: arguments, Self.init(row:))
+    }
+}
+
+extension Columns {
+    /// The first row of `statement`, read by `read`; nil when there is none.
+    public static func fetchOne<T>(_ statement: Statement, arguments: StatementArguments = [], _ read: @escaping (Columns) throws -> T) throws -> T? {
+        try ColumnCursor(statement, arguments, read).next()
+    }
+
+    public static func fetchAll<T>(_ statement: Statement, arguments: StatementArguments = [], _ read: @escaping (Columns) throws -> T) throws -> [T] {
+        var rows: [T] = []
+        try ColumnCursor(statement, arguments, read).forEach { rows.append($0) }
+        return rows
+    }
+
+    /// Every row of `statement` in turn, without collecting them.
+    public static func forEach(_ statement: Statement, arguments: StatementArguments = [], _ body: @escaping (Columns) throws -> Void) throws {
+        try ColumnCursor(statement, arguments, body).forEach { _ in }
+    }
+}
+
+/// Steps through GRDB (so its bookkeeping around each execution runs as for its own
+/// cursors) and hands each row to `read`.
+final class ColumnCursor<Element>: DatabaseCursor {
+    let _statement: Statement
+    var _isDone = false
+    private let read: (Columns) throws -> Element
+
+    init(_ statement: Statement, _ arguments: StatementArguments, _ read: @escaping (Columns) throws -> Element) throws {
+        _statement = statement
+        self.read = read
+        try statement.setArguments(arguments)
+    }
+
+    // A statement left mid-iteration would hold its read open; GRDB's cursors reset too.
+    deinit { sqlite3_reset(_statement.sqliteStatement) }
+
+    func _element(sqliteStatement: SQLiteStatement) throws -> Element { try read(Columns(statement: sqliteStatement)) }
+}
