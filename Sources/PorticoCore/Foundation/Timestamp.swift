@@ -23,6 +23,23 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         if rem < 0 { rem += 86_400_000; days -= 1 }
         let (y, m, d) = Self.civil(fromDays: days)
         let h = rem / 3_600_000, mi = (rem / 60_000) % 60, s = (rem / 1000) % 60, f = rem % 1000
+        if (0...9999).contains(y) {
+            // Written digit by digit into the string's own storage: every row carries a few.
+            return String(unsafeUninitializedCapacity: 24) { out in
+                func put(_ value: Int64, _ width: Int, at start: Int) {
+                    var v = value
+                    for i in stride(from: start + width - 1, through: start, by: -1) {
+                        out[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: v % 10)
+                        v /= 10
+                    }
+                }
+                put(y, 4, at: 0); out[4] = UInt8(ascii: "-"); put(m, 2, at: 5); out[7] = UInt8(ascii: "-"); put(d, 2, at: 8)
+                out[10] = UInt8(ascii: "T"); put(h, 2, at: 11); out[13] = UInt8(ascii: ":"); put(mi, 2, at: 14)
+                out[16] = UInt8(ascii: ":"); put(s, 2, at: 17); out[19] = UInt8(ascii: "."); put(f, 3, at: 20)
+                out[23] = UInt8(ascii: "Z")
+                return 24
+            }
+        }
         var out = ""
         out.reserveCapacity(24)
         out += Self.pad(y, 4) + "-" + Self.pad(m, 2) + "-" + Self.pad(d, 2) + "T"
