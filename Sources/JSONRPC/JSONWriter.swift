@@ -15,52 +15,68 @@ public enum JSONWriter {
 
     public static func write(_ value: JSONValue, into out: inout [UInt8], keys: KeyOrder = .asGiven) {
         switch value {
-        case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
-        case .bool(let b):
-            if b { out.append(contentsOf: [0x74, 0x72, 0x75, 0x65]) } else { out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65]) }
+        case .null: append("null", into: &out)
+        case .bool(let b): append(b ? "true" : "false", into: &out)
         case .integer(let i): writeInteger(i, into: &out)
         case .number(let text): out.append(contentsOf: text.utf8)
         case .string(let s): writeString(s, into: &out)
         case .array(let a):
             out.append(UInt8(ascii: "["))
-            var first = true
-            for v in a {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                write(v, into: &out, keys: keys)
+            // Through the buffer: the elements are borrowed, not retained one by one.
+            a.withUnsafeBufferPointer { items in
+                for i in items.indices {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    write(items[i], into: &out, keys: keys)
+                }
             }
             out.append(UInt8(ascii: "]"))
         case .object(let o):
             out.append(UInt8(ascii: "{"))
-            var first = true
-            let members = keys == .sortedKeys ? sortedMembers(o.members) : o.members
-            for m in members {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                writeString(m.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                write(m.value, into: &out, keys: keys)
+            o.members.withUnsafeBufferPointer { members in
+                func member(_ i: Int, first: Bool) {
+                    if !first { out.append(UInt8(ascii: ",")) }
+                    writeString(members[i].key, into: &out)
+                    out.append(UInt8(ascii: ":"))
+                    write(members[i].value, into: &out, keys: keys)
+                }
+                if keys == .sortedKeys, let order = sortedOrder(members) {
+                    for (k, i) in order.enumerated() { member(i, first: k == 0) }
+                } else {
+                    for i in members.indices { member(i, first: i == 0) }
+                }
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
-    /// Members ordered by the UTF-8 bytes of their keys (already sorted input is kept).
-    static func sortedMembers(_ members: [JSONObject.Member]) -> [JSONObject.Member] {
-        var sorted = true
+    static func append(_ text: StaticString, into out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// The members' positions ordered by the UTF-8 bytes of their keys; nil when they are
+    /// in that order already (answers built in sorted order cost one pass).
+    static func sortedOrder(_ members: UnsafeBufferPointer<JSONObject.Member>) -> [Int]? {
         var i = 1
-        while i < members.count {
-            if !utf8Less(members[i - 1].key, members[i].key) { sorted = false; break }
-            i += 1
+        while i < members.count, utf8Less(members[i - 1].key, members[i].key) { i += 1 }
+        guard i < members.count else { return nil }
+        // Insertion sort of positions: objects are small, and only Ints move.
+        var order = Array(0..<members.count)
+        for j in 1..<order.count {
+            let moving = order[j]
+            var k = j
+            while k > 0, utf8Less(members[moving].key, members[order[k - 1]].key) {
+                order[k] = order[k - 1]
+                k -= 1
+            }
+            order[k] = moving
         }
-        return sorted ? members : members.sorted { utf8Less($0.key, $1.key) }
+        return order
     }
 
     /// Byte-wise comparison of two strings' UTF-8 forms.
     public static func utf8Less(_ a: String, _ b: String) -> Bool {
-        var a = a, b = b
-        return a.withUTF8 { pa in
-            b.withUTF8 { pb in
+        let fast = a.utf8.withContiguousStorageIfAvailable { pa in
+            b.utf8.withContiguousStorageIfAvailable { pb -> Bool in
                 let n = min(pa.count, pb.count)
                 if n > 0 {
                     let c = memcmp(pa.baseAddress!, pb.baseAddress!, n)
@@ -69,6 +85,8 @@ public enum JSONWriter {
                 return pa.count < pb.count
             }
         }
+        if let fast, let less = fast { return less }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     public static func bytes(_ value: JSONValue, keys: KeyOrder = .asGiven) -> [UInt8] {

@@ -115,6 +115,12 @@ struct Bench: ParsableCommand {
         let decodable = time { if (try? decoder.decode(Request.self, from: data)) != nil { sink += 1 } }
         precondition(sink == 3 * n)
         print(String(format: "decode one request: strict reader %.2f µs, JSONSerialization %.2f µs, JSONDecoder %.2f µs", strict, serialization, decodable))
+        // A sale.record answer (sale and two commissions, 1.2 KB): written as answered, and
+        // in the canonical form the audit record hashes.
+        let answer = try! JSONReader.parse(#"{"sale":{"id":"sal_01m8akc4td67q9ey08cn","partnerId":"ptr_01mb78qn00ttgkrhj1vs","resellerId":"rsl_01mb78qn00ttgkrhj1vs","customerId":"cus_01jgfjjz00zzbjwwngft","externalId":"x-49999","plan":"pro","kind":"renewal","amount":{"amount":9900,"currency":"USD"},"refunded":{"amount":0,"currency":"USD"},"occurredAt":"2027-01-15T10:00:00.000Z","rulesHash":"f6da4b78dd20a5ec75f50452df58fa39262c68f8b6a233a862345a15a96b4bd0","createdAt":"2026-11-26T00:16:35.149Z"},"commissions":[{"id":"com_01m8akc4tda3q4xcym5z","partnerId":"ptr_01mb78qn00ttgkrhj1vs","beneficiary":"reseller","resellerId":"rsl_01mb78qn00ttgkrhj1vs","saleId":"sal_01m8akc4td67q9ey08cn","kind":"sale","amount":{"amount":1485,"currency":"USD"},"status":"pending","payableAt":"2027-02-14T10:00:00.000Z","occurredAt":"2027-01-15T10:00:00.000Z","ruleId":"renewal-recurring","rulesHash":"f6da4b78dd20a5ec75f50452df58fa39262c68f8b6a233a862345a15a96b4bd0","basis":"15%","createdAt":"2026-11-26T00:16:35.149Z","updatedAt":"2026-11-26T00:16:35.149Z"},{"id":"com_01m8akc4tda3q4xcym6z","partnerId":"ptr_01mb78qn00ttgkrhj1vs","beneficiary":"partner","resellerId":null,"saleId":"sal_01m8akc4td67q9ey08cn","kind":"override","amount":{"amount":297,"currency":"USD"},"status":"pending","payableAt":"2027-02-14T10:00:00.000Z","occurredAt":"2027-01-15T10:00:00.000Z","ruleId":"renewal-recurring","rulesHash":"f6da4b78dd20a5ec75f50452df58fa39262c68f8b6a233a862345a15a96b4bd0","basis":"3%","createdAt":"2026-11-26T00:16:35.149Z","updatedAt":"2026-11-26T00:16:35.149Z"}]}"#)
+        let asGiven = time { sink += JSONWriter.bytes(answer).count }
+        let canonical = time { sink += JSONWriter.canonical(answer).count }
+        print(String(format: "write a sale.record answer (1.2 KB): as answered %.2f µs, canonical (sorted keys) %.2f µs", asGiven, canonical))
     }
 
     /// The floor under durable one-at-a-time writes: bare transactions on this disk with
