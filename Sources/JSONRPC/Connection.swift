@@ -128,6 +128,7 @@ public final class Connection: @unchecked Sendable {
     /// The reader runs what it read itself when the queue was idle and holds at most this many messages.
     public var inlineLimit = 2
     private lazy var control = ConnectionControl(queue: queue, framing: { [unowned self] in framing })
+    private lazy var writer = AnswerWriter(output: output)
     private var shuttingDown = false
     private let framingLock = NSLock()
     private var detectedFraming: Framing = .newlineDelimited
@@ -159,6 +160,7 @@ public final class Connection: @unchecked Sendable {
         reader.stackSize = 1 << 20
         reader.start()
         workLoop()
+        writer.drain()
     }
 
     // MARK: reading
@@ -379,37 +381,12 @@ public final class Connection: @unchecked Sendable {
         }
         flush()
 
-        // Answer in arrival order, batches as arrays.
-        let framing = self.framing
-        var out = control.outbound
+        // Answers leave in arrival order; a large group's are written by the answer
+        // writer while the next group runs.
+        let notifications = control.outbound
         control.outbound.removeAll(keepingCapacity: true)
-        var message: [UInt8] = []
-        var k = 0
-        for envelope in group {
-            message.removeAll(keepingCapacity: true)
-            switch envelope {
-            case .single(let entry):
-                writeAnswer(entry, outcomes[k], into: &message)
-                k += 1
-            case .batch(let items):
-                // An all-notification batch answers nothing.
-                var first = true
-                for item in items {
-                    if answered(item), outcomes[k] != nil {
-                        message.append(first ? UInt8(ascii: "[") : UInt8(ascii: ","))
-                        first = false
-                        writeAnswer(item, outcomes[k], into: &message)
-                    }
-                    k += 1
-                }
-                if !first { message.append(UInt8(ascii: "]")) }
-            case .unreadable(let e):
-                Response.write(id: nil, outcome: .error(e), into: &message)
-                k += 1
-            }
-            if !message.isEmpty { framing.frame(message, into: &out) }
-        }
-        output.write(out)
+        writer.submit(Answers(group: group, outcomes: outcomes, framing: framing, notifications: notifications),
+                      offload: entries.count > inlineLimit)
 
         queue.condition.lock()
         for id in finished {
@@ -431,19 +408,131 @@ public final class Connection: @unchecked Sendable {
         return queue.cancelled.remove(id) != nil
     }
 
+}
+
+/// One group's answers, written once the group has committed: in arrival order, batches as
+/// arrays, notifications sent during the group first.
+struct Answers {
+    let group: [Envelope]
+    let outcomes: [Outcome?]
+    let framing: Framing
+    let notifications: [UInt8]
+
+    func bytes() -> [UInt8] {
+        var out = notifications
+        var message: [UInt8] = []
+        var k = 0
+        for envelope in group {
+            message.removeAll(keepingCapacity: true)
+            switch envelope {
+            case .single(let entry):
+                Self.write(entry, outcomes[k], into: &message)
+                k += 1
+            case .batch(let items):
+                // An all-notification batch answers nothing.
+                var first = true
+                for item in items {
+                    if Self.answered(item), outcomes[k] != nil {
+                        message.append(first ? UInt8(ascii: "[") : UInt8(ascii: ","))
+                        first = false
+                        Self.write(item, outcomes[k], into: &message)
+                    }
+                    k += 1
+                }
+                if !first { message.append(UInt8(ascii: "]")) }
+            case .unreadable(let e):
+                Response.write(id: nil, outcome: .error(e), into: &message)
+                k += 1
+            }
+            if !message.isEmpty { framing.frame(message, into: &out) }
+        }
+        return out
+    }
+
     /// Notifications are never answered; invalid members always are (with their id or null).
-    func answered(_ entry: Incoming) -> Bool {
+    static func answered(_ entry: Incoming) -> Bool {
         switch entry {
         case .invalid: return true
         case .call(let c): return !c.isNotification
         }
     }
 
-    func writeAnswer(_ entry: Incoming, _ outcome: Outcome?, into out: inout [UInt8]) {
+    static func write(_ entry: Incoming, _ outcome: Outcome?, into out: inout [UInt8]) {
         guard answered(entry), let outcome else { return }
         switch entry {
         case .invalid(let id, _): Response.write(id: id ?? .null, outcome: outcome, into: &out)
         case .call(let c): Response.write(id: c.id, outcome: outcome, into: &out)
         }
+    }
+}
+
+/// Serializes and writes answers in the order groups ran. A large group's answers go to a
+/// thread of its own, so writing them overlaps running the next group; a small group's are
+/// written by the thread that ran it when nothing is waiting, which spares a one-at-a-time
+/// client a thread hand-off per request.
+final class AnswerWriter: @unchecked Sendable {
+    private let output: OutputSink
+    private let condition = NSCondition()
+    private var waiting: [Answers] = []
+    /// True while some thread writes to the output.
+    private var writing = false
+    private var started = false
+    private var stopping = false
+    private var finished = false
+    /// Groups queued at most before `submit` waits: bounds the memory answers hold.
+    private let capacity = 4
+
+    init(output: OutputSink) { self.output = output }
+
+    func submit(_ answers: Answers, offload: Bool) {
+        condition.lock()
+        if !offload && waiting.isEmpty && !writing {
+            writing = true
+            condition.unlock()
+            output.write(answers.bytes())
+            condition.lock()
+            writing = false
+            condition.broadcast()
+            condition.unlock()
+            return
+        }
+        if !started {
+            started = true
+            let thread = Thread { [self] in loop() }
+            thread.name = "portico-writer"
+            thread.start()
+        }
+        while waiting.count >= capacity { condition.wait() }
+        waiting.append(answers)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func loop() {
+        condition.lock()
+        while true {
+            while (waiting.isEmpty || writing) && !(stopping && waiting.isEmpty) { condition.wait() }
+            if waiting.isEmpty { break }
+            let answers = waiting.removeFirst()
+            writing = true
+            condition.broadcast()
+            condition.unlock()
+            output.write(answers.bytes())
+            condition.lock()
+            writing = false
+            condition.broadcast()
+        }
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Returns once every submitted answer is written.
+    func drain() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !waiting.isEmpty || writing || (started && !finished) { condition.wait() }
+        condition.unlock()
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import JSONRPC
 
@@ -54,6 +55,45 @@ import Testing
         #expect(out.count == 50)
         #expect(out.enumerated().allSatisfy { $1 == #"{"jsonrpc":"2.0","id":\#($0 + 1),"result":\#($0 + 1)}"# })
         #expect(h.groups.count < 50)
+    }
+
+    /// Large groups' answers are written by the answer writer while later groups run,
+    /// small ones by the thread that ran them: whatever the mix, and however slow the
+    /// output, answers leave in the order the requests came.
+    @Test func answersKeepTheirOrderAcrossWrittenAndHandedOffGroups() throws {
+        final class SlowSink: OutputSink, @unchecked Sendable {
+            let inner = BufferSink()
+            func write(_ bytes: [UInt8]) {
+                usleep(30_000)
+                inner.write(bytes)
+            }
+        }
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let h = SpecHandler()
+        let sink = SlowSink()
+        let connection = Connection(input: fds[0], output: sink, handler: h)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            connection.run()
+            done.signal()
+        }.start()
+        var id = 0
+        for burst in [1, 40, 1, 1, 60, 2, 1, 30, 1, 80, 1] {
+            let text = (0..<burst).map { _ -> String in
+                id += 1
+                return #"{"jsonrpc":"2.0","id":\#(id),"method":"sum","params":[\#(id)]}"# + "\n"
+            }.joined()
+            _ = text.withCString { write(fds[1], $0, strlen($0)) }
+            usleep(5_000)
+        }
+        close(fds[1])
+        done.wait()
+        close(fds[0])
+        let out = lines(String(decoding: sink.inner.bytes, as: UTF8.self))
+        #expect(out.count == id)
+        #expect(out.enumerated().allSatisfy { $1 == #"{"jsonrpc":"2.0","id":\#($0 + 1),"result":\#($0 + 1)}"# })
+        #expect(h.groups.contains { $0.count <= 2 } && h.groups.contains { $0.count > 2 })
     }
 
     @Test func refusesBadIdsVersionsAndParams() throws {
