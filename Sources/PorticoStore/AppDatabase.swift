@@ -36,7 +36,7 @@ public final class AppDatabase: @unchecked Sendable {
         self.path = path
         writer = try DatabaseQueue(path: path, configuration: config)
         try Self.migrator.migrate(writer)
-        checkpointer = try Checkpointer(path: path)
+        checkpointer = Checkpointer(path: path)
         writer.inDatabase { db in checkpointer.install(on: db) }
     }
 
@@ -53,7 +53,7 @@ public final class AppDatabase: @unchecked Sendable {
         guard !closed else { return }
         closed = true
         writer.inDatabase { db in Checkpointer.uninstall(from: db) }
-        try checkpointer.stop()
+        checkpointer.stop()
         try writer.close()
     }
 }

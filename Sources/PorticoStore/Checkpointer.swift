@@ -9,26 +9,20 @@ import GRDBSQLite
 /// the writer's WAL hook only signals; a second connection checkpoints (PASSIVE: it never
 /// blocks the writer) on the other core. Should the log still reach `inlineFrames` —
 /// checkpoints falling behind a sustained burst — the writer checkpoints inline, as SQLite
-/// would, so the log stays bounded.
+/// would, so the log stays bounded. The thread and its connection start with the first
+/// checkpoint asked for: a process that writes little never pays for them.
 final class Checkpointer: @unchecked Sendable {
     static let frames: Int32 = 1_000
     static let inlineFrames: Int32 = 65_536
 
-    private let connection: DatabaseQueue
+    private let path: String
     private let condition = NSCondition()
+    private var started = false
     private var requested = false
     private var stopping = false
     private var finished = false
 
-    init(path: String) throws {
-        var config = Configuration()
-        config.busyMode = .timeout(5)
-        config.label = "portico.checkpoint"
-        connection = try DatabaseQueue(path: path, configuration: config)
-        let thread = Thread { [self] in loop() }
-        thread.name = "portico.checkpoint"
-        thread.start()
-    }
+    init(path: String) { self.path = path }
 
     /// Installs the hook on the writer's connection; SQLite's automatic checkpoint is off
     /// from then on (the hook replaces it).
@@ -51,11 +45,23 @@ final class Checkpointer: @unchecked Sendable {
     func request() {
         condition.lock()
         requested = true
+        if !started && !stopping {
+            started = true
+            let thread = Thread { [self] in loop() }
+            thread.name = "portico.checkpoint"
+            thread.start()
+        }
         condition.signal()
         condition.unlock()
     }
 
     private func loop() {
+        var config = Configuration()
+        config.busyMode = .timeout(5)
+        config.label = "portico.checkpoint"
+        // Without its connection the thread has nothing to do: the writer's inline
+        // checkpoint past `inlineFrames` still bounds the log.
+        let connection = try? DatabaseQueue(path: path, configuration: config)
         while true {
             condition.lock()
             while !requested && !stopping { condition.wait() }
@@ -64,21 +70,22 @@ final class Checkpointer: @unchecked Sendable {
             condition.unlock()
             if stop { break }
             // A failed checkpoint leaves the log as it was: the next commit asks again.
-            _ = try? connection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+            _ = try? connection?.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
         }
+        try? connection?.close()
         condition.lock()
         finished = true
         condition.broadcast()
         condition.unlock()
     }
 
-    /// Stops the thread (after the checkpoint in progress) and closes its connection.
-    func stop() throws {
+    /// Stops the thread, if it started, after the checkpoint in progress; the thread closes
+    /// its connection.
+    func stop() {
         condition.lock()
         stopping = true
         condition.signal()
-        while !finished { condition.wait() }
+        while started && !finished { condition.wait() }
         condition.unlock()
-        try connection.close()
     }
 }
