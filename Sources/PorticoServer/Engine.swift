@@ -10,8 +10,9 @@ import PorticoStore
 /// The request path: method lookup, params, actor, idempotency, the service, and group
 /// commit.
 ///
-/// All calls handed over together run in one `BEGIN IMMEDIATE` transaction, each write
-/// in its own savepoint: a failing request rolls back only its own writes, and every
+/// All calls handed over together run in one `BEGIN IMMEDIATE` transaction: a failing
+/// request leaves nothing of its own behind and the others' writes stand (a request that
+/// fails after writing sends the group round again with a savepoint per write), and every
 /// answer is released only after the commit, so an answered write is durable. One
 /// request at a time costs one commit each; pipelined requests share commits.
 public final class Engine: CallHandler, @unchecked Sendable {
@@ -101,17 +102,14 @@ public final class Engine: CallHandler, @unchecked Sendable {
             return outcomes
         }
         do {
-            try database.writer.inDatabase { db in
-                try db.inTransaction(writes ? .immediate : .deferred) {
-                    for i in calls.indices {
-                        if control.isCancelled(calls[i].id) {
-                            outcomes[i] = .error(.requestCancelled)
-                            continue
-                        }
-                        outcomes[i] = run(calls[i], specs[i], db: db, hooks: &hooks)
-                    }
-                    return .commit
-                }
+            // First without a savepoint per write: most failures are found before a
+            // request writes anything, and a savepoint costs a copy of every page the
+            // request touches. Should a request fail after writing, the whole group rolls
+            // back and runs again, each write in its savepoint; nothing was answered yet.
+            do {
+                try runGroup(calls, specs, writes: writes, savepoints: false, control: control, &outcomes, &hooks)
+            } catch is PartialWrite {
+                try runGroup(calls, specs, writes: writes, savepoints: true, control: control, &outcomes, &hooks)
             }
             for hook in hooks { hook() }
         } catch {
@@ -124,6 +122,33 @@ public final class Engine: CallHandler, @unchecked Sendable {
             }
         }
         return outcomes
+    }
+
+    /// A request failed after it had written: its writes must go, the others' stay.
+    struct PartialWrite: Error {}
+
+    /// Runs the group in one transaction and commits it, filling `outcomes` as it goes (a
+    /// failed commit turns them into errors). Without savepoints, a write that fails after
+    /// changing rows throws `PartialWrite`, rolling the transaction back.
+    func runGroup(_ calls: [Call], _ specs: [Method?], writes: Bool, savepoints: Bool, control: ConnectionControl,
+                  _ outcomes: inout [Outcome?], _ hooks: inout [@Sendable () -> Void]) throws
+    {
+        outcomes = [Outcome?](repeating: nil, count: calls.count)
+        hooks = []
+        try database.writer.inDatabase { db in
+            try db.inTransaction(writes ? .immediate : .deferred) {
+                for i in calls.indices {
+                    if control.isCancelled(calls[i].id) {
+                        outcomes[i] = .error(.requestCancelled)
+                        continue
+                    }
+                    let changes = db.totalChangesCount
+                    outcomes[i] = run(calls[i], specs[i], db: db, savepoint: savepoints, hooks: &hooks)
+                    if !savepoints, case .error? = outcomes[i], db.totalChangesCount != changes { throw PartialWrite() }
+                }
+                return .commit
+            }
+        }
     }
 
     /// Runs one request through the whole path (params, actor, rules, transaction,
@@ -139,7 +164,7 @@ public final class Engine: CallHandler, @unchecked Sendable {
 
     /// Runs one call; never throws: every failure becomes its error outcome. A write's
     /// after-commit work is added to `hooks` only when the write succeeded.
-    func run(_ call: Call, _ spec: Method?, db: Database?, hooks: inout [@Sendable () -> Void]) -> Outcome {
+    func run(_ call: Call, _ spec: Method?, db: Database?, savepoint: Bool = true, hooks: inout [@Sendable () -> Void]) -> Outcome {
         guard let spec else { return .error(.methodNotFound(call.method)) }
         do {
             var params = try Params(call.params)
@@ -154,7 +179,9 @@ public final class Engine: CallHandler, @unchecked Sendable {
             }
             guard let db else { throw PorticoError(.internalError, "no database for \(spec.name)") }
             if spec.access == .write {
-                let (result, after) = try inSavepoint(db) { try runService(call, spec, service, &params, db) }
+                let (result, after) = savepoint
+                    ? try inSavepoint(db) { try runService(call, spec, service, &params, db) }
+                    : try runService(call, spec, service, &params, db)
                 hooks += after
                 return .result(result)
             }

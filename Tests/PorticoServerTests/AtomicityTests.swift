@@ -23,6 +23,32 @@ import Testing
         #expect(verify["result"]?["checked"] == 2)
     }
 
+    /// A request that fails after it has written (here: its partner row is in, then a
+    /// trigger refuses its owner) leaves nothing behind, and the others in its group stand.
+    @Test func aRequestFailingAfterItWroteLeavesNothingAndTheGroupStands() throws {
+        let t = try TestEngine()
+        try t.engine.database.writer.write { db in
+            try db.execute(sql: """
+                CREATE TRIGGER refuse_boom AFTER INSERT ON member WHEN NEW.email = 'boom@two.example'
+                BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
+                """)
+        }
+        let answers = try t.send([
+            request("partner.create", createParams("one"), id: 1),
+            request("partner.create", createParams("two", email: "boom@two.example"), id: 2),
+            request("partner.getBySubdomain", ["actor": platform, "subdomain": "two"], id: 3),
+            request("partner.create", createParams("three"), id: 4),
+        ])
+        #expect(answers.map { $0["result"] != nil } == [true, false, false, true])
+        #expect(answers[1].errorCode == -32603)
+        #expect(answers[2].errorCode == -32004)
+        #expect(try t.count("partner") == 2)
+        #expect(try t.count("member") == 2)
+        #expect(try t.count("audit") == 2)
+        let verify = try t.call("audit.verify", ["actor": platform])
+        #expect(verify["result"]?["ok"] == true)
+    }
+
     @Test func anOwnershipTransferWritesBothMembersOrNeither() throws {
         let t = try TestEngine()
         let created = try t.call("partner.create", createParams("acme"))
