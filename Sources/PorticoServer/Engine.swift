@@ -113,12 +113,17 @@ public final class Engine: CallHandler, @unchecked Sendable {
             }
             for hook in hooks { hook() }
         } catch {
-            // The commit failed: none of the group's writes happened, and a read after the
-            // first write may have seen them; every answer from there on is an error.
+            // The commit failed, or SQLite rolled the transaction back on its own: none of
+            // the group's writes happened, and a read after the first write may have seen
+            // them; every answer from there on is an error, and so is every call the group
+            // did not reach.
             log.error("group commit failed: \(error)")
             let firstWrite = access.firstIndex(of: .write) ?? calls.count
-            for i in firstWrite..<calls.count {
-                if case .result? = outcomes[i] { outcomes[i] = .error(internalError(calls[i])) }
+            for i in calls.indices {
+                switch outcomes[i] {
+                case .result? where i >= firstWrite, nil: outcomes[i] = .error(internalError(calls[i]))
+                default: break
+                }
             }
         }
         return outcomes
@@ -126,6 +131,8 @@ public final class Engine: CallHandler, @unchecked Sendable {
 
     /// A request failed after it had written: its writes must go, the others' stay.
     struct PartialWrite: Error {}
+    /// SQLite rolled the group's transaction back on its own.
+    struct TransactionLost: Error {}
 
     /// Runs the group in one transaction and commits it, filling `outcomes` as it goes (a
     /// failed commit turns them into errors). Without savepoints, a write that fails after
@@ -144,6 +151,10 @@ public final class Engine: CallHandler, @unchecked Sendable {
                     }
                     let changes = db.totalChangesCount
                     outcomes[i] = run(calls[i], specs[i], db: db, savepoint: savepoints, hooks: &hooks)
+                    // Some errors (disk full, I/O) make SQLite roll the whole transaction
+                    // back itself: the group's writes are gone, and later requests must not
+                    // run outside a transaction. Handled as a failed commit.
+                    guard db.isInsideTransaction else { throw TransactionLost() }
                     if !savepoints, case .error? = outcomes[i], db.totalChangesCount != changes { throw PartialWrite() }
                 }
                 return .commit

@@ -1,3 +1,4 @@
+import GRDB
 import JSONRPC
 import Testing
 @testable import PorticoServer
@@ -47,6 +48,25 @@ import Testing
         #expect(try t.count("audit") == 2)
         let verify = try t.call("audit.verify", ["actor": platform])
         #expect(verify["result"]?["ok"] == true)
+    }
+
+    /// When the database fills up mid-group, whatever SQLite does with the transaction, an
+    /// answered result is a stored row and an error stored nothing.
+    @Test func aFullDatabaseAnswersOnlyWhatWasStored() throws {
+        let t = try TestEngine()
+        try t.engine.database.writer.inDatabase { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            try db.execute(sql: "PRAGMA max_page_count = \(pages + 2)")
+        }
+        let answers = try t.send((1...40).map { request("partner.create", createParams("p\($0)"), id: $0) })
+        let stored = try t.count("partner")
+        #expect(answers.count == 40)
+        #expect(answers.filter { $0["result"] != nil }.count == stored)
+        #expect(answers.contains { $0["error"] != nil })
+        try t.engine.database.writer.inDatabase { db in try db.execute(sql: "PRAGMA max_page_count = 1000000") }
+        let verify = try t.call("audit.verify", ["actor": platform])
+        #expect(verify["result"]?["ok"] == true)
+        #expect(verify["result"]?["checked"]?.integerValue == Int64(stored))
     }
 
     @Test func anOwnershipTransferWritesBothMembersOrNeither() throws {
