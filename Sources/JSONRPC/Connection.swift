@@ -407,7 +407,6 @@ public final class Connection: @unchecked Sendable {
         defer { queue.condition.unlock() }
         return queue.cancelled.remove(id) != nil
     }
-
 }
 
 /// One group's answers, written once the group has committed: in arrival order, batches as

@@ -111,11 +111,9 @@ public enum AuditLog {
     @discardableResult
     public static func append(_ entry: AuditEntry, _ db: Database) throws -> AuditEntry {
         var e = entry
-        let head = try Columns.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE singleton = 1")) {
-            ($0[0] as Int64, $0[1] as String)
-        }
-        e.seq = (head?.0 ?? 0) + 1
-        e.prevHash = head?.1 ?? genesisHash
+        let (seq, hash) = try head(db)
+        e.seq = seq + 1
+        e.prevHash = hash
         e.hash = e.computeHash()
         try db.cachedStatement(sql: """
             INSERT INTO audit (\(AuditEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -126,6 +124,13 @@ public enum AuditLog {
             ON CONFLICT (singleton) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
             """).execute(arguments: [e.seq, e.hash])
         return e
+    }
+
+    /// The newest record's sequence number and hash (0 and the genesis hash when empty).
+    static func head(_ db: Database) throws -> (seq: Int64, hash: String) {
+        try Columns.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE singleton = 1")) {
+            ($0[0] as Int64, $0[1] as String)
+        } ?? (0, genesisHash)
     }
 
     public static func find(seq: Int64, _ db: Database) throws -> AuditEntry? {
@@ -170,11 +175,7 @@ public enum AuditLog {
             expectedSeq += 1
             checked += 1
         }
-        let head = try Columns.fetchOne(db.makeStatement(sql: "SELECT seq, hash FROM audit_head WHERE singleton = 1")) {
-            ($0[0] as Int64, $0[1] as String)
-        }
-        let headSeq = head?.0 ?? 0
-        let headHash = head?.1 ?? genesisHash
+        let (headSeq, headHash) = try head(db)
         if headSeq != expectedSeq - 1 || headHash != prev {
             return AuditVerification(ok: false, checked: checked, firstBadSeq: min(headSeq, expectedSeq - 1) + 1,
                                      problem: "the newest records are missing (head is at \(headSeq))")

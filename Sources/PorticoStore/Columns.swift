@@ -69,11 +69,6 @@ extension Columns {
         try ColumnCursor(statement, arguments, read).forEach { rows.append($0) }
         return rows
     }
-
-    /// Every row of `statement` in turn, without collecting them.
-    public static func forEach(_ statement: Statement, arguments: StatementArguments = [], _ body: @escaping (Columns) throws -> Void) throws {
-        try ColumnCursor(statement, arguments, body).forEach { _ in }
-    }
 }
 
 /// Steps through GRDB (so its bookkeeping around each execution runs as for its own

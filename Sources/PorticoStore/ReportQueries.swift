@@ -106,19 +106,12 @@ public enum ReportQueries {
         // An open range needs no test of the occurrence time (an entry occurs no later than
         // it becomes payable, so these all occurred inside it).
         let open = from == openFrom && to == openTo
-        let dayStart = today + "T00:00:00.000Z"
-        let endedToday = open
-            ? try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT currency, SUM(amount), COUNT(*) FROM commission INDEXED BY commission_due
-                WHERE partnerId = ? AND status = 'pending' AND payableAt >= ? AND payableAt <= ?
-                GROUP BY currency
-                """), arguments: [partnerId, dayStart, now])
-            : try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT currency, SUM(amount), COUNT(*) FROM commission INDEXED BY commission_due
-                WHERE partnerId = ? AND status = 'pending' AND payableAt >= ? AND payableAt <= ?
-                  AND occurredAt >= ? AND occurredAt < ?
-                GROUP BY currency
-                """), arguments: [partnerId, dayStart, now, from, to])
+        let occurred = open ? "" : "AND occurredAt >= ? AND occurredAt < ?"
+        let endedToday = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT currency, SUM(amount), COUNT(*) FROM commission INDEXED BY commission_due
+            WHERE partnerId = ? AND status = 'pending' AND payableAt >= ? AND payableAt <= ? \(occurred)
+            GROUP BY currency
+            """), arguments: StatementArguments([partnerId, today + "T00:00:00.000Z", now] + (open ? [] : [from, to])))
         for row in endedToday {
             let amount: Int64 = row[1], count: Int64 = row[2]
             add("payable", row[0], amount, count)

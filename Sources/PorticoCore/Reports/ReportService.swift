@@ -5,13 +5,10 @@ import PorticoStore
 /// Dashboards and reports. Periods are UTC days (`YYYY-MM-DD`) and months (`YYYY-MM`);
 /// every amount is per currency, never summed across currencies.
 public enum ReportService {
-    /// The bounds of an open range: before and after any time the engine writes.
-    static let beginning = ReportQueries.openFrom, end = ReportQueries.openTo
-
     static func money(_ amount: Int64, _ currency: String) -> JSONValue { ["amount": .integer(amount), "currency": .string(currency)] }
 
     static func range(_ from: String?, _ to: String?) throws -> (String, String) {
-        let f = from ?? beginning, t = to ?? end
+        let f = from ?? ReportQueries.openFrom, t = to ?? ReportQueries.openTo
         guard f < t else { throw PorticoError.invalid("to", "must be after from") }
         return (f, t)
     }

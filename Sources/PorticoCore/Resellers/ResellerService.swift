@@ -34,6 +34,14 @@ public enum ResellerService {
         return r
     }
 
+    /// The reseller a request names as one of `partner`'s: an invalid `resellerId` when
+    /// there is none or it belongs to another partner.
+    public static func of(_ partner: PartnerRecord, id: String, _ db: Database) throws -> ResellerRecord {
+        guard let r = try ResellerTable.find(id: id, db) else { throw PorticoError.invalid("resellerId", "no reseller \(id)") }
+        guard r.partnerId == partner.id else { throw PorticoError.invalid("resellerId", "the reseller belongs to another partner") }
+        return r
+    }
+
     /// An exact percentage between 0 and 100, kept as its normalized text.
     public static func rate(_ d: ExactDecimal, field: String = "commissionRate") throws(PorticoError) -> String {
         guard d >= ExactDecimal(0), d <= ExactDecimal(100) else { throw .invalid(field, "must be between 0 and 100") }
@@ -125,14 +133,7 @@ public enum CustomerService {
     {
         let partner = try PartnerService.load(partnerId, ctx.db)
         try ctx.authorize(partner: partner)
-        if let resellerId {
-            guard let reseller = try ResellerTable.find(id: resellerId, ctx.db) else {
-                throw PorticoError.invalid("resellerId", "no reseller \(resellerId)")
-            }
-            guard reseller.partnerId == partner.id else {
-                throw PorticoError.invalid("resellerId", "the reseller belongs to another partner")
-            }
-        }
+        if let resellerId { _ = try ResellerService.of(partner, id: resellerId, ctx.db) }
         let name = try Validate.name(name, field: "name")
         let email = try Validate.email(email)
         let country = try Self.country(country)

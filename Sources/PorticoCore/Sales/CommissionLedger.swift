@@ -38,10 +38,7 @@ public enum CommissionLedger {
     {
         let partner = try PartnerService.load(partnerId, ctx.db)
         try ctx.authorize(partner: partner)
-        if let resellerId {
-            guard let r = try ResellerTable.find(id: resellerId, ctx.db) else { throw PorticoError.invalid("resellerId", "no reseller \(resellerId)") }
-            guard r.partnerId == partner.id else { throw PorticoError.invalid("resellerId", "the reseller belongs to another partner") }
-        }
+        if let resellerId { _ = try ResellerService.of(partner, id: resellerId, ctx.db) }
         guard amount.amount != 0 else { throw PorticoError.invalid("amount.amount", "must not be zero") }
         let reason = try Validate.name(reason, field: "reason")
         var c = CommissionRecord(id: ctx.newID("com"), partnerId: partner.id, beneficiary: resellerId == nil ? "partner" : "reseller",
@@ -75,7 +72,7 @@ public enum CommissionLedger {
     /// Totals by status and currency over exactly the entries `list` would show.
     public static func summary(_ ctx: RequestContext, partnerId: String, from: String?, to: String?) throws -> JSONValue {
         let f = try filter(ctx, partnerId: partnerId, status: nil, from: from, to: to)
-        let (start, end) = (from ?? ReportService.beginning, to ?? ReportService.end)
+        let (start, end) = (from ?? ReportQueries.openFrom, to ?? ReportQueries.openTo)
         // Whole-day ranges read the running totals; others sum the entries themselves.
         let rows = ReportQueries.dayAligned(start, end)
             ? try ReportQueries.commissionsFromTotals(partnerId: f.partnerId, from: start, to: end, now: ctx.timestamp,
