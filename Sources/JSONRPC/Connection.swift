@@ -153,13 +153,26 @@ public final class Connection: @unchecked Sendable {
         queue.condition.unlock()
     }
 
+    /// The stack of the threads that run requests (the reader runs small groups itself):
+    /// set here rather than inherited from the process, so deep but legal input (nesting is
+    /// bounded at 64 everywhere) has the same room whatever `ulimit -s` the host set.
+    public static let threadStackSize = 8 << 20
+
     /// Serves until end of input, `exit`, or `stop()`.
     public func run() {
         let reader = Thread { [self] in readLoop() }
         reader.name = "portico-reader"
-        reader.stackSize = 1 << 20
+        reader.stackSize = Self.threadStackSize
         reader.start()
-        workLoop()
+        let done = DispatchSemaphore(value: 0)
+        let worker = Thread { [self] in
+            workLoop()
+            done.signal()
+        }
+        worker.name = "portico-worker"
+        worker.stackSize = Self.threadStackSize
+        worker.start()
+        done.wait()
         writer.drain()
     }
 
@@ -208,14 +221,14 @@ public final class Connection: @unchecked Sendable {
         switch event {
         case .error(let e):
             log("framing: \(e.message)")
-            batch.append(.unreadable(e))
+            batch.append(.unreadable(e, id: nil))
             return false
         case .message(let bytes):
             let envelope = bytes.withUnsafeBytes { Envelope.decode($0, limits: limits) }
             if case .single(.call(let call)) = envelope, call.isNotification {
                 switch call.method {
                 case "$/cancelRequest":
-                    cancel(call.params)
+                    cancel(call.params, readBefore: batch)
                     return false
                 case "exit":
                     return true
@@ -227,13 +240,27 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
-    /// Cancellations read but not yet applied: they are applied with the messages read in
-    /// the same chunk, so a cancellation always reaches a request read before it.
+    /// Cancellations of requests read earlier in the same chunk, applied when those are
+    /// queued: a cancellation always reaches a request read before it, and never one read
+    /// after it.
     var pendingCancels: [RequestID] = []
 
-    func cancel(_ params: JSONValue?) {
+    /// A cancellation applies to a request read before it: one still queued or running,
+    /// or one decoded earlier in this chunk (`readBefore`). Any other id is ignored, even
+    /// if a request with that id arrives later.
+    func cancel(_ params: JSONValue?, readBefore batch: [Envelope]) {
         guard let raw = params?["id"], let id = RequestID(raw) else { return }
-        pendingCancels.append(id)
+        var earlierInChunk = false
+        for envelope in batch where !earlierInChunk {
+            forEachCall(envelope) { if $0.id == id { earlierInChunk = true } }
+        }
+        if earlierInChunk {
+            pendingCancels.append(id)
+            return
+        }
+        queue.condition.lock()
+        if queue.inFlight[id] != nil { queue.cancelled.insert(id) }
+        queue.condition.unlock()
     }
 
     /// Moves decoded messages to the queue, waiting while it is full. False once stopped.
@@ -248,8 +275,7 @@ public final class Connection: @unchecked Sendable {
                 if let id = call.id { queue.inFlight[id, default: 0] += 1 }
             }
         }
-        // A cancellation for an id no longer in flight (already answered) is ignored.
-        for id in pendingCancels where queue.inFlight[id] != nil { queue.cancelled.insert(id) }
+        for id in pendingCancels { queue.cancelled.insert(id) }
         pendingCancels.removeAll()
         queue.envelopes.append(contentsOf: batch)
         batch.removeAll(keepingCapacity: true)
@@ -333,7 +359,7 @@ public final class Connection: @unchecked Sendable {
             switch envelope {
             case .single(let i): entries.append(i)
             case .batch(let items): entries.append(contentsOf: items)
-            case .unreadable(let e): entries.append(.invalid(id: nil, error: e))
+            case .unreadable(let e, let id): entries.append(.invalid(id: id, error: e))
             }
         }
         var outcomes = [Outcome?](repeating: nil, count: entries.count)
@@ -439,8 +465,8 @@ struct Answers {
                     k += 1
                 }
                 if !first { message.append(UInt8(ascii: "]")) }
-            case .unreadable(let e):
-                Response.write(id: nil, outcome: .error(e), into: &message)
+            case .unreadable(let e, let id):
+                Response.write(id: id, outcome: .error(e), into: &message)
                 k += 1
             }
             if !message.isEmpty { framing.frame(message, into: &out) }

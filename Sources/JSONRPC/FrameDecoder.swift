@@ -39,7 +39,8 @@ public struct FrameDecoder {
         case detecting
         case line
         case skipLine
-        case headers(contentLength: Int?)
+        /// Reading a header block; `opened` once a header line was read.
+        case headers(contentLength: Int?, opened: Bool)
         case body(Int)
         case skipBody(Int)
         case resync
@@ -90,7 +91,7 @@ public struct FrameDecoder {
                 }
                 if available >= prefix.count, Self.lower(buffer[start..<start + prefix.count]).elementsEqual(prefix) {
                     framing = .contentLength
-                    state = .headers(contentLength: nil)
+                    state = .headers(contentLength: nil, opened: false)
                 } else {
                     framing = .newlineDelimited
                     state = .line
@@ -128,9 +129,12 @@ public struct FrameDecoder {
                     return nil
                 }
 
-            case .headers(let contentLength):
+            case .headers(let contentLength, let opened):
                 guard let nl = buffer[start...].firstIndex(of: 0x0A) else {
-                    if buffer.count - start > Self.maxHeaderBytes { state = .resync; continue }
+                    if buffer.count - start > Self.maxHeaderBytes {
+                        state = .resync
+                        return .error(.parseError("a header line longer than \(Self.maxHeaderBytes) bytes; skipped to the next Content-Length header"))
+                    }
                     return nil
                 }
                 var end = nl
@@ -138,7 +142,13 @@ public struct FrameDecoder {
                 let line = buffer[start..<end]
                 start = nl + 1
                 if line.isEmpty {
-                    guard let length = contentLength else { continue }  // blank lines between messages
+                    guard let length = contentLength else {
+                        // Blank lines between messages are fine; a header block that ends
+                        // without a Content-Length cannot be read.
+                        guard opened else { continue }
+                        state = .headers(contentLength: nil, opened: false)
+                        return .error(.parseError("a header block without Content-Length"))
+                    }
                     if length > maxMessageBytes {
                         state = .skipBody(length)
                         return .error(tooLarge())
@@ -149,10 +159,12 @@ public struct FrameDecoder {
                 guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex,
                       line[line.startIndex..<colon].allSatisfy(Self.isTokenCharacter)
                 else {
-                    // Not a header: the previous frame's length was wrong. Find the next one.
+                    // Not a header (a line without a colon, a name with spaces, a bare JSON
+                    // text, or the tail of a frame whose length was wrong): answered once,
+                    // and skipped up to the next Content-Length header.
                     start = line.startIndex
                     state = .resync
-                    continue
+                    return .error(.parseError("not a header line (\(Self.excerpt(line))); skipped to the next Content-Length header"))
                 }
                 let name = Self.lower(line[line.startIndex..<colon])
                 if name.elementsEqual("content-length".utf8) {
@@ -164,15 +176,17 @@ public struct FrameDecoder {
                         state = .resync
                         return .error(.parseError("invalid Content-Length header"))
                     }
-                    state = .headers(contentLength: Int(String(decoding: digits, as: UTF8.self)))
+                    state = .headers(contentLength: Int(String(decoding: digits, as: UTF8.self)), opened: true)
+                } else {
+                    // Other headers (Content-Type) are accepted and ignored.
+                    state = .headers(contentLength: contentLength, opened: true)
                 }
-                // Other headers (Content-Type) are accepted and ignored.
 
             case .body(let length):
                 guard buffer.count - start >= length else { return nil }
                 let body = buffer[start..<start + length]
                 start += length
-                state = .headers(contentLength: nil)
+                state = .headers(contentLength: nil, opened: false)
                 return .message(body)
 
             case .skipBody(let remaining):
@@ -182,7 +196,7 @@ public struct FrameDecoder {
                     state = .skipBody(remaining - n)
                     return nil
                 }
-                state = .headers(contentLength: nil)
+                state = .headers(contentLength: nil, opened: false)
 
             case .resync:
                 let needle = Array("content-length:".utf8)
@@ -194,7 +208,7 @@ public struct FrameDecoder {
                 }
                 if let found {
                     start = found
-                    state = .headers(contentLength: nil)
+                    state = .headers(contentLength: nil, opened: false)
                     continue
                 }
                 start = max(start, buffer.count - needle.count)
@@ -217,12 +231,21 @@ public struct FrameDecoder {
             return .message(buffer[rest.startIndex..<end])
         case .body(let length):
             return .error(.parseError("truncated message: expected \(length) bytes, got \(buffer.count - start)"))
-        case .headers(let length):
-            if length == nil, buffer[start...].allSatisfy(Self.isBlank) { return nil }
+        case .headers(let length, let opened):
+            if length == nil, !opened, buffer[start...].allSatisfy(Self.isBlank) { return nil }
             return .error(.parseError("truncated message header"))
         case .skipLine, .skipBody, .resync:
             return nil
         }
+    }
+
+    /// The start of a bad line, printable, for an error message.
+    static func excerpt(_ line: ArraySlice<UInt8>) -> String {
+        var out = "'"
+        for b in line.prefix(40) {
+            out += b >= 0x20 && b < 0x7F ? String(UnicodeScalar(b)) : "\\x" + String(b, radix: 16)
+        }
+        return out + (line.count > 40 ? "...'" : "'")
     }
 
     func tooLarge() -> RPCError {

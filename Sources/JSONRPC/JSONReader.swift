@@ -120,7 +120,7 @@ public struct JSONReader {
             guard depth <= limits.maxDepth else { throw error(.tooDeep, "nesting deeper than \(limits.maxDepth)") }
             index += 1  // {
             var members: [JSONObject.Member] = []
-            var seen: Set<String>? = nil
+            var seen: Set<CodePointKey>? = nil
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -132,14 +132,15 @@ public struct JSONReader {
                 guard bytes[index] == UInt8(ascii: "\"") else { throw error(.syntax, "expected a string key") }
                 let keyOffset = index
                 let key = try readString()
-                // Small objects: a linear scan beats hashing; large ones switch to a set.
+                // Keys are compared by code points: "é" and "e\u0301" are two keys. Small
+                // objects: a linear scan beats hashing; large ones switch to a set.
                 if members.count < 16 {
-                    for m in members where m.key == key {
+                    for m in members where m.key.hasSameCodePoints(as: key) {
                         throw JSONParseError(kind: .duplicateKey, message: "duplicate key \"\(key)\"", offset: keyOffset)
                     }
                 } else {
-                    if seen == nil { seen = Set(members.map(\.key)) }
-                    if !seen!.insert(key).inserted {
+                    if seen == nil { seen = Set(members.map { CodePointKey($0.key) }) }
+                    if !seen!.insert(CodePointKey(key)).inserted {
                         throw JSONParseError(kind: .duplicateKey, message: "duplicate key \"\(key)\"", offset: keyOffset)
                     }
                 }
@@ -347,5 +348,75 @@ public struct JSONReader {
                 scratch.append(UInt8(0x80 | (s & 0x3F)))
             }
         }
+    }
+}
+
+extension JSONReader {
+    /// Reads one member of a top-level object from text that is not valid JSON as a whole
+    /// (a NaN in the params, a bad escape elsewhere), so an error can still name the
+    /// request it answers. Members before it are skipped leniently (strings and brackets
+    /// balanced, anything else up to the next comma); the member's own value must be valid
+    /// JSON. Nil when the text is not an object, the member is absent or written twice
+    /// (as far as the text can be followed), or its value is unreadable.
+    public static func recoverMember(_ name: String, in bytes: UnsafeRawBufferPointer) -> JSONValue? {
+        var c = Cursor(bytes: bytes, limits: Limits(maxDepth: 8))
+        c.skipWhitespace()
+        guard c.index < bytes.count, bytes[c.index] == UInt8(ascii: "{") else { return nil }
+        c.index += 1
+        var found: JSONValue? = nil
+        while true {
+            c.skipWhitespace()
+            guard c.index < bytes.count, bytes[c.index] == UInt8(ascii: "\"") else { return found }
+            guard let key = try? c.readString() else { return found }
+            c.skipWhitespace()
+            guard c.index < bytes.count, bytes[c.index] == UInt8(ascii: ":") else { return found }
+            c.index += 1
+            c.skipWhitespace()
+            if key.hasSameCodePoints(as: name) {
+                if found != nil { return nil }
+                guard let value = try? c.readValue(depth: 0) else { return nil }
+                found = value
+            } else if !c.skipLeniently() {
+                return found
+            }
+            c.skipWhitespace()
+            guard c.index < bytes.count, bytes[c.index] == UInt8(ascii: ",") else { return found }
+            c.index += 1
+        }
+    }
+}
+
+extension JSONReader.Cursor {
+    /// Steps over one value without validating it: strings (escapes honoured) and nested
+    /// brackets are balanced; anything else runs to the next ',', '}' or ']'. False when
+    /// the text ends first.
+    mutating func skipLeniently() -> Bool {
+        var depth = 0
+        while index < bytes.count {
+            let b = bytes[index]
+            switch b {
+            case UInt8(ascii: "\""):
+                index += 1
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+                    index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard index < bytes.count else { return false }
+                index += 1
+                if depth == 0 { return true }
+                continue
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                if depth == 0 { return true }
+                depth -= 1
+                if depth == 0 { index += 1; return true }
+            case UInt8(ascii: ","):
+                if depth == 0 { return true }
+            default:
+                break
+            }
+            index += 1
+        }
+        return false
     }
 }

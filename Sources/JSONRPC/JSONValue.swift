@@ -2,7 +2,9 @@
 ///
 /// Numbers never pass through a binary floating point type: an integer that fits in
 /// `Int64` is `.integer`; every other number keeps its exact text in `.number`, so money
-/// and percentages can be checked and parsed exactly by whoever reads them.
+/// and percentages can be checked and parsed exactly by whoever reads them. Strings and
+/// keys compare by their code points (RFC 8259), never by Unicode canonical equivalence,
+/// and objects compare as sets of members, whatever their order.
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
@@ -18,7 +20,7 @@ public enum JSONValue: Sendable, Hashable {
 /// A JSON object that keeps its members in order. Keys are unique: the reader rejects
 /// duplicates and the builders replace an existing key.
 public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
-    public struct Member: Sendable, Hashable {
+    public struct Member: Sendable {
         public var key: String
         public var value: JSONValue
         public init(key: String, value: JSONValue) {
@@ -46,11 +48,11 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     public subscript(key: String) -> JSONValue? {
         get {
-            for m in members where m.key == key { return m.value }
+            for m in members where m.key.hasSameCodePoints(as: key) { return m.value }
             return nil
         }
         set {
-            if let i = members.firstIndex(where: { $0.key == key }) {
+            if let i = members.firstIndex(where: { $0.key.hasSameCodePoints(as: key) }) {
                 if let newValue { members[i].value = newValue } else { members.remove(at: i) }
             } else if let newValue {
                 members.append(Member(key: key, value: newValue))
@@ -59,6 +61,55 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     }
 
     public func makeIterator() -> IndexingIterator<[Member]> { members.makeIterator() }
+
+    /// Equal when both hold the same keys with equal values, in any order.
+    public static func == (a: JSONObject, b: JSONObject) -> Bool {
+        guard a.members.count == b.members.count else { return false }
+        for m in a.members {
+            guard let other = b[m.key], other == m.value else { return false }
+        }
+        return true
+    }
+
+    /// Order-independent, as equality is.
+    public func hash(into hasher: inout Hasher) {
+        var combined = 0
+        for m in members {
+            var h = Hasher()
+            m.key.hashCodePoints(into: &h)
+            h.combine(m.value)
+            combined ^= h.finalize()
+        }
+        hasher.combine(members.count)
+        hasher.combine(combined)
+    }
+}
+
+extension JSONValue {
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.integer(let x), .integer(let y)): return x == y
+        case (.number(let x), .number(let y)): return x.hasSameCodePoints(as: y)
+        case (.string(let x), .string(let y)): return x.hasSameCodePoints(as: y)
+        case (.array(let x), .array(let y)): return x == y
+        case (.object(let x), .object(let y)): return x == y
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let b): hasher.combine(1); hasher.combine(b)
+        case .integer(let i): hasher.combine(2); hasher.combine(i)
+        case .number(let t): hasher.combine(3); t.hashCodePoints(into: &hasher)
+        case .string(let s): hasher.combine(4); s.hashCodePoints(into: &hasher)
+        case .array(let a): hasher.combine(5); hasher.combine(a)
+        case .object(let o): hasher.combine(6); hasher.combine(o)
+        }
+    }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,

@@ -23,11 +23,12 @@ public struct Call: Sendable {
 }
 
 /// One message as framed on the wire: a single request, a batch, or text that could not
-/// be read at all (answered with one error whose id is null).
+/// be read (answered with one error, whose id is the request's own when it could still be
+/// read from the broken text, else null).
 public enum Envelope: Sendable {
     case single(Incoming)
     case batch([Incoming])
-    case unreadable(RPCError)
+    case unreadable(RPCError, id: RequestID?)
 
     /// Decodes one framed message.
     public static func decode(_ bytes: UnsafeRawBufferPointer, limits: MessageLimits) -> Envelope {
@@ -36,13 +37,16 @@ public enum Envelope: Sendable {
             value = try JSONReader.parse(bytes, limits: .init(maxDepth: limits.maxDepth, maxTopLevelElements: limits.maxBatch))
         } catch {
             if error.kind == .tooManyElements {
-                return .unreadable(.invalidRequest("a batch may hold at most \(limits.maxBatch) requests"))
+                return .unreadable(.invalidRequest("a batch may hold at most \(limits.maxBatch) requests"), id: nil)
             }
-            return .unreadable(.parseError(error.description))
+            // A request whose params are broken (NaN, a bad escape, a duplicate key) still
+            // gets its own id back when the envelope's `id` member can be read.
+            let id = JSONReader.recoverMember("id", in: bytes).flatMap(RequestID.init)
+            return .unreadable(.parseError(error.description), id: id)
         }
         switch value {
         case .array(let items):
-            if items.isEmpty { return .unreadable(.invalidRequest("empty batch")) }
+            if items.isEmpty { return .unreadable(.invalidRequest("empty batch"), id: nil) }
             return .batch(items.map(Self.validate))
         default:
             return .single(validate(value))

@@ -72,4 +72,22 @@ public enum RequestID: Sendable, Hashable, CustomStringConvertible {
         case .null: return "null"
         }
     }
+
+    /// Ids compare by code points, as JSON strings do.
+    public static func == (a: RequestID, b: RequestID) -> Bool {
+        switch (a, b) {
+        case (.integer(let x), .integer(let y)): return x == y
+        case (.string(let x), .string(let y)): return x.hasSameCodePoints(as: y)
+        case (.null, .null): return true
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .integer(let i): hasher.combine(0); hasher.combine(i)
+        case .string(let s): hasher.combine(1); s.hashCodePoints(into: &hasher)
+        case .null: hasher.combine(2)
+        }
+    }
 }

@@ -63,15 +63,47 @@ import Testing
     }
 
     @Test func resynchronizesAfterAWrongContentLength() {
-        // The first header claims 5 bytes of a 9-byte message: its tail is skipped up to the next header.
+        // The first header claims 5 bytes of a 9-byte message: its tail is answered once and
+        // skipped up to the next header.
         let out = events("Content-Length: 5\r\n\r\n{\"a\":12}\r\nContent-Length: 2\r\n\r\n{}")
-        #expect(out == ["{\"a\":", "{}"])
+        #expect(out.count == 3)
+        #expect(out[0] == "{\"a\":")
+        #expect(out[1].hasPrefix("error: Parse error: not a header line ('12}')"))
+        #expect(out[2] == "{}")
     }
 
     @Test func resynchronizesWhenTheLeftoverHoldsAColon() {
         // The skipped tail `:2}` looks like a header line unless header names are checked.
         let out = events("Content-Length: 5\r\n\r\n{\"a\":2}Content-Length: 2\r\n\r\n{}Content-Length: 2\r\n\r\n[]")
-        #expect(out == ["{\"a\":", "{}", "[]"])
+        #expect(out.filter { !$0.hasPrefix("error:") } == ["{\"a\":", "{}", "[]"])
+        #expect(out.filter { $0.hasPrefix("error:") }.count == 1)
+    }
+
+    /// Every frame the decoder cannot take is answered, never dropped in silence: a
+    /// header line without a colon, a name with a space before its colon, a bare JSON
+    /// line between frames, a header block without Content-Length.
+    @Test(arguments: [
+        "Content-Length: 2\r\nX-Trace\r\n\r\n{}",
+        "Content-Length : 2\r\n\r\n{}",
+        "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"m\"}\r\n",
+        "Content-Type: application/json\r\n\r\n{}",
+    ])
+    func aFrameItCannotReadIsAnsweredAndTheNextOneStillArrives(_ bad: String) {
+        let stream = "Content-Length: 2\r\n\r\n[]" + bad + "Content-Length: 7\r\n\r\n{\"b\":2}"
+        for chunk in [1, 3, 7, 1000] {
+            let out = events(stream, chunk: chunk)
+            #expect(out.first == "[]", "chunk \(chunk)")
+            #expect(out.last == "{\"b\":2}", "chunk \(chunk)")
+            let answers = out.dropFirst().dropLast()
+            #expect(!answers.isEmpty && answers.allSatisfy { $0.hasPrefix("error: Parse error:") }, "chunk \(chunk): \(out)")
+        }
+    }
+
+    @Test func anOverlongHeaderLineIsAnswered() {
+        let out = events("Content-Length: 2\r\n\r\n[]X-Junk: " + String(repeating: "x", count: 9000) + "\r\nContent-Length: 2\r\n\r\n{}", chunk: 512)
+        #expect(out.count == 3)
+        #expect(out[1].hasPrefix("error: Parse error: a header line longer than"))
+        #expect(out[2] == "{}")
     }
 
     @Test func reportsATruncatedMessageAtEndOfInput() {
@@ -120,6 +152,62 @@ import PropertyBased
             if let e = decoder.finish(), case .message(let m) = e { out.append(String(decoding: m, as: UTF8.self)) }
             #expect(out == messages)
             #expect(decoder.framing == (headers ? .contentLength : .newlineDelimited))
+        }
+    }
+}
+
+@Suite struct FrameDecoderHeaderPropertyTests {
+    /// Valid frames with random header blocks between them (junk lines, names with
+    /// spaces, bare JSON, control bytes): every valid frame still arrives, in order, and
+    /// every stretch of junk is answered with at least one error, whatever the read size.
+    @Test func randomHeaderBlocksNeverSwallowAFrameSilently() async {
+        let junk = Gen.oneOf(
+            Gen.always("X-Trace\r\n"), Gen.always("Content-Length : 3\r\n\r\n[1]"), Gen.always("{\"id\":1}\r\n"),
+            Gen.always("Content-Type: text/plain\r\n\r\n"), Gen.always("\u{1}\u{7f}: x\r\n"),
+            Gen.always("Content-Length: -1\r\n\r\n"), Gen.always("Content-Length: 99999999999999\r\n\r\n"),
+            Gen.letterOrNumber.string(of: 1...30).map { $0 + "\r\n" })
+        await propertyCheck(count: 300, input: Gen.bool.array(of: 1...10), junk.array(of: 10), Gen.int(in: 1...61)) {
+            pattern, junkLines, chunk in
+            var stream: [UInt8] = []
+            var expectedMessages: [String] = []
+            var junkRuns = 0
+            for (k, isJunk) in pattern.enumerated() {
+                if isJunk {
+                    stream += Array(junkLines[k].utf8)
+                    junkRuns += 1
+                } else {
+                    let body = "{\"n\":\(k)}"
+                    expectedMessages.append(body)
+                    Framing.contentLength.frame(Array(body.utf8), into: &stream)
+                }
+            }
+            // Start with a frame so the framing is LSP.
+            var start: [UInt8] = []
+            Framing.contentLength.frame(Array("{}".utf8), into: &start)
+            stream = start + stream
+            var decoder = FrameDecoder()
+            var messages: [String] = []
+            var errors = 0
+            var i = 0
+            func take(_ e: FrameEvent) {
+                switch e {
+                case .message(let m): messages.append(String(decoding: m, as: UTF8.self))
+                case .error: errors += 1
+                }
+            }
+            while i < stream.count {
+                let end = min(stream.count, i + chunk)
+                decoder.append(Array(stream[i..<end]))
+                while let e = decoder.next() { take(e) }
+                i = end
+            }
+            if let e = decoder.finish() { take(e) }
+            // Every valid frame arrives, in order, and no junk becomes a message; every run
+            // of junk is answered at least once, and no junk line more than once.
+            #expect(messages == ["{}"] + expectedMessages, "\(messages)")
+            var runs = 0
+            for (k, isJunk) in pattern.enumerated() where isJunk && (k == 0 || !pattern[k - 1]) { runs += 1 }
+            #expect(errors >= runs && errors <= junkRuns, "errors \(errors), runs \(runs)")
         }
     }
 }
