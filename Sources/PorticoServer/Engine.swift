@@ -178,6 +178,9 @@ public final class Engine: CallHandler, @unchecked Sendable {
     func run(_ call: Call, _ spec: Method?, db: Database?, savepoint: Bool = true, hooks: inout [@Sendable () -> Void]) -> Outcome {
         guard let spec else { return .error(.methodNotFound(call.method)) }
         do {
+            // The id is kept with every change a request makes (the audit trail): it obeys
+            // the rules of the keys a client chooses.
+            if case .string(let id)? = call.id { _ = try Validate.key(id, field: "id", max: 255) }
             var params = try Params(call.params)
             let service: (inout Params, RequestContext) throws -> JSONValue
             switch spec.body {
@@ -210,8 +213,7 @@ public final class Engine: CallHandler, @unchecked Sendable {
     {
         var key: String? = nil
         if spec.access == .write, let k = try params.optionalString("idempotencyKey") {
-            guard (1...255).contains(k.utf8.count) else { throw PorticoError.invalid("idempotencyKey", "must be 1-255 characters") }
-            key = k
+            key = try Validate.key(k, field: "idempotencyKey", max: 255)
         }
         let actor: Actor? = spec.needsActor ? try ActorResolver.resolve(try params.actor(), db) : nil
         let ctx = RequestContext(db: db, now: options.clock.now(), requestId: call.id.map(\.description),

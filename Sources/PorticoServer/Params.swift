@@ -38,9 +38,12 @@ public struct Params {
         return s
     }
 
+    /// Every string param passes `Validate.wireText` here: no NUL, no other control
+    /// character but tab and line breaks. Fields with stricter rules check them after.
     public mutating func optionalString(_ key: String) throws(PorticoError) -> String? {
         guard let v = raw(key) else { return nil }
         guard case .string(let s) = v else { throw .invalid(field(key), "must be a string, got \(v.typeName)") }
+        try Validate.wireText(s, field: field(key))
         return s
     }
 
@@ -145,8 +148,8 @@ public struct Params {
         }
         guard case .string(let id) = only.value else { throw .invalid(field("actor.\(only.key)"), "must be a string") }
         switch only.key {
-        case "platform": return .platform(id)
-        case "member": return .member(id)
+        case "platform": return .platform(try Validate.key(id, field: field("actor.platform"), max: 128))
+        case "member": return .member(try Validate.key(id, field: field("actor.member"), max: 128))
         default: throw .invalid(field("actor"), "must name \"platform\" or \"member\", not \"\(only.key)\"")
         }
     }

@@ -110,6 +110,13 @@ public enum AuditLog {
     /// Appends in the caller's transaction, assigning seq, prevHash and hash.
     @discardableResult
     public static func append(_ entry: AuditEntry, _ db: Database) throws -> AuditEntry {
+        // SQLite cuts text at a NUL, so the hash would cover more than is stored and the
+        // chain would fail to verify forever. Requests cannot carry one (every string is
+        // checked on the way in); this refuses the write should one ever get this far.
+        for text in [entry.id, entry.at, entry.actor, entry.action, entry.targetType, entry.targetId] + [entry.requestId,
+                     entry.partnerId, entry.reason].compactMap({ $0 }) where text.utf8.contains(0) {
+            throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "audit text holds a NUL character: refused")
+        }
         var e = entry
         let (seq, hash) = try head(db)
         e.seq = seq + 1

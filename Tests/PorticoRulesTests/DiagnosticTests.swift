@@ -149,3 +149,16 @@ import Testing
         #expect(compileAPI("  scopes: {}\n  rate_limits: { default: { requests: 0, per_seconds: 1 } }\n").1.first?.contains("requests must be between 1") == true)
     }
 }
+
+@Suite struct RuleTextControlCharacterTests {
+    /// YAML's escapes can write NUL into a quoted value or key: such a file is refused,
+    /// with the place named, rather than carrying text the store would cut.
+    @Test(arguments: ["plans: { \"pro\\0x\": 100 }", "description: \"a\\0b\"", "x: \"\\e\""])
+    func aControlCharacterInAValueOrKeyIsADiagnostic(_ line: String) {
+        var sink = DiagnosticSink(file: "f.yaml")
+        let node = RuleNodeReader.read("version: 1\n" + line + "\n", file: "f.yaml", into: &sink)
+        #expect(node == nil)
+        #expect(sink.diagnostics.first?.message.contains("control character U+00") == true)
+        #expect(sink.diagnostics.first?.line == 2)
+    }
+}

@@ -63,8 +63,7 @@ public enum ActorResolver {
     public static func resolve(_ ref: ActorRef, _ db: Database) throws -> Actor {
         switch ref {
         case .platform(let op):
-            guard !op.isEmpty, op.utf8.count <= 128 else { throw PorticoError.invalid("actor.platform", "must be 1-128 characters") }
-            return .platform(operatorId: op)
+            return .platform(operatorId: try Validate.key(op, field: "actor.platform", max: 128))
         case .member(let id):
             guard let m = try MemberTable.find(id: id, db), m.status == "active" else {
                 throw PorticoError.unauthenticated("no active member \(id)")

@@ -1,20 +1,108 @@
 /// Checks on the free-form values partners type in. Each answers the normalized value
 /// or throws -32602 naming the field.
+///
+/// Lengths are counted in Unicode scalars (code points), never in grapheme clusters (a
+/// letter with 100,000 combining accents is one cluster) nor in bytes.
 public enum Validate {
-    /// A display name: trimmed, 1–200 characters, no control characters.
-    public static func name(_ raw: String, field: String) throws(PorticoError) -> String {
+    /// What every string the engine reads from a request may hold: no C0 control
+    /// character but tab, line feed and carriage return, no DEL, no C1 control. NUL in
+    /// particular never reaches the store, where SQLite would cut the text at it.
+    public static func wireText(_ s: String, field: String) throws(PorticoError) {
+        for b in s.utf8 where b < 0x20 || b == 0x7F || b == 0xC2 {
+            switch b {
+            case 0x09, 0x0A, 0x0D: continue
+            case 0xC2:
+                // U+0080-U+009F are C2 80-C2 9F; other C2 xx are printable (U+00A0-U+00BF).
+                if s.unicodeScalars.contains(where: { (0x80...0x9F).contains($0.value) }) {
+                    throw .invalid(field, "must not contain control characters (U+0080-U+009F)")
+                }
+            default:
+                throw .invalid(field, "must not contain control characters (\(controlName(b)))")
+            }
+        }
+    }
+
+    static func controlName(_ b: UInt8) -> String {
+        b == 0 ? "NUL, U+0000" : "U+" + String(repeating: "0", count: b < 0x10 ? 3 : 2) + String(b, radix: 16, uppercase: true)
+    }
+
+    /// Whether the string has more than `limit` Unicode scalars (counting stops there).
+    static func hasMoreScalars(_ s: String, than limit: Int) -> Bool {
+        if s.utf8.count <= limit { return false }
+        var n = 0
+        for _ in s.unicodeScalars {
+            n += 1
+            if n > limit { return true }
+        }
+        return false
+    }
+
+    /// Characters that change how the text around them is laid out or read without being
+    /// seen: bidirectional embeddings, overrides, isolates and marks (the "Trojan Source"
+    /// characters), and the line and paragraph separators.
+    static func isLayoutControl(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029: return true
+        default: return false
+        }
+    }
+
+    /// Shows up on a page: not white space, not a format or default-ignorable character
+    /// (U+200B and its kin), not a combining mark on its own.
+    static func isVisible(_ u: Unicode.Scalar) -> Bool {
+        let p = u.properties
+        if p.isWhitespace || p.isDefaultIgnorableCodePoint { return false }
+        switch p.generalCategory {
+        case .control, .format, .nonspacingMark, .enclosingMark, .spacingMark, .lineSeparator, .paragraphSeparator,
+             .spaceSeparator, .surrogate, .unassigned:
+            return false
+        default:
+            return true
+        }
+    }
+
+    /// A single line people read (a display name, a reason): trimmed, 1 to `max` Unicode
+    /// scalars, at least one visible character, no control characters, no bidirectional
+    /// controls or line separators.
+    public static func name(_ raw: String, field: String, max: Int = 200) throws(PorticoError) -> String {
         let s = raw.trimmingWhitespace
         guard !s.isEmpty else { throw .invalid(field, "must not be empty") }
         if s.utf8.allSatisfy({ $0 < 0x80 }) {
-            guard s.utf8.count <= 200 else { throw .invalid(field, "must be at most 200 characters") }
+            guard s.utf8.count <= max else { throw .invalid(field, "must be at most \(max) characters") }
             guard !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
                 throw .invalid(field, "must not contain control characters")
             }
             return s
         }
-        guard s.count <= 200 else { throw .invalid(field, "must be at most 200 characters") }
-        guard !s.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw .invalid(field, "must not contain control characters")
+        guard !hasMoreScalars(s, than: max) else { throw .invalid(field, "must be at most \(max) characters (Unicode code points)") }
+        var visible = false
+        for u in s.unicodeScalars {
+            if u.properties.generalCategory == .control { throw .invalid(field, "must not contain control characters") }
+            if isLayoutControl(u.value) {
+                throw .invalid(field, "must not contain bidirectional controls or line separators (U+\(String(u.value, radix: 16, uppercase: true)))")
+            }
+            if !visible, isVisible(u) { visible = true }
+        }
+        guard visible else { throw .invalid(field, "must contain a visible character") }
+        return s
+    }
+
+    /// A reason recorded with a change: a name up to 500 characters.
+    public static func reason(_ raw: String, field: String = "reason") throws(PorticoError) -> String {
+        try name(raw, field: field, max: 500)
+    }
+
+    /// An opaque key a client chooses (an external id, an idempotency key, an operator id):
+    /// 1 to `max` Unicode scalars, compared exactly; no control characters (tab and line
+    /// breaks included), no bidirectional controls or line separators.
+    public static func key(_ s: String, field: String, max: Int) throws(PorticoError) -> String {
+        guard !s.isEmpty else { throw .invalid(field, "must not be empty") }
+        guard !hasMoreScalars(s, than: max) else { throw .invalid(field, "must be 1-\(max) characters (Unicode code points)") }
+        for u in s.unicodeScalars {
+            if u.properties.generalCategory == .control { throw .invalid(field, "must not contain control characters") }
+            if isLayoutControl(u.value) {
+                throw .invalid(field, "must not contain bidirectional controls or line separators (U+\(String(u.value, radix: 16, uppercase: true)))")
+            }
         }
         return s
     }

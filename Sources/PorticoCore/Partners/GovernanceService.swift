@@ -33,7 +33,7 @@ public enum GovernanceService {
     {
         let before = try PartnerService.load(partnerId, ctx.db)
         try ctx.authorize(partner: before)
-        let reason = try Validate.name(rawReason, field: "reason")
+        let reason = try Validate.reason(rawReason)
         guard transition.from.contains(before.status) else {
             throw PorticoError.invalidState(before.status, allowed: transition.from,
                                             "cannot \(transition.rawValue) a partner that is \(before.status)")

@@ -40,7 +40,7 @@ public enum CommissionLedger {
         try ctx.authorize(partner: partner)
         if let resellerId { _ = try ResellerService.of(partner, id: resellerId, ctx.db) }
         guard amount.amount != 0 else { throw PorticoError.invalid("amount.amount", "must not be zero") }
-        let reason = try Validate.name(reason, field: "reason")
+        let reason = try Validate.reason(reason)
         var c = CommissionRecord(id: ctx.newID("com"), partnerId: partner.id, beneficiary: resellerId == nil ? "partner" : "reseller",
                                  resellerId: resellerId, saleId: nil, kind: "manual", amount: amount.amount,
                                  currency: amount.currency.code, payableAt: ctx.timestamp, occurredAt: ctx.timestamp, ruleId: nil, rulesHash: nil,

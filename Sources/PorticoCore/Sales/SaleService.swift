@@ -37,13 +37,12 @@ public enum SaleService {
     /// tax excluded), then paid out by the commission rules. The same `externalId` for the
     /// same partner answers the first result and writes nothing.
     public static func record(_ ctx: RequestContext, rules: RuleSet, _ new: NewSale) throws -> JSONValue {
+        let externalId = try Validate.key(new.externalId.trimmingWhitespace, field: "externalId", max: 200)
         guard let customer = try CustomerTable.find(id: new.customerId, ctx.db) else {
             throw PorticoError.invalid("customerId", "no customer \(new.customerId)")
         }
         let partner = try PartnerService.load(customer.partnerId, ctx.db)
         try ctx.authorize(partner: partner)
-        let externalId = new.externalId.trimmingWhitespace
-        guard (1...200).contains(externalId.utf8.count) else { throw PorticoError.invalid("externalId", "must be 1-200 characters") }
         if let first = try SaleTable.find(partnerId: partner.id, externalId: externalId, ctx.db) {
             guard let recorded = try AuditLog.find(seq: first.auditSeq, ctx.db), let answer = recorded.after else {
                 throw PorticoError(.internalError, "the audit record of sale \(first.id) is missing")
@@ -157,7 +156,7 @@ public enum SaleService {
     public static func refund(_ ctx: RequestContext, saleId: String, amount requested: Money?, reason: String) throws -> JSONValue {
         guard let before = try SaleTable.find(id: saleId, ctx.db) else { throw PorticoError.notFound("sale", saleId) }
         try ctx.authorize(partner: try PartnerService.load(before.partnerId, ctx.db))
-        let reason = try Validate.name(reason, field: "reason")
+        let reason = try Validate.reason(reason)
         let remaining = before.amount - before.refunded
         guard remaining > 0 else {
             throw PorticoError.invalidState("refunded", allowed: ["recorded", "partly refunded"], "sale \(before.id) is already fully refunded")

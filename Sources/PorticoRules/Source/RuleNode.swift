@@ -117,6 +117,10 @@ public enum RuleNodeReader {
             }
             switch node {
             case .scalar(let s):
+                if let bad = Self.controlCharacter(in: s.string) {
+                    fail(RuleNodeReader.position(s.mark), "a value holds the control character \(bad)")
+                    return nil
+                }
                 return .scalar(.init(text: s.string, isPlain: s.style == .plain, position: RuleNodeReader.position(s.mark)))
             case .alias(let a):
                 fail(RuleNodeReader.position(a.mark), "unresolved alias *\(a.anchor.rawValue)")
@@ -138,6 +142,10 @@ public enum RuleNodeReader {
                         return nil
                     }
                     let keyPos = RuleNodeReader.position(ks.mark)
+                    if let bad = Self.controlCharacter(in: ks.string) {
+                        fail(keyPos, "a key holds the control character \(bad)")
+                        return nil
+                    }
                     if let first = seen[ks.string] {
                         sink.error(keyPos, "duplicate key '\(ks.string)' (first at line \(first.line))")
                         failed = true
@@ -149,6 +157,20 @@ public enum RuleNodeReader {
                 }
                 return .mapping(entries, RuleNodeReader.position(map.mark))
             }
+        }
+
+        /// A control character other than tab and line breaks (YAML's escapes can write
+        /// NUL and the rest into a quoted value): such text is never a rule's business.
+        static func controlCharacter(in text: String) -> String? {
+            guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }) else { return nil }
+            for u in text.unicodeScalars {
+                switch u.value {
+                case 0x09, 0x0A, 0x0D: continue
+                case 0x00...0x1F, 0x7F...0x9F: return "U+" + String(format: "%04X", u.value)
+                default: continue
+                }
+            }
+            return nil
         }
 
         mutating func fail(_ at: SourcePosition, _ message: String) {
