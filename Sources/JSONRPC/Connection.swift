@@ -190,12 +190,12 @@ public final class Connection: @unchecked Sendable {
             if n < 0 && errno == EINTR { continue }
             if n <= 0 {
                 if n < 0 { log("reading input failed: errno \(errno)") }
-                if let event = decoder.finish() { exitSeen = decode(event, into: &batch) }
+                if let event = decoder.finish() { exitSeen = decode(event, into: &batch, decoder: decoder) }
                 break
             }
             decoder.append(UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
             while let event = decoder.next() {
-                if decode(event, into: &batch) { exitSeen = true; break }
+                if decode(event, into: &batch, decoder: decoder) { exitSeen = true; break }
             }
             if let f = decoder.framing { framingLock.withLock { detectedFraming = f } }
             if !enqueue(&batch) { return }
@@ -217,14 +217,21 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Decodes one frame into `batch`; answers true on `exit`.
-    func decode(_ event: FrameEvent, into batch: inout [Envelope]) -> Bool {
+    func decode(_ event: FrameEvent, into batch: inout [Envelope], decoder: FrameDecoder) -> Bool {
         switch event {
         case .error(let e):
             log("framing: \(e.message)")
             batch.append(.unreadable(e, id: nil))
             return false
         case .message(let bytes):
-            let envelope = bytes.withUnsafeBytes { Envelope.decode($0, limits: limits) }
+            var envelope = bytes.withUnsafeBytes { Envelope.decode($0, limits: limits) }
+            if case .unreadable(var e, let id) = envelope, decoder.framing == .newlineDelimited,
+               ["end of input", "after the JSON value", "character '}'", "character ']'"].contains(where: e.message.contains)
+            {
+                // A request file written pretty-printed breaks into one error per line: say why.
+                e.message += " (in newline-delimited framing each message is one line)"
+                envelope = .unreadable(e, id: id)
+            }
             if case .single(.call(let call)) = envelope, call.isNotification {
                 switch call.method {
                 case "$/cancelRequest":

@@ -49,6 +49,9 @@ public final class RuleSet: Sendable {
         let commission = each(commissionFile) { CommissionRules.compile($0, file: $1) }
         let permissions = each(permissionsFile) { PermissionRules.compile($0, file: $1, catalog: catalog) }
         let pricing = each(pricingFile) { PricingRules.compile($0, file: $1) }
+        if let pricing {
+            diagnostics += crossCheck(pricing: pricing, commission: commission, permissions: permissions)
+        }
         guard let permissions, let commission, let pricing, diagnostics.isEmpty else {
             return .failure(RuleSetError(diagnostics: diagnostics))
         }
@@ -61,7 +64,43 @@ public final class RuleSet: Sendable {
         return .success(RuleSet(permissions: permissions, commission: commission, pricing: pricing, hash: hash, source: source))
     }
 
-    /// Reads and compiles the rule files of a directory.
+    /// Tiers and regions are declared once, in pricing.yaml: every condition on a tier or
+    /// a region, in any of the three files, must name a declared one, and so must the API
+    /// rate limits (by tier, or `default`) and the pricing tests. A misspelt tier would
+    /// otherwise make its rules silently never apply.
+    static func crossCheck(pricing: PricingRules, commission: CommissionRules?, permissions: PermissionRules?) -> [RuleDiagnostic] {
+        var out: [RuleDiagnostic] = []
+        let tiers = pricing.tiers, regions = pricing.regions.keys.sorted()
+        func check(_ value: String, _ known: [String], _ kind: String, _ file: String, _ at: SourcePosition) {
+            guard !known.contains(value) else { return }
+            let hint = Suggestion.hint(for: value, among: known)
+            out.append(RuleDiagnostic(file: file, line: at.line, column: at.column,
+                                      message: "unknown \(kind) '\(value)'\(hint); \(pricingFile) declares \(known.joined(separator: ", "))"))
+        }
+        func checkConditions(_ lists: [ConditionList], _ file: String) {
+            for list in lists {
+                for c in list.conditions {
+                    let kind: (String, [String])?
+                    switch c.fact {
+                    case "partner.tier": kind = ("tier", tiers)
+                    case "region", "customer.region", "partner.region", "reseller.region": kind = ("region", regions)
+                    default: kind = nil
+                    }
+                    guard let (name, known) = kind else { continue }
+                    for case .string(let v) in c.operands { check(v, known, name, file, c.position) }
+                }
+            }
+        }
+        checkConditions(pricing.rules.map(\.conditions), pricingFile)
+        for t in pricing.tests { if let tier = t.request.partnerTier { check(tier, tiers, "tier", pricingFile, t.position) } }
+        if let commission { checkConditions(commission.rules.map(\.conditions), commissionFile) }
+        if let permissions {
+            checkConditions(permissions.rules.map(\.conditions), permissionsFile)
+            for (tier, at) in permissions.api.tierPositions where tier != "default" { check(tier, tiers, "tier", permissionsFile, at) }
+        }
+        return out
+    }
+
     /// The texts of the rule files present in a directory, by file name.
     public static func readTexts(directory: String) -> Result<[String: String], RuleSetError> {
         var texts: [String: String] = [:]

@@ -12,6 +12,8 @@ hit: first
 hold_days: 30            # a commission is payable 30 days after its sale
 override_depth: 1        # a partner earns overrides on its resellers' sales; nothing further up
 minimum_payout: { USD: 5000, EUR: 5000, GBP: 5000, JPY: 5000 }   # $50, €50, £50, ¥5,000
+max_total_percent: "50"  # the commissions of one sale never add up to more than half of it
+max_reseller_rate: "40"  # no reseller is given its own rate above 40%
 
 rules:
   - id: enterprise-eu-launch
@@ -120,9 +122,13 @@ tests:
   - name: later purchases earn the base rate
     facts: { sale.amount: 10000, sale.currency: USD, sale.plan: pro, sale.kind: new, sale.date: 2027-05-01, seller.kind: partner, customer.region: us, customer.firstPurchase: false }
     expect: [ { to: seller, amount: 2000, rule: base-rate } ]
+  - name: commissions over the ceiling are scaled down together to half the sale
+    facts: { sale.amount: 10000, sale.currency: USD, sale.plan: pro, sale.kind: new, sale.date: 2027-05-01, seller.kind: reseller, reseller.commissionRate: "100" }
+    expect: [ { to: seller, amount: 4854, rule: reseller-own-rate }, { to: partner, amount: 146, rule: reseller-own-rate } ]
   - name: renewals earn nothing after 24 months
     facts: { sale.amount: 100000, sale.currency: EUR, sale.plan: pro, sale.kind: renewal, sale.date: 2029-02-15, seller.kind: partner, customer.region: eu, subscription.month: 25 }
     expect: []
+
 """#,
         "permissions.yaml": #"""
 # yaml-language-server: $schema=../schemas/permissions.schema.json
@@ -227,7 +233,7 @@ rules:
     actions: [reseller.*, customer.*, sale.*, commission.*, analytics.*, partner.dashboard, partner.report]
 
   - id: sales-writes
-    description: sales creates and updates resellers and customers, and records sales
+    description: sales creates and updates resellers and customers (but not a reseller's own commission rate), and records sales
     effect: permit
     roles: [sales]
     actions: [reseller.create, reseller.update, customer.create, sale.record]
@@ -278,6 +284,10 @@ tests:
   - { name: the platform activates a suspended partner, principal: platform, action: partner.activate, partner: { status: suspended }, expect: permit }
   - { name: only the platform verifies the audit chain, principal: member, role: owner, action: audit.verify, expect: forbid, rule: platform-only }
   - { name: only the platform reloads rules, principal: member, role: owner, action: rules.reload, expect: forbid, rule: platform-only }
+  - { name: sales creates resellers, principal: member, role: sales, action: reseller.create, partner: { status: active }, expect: permit, rule: sales-writes }
+  - { name: sales cannot set a reseller's own rate, principal: member, role: sales, action: reseller.setCommissionRate, partner: { status: active }, expect: forbid, rule: default-deny }
+  - { name: a manager sets a reseller's own rate, principal: member, role: manager, action: reseller.setCommissionRate, partner: { status: active }, expect: permit, rule: manager }
+
 """#,
         "pricing.yaml": #"""
 # yaml-language-server: $schema=../schemas/pricing.schema.json
@@ -287,6 +297,10 @@ tests:
 # tax included or added. Rules: first hit, most specific first, ending in a catch-all.
 version: 1
 base_currency: USD
+
+# The partner tiers every rule file may name (the first is a new partner's), and below,
+# the regions (a partner's, a reseller's, a customer's by country).
+tiers: [standard, silver, gold, platinum]
 
 plans:
   starter: 2900                   # $29.00
@@ -334,6 +348,7 @@ tests:
   - { name: enterprise for a platinum partner in the US, plan: enterprise, country: US, partner_tier: platinum, expect: { price: 44910 } }
   - { name: three decimals in Bahrain, plan: pro, country: BH, expect: { price: 37000, currency: BHD } }
   - { name: no region prices Brazil, plan: pro, country: BR, expect: no-price }
+
 """#,
     ]
 }

@@ -202,6 +202,9 @@ public final class Engine: CallHandler, @unchecked Sendable {
             return .result(try runService(call, spec, service, &params, db).0)
         } catch let e as PorticoError {
             return .error(e.rpcError)
+        } catch is RunningTotalLimit {
+            return .error(PorticoError.totalLimit(
+                "a running total (a partner's or reseller's sales, or a partner's commissions, in one currency on one UTC day)").rpcError)
         } catch {
             log.error("request \(call.id?.description ?? "-") \(call.method) failed: \(error)")
             return .error(internalError(call))
@@ -217,7 +220,7 @@ public final class Engine: CallHandler, @unchecked Sendable {
         }
         let actor: Actor? = spec.needsActor ? try ActorResolver.resolve(try params.actor(), db) : nil
         let ctx = RequestContext(db: db, now: options.clock.now(), requestId: call.id.map(\.description),
-                                 action: spec.name, actor: actor, ids: ids, policy: policy)
+                                 action: spec.name, actor: actor, ids: ids, policy: policy, rules: rules.current)
         guard let key else { return (try body(&params, ctx), ctx.afterCommit) }
 
         let scope = actor?.name ?? "anonymous"

@@ -60,7 +60,8 @@ public enum MethodTable {
 
     /// The actions permission rules decide on: every method of the API contract that is
     /// called on someone's behalf (an actor, or an API client's token), served yet or not,
-    /// so the policy can be written for the whole contract. A test keeps the served
+    /// so the policy can be written for the whole contract, and the finer actions a
+    /// method may also take (`reseller.setCommissionRate`). A test keeps the served
     /// methods and this list in agreement.
     public static let actions = ActionCatalog(
         contractReads.map { ActionCatalog.Action($0, .read) } + contractWrites.map { ActionCatalog.Action($0, .write) })
@@ -79,7 +80,7 @@ public enum MethodTable {
         "customer.create", "oauth.client.create", "oauth.client.revoke", "oauth.client.rotateSecret", "partner.activate",
         "partner.create", "partner.freeze", "partner.members.add", "partner.members.remove", "partner.members.updateRole",
         "partner.suspend", "partner.update", "payout.cancel", "payout.complete", "payout.create", "payout.fail",
-        "payout.process", "payout.runScheduled", "payout.schedule", "reseller.create", "reseller.update",
+        "payout.process", "payout.runScheduled", "payout.schedule", "reseller.create", "reseller.setCommissionRate", "reseller.update",
         "rules.reload", "sale.record", "sale.refund",
     ]
 }

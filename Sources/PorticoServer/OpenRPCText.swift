@@ -3462,5 +3462,6 @@ enum OpenRPCText {
     }
   }
 }
+
 """#
 }

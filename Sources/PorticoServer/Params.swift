@@ -85,7 +85,7 @@ public struct Params {
         var m = try Params(v, path: field(key))
         guard let amount = try m.optionalAmount("amount") else { throw .invalid(field("\(key).amount"), "is required") }
         let code = try m.string("currency")
-        guard let currency = Currency.named(code) else {
+        guard let currency = Currency.named(code.uppercased()) else {
             throw .invalid(field("\(key).currency"), "unknown currency '\(code)' (an ISO 4217 code such as USD, EUR, JPY)")
         }
         try m.finish()
@@ -133,11 +133,36 @@ public struct Params {
         return try Params(v, path: field(key))
     }
 
-    /// An optional timestamp in RFC 3339, answered normalized to the engine's form.
-    public mutating func optionalTimestamp(_ key: String) throws(PorticoError) -> String? {
+    /// A date-time, or a date alone read as the start of its UTC day (see `TimeRange`).
+    mutating func instant(_ key: String) throws(PorticoError) -> (Timestamp, isDate: Bool)? {
         guard let s = try optionalString(key) else { return nil }
-        guard let t = Timestamp(rfc3339: s) else { throw .invalid(field(key), "must be an RFC 3339 date-time") }
-        return t.rfc3339
+        guard let t = Timestamp(dateOrDateTime: s) else {
+            throw .invalid(field(key), "must be an RFC 3339 date-time (2026-01-31T12:00:00Z) or a date (2026-01-31), from 0001-01-01 to 9999-12-31 in UTC")
+        }
+        return (t, Timestamp.isDate(s))
+    }
+
+    /// `from` (inclusive) and `to` (exclusive; a date takes its whole day in), each a
+    /// date-time or a date; `from` after `to` is -32602 naming `to`. Every method with a
+    /// range reads it here, so every range follows the same rule.
+    public mutating func range(required: Bool = false) throws(PorticoError) -> TimeRange {
+        let from = try instant("from"), to = try instant("to")
+        if required {
+            guard from != nil else { throw .invalid(field("from"), "is required") }
+            guard to != nil else { throw .invalid(field("to"), "is required") }
+        }
+        if let from, let to, from.0 > to.0 { throw .invalid(field("to"), "must not be before from") }
+        let end = to.map { $0.isDate ? Timestamp(millisecondsSinceEpoch: $0.0.millisecondsSinceEpoch + Timestamp.msPerDay) : $0.0 }
+        return TimeRange(from: from?.0, to: end)
+    }
+
+    /// A date-time (no date alone): an instant something happened.
+    public mutating func timestamp(_ key: String) throws(PorticoError) -> Timestamp {
+        let s = try string(key)
+        guard let t = Timestamp(rfc3339: s) else {
+            throw .invalid(field(key), "must be an RFC 3339 date-time such as 2027-01-15T10:00:00Z, from 0001-01-01 to 9999-12-31 in UTC")
+        }
+        return t
     }
 
     /// The `actor` object: exactly one of `platform` or `member`.

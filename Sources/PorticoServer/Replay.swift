@@ -27,6 +27,36 @@ public enum Replay {
     /// The marker an expected answer may use for a value that differs run to run.
     public static let volatileMarker: JSONValue = "<volatile>"
 
+    /// Members whose values depend on where and how the replay ran (a temporary database
+    /// path, where the rules were read from), not on the requests: marked volatile when a
+    /// file is recorded, so it compares equal anywhere without flags.
+    public static let volatileByNature: Set<String> = ["databasePath", "rulesSource"]
+
+    /// The answers with every member named in `keys` set to the volatile marker, framed
+    /// as they came (what `--update` records).
+    public static func markingVolatile(_ output: [UInt8], keys: Set<String>) throws -> [UInt8] {
+        var decoder = FrameDecoder(maxMessageBytes: Int.max)
+        decoder.append(output)
+        _ = decoder.next()
+        let framing = decoder.framing ?? .newlineDelimited
+        var out: [UInt8] = []
+        for message in try messages(output) {
+            framing.frame(JSONWriter.bytes(mark(message, keys)), into: &out)
+        }
+        return out
+    }
+
+    static func mark(_ v: JSONValue, _ keys: Set<String>) -> JSONValue {
+        switch v {
+        case .object(let o):
+            return .object(JSONObject(uniqueMembers: o.members.map {
+                .init(key: $0.key, value: keys.contains($0.key) ? volatileMarker : mark($0.value, keys))
+            }))
+        case .array(let a): return .array(a.map { mark($0, keys) })
+        default: return v
+        }
+    }
+
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
     }

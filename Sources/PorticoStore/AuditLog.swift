@@ -87,10 +87,11 @@ public struct AuditFilter: Sendable {
     public var partnerId: String?
     public var actor: String?
     public var action: String?
-    public var from: String?
-    public var to: String?
-    public init(partnerId: String? = nil, actor: String? = nil, action: String? = nil, from: String? = nil, to: String? = nil) {
-        self.partnerId = partnerId; self.actor = actor; self.action = action; self.from = from; self.to = to
+    /// The records' time, `first` through `last` (inclusive); nil for open.
+    public var first: String?
+    public var last: String?
+    public init(partnerId: String? = nil, actor: String? = nil, action: String? = nil, first: String? = nil, last: String? = nil) {
+        self.partnerId = partnerId; self.actor = actor; self.action = action; self.first = first; self.last = last
     }
 }
 
@@ -151,8 +152,8 @@ public enum AuditLog {
         if let v = f.partnerId { sql += " AND partnerId = ?"; args.append(v) }
         if let v = f.actor { sql += " AND actor = ?"; args.append(v) }
         if let v = f.action { sql += " AND action = ?"; args.append(v) }
-        if let v = f.from { sql += " AND at >= ?"; args.append(v) }
-        if let v = f.to { sql += " AND at < ?"; args.append(v) }
+        if let v = f.first { sql += " AND at >= ?"; args.append(v) }
+        if let v = f.last { sql += " AND at <= ?"; args.append(v) }
         sql += " ORDER BY seq LIMIT ?"
         args.append(limit)
         return try AuditEntry.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args))

@@ -54,12 +54,12 @@ public struct CommissionRecord: Sendable, Equatable, ColumnRecord {
 public struct CommissionFilter: Sendable {
     public var partnerId: String
     /// One of the effective statuses: pending, payable, processing, paid, cancelled, reversed.
-    /// `from` and `to` bound when the earning occurred.
     public var status: String?
-    public var from: String?
-    public var to: String?
-    public init(partnerId: String, status: String? = nil, from: String? = nil, to: String? = nil) {
-        self.partnerId = partnerId; self.status = status; self.from = from; self.to = to
+    /// When the earning occurred: `first` through `last` (inclusive), nil for open.
+    public var first: String?
+    public var last: String?
+    public init(partnerId: String, status: String? = nil, first: String? = nil, last: String? = nil) {
+        self.partnerId = partnerId; self.status = status; self.first = first; self.last = last
     }
 
     /// The SQL condition and arguments, evaluated at `now` for the derived statuses.
@@ -72,8 +72,8 @@ public struct CommissionFilter: Sendable {
         case let s?: sql += " AND status = ?"; args.append(s)
         case nil: break
         }
-        if let from { sql += " AND occurredAt >= ?"; args.append(from) }
-        if let to { sql += " AND occurredAt < ?"; args.append(to) }
+        if let first { sql += " AND occurredAt >= ?"; args.append(first) }
+        if let last { sql += " AND occurredAt <= ?"; args.append(last) }
         return (sql, args)
     }
 }
@@ -82,14 +82,15 @@ public struct CommissionFilter: Sendable {
 /// two writers can never both move the same entry; a guard that matched nothing answers
 /// false and the caller reports the state conflict.
 public enum CommissionTable {
+    /// Throws `RunningTotalLimit` when the entry would take a running total past its bound.
     public static func insert(_ c: inout CommissionRecord, _ db: Database) throws {
-        try db.cachedStatement(sql: """
+        try RunningTotalLimit.checking { try db.cachedStatement(sql: """
             INSERT INTO commission (id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status,
                                     payableAt, occurredAt, ruleId, rulesHash, basis, reason, payoutId, createdAt, updatedAt)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [c.id, c.partnerId, c.beneficiary, c.resellerId, c.saleId, c.kind, c.amount, c.originalAmount,
                                      c.currency, c.status, c.payableAt, c.occurredAt, c.ruleId, c.rulesHash, c.basis, c.reason, c.payoutId,
-                                     c.createdAt, c.updatedAt])
+                                     c.createdAt, c.updatedAt]) }
         c.seq = db.lastInsertedRowID
     }
 
@@ -104,8 +105,10 @@ public enum CommissionTable {
 
     /// Sets the amount (and status) of an entry still in `expected` status.
     public static func change(id: String, expected: String, amount: Int64, status: String, updatedAt: String, _ db: Database) throws -> Bool {
-        try db.cachedStatement(sql: "UPDATE commission SET amount = ?, status = ?, updatedAt = ? WHERE id = ? AND status = ?")
-            .execute(arguments: [amount, status, updatedAt, id, expected])
+        try RunningTotalLimit.checking {
+            try db.cachedStatement(sql: "UPDATE commission SET amount = ?, status = ?, updatedAt = ? WHERE id = ? AND status = ?")
+                .execute(arguments: [amount, status, updatedAt, id, expected])
+        }
         return db.changesCount == 1
     }
 
@@ -115,21 +118,26 @@ public enum CommissionTable {
                                              arguments: StatementArguments(args + [afterSeq, limit]))
     }
 
-    /// Totals by effective status and currency: (status, currency, total, count).
-    public static func summary(_ f: CommissionFilter, now: String, _ db: Database) throws -> [(String, String, Int64, Int64)] {
+    /// Totals by effective status and currency: (status, currency, total, count), summed
+    /// without overflow (see `ReportQueries.sum`).
+    public static func summary(_ f: CommissionFilter, now: String, _ db: Database) throws -> [ReportQueries.Total] {
         let (clause, args) = f.clause(now: now)
-        return try Columns.fetchAll(db.cachedStatement(sql: """
-            SELECT CASE WHEN status = 'pending' AND payableAt <= ? THEN 'payable' ELSE status END AS s, currency, SUM(amount), COUNT(*)
+        return try ReportQueries.totals(db.cachedStatement(sql: """
+            SELECT CASE WHEN status = 'pending' AND payableAt <= ? THEN 'payable' ELSE status END AS s, currency,
+                   \(ReportQueries.sum("amount")), COUNT(*)
             FROM commission WHERE \(clause) GROUP BY s, currency ORDER BY s, currency
-            """), arguments: StatementArguments([now] + args)) { ($0[0], $0[1], $0[2], $0[3]) }
+            """), StatementArguments([now] + args))
     }
 
-    /// What a beneficiary earned (not cancelled or reversed) in a currency, occurring in [from, to).
-    public static func earned(partnerId: String, resellerId: String?, currency: String, from: String, to: String, _ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db.cachedStatement(sql: """
-            SELECT COALESCE(SUM(amount), 0) FROM commission
-            WHERE partnerId = ? AND resellerId IS ? AND currency = ? AND occurredAt >= ? AND occurredAt < ?
-              AND status NOT IN ('cancelled', 'reversed')
-            """), arguments: [partnerId, resellerId, currency, from, to]) ?? 0
+    /// What a beneficiary earned (not cancelled or reversed) in a currency, occurring from
+    /// `first` through `last`.
+    public static func earned(partnerId: String, resellerId: String?, currency: String, first: String, last: String,
+                              _ db: Database) throws -> Int128
+    {
+        try Columns.fetchOne(db.cachedStatement(sql: """
+            SELECT \(ReportQueries.sum("amount")) FROM commission
+            WHERE partnerId = ? AND resellerId IS ? AND currency = ? AND occurredAt >= ? AND occurredAt <= ?
+              AND status != 'cancelled' AND status != 'reversed'
+            """), arguments: [partnerId, resellerId, currency, first, last]) { ReportQueries.sumValue($0, 0) } ?? 0
     }
 }

@@ -240,7 +240,45 @@ extension AppDatabase {
             try rebuild("commission", db, checks: [("kind", ["sale", "override", "adjustment", "manual"]),
                                                    ("status", ["pending", "processing", "paid", "cancelled", "reversed"])])
         }
+        m.registerMigration("0006-running-totals-bounded") { db in
+            // A running total past Int64 made SQLite turn the sum into a REAL, which a
+            // STRICT table refused as an internal error. Every total is now bounded by the
+            // largest amount the engine answers (2^53 minor units): a write that would pass
+            // it fails this named check, answered as a clear limit error. Rows already past
+            // the bound (written before) are copied as they are; only new writes are held.
+            let bound = "CONSTRAINT \(RunningTotalLimit.constraint) CHECK (amount BETWEEN -\(RunningTotalLimit.bound) AND \(RunningTotalLimit.bound))"
+            try addCheck(bound, to: "sale_volume", db)
+            try addCheck(bound, to: "commission_rollup", db)
+        }
         return m
+    }
+
+    /// Rebuilds `table` with one more table constraint, following SQLite's procedure for
+    /// schema changes ALTER TABLE cannot make; the triggers that write the table (defined
+    /// on others) are dropped first and created again after, so the rename checks none of
+    /// them against a missing table. Existing rows are copied without the new check.
+    static func addCheck(_ constraint: String, to table: String, _ db: Database) throws {
+        let prefix = "CREATE TABLE \(table) ("
+        guard let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", arguments: [table]),
+              sql.hasPrefix(prefix), let close = sql.range(of: ")", options: .backwards),
+              sql[close.upperBound...].trimmingCharacters(in: .whitespaces).hasPrefix("STRICT")
+        else { throw DatabaseError(message: "unexpected definition of \(table)") }
+        let triggers = try Row.fetchAll(db, sql: """
+            SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND sql LIKE ? ORDER BY rowid
+            """, arguments: ["%" + table + "%"]).map { ($0["name"] as String, $0["sql"] as String) }
+        let indexes = try String.fetchAll(db, sql: """
+            SELECT sql FROM sqlite_schema WHERE tbl_name = ? AND type = 'index' AND sql IS NOT NULL ORDER BY rowid
+            """, arguments: [table])
+        for (name, _) in triggers { try db.execute(sql: "DROP TRIGGER \(name)") }
+        let body = sql[sql.index(sql.startIndex, offsetBy: prefix.count)..<close.lowerBound]
+        try db.execute(sql: "CREATE TABLE \(table)_rebuilt (" + body + ",\n    " + constraint + "\n" + sql[close.lowerBound...])
+        try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+        try db.execute(sql: "INSERT INTO \(table)_rebuilt SELECT * FROM \(table)")
+        try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
+        try db.execute(sql: "DROP TABLE \(table)")
+        try db.execute(sql: "ALTER TABLE \(table)_rebuilt RENAME TO \(table)")
+        for statement in indexes { try db.execute(sql: statement) }
+        for (_, statement) in triggers { try db.execute(sql: statement) }
     }
 
     /// Rebuilds `table` with its CHECK (column IN (...)) constraints written as comparisons,

@@ -40,20 +40,23 @@ public struct SaleRecord: Sendable, Equatable, ColumnRecord {
 
 /// Queries on `sale`. Callers hold the transaction.
 public enum SaleTable {
+    /// Throws `RunningTotalLimit` when the sale would take a running total past its bound.
     public static func insert(_ s: inout SaleRecord, _ db: Database) throws {
-        try db.cachedStatement(sql: """
+        try RunningTotalLimit.checking { try db.cachedStatement(sql: """
             INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded,
                               occurredAt, rulesHash, auditSeq, createdAt)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [s.id, s.partnerId, s.resellerId, s.customerId, s.externalId, s.plan, s.kind, s.amount,
-                                     s.currency, s.refunded, s.occurredAt, s.rulesHash, s.auditSeq, s.createdAt])
+                                     s.currency, s.refunded, s.occurredAt, s.rulesHash, s.auditSeq, s.createdAt]) }
         s.seq = db.lastInsertedRowID
     }
 
     /// Adds to the refunded amount, guarded: answers false when it would pass the sale's amount.
     public static func addRefund(id: String, amount: Int64, _ db: Database) throws -> Bool {
-        try db.cachedStatement(sql: "UPDATE sale SET refunded = refunded + ? WHERE id = ? AND refunded + ? <= amount")
-            .execute(arguments: [amount, id, amount])
+        try RunningTotalLimit.checking {
+            try db.cachedStatement(sql: "UPDATE sale SET refunded = refunded + ? WHERE id = ? AND refunded + ? <= amount")
+                .execute(arguments: [amount, id, amount])
+        }
         return db.changesCount == 1
     }
 
@@ -66,15 +69,16 @@ public enum SaleTable {
                          arguments: [partnerId, externalId])
     }
 
-    /// Net sales (amount less refunds) of a partner, or of one reseller, in a currency,
-    /// with `occurredAt` in [from, to) — whole UTC days, read from the running totals.
-    public static func volume(partnerId: String?, resellerId: String?, currency: String, from: String, to: String,
-                              _ db: Database) throws -> Int64
+    /// Net sales (amount less refunds) of a partner, or of one reseller, in a currency, on
+    /// the UTC days `firstDay` through `lastDay`, read from the running totals; summed
+    /// without overflow (see `ReportQueries.sum`).
+    public static func volume(partnerId: String?, resellerId: String?, currency: String, firstDay: String, lastDay: String,
+                              _ db: Database) throws -> Int128
     {
         let scope = resellerId.map { "r:" + $0 } ?? "p:" + (partnerId ?? "")
-        return try Int64.fetchOne(db.cachedStatement(sql: """
-            SELECT COALESCE(SUM(amount), 0) FROM sale_volume WHERE scope = ? AND currency = ? AND day >= ? AND day < ?
-            """), arguments: [scope, currency, String(from.prefix(10)), String(to.prefix(10))]) ?? 0
+        return try Columns.fetchOne(db.cachedStatement(sql: """
+            SELECT \(ReportQueries.sum("amount")) FROM sale_volume WHERE scope = ? AND currency = ? AND day >= ? AND day <= ?
+            """), arguments: [scope, currency, firstDay, lastDay]) { ReportQueries.sumValue($0, 0) } ?? 0
     }
 
     /// The customer's first sale of a plan (for the subscription's month number): one

@@ -17,14 +17,25 @@ struct Portico: ParsableCommand {
 
 /// Options shared by the commands that run an engine.
 struct EngineOptions: ParsableArguments {
-    @Option(help: "Clock: system, fixed:<RFC 3339>, or step:<RFC 3339>,<duration> (e.g. step:2026-01-01T00:00:00Z,1s).")
+    @Option(help: "Clock: \(ClockSpec.accepted).")
     var clock: String?
 
     @Option(help: "Seed for ids and tokens; with a fixed or stepping clock, answers replay byte for byte.")
     var seed: UInt64?
 
-    @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
+    @Option(help: "Log level on stderr: \(EngineOptions.logLevels).")
     var logLevel: String = "warning"
+
+    static let logLevels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("unknown --log-level '\(logLevel)'; one of \(Self.logLevels)")
+        }
+        if let clock, ClockSpec.parse(clock) == nil {
+            throw ValidationError("invalid --clock '\(clock)'; \(ClockSpec.accepted)")
+        }
+    }
 
     func logger() -> Logger {
         let level = Logger.Level(rawValue: logLevel) ?? .warning
@@ -58,7 +69,7 @@ struct Serve: ParsableCommand {
         let log = engine.logger()
         let clock: any Clock
         if let spec = engine.clock {
-            guard let c = ClockSpec.parse(spec) else { throw ValidationError("invalid --clock \(spec)") }
+            guard let c = ClockSpec.parse(spec) else { throw ValidationError("invalid --clock '\(spec)'; \(ClockSpec.accepted)") }
             clock = c
         } else {
             clock = SystemClock()
@@ -70,6 +81,9 @@ struct Serve: ParsableCommand {
                                         logger: log)
         } catch let error as RuleSetError {
             FileHandle.standardError.write(Data((error.description + "\nportico: the rule files are invalid; not starting\n").utf8))
+            throw ExitCode(1)
+        } catch {
+            FileHandle.standardError.write(Data("portico serve: cannot open or migrate the database at \(db): \(error)\n".utf8))
             throw ExitCode(1)
         }
         let connection = Connection(input: STDIN_FILENO, output: FileDescriptorSink(fd: protocolOut), handler: engineInstance,
@@ -102,7 +116,7 @@ struct Replay: ParsableCommand {
     @Option(name: .customLong("volatile"), help: "A member name to ignore wherever it appears (repeatable).")
     var volatileKeys: [String] = []
 
-    @Option(help: "Clock for the replay.")
+    @Option(help: "Clock for the replay: \(ClockSpec.accepted).")
     var clock: String = "step:2026-01-01T00:00:00Z,1s"
 
     @Option(help: "Seed for the replay's ids and tokens.")
@@ -111,8 +125,15 @@ struct Replay: ParsableCommand {
     @Option(help: "Directory of the rule files (default ./rules; without it, the shipped defaults).")
     var rules: String?
 
-    @Option(help: "Log level on stderr.")
+    @Option(help: "Log level on stderr: \(EngineOptions.logLevels).")
     var logLevel: String = "error"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("unknown --log-level '\(logLevel)'; one of \(EngineOptions.logLevels)")
+        }
+        guard ClockSpec.parse(clock) != nil else { throw ValidationError("invalid --clock '\(clock)'; \(ClockSpec.accepted)") }
+    }
 
     func run() throws {
         StandardStreams.ignoreSIGPIPE()
@@ -124,15 +145,20 @@ struct Replay: ParsableCommand {
             FileHandle.standardOutput.write(Data(output))
             return
         }
+        let volatile = PorticoServer.Replay.volatileByNature.union(volatileKeys)
         if update {
-            try Data(output).write(to: URL(fileURLWithPath: expect))
+            try Data(try PorticoServer.Replay.markingVolatile(output, keys: volatile)).write(to: URL(fileURLWithPath: expect))
             print("wrote \(expect)")
             return
+        }
+        guard FileManager.default.fileExists(atPath: expect) else {
+            FileHandle.standardError.write(Data("portico replay: no expected answers at \(expect); record them first with --update\n".utf8))
+            throw ExitCode(1)
         }
         let expectedBytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: expect)))
         let report = PorticoServer.Replay.compare(expected: try PorticoServer.Replay.messages(expectedBytes),
                                                   actual: try PorticoServer.Replay.messages(output),
-                                                  volatileKeys: Set(volatileKeys))
+                                                  volatileKeys: volatile)
         if report.isEmpty {
             print("\(file): all answers match")
             return
@@ -150,7 +176,16 @@ struct Migrate: ParsableCommand {
     var db: String = "./portico.sqlite"
 
     func run() throws {
-        let engine = try Engine(options: .init(databasePath: db), logger: Logger(label: "portico"))
+        let engine: Engine
+        do {
+            engine = try Engine(options: .init(databasePath: db), logger: Logger(label: "portico"))
+        } catch let error as RuleSetError {
+            FileHandle.standardError.write(Data((error.description + "\nportico: the rule files are invalid\n").utf8))
+            throw ExitCode(1)
+        } catch {
+            FileHandle.standardError.write(Data("portico migrate: cannot open or migrate the database at \(db): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
         print("\(db): schema \(engine.schemaVersion)")
         engine.close()
     }

@@ -5,7 +5,7 @@ import Foundation
 /// `portico serve < file`) and answers everything it wrote.
 func serve(_ input: [UInt8], handler: CallHandler, limits: MessageLimits = MessageLimits()) -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("jsonrpc-\(UUID().uuidString)").path
-    FileManager.default.createFile(atPath: path, contents: Data(input))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(input))
     defer { try? FileManager.default.removeItem(atPath: path) }
     let fd = open(path, O_RDONLY)
     defer { close(fd) }

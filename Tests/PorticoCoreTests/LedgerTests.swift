@@ -161,18 +161,25 @@ import PropertyBased
                             let k = c.effectiveStatus(now: now.rfc3339) + " " + c.currency
                             expected[k] = ((expected[k]?.0 ?? 0) + c.amount, (expected[k]?.1 ?? 0) + 1)
                         }
-                        let summary = try h.run("commission.summary", now: now) { try CommissionLedger.summary($0, partnerId: p.id, from: from, to: to) }
+                        let range = TimeRange(from: from.flatMap { Timestamp(rfc3339: $0) }, to: to.flatMap { Timestamp(rfc3339: $0) })
+                        let summary = try h.run("commission.summary", now: now) { try CommissionLedger.summary($0, partnerId: p.id, range: range) }
                         var answered: [String: (Int64, Int64)] = [:]
-                        for t in summary["totals"]!.arrayValue! {
-                            answered[t["status"]!.stringValue! + " " + t["amount"]!["currency"]!.stringValue!] =
-                                (t["amount"]!["amount"]!.integerValue!, t["count"]!.integerValue!)
+                        let rows = summary["currencies"]?.arrayValue ?? []
+                        for row in rows {
+                            let currency: String = row["currency"]?.stringValue ?? "?"
+                            for status in CurrencyFigures.statuses {
+                                let amount: Int64 = row[status]?.integerValue ?? 0
+                                let count: Int64 = row[status + "Count"]?.integerValue ?? 0
+                                if count > 0 { answered[status + " " + currency] = (amount, count) }
+                            }
                         }
                         #expect(answered.mapValues { [$0.0, $0.1] } == expected.filter { $0.value.1 > 0 }.mapValues { [$0.0, $0.1] },
                                 "at \(now.rfc3339), from \(from ?? "-") to \(to ?? "-")")
                         // The dashboard shows the same standing totals.
-                        let dashboard = try h.run("partner.dashboard", now: now) { try ReportService.dashboard($0, partnerId: p.id, from: from, to: to) }
+                        let dashboard = try h.run("partner.dashboard", now: now) { try ReportService.dashboard($0, partnerId: p.id, range: range) }
+                        let usd = (dashboard["currencies"]?.arrayValue ?? []).first { $0["currency"]?.stringValue == "USD" }
                         for status in ["pending", "payable", "processing", "paid"] {
-                            let shown = dashboard["commissions"]?["USD"]?[status]?.integerValue ?? 0
+                            let shown: Int64 = usd?[status]?.integerValue ?? 0
                             #expect(shown == expected[status + " USD"]?.0 ?? 0, "\(status) at \(now.rfc3339)")
                         }
                     }

@@ -14,7 +14,7 @@ let testPolicy: RulesAccessPolicy = {
         .init("partner.members.updateRole", .write), .init("partner.members.remove", .write),
         .init("customer.create", .write), .init("sale.record", .write), .init("sale.refund", .write),
         .init("reseller.create", .write), .init("commission.create", .write), .init("commission.summary", .read),
-        .init("partner.dashboard", .read),
+        .init("partner.dashboard", .read), .init("reseller.setCommissionRate", .write),
     ])
     let text = """
         version: 1
@@ -25,7 +25,7 @@ let testPolicy: RulesAccessPolicy = {
           - { id: readers, effect: permit, roles: [sales, support, viewer], access: read, actions: ["*"] }
         """
     let set = try! RuleSet.compile(["permissions.yaml": text, "commission.yaml": "hit: first\nrules: []\n",
-                                    "pricing.yaml": "base_currency: USD\nplans: { p: 100 }\nregions: { us: { countries: [US], currency: USD } }\nrules: [ { id: list } ]\n"], source: "test", catalog: catalog).get()
+                                    "pricing.yaml": "base_currency: USD\ntiers: [standard, gold]\nplans: { p: 100 }\nregions: { us: { countries: [US], currency: USD }, eu: { countries: [DE, FR], currency: EUR } }\nrules: [ { id: list } ]\n"], source: "test", catalog: catalog).get()
     return RulesAccessPolicy(ActiveRules(set))
 }()
 
@@ -46,7 +46,8 @@ final class Harness {
             var result: T? = nil
             try db.inTransaction(.immediate) {
                 let ctx = RequestContext(db: db, now: now, requestId: "1", action: action,
-                                         actor: try ActorResolver.resolve(actor, db), ids: ids, policy: testPolicy)
+                                         actor: try ActorResolver.resolve(actor, db), ids: ids, policy: testPolicy,
+                                         rules: testPolicy.rules.current)
                 result = try body(ctx)
                 return .commit
             }

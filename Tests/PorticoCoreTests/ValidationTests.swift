@@ -32,10 +32,24 @@ import Testing
         #expect(field { () throws(PorticoError) in try Validate.name(String(repeating: "x", count: 201), field: "name") } == "name")
     }
 
-    @Test func codesAreShortLowerCaseSlugs() throws {
-        #expect(try Validate.code("us-east", field: "region") == "us-east")
-        for bad in ["", "EU", "1eu", "eu_west", String(repeating: "a", count: 33)] {
-            #expect(field { () throws(PorticoError) in try Validate.code(bad, field: "region") } == "region")
+    @Test func tiersAndRegionsAreTheDeclaredOnesInAnyCase() throws {
+        let known = ["standard", "gold", "platinum"]
+        #expect(try Validate.declared("GOLD", among: known, kind: "tier", field: "tier") == "gold")
+        do {
+            _ = try Validate.declared("platinun", among: known, kind: "tier", field: "tier")
+            Issue.record("accepted platinun")
+        } catch {
+            #expect(error.data["field"]?.stringValue == "tier")
+            #expect(error.message.contains("did you mean 'platinum'"))
+            #expect(error.message.contains("standard, gold, platinum"))
+        }
+    }
+
+    @Test func countriesAreAssignedISOCodesInAnyCase() throws {
+        #expect(try Validate.country("de") == "DE")
+        #expect(try Validate.country("Jp") == "JP")
+        for bad in ["XX", "UK", "EU", "D", "DEU", "", "d\u{0}"] {
+            #expect(field { () throws(PorticoError) in try Validate.country(bad) } == "country", "accepted \(bad)")
         }
     }
 

@@ -100,7 +100,7 @@ func money(_ n: Int64) -> FactValue { .number(ExactDecimal(n)) }
         #expect(rules.evaluate(f(45_000)).map(\.amount) == [5_000])
         #expect(rules.evaluate(f(60_000)).map(\.amount) == [0])
         // Without the fact the cap needs, the rule cannot pay, and explain says why.
-        let (lines, traces) = rules.explain(saleFacts(["sale.amount": money(100), "sale.currency": .string("USD")]))
+        let (lines, traces, _) = rules.explain(saleFacts(["sale.amount": money(100), "sale.currency": .string("USD")]))
         #expect(lines.isEmpty)
         #expect(traces[0].because == "seller.earned.month was not supplied")
         #expect(traces[0].missingFact == "seller.earned.month")
@@ -114,7 +114,7 @@ func money(_ n: Int64) -> FactValue { .number(ExactDecimal(n)) }
               - { id: volume, when: { reseller.volume.month: { ">=": 1000 } }, seller: { percent: "12" } }
               - { id: base, seller: { percent: "20" } }
             """).0)
-        let (lines, traces) = ok.explain(saleFacts(["sale.amount": money(500), "sale.currency": .string("USD"),
+        let (lines, traces, _) = ok.explain(saleFacts(["sale.amount": money(500), "sale.currency": .string("USD"),
                                                     "sale.date": .date(RuleDate("2027-04-01")!), "sale.plan": .string("enterprise")]))
         #expect(lines.map(\.amount) == [100])
         #expect(traces[0].because == "sale.date between 2027-01-01 and 2027-03-31 does not hold (sale.date is 2027-04-01)")

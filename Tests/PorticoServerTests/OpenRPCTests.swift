@@ -8,9 +8,8 @@ import Testing
         .appendingPathComponent("../../schemas/openrpc.json").standardized.path
 
     @Test func theEmbeddedDocumentIsSchemasOpenrpcJson() throws {
-        let onDisk = try String(contentsOfFile: Self.schemaPath, encoding: .utf8)
-        #expect(OpenRPCText.json == (onDisk.hasSuffix("\n") ? String(onDisk.dropLast()) : onDisk),
-                "schemas/openrpc.json changed: run scripts/embed-openrpc")
+        let onDisk = try Data(contentsOf: URL(fileURLWithPath: Self.schemaPath))
+        #expect(Array(OpenRPCText.json.utf8) == [UInt8](onDisk), "schemas/openrpc.json changed: run scripts/embed")
     }
 
     @Test func describesExactlyTheMethodsTheEngineServes() throws {

@@ -25,7 +25,7 @@ final class TestEngine {
     /// would) and answers the parsed answers in order.
     func send(_ lines: [String]) throws -> [JSONValue] {
         let path = dir.appendingPathComponent("in-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: path, contents: Data((lines.joined(separator: "\n") + "\n").utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data((lines.joined(separator: "\n") + "\n").utf8))
         let fd = open(path, O_RDONLY)
         defer { close(fd) }
         let sink = BufferSink()

@@ -97,7 +97,7 @@ import Testing
             #expect(try AuditLog.page(AuditFilter(partnerId: "ptr_1"), afterSeq: 0, limit: 10, db).count == 5)
             #expect(try AuditLog.page(AuditFilter(partnerId: "ptr_2"), afterSeq: 0, limit: 10, db).isEmpty)
             #expect(try AuditLog.page(AuditFilter(actor: "platform:ops", action: "partner.update"), afterSeq: 0, limit: 10, db).count == 5)
-            let window = AuditFilter(from: "2026-01-01T00:00:02.000Z", to: "2026-01-01T00:00:04.000Z")
+            let window = AuditFilter(first: "2026-01-01T00:00:02.000Z", last: "2026-01-01T00:00:03.999Z")
             #expect(try AuditLog.page(window, afterSeq: 0, limit: 10, db).map(\.seq) == [2, 3])
         }
     }

@@ -22,9 +22,9 @@ func temporaryDatabase() throws -> AppDatabase {
 
     @Test func migratesToTheLatestVersionAndIsIdempotent() throws {
         let db = try temporaryDatabase()
-        #expect(try db.schemaVersion() == "0005-checks-without-temporary-tables")
+        #expect(try db.schemaVersion() == "0006-running-totals-bounded")
         let again = try AppDatabase(path: db.path)
-        #expect(try again.schemaVersion() == "0005-checks-without-temporary-tables")
+        #expect(try again.schemaVersion() == "0006-running-totals-bounded")
     }
 
     /// Migration 0005 rebuilds four tables: their rows, indexes and triggers survive, the
@@ -89,7 +89,7 @@ func temporaryDatabase() throws -> AppDatabase {
 
     @Test func tablesAreStrict() throws {
         let db = try temporaryDatabase()
-        try db.writer.inDatabase { (db: Database) throws in
+        _ = try db.writer.inDatabase { (db: Database) throws in
             #expect(throws: DatabaseError.self) {
                 try db.execute(sql: """
                     INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt)

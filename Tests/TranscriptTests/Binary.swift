@@ -21,10 +21,13 @@ enum Binary {
     }
 
     /// Runs the binary with `input` on stdin (written from another thread, as a host would).
-    static func run(_ arguments: [String], input: Data = Data(), beforeWait: ((Process) -> Void)? = nil) throws -> Run {
+    static func run(_ arguments: [String], input: Data = Data(), in directory: URL? = nil,
+                    beforeWait: ((Process) -> Void)? = nil) throws -> Run
+    {
         let p = Process()
         p.executableURL = url
         p.arguments = arguments
+        if let directory { p.currentDirectoryURL = directory }
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         p.standardInput = stdin
         p.standardOutput = stdout

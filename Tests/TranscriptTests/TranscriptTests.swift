@@ -21,7 +21,7 @@ import Testing
         let base = (name as NSString).deletingPathExtension
         let request = Binary.transcripts.appendingPathComponent(name).path
         let expected = Binary.transcripts.appendingPathComponent("\(base).expected.\(ext)").path
-        let run = try Binary.run(["replay", request, "--expect", expected, "--volatile", "databasePath", "--volatile", "rulesSource"])
+        let run = try Binary.run(["replay", request, "--expect", expected])
         #expect(run.status == 0, "\(run.out)\n\(String(decoding: run.stderr, as: UTF8.self))")
     }
 
@@ -44,6 +44,30 @@ import Testing
         try Data(#"{"jsonrpc":"2.0","id":1,"result":{"status":"ok","version":"<volatile>","schemaVersion":"<volatile>","rulesHash":"<volatile>","rulesSource":"<volatile>","databasePath":"<volatile>","deterministic":true}}"#.utf8 + [0x0A]).write(to: expected)
         let run = try Binary.run(["replay", request.path, "--expect", expected.path])
         #expect(run.status == 0, "\(run.out)")
+    }
+
+    /// Recorded in the repository, compared from a directory without `rules/` (so with the
+    /// built-in rules and another temporary database): equal, with no flags.
+    @Test func aFreshRecordingComparesEqualAnywhereWithNoFlags() throws {
+        let dir = try Binary.temporaryDirectory()
+        let request = dir.appendingPathComponent("r.jsonl")
+        try Data((#"{"jsonrpc":"2.0","id":1,"method":"system.health"}"# + "\n"
+            + #"{"jsonrpc":"2.0","id":2,"method":"partner.create","params":{"actor":{"platform":"ops"},"name":"A","subdomain":"a","region":"eu","owner":{"email":"o@a.example","name":"O"}}}"# + "\n").utf8).write(to: request)
+        let expected = dir.appendingPathComponent("e.jsonl")
+        #expect(try Binary.run(["replay", request.path, "--expect", expected.path, "--update"], in: Binary.repository).status == 0)
+        let recorded = String(decoding: try Data(contentsOf: expected), as: UTF8.self)
+        #expect(recorded.contains(#""databasePath":"<volatile>""#) && recorded.contains(#""rulesSource":"<volatile>""#))
+        let run = try Binary.run(["replay", request.path, "--expect", expected.path], in: dir)
+        #expect(run.status == 0, "\(run.out)")
+    }
+
+    @Test func expectingAMissingFileSaysToRecordIt() throws {
+        let dir = try Binary.temporaryDirectory()
+        let request = dir.appendingPathComponent("r.jsonl")
+        try Data((#"{"jsonrpc":"2.0","id":1,"method":"system.health"}"# + "\n").utf8).write(to: request)
+        let run = try Binary.run(["replay", request.path, "--expect", dir.appendingPathComponent("missing.jsonl").path])
+        #expect(run.status == 1)
+        #expect(String(decoding: run.stderr, as: UTF8.self).contains("record them first with --update"))
     }
 
     @Test func replayIsByteForByteReproducible() throws {

@@ -1,5 +1,6 @@
 import GRDB
 import JSONRPC
+import PorticoRules
 import PorticoStore
 
 /// Everything a service needs for one request: the open transaction, the request's
@@ -14,12 +15,14 @@ public final class RequestContext {
     public let actor: Actor?
     public let ids: IDGenerator
     public let policy: AccessPolicy
+    /// The rules in force when the request started: the whole request sees one set.
+    public let rules: RuleSet
 
     public init(db: Database, now: Timestamp, requestId: String?, action: String, actor: Actor?, ids: IDGenerator,
-                policy: AccessPolicy)
+                policy: AccessPolicy, rules: RuleSet)
     {
         self.db = db; self.now = now; self.requestId = requestId; self.action = action; self.actor = actor
-        self.ids = ids; self.policy = policy
+        self.ids = ids; self.policy = policy; self.rules = rules
     }
 
     /// `now` as RFC 3339, formatted once: every row the request writes carries it.
@@ -42,6 +45,12 @@ public final class RequestContext {
     /// Asks the access policy whether the actor may perform this request's action on
     /// `partner`'s data (nil: on the platform as a whole).
     public func authorize(partner: PartnerRecord?) throws(PorticoError) {
+        try policy.authorize(try requireActor(), action: action, partner: partner)
+    }
+
+    /// Asks about a finer action a request may also take (setting a reseller's rate inside
+    /// `reseller.update`): the permission rules name it like a method.
+    public func authorize(_ action: String, partner: PartnerRecord?) throws(PorticoError) {
         try policy.authorize(try requireActor(), action: action, partner: partner)
     }
 

@@ -2,7 +2,7 @@ import PorticoRules
 
 /// UTC calendar boundaries for reports, volumes and hold periods.
 extension Timestamp {
-    static let msPerDay: Int64 = 86_400_000
+    public static let msPerDay: Int64 = 86_400_000
 
     /// Days since 1970-01-01 (UTC), rounded down.
     public var days: Int64 {

@@ -31,16 +31,20 @@ public final class SteppingClock: Clock, @unchecked Sendable {
         next = start
         self.stepMilliseconds = stepMilliseconds
     }
+    /// Stops at `Timestamp.max` rather than stepping past the last instant.
     public func now() -> Timestamp {
         lock.withLock {
             let t = next
-            next = next.adding(milliseconds: stepMilliseconds)
+            next = next.adding(checked: stepMilliseconds) ?? .max
             return t
         }
     }
 }
 
 public enum ClockSpec {
+    /// What `parse` accepts, for messages.
+    public static let accepted = "system, fixed:<RFC 3339 date-time>, or step:<RFC 3339 date-time>,<whole number><ms|s|m|h|d> (e.g. fixed:2026-01-01T00:00:00Z, step:2026-01-01T00:00:00Z,1s)"
+
     /// Parses `system`, `fixed:<RFC 3339>` or `step:<RFC 3339>,<duration>` where the
     /// duration is a whole number with `ms`, `s`, `m`, `h` or `d` (`step:2026-01-01T00:00:00Z,1s`).
     public static func parse(_ spec: String) -> Clock? {

@@ -23,44 +23,70 @@ public final class IDGenerator: @unchecked Sendable {
 
     public var isDeterministic: Bool { seeded }
 
-    private func nextWord() -> UInt64 {
-        lock.withLock {
-            guard seeded else {
-                // The kernel's generator in blocks: one system call per 512 draws.
-                if pool.isEmpty {
-                    pool = [UInt64](repeating: 0, count: 512)
-                    pool.withUnsafeMutableBytes { buf in
-                        var filled = 0
-                        while filled < buf.count {
-                            let n = Self.urandom.map { read($0, buf.baseAddress! + filled, buf.count - filled) } ?? -1
-                            if n > 0 { filled += n } else if errno != EINTR { fatalError("reading /dev/urandom failed: \(errno)") }
-                        }
+    private func nextWord() -> UInt64 { lock.withLock { drawLocked() } }
+
+    /// One 64-bit word from the generator; the lock is held.
+    private func drawLocked() -> UInt64 {
+        guard seeded else {
+            // The kernel's generator in blocks: one system call per 512 draws.
+            if pool.isEmpty {
+                pool = [UInt64](repeating: 0, count: 512)
+                pool.withUnsafeMutableBytes { buf in
+                    var filled = 0
+                    while filled < buf.count {
+                        let n = Self.urandom.map { read($0, buf.baseAddress! + filled, buf.count - filled) } ?? -1
+                        if n > 0 { filled += n } else if errno != EINTR { fatalError("reading /dev/urandom failed: \(errno)") }
                     }
                 }
-                return pool.removeLast()
             }
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
+            return pool.removeLast()
         }
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
     static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)  // Crockford base32, lower case
 
+    /// The last id's time and random part: ids made in the same millisecond (or with a
+    /// clock that went back) follow it instead of drawing again.
+    private var lastTime: UInt64 = 0
+    private var lastRandom: UInt64 = 0
+    private var made = false
+    private static let randomBits: UInt64 = 50
+
     /// `prefix_` and 20 base32 characters: 10 for the creation time in milliseconds
-    /// (50 bits) and 10 random (50 bits), like a ULID. Ids made later sort after earlier
-    /// ones, so new rows land at the right edge of every id index instead of at random
-    /// pages; within one millisecond, the random half keeps them unique.
+    /// (50 bits) and 10 for a random part (50 bits), like a ULID, so new rows land at the
+    /// right edge of every id index. Monotonic, as ULID's monotonic mode: within one
+    /// millisecond each id's random part is the previous one's plus one, and a clock that
+    /// steps back keeps the last time, so ids always sort in the order they were made,
+    /// whatever their prefix.
     public func make(_ prefix: String, at time: Timestamp) -> String {
+        let requested = UInt64(clamping: max(0, time.millisecondsSinceEpoch)) & ((1 << 50) - 1)
+        let (ms, r): (UInt64, UInt64) = lock.withLock {
+            if made, requested <= lastTime {
+                if lastRandom < (1 << Self.randomBits) - 1 {
+                    lastRandom += 1
+                } else {
+                    // 2^50 ids in one millisecond: move on to the next.
+                    lastTime += 1
+                    lastRandom = drawLocked() & (((1 << Self.randomBits) - 1) >> 1)
+                }
+            } else {
+                lastTime = requested
+                // The top bit clear leaves room to count up within the millisecond.
+                lastRandom = drawLocked() & (((1 << Self.randomBits) - 1) >> 1)
+            }
+            made = true
+            return (lastTime, lastRandom)
+        }
         var out = Array(prefix.utf8)
         out.reserveCapacity(out.count + 21)
         out.append(UInt8(ascii: "_"))
-        let ms = UInt64(clamping: max(0, time.millisecondsSinceEpoch))
         for k in (0..<10).reversed() { out.append(Self.alphabet[Int((ms >> UInt64(5 * k)) & 31)]) }
-        var r = nextWord()
-        for _ in 0..<10 { out.append(Self.alphabet[Int(r & 31)]); r >>= 5 }
+        for k in (0..<10).reversed() { out.append(Self.alphabet[Int((r >> UInt64(5 * k)) & 31)]) }
         return String(decoding: out, as: UTF8.self)
     }
 

@@ -52,6 +52,14 @@ public struct PorticoError: Error, Sendable, Equatable, CustomStringConvertible 
         PorticoError(.conflict, "Conflict: \(field): \(reason)", data: ["field": .string(field), "reason": .string(reason)])
     }
 
+    /// An amount or total past the largest the engine keeps or answers (2^53 minor units,
+    /// what every JSON client holds exactly): -32010 with `state: "total_limit"` and the
+    /// limit. Nothing was written.
+    public static func totalLimit(_ what: String) -> PorticoError {
+        PorticoError(.invalidState, "Invalid state: \(what) would pass \(Money.jsonLimit) minor units (2^53), the largest amount the engine keeps or answers",
+                     data: ["state": "total_limit", "allowed": [], "limit": .integer(Money.jsonLimit), "reason": .string(what)])
+    }
+
     public static func invalidState(_ state: String, allowed: [String], _ reason: String) -> PorticoError {
         PorticoError(.invalidState, "Invalid state: \(reason)",
                      data: ["state": .string(state), "allowed": .array(allowed.map { .string($0) })])

@@ -1,12 +1,27 @@
-/// A UTC instant with millisecond precision.
+/// A UTC instant with millisecond precision, between `min` (0001-01-01T00:00:00.000Z)
+/// and `max` (9999-12-31T23:59:59.999Z).
 ///
 /// Written as RFC 3339 with exactly three fraction digits and `Z`
-/// (`2026-01-01T00:00:00.000Z`), so stored text sorts in time order. Parsing accepts
-/// any RFC 3339 date-time (offsets, 0–9 fraction digits) and normalizes it to UTC.
+/// (`2026-01-01T00:00:00.000Z`), so stored text sorts in time order: every instant in the
+/// range has a four-digit year, and nothing outside it is ever read. Parsing accepts any
+/// RFC 3339 date-time (offsets, 0–9 fraction digits, a leap second) and normalizes it to
+/// UTC.
 public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var millisecondsSinceEpoch: Int64
 
     public init(millisecondsSinceEpoch: Int64) { self.millisecondsSinceEpoch = millisecondsSinceEpoch }
+
+    /// 0001-01-01T00:00:00.000Z, the first instant the engine reads or writes.
+    public static let min = Timestamp(millisecondsSinceEpoch: -62_135_596_800_000)
+    /// 9999-12-31T23:59:59.999Z, the last.
+    public static let max = Timestamp(millisecondsSinceEpoch: 253_402_300_799_999)
+
+    /// The instant `milliseconds` later, or nil when it would pass `max` (or `min`).
+    public func adding(checked milliseconds: Int64) -> Timestamp? {
+        let (v, o) = millisecondsSinceEpoch.addingReportingOverflow(milliseconds)
+        guard !o, v >= Self.min.millisecondsSinceEpoch, v <= Self.max.millisecondsSinceEpoch else { return nil }
+        return Timestamp(millisecondsSinceEpoch: v)
+    }
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.millisecondsSinceEpoch < b.millisecondsSinceEpoch }
 
@@ -52,7 +67,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 
-    /// Parses an RFC 3339 date-time; nil when it is not one (or names an impossible date).
+    /// Parses an RFC 3339 date-time; nil when it is not one, names an impossible date, or
+    /// falls outside `min`...`max` once in UTC. A leap second (`23:59:60`) is read as the
+    /// last millisecond of its minute (`23:59:59.999`), the instant before the next.
+    ///
+    /// A date alone (`2026-01-31`) is not a date-time: see `init(dateOrDateTime:)`.
     public init?(rfc3339 text: String) {
         let b = Array(text.utf8)
         var i = 0
@@ -75,7 +94,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         guard let y = digits(4), expect(0x2D), let mo = digits(2), expect(0x2D), let d = digits(2),
               expect(0x54, 0x74), let h = digits(2), expect(0x3A), let mi = digits(2), expect(0x3A), let s = digits(2)
         else { return nil }
-        guard (1...12).contains(mo), d >= 1, d <= Self.daysIn(month: mo, year: y), h <= 23, mi <= 59, s <= 59 else { return nil }
+        guard (1...12).contains(mo), d >= 1, d <= Self.daysIn(month: mo, year: y), h <= 23, mi <= 59, s <= 60 else { return nil }
+        let leapSecond = s == 60
         var frac: Int64 = 0
         if i < b.count, b[i] == 0x2E {
             i += 1
@@ -102,9 +122,27 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         }
         guard i == b.count else { return nil }
         let days = Self.days(fromCivil: y, mo, d)
-        let local = ((days * 24 + h) * 60 + mi) * 60 + s
-        millisecondsSinceEpoch = (local - offsetMinutes * 60) * 1000 + frac
+        let local = ((days * 24 + h) * 60 + mi) * 60 + (leapSecond ? 59 : s)
+        let ms = (local - offsetMinutes * 60) * 1000 + (leapSecond ? 999 : frac)
+        guard ms >= Self.min.millisecondsSinceEpoch, ms <= Self.max.millisecondsSinceEpoch else { return nil }
+        millisecondsSinceEpoch = ms
     }
+
+    /// A date-time, or a date alone (`YYYY-MM-DD`) read as the start of that UTC day;
+    /// `isDate` tells which was given.
+    public init?(dateOrDateTime text: String) {
+        if let t = Timestamp(rfc3339: text) {
+            self = t
+            return
+        }
+        let b = Array(text.utf8)
+        guard b.count == 10, b[4] == 0x2D, b[7] == 0x2D,
+              let t = Timestamp(rfc3339: text + "T00:00:00Z") else { return nil }
+        self = t
+    }
+
+    /// Whether the text is a date alone (`YYYY-MM-DD`), not a date-time.
+    public static func isDate(_ text: String) -> Bool { text.utf8.count == 10 }
 
     static func isLeap(_ y: Int64) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
 

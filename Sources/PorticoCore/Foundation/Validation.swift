@@ -1,3 +1,5 @@
+import PorticoRules
+
 /// Checks on the free-form values partners type in. Each answers the normalized value
 /// or throws -32602 naming the field.
 ///
@@ -167,14 +169,34 @@ public enum Validate {
         }
     }
 
-    /// A short lower-case code such as a region (`eu`, `us-east`) or a tier (`gold`).
-    public static func code(_ raw: String, field: String) throws(PorticoError) -> String {
-        let u = Array(raw.utf8)
-        guard (1...32).contains(u.count), (0x61...0x7A).contains(u[0]),
-              u.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D })
-        else { throw .invalid(field, "must be 1-32 characters of a-z, 0-9 and '-', starting with a letter") }
-        return raw
+    /// One of the values the rule files declare (a tier, a region), in any case: answered
+    /// in lower case; anything else is -32602 with "did you mean" and the allowed values.
+    public static func declared(_ raw: String, among known: [String], kind: String, field: String) throws(PorticoError) -> String {
+        let s = raw.lowercased()
+        guard known.contains(s) else {
+            throw .invalid(field, "unknown \(kind) '\(raw)'\(Suggestion.hint(for: s, among: known)); the rules declare \(known.joined(separator: ", "))")
+        }
+        return s
     }
+
+    /// A tier declared in pricing.yaml (`tiers`).
+    public static func tier(_ raw: String, _ pricing: PricingRules, field: String = "tier") throws(PorticoError) -> String {
+        try declared(raw, among: pricing.tiers, kind: "tier", field: field)
+    }
+
+    /// A pricing region declared in pricing.yaml (`regions`).
+    public static func region(_ raw: String, _ pricing: PricingRules, field: String = "region") throws(PorticoError) -> String {
+        try declared(raw, among: pricing.regions.keys.sorted(), kind: "region", field: field)
+    }
+
+    /// An assigned ISO 3166-1 alpha-2 country code, in any case; answered in upper case.
+    public static func country(_ raw: String, field: String = "country") throws(PorticoError) -> String {
+        guard let c = Country.normalized(raw) else {
+            throw .invalid(field, "'\(raw)' is not an assigned ISO 3166-1 alpha-2 country code (such as DE or JP)")
+        }
+        return c
+    }
+
 }
 
 extension String {

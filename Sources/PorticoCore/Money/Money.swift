@@ -77,34 +77,20 @@ public struct Money: Sendable, Hashable, CustomStringConvertible {
     public func allocate(_ weights: [Int64]) throws(Failure) -> [Money] {
         guard !weights.isEmpty else { throw .noParts }
         guard weights.allSatisfy({ $0 >= 0 }) else { throw .negativeWeight }
-        let total = weights.reduce(Int128(0)) { $0 + Int128($1) }
-        guard total > 0 else {
-            // No weight anywhere: the whole goes to the first part.
-            return weights.indices.map { Money($0 == 0 ? amount : 0, currency) }
-        }
-        let magnitude = Int128(amount.magnitude)
-        var parts: [Int128] = []
-        var remainders: [(index: Int, remainder: Int128)] = []
-        parts.reserveCapacity(weights.count)
-        for (i, w) in weights.enumerated() {
-            let exact = magnitude * Int128(w)
-            parts.append(exact / total)
-            remainders.append((i, exact % total))
-        }
-        var left = magnitude - parts.reduce(0, +)
-        remainders.sort { $0.remainder != $1.remainder ? $0.remainder > $1.remainder : $0.index < $1.index }
-        var k = 0
-        while left > 0 {
-            parts[remainders[k].index] += 1
-            left -= 1
-            k += 1
-        }
-        let sign: Int128 = amount < 0 ? -1 : 1
-        return parts.map { Money(Int64(sign * $0), currency) }
+        return Allocation.largestRemainder(amount, weights: weights).map { Money($0, currency) }
     }
 }
 
 extension Money {
-    /// The largest amount a JSON client can hold exactly (2^53): larger amounts are refused.
+    /// The largest amount a JSON client can hold exactly (2^53), and so the largest the
+    /// engine takes or answers, for a single amount and for every total alike: larger
+    /// amounts in a request are refused, and a total that would pass it is an error.
     public static let jsonLimit: Int64 = 1 << 53
+
+    /// A sum (from `ReportQueries`, or added up here) as an amount the engine answers;
+    /// -32010 `total_limit` naming `what` when it is past ±2^53.
+    public static func total(_ value: Int128, _ what: @autoclosure () -> String) throws(PorticoError) -> Int64 {
+        guard value >= -Int128(jsonLimit), value <= Int128(jsonLimit) else { throw .totalLimit(what()) }
+        return Int64(value)
+    }
 }

@@ -19,15 +19,13 @@ public enum PartnerService {
         }
     }
 
-    public static let defaultTier = "standard"
-
     /// Creates the partner and its owner member; platform only.
     public static func create(_ ctx: RequestContext, _ new: NewPartner) throws -> (PartnerRecord, MemberRecord) {
         try ctx.authorize(partner: nil)
         let name = try Validate.name(new.name, field: "name")
         let subdomain = try Validate.subdomain(new.subdomain)
-        let region = try Validate.code(new.region, field: "region")
-        let tier = try Validate.code(new.tier ?? defaultTier, field: "tier")
+        let region = try Validate.region(new.region, ctx.rules.pricing)
+        let tier = try new.tier.map { t throws(PorticoError) in try Validate.tier(t, ctx.rules.pricing) } ?? ctx.rules.pricing.defaultTier
         let ownerEmail = try Validate.email(new.ownerEmail, field: "owner.email")
         let ownerName = try Validate.name(new.ownerName, field: "owner.name")
         if try PartnerTable.subdomainTaken(subdomain, ctx.db) {
@@ -81,8 +79,8 @@ public enum PartnerService {
         try ctx.authorize(partner: before)
         var p = before
         if let v = changes.name { p.name = try Validate.name(v, field: "name") }
-        if let v = changes.region { p.region = try Validate.code(v, field: "region") }
-        if let v = changes.tier { p.tier = try Validate.code(v, field: "tier") }
+        if let v = changes.region { p.region = try Validate.region(v, ctx.rules.pricing) }
+        if let v = changes.tier { p.tier = try Validate.tier(v, ctx.rules.pricing) }
         guard p != before else { return before }
         p.updatedAt = ctx.timestamp
         try PartnerTable.update(p, ctx.db)
@@ -101,6 +99,7 @@ public enum PartnerService {
         if let status, !["active", "frozen", "suspended"].contains(status) {
             throw PorticoError.invalid("status", "must be one of active, frozen, suspended")
         }
+        let region = region?.lowercased()
         let rows = try PartnerTable.page(status: status, region: region, onlyID: onlyID, afterSeq: page.afterSeq,
                                          limit: page.limit + 1, ctx.db)
         return page.answer(rows, seq: \.seq, json: \.json)

@@ -2,62 +2,53 @@ import GRDB
 import JSONRPC
 import PorticoStore
 
-/// Dashboards and reports. Periods are UTC days (`YYYY-MM-DD`) and months (`YYYY-MM`);
-/// every amount is per currency, never summed across currencies.
+/// Dashboards and reports. Periods are UTC days (`YYYY-MM-DD`) and months (`YYYY-MM`).
+///
+/// Every report answers its figures in one shape: a list of rows, one per currency in
+/// code order, each `{"currency": "USD", <figure>: <minor units>, ...}` with every figure
+/// the report has, zeros included (see `CurrencyFigures`). Amounts in different
+/// currencies are never added together, and every total is checked against the largest
+/// amount the engine answers (2^53 minor units).
 public enum ReportService {
-    static func money(_ amount: Int64, _ currency: String) -> JSONValue { ["amount": .integer(amount), "currency": .string(currency)] }
-
-    static func range(_ from: String?, _ to: String?) throws -> (String, String) {
-        let f = from ?? ReportQueries.openFrom, t = to ?? ReportQueries.openTo
-        guard f < t else { throw PorticoError.invalid("to", "must be after from") }
-        return (f, t)
-    }
-
     /// Sales and commissions of a partner: from the running totals for whole-day ranges
     /// (a few rows whatever the ledger's size), from the ledger itself otherwise.
-    static func totals(_ partnerId: String, _ f: String, _ t: String, _ ctx: RequestContext, periodLength: Int?) throws
+    static func totals(_ partnerId: String, _ range: TimeRange, _ ctx: RequestContext, periodLength: Int?) throws
         -> ([ReportQueries.Total], [ReportQueries.Total])
     {
-        if ReportQueries.dayAligned(f, t) {
-            return (try ReportQueries.salesFromTotals(scope: "p:" + partnerId, from: f, to: t, periodLength: periodLength, ctx.db),
-                    try ReportQueries.commissionsFromTotals(partnerId: partnerId, from: f, to: t, now: ctx.timestamp,
+        if range.isEmpty { return ([], []) }
+        if range.isWholeDays {
+            return (try ReportQueries.salesFromTotals(scope: "p:" + partnerId, firstDay: range.firstDay, lastDay: range.lastDay,
+                                                      periodLength: periodLength, ctx.db),
+                    try ReportQueries.commissionsFromTotals(partnerId: partnerId, firstDay: range.firstDay, lastDay: range.lastDay,
+                                                            wholeLedger: range == .all, now: ctx.timestamp,
                                                             periodLength: periodLength, ctx.db))
         }
-        return (try ReportQueries.sales(partnerId: partnerId, resellerId: nil, from: f, to: t, periodLength: periodLength, ctx.db),
-                try ReportQueries.commissions(partnerId: partnerId, resellerId: nil, from: f, to: t, now: ctx.timestamp,
-                                              periodLength: periodLength, ctx.db))
+        return (try ReportQueries.sales(partnerId: partnerId, resellerId: nil, first: range.firstText, last: range.lastText,
+                                        periodLength: periodLength, ctx.db),
+                try ReportQueries.commissions(partnerId: partnerId, resellerId: nil, first: range.firstText, last: range.lastText,
+                                              now: ctx.timestamp, periodLength: periodLength, ctx.db))
     }
 
-    /// Sales, customers, resellers, commissions by status and profit (sales less
-    /// commissions that stand), each per currency.
-    public static func dashboard(_ ctx: RequestContext, partnerId: String, from: String?, to: String?) throws -> JSONValue {
+    /// Per currency: net sales and their count, commissions by status, what stands
+    /// earned, and the profit (sales less what stands earned).
+    public static func dashboard(_ ctx: RequestContext, partnerId: String, range: TimeRange) throws -> JSONValue {
         let partner = try PartnerService.load(partnerId, ctx.db)
         try ctx.authorize(partner: partner)
-        let (f, t) = try range(from, to)
-        let (sales, commissions) = try totals(partner.id, f, t, ctx, periodLength: nil)
-        var byCurrency: [String: JSONObject] = [:]
-        var profit: [String: Int64] = [:]
-        for s in sales { profit[s.currency, default: 0] += s.amount }
-        for c in commissions {
-            var o = byCurrency[c.currency] ?? ["pending": 0, "payable": 0, "processing": 0, "paid": 0]
-            if ["pending", "payable", "processing", "paid"].contains(c.key) {
-                o[c.key] = .integer(c.amount)
-                profit[c.currency, default: 0] -= c.amount
-            }
-            byCurrency[c.currency] = o
-        }
+        let (sales, commissions) = try totals(partner.id, range, ctx, periodLength: nil)
+        var figures = CurrencyFigures()
+        figures.add(sales: sales)
+        figures.add(commissionsByStatus: commissions)
         return [
             "partnerId": .string(partner.id),
-            "sales": .array(sales.map { ["amount": money($0.amount, $0.currency), "count": .integer($0.count)] }),
             "customers": .integer(try ReportQueries.count("customer", partnerId: partner.id, ctx.db)),
             "resellers": .integer(try ReportQueries.count("reseller", partnerId: partner.id, ctx.db)),
-            "commissions": .object(JSONObject(uniqueMembers: byCurrency.keys.sorted().map { .init(key: $0, value: .object(byCurrency[$0]!)) })),
-            "profit": .array(profit.keys.sorted().map { money(profit[$0]!, $0) }),
+            "currencies": try figures.rows(CurrencyFigures.dashboard, of: "partner \(partner.id)'s dashboard"),
         ]
     }
 
-    /// One row per UTC day or month with sales and commissions per currency.
-    public static func partnerReport(_ ctx: RequestContext, partnerId: String, period: String, from: String, to: String) throws -> JSONValue {
+    /// One row per UTC day or month that had sales or commissions, each with every
+    /// currency of the report: net sales, their count, and the commissions that stand.
+    public static func partnerReport(_ ctx: RequestContext, partnerId: String, period: String, range: TimeRange) throws -> JSONValue {
         let partner = try PartnerService.load(partnerId, ctx.db)
         try ctx.authorize(partner: partner)
         let length: Int
@@ -66,39 +57,114 @@ public enum ReportService {
         case "monthly": length = 7
         default: throw PorticoError.invalid("period", "must be daily or monthly")
         }
-        let (f, t) = try range(from, to)
-        let (sales, commissions) = try totals(partner.id, f, t, ctx, periodLength: length)
-        let periods = Array(Set(sales.map(\.key) + commissions.map(\.key))).sorted()
-        return [
-            "partnerId": .string(partner.id), "period": .string(period),
-            "rows": .array(periods.map { p in
-                [
-                    "period": .string(p),
-                    "sales": .array(sales.filter { $0.key == p }.map { ["amount": money($0.amount, $0.currency), "count": .integer($0.count)] }),
-                    "commissions": .array(commissions.filter { $0.key == p }.map { money($0.amount, $0.currency) }),
-                ]
-            }),
-        ]
+        let (sales, commissions) = try totals(partner.id, range, ctx, periodLength: length)
+        var byPeriod: [String: CurrencyFigures] = [:]
+        for s in sales { byPeriod[s.key, default: CurrencyFigures()].add(sales: [s]) }
+        for c in commissions { byPeriod[c.key, default: CurrencyFigures()].add(earned: c) }
+        let currencies = Set(sales.map(\.currency) + commissions.map(\.currency))
+        var rows: [JSONValue] = []
+        for period in byPeriod.keys.sorted() {
+            var figures = byPeriod[period]!
+            figures.include(currencies)
+            rows.append(["period": .string(period),
+                         "currencies": try figures.rows(CurrencyFigures.report, of: "partner \(partner.id)'s report for \(period)")])
+        }
+        return ["partnerId": .string(partner.id), "period": .string(period), "rows": .array(rows)]
     }
 
-    public static func resellerReport(_ ctx: RequestContext, resellerId: String, from: String?, to: String?) throws -> JSONValue {
+    /// A reseller's customers, and per currency its net sales and the commissions it
+    /// earned, by status.
+    public static func resellerReport(_ ctx: RequestContext, resellerId: String, range: TimeRange) throws -> JSONValue {
         let reseller = try ResellerService.load(resellerId, ctx.db)
         try ctx.authorize(partner: try PartnerService.load(reseller.partnerId, ctx.db))
-        let (f, t) = try range(from, to)
-        let sales = try ReportQueries.sales(partnerId: nil, resellerId: reseller.id, from: f, to: t, periodLength: nil, ctx.db)
-        let earned = try ReportQueries.commissions(partnerId: reseller.partnerId, resellerId: reseller.id, from: f, to: t,
-                                                   now: ctx.timestamp, periodLength: nil, ctx.db)
-        var byCurrency: [String: JSONObject] = [:]
-        for c in earned {
-            var o = byCurrency[c.currency] ?? JSONObject()
-            o[c.key] = .integer(c.amount)
-            byCurrency[c.currency] = o
+        var figures = CurrencyFigures()
+        if !range.isEmpty {
+            figures.add(sales: try ReportQueries.sales(partnerId: nil, resellerId: reseller.id, first: range.firstText,
+                                                       last: range.lastText, periodLength: nil, ctx.db))
+            figures.add(commissionsByStatus: try ReportQueries.commissions(
+                partnerId: reseller.partnerId, resellerId: reseller.id, first: range.firstText, last: range.lastText,
+                now: ctx.timestamp, periodLength: nil, ctx.db))
         }
         return [
             "reseller": reseller.json,
-            "sales": .array(sales.map { ["amount": money($0.amount, $0.currency), "count": .integer($0.count)] }),
             "customers": .integer(try ReportQueries.count("customer", partnerId: reseller.partnerId, resellerId: reseller.id, ctx.db)),
-            "commissions": .object(JSONObject(uniqueMembers: byCurrency.keys.sorted().map { .init(key: $0, value: .object(byCurrency[$0]!)) })),
+            "currencies": try figures.rows(CurrencyFigures.resellerReport, of: "reseller \(reseller.id)'s report"),
         ]
+    }
+}
+
+/// The figures of a report, per currency, added up exactly (Int128) and checked once,
+/// when answered, against the largest amount the engine answers.
+///
+/// Field names are the same in every report: `sales` (net of refunds) and `salesCount`;
+/// the commission statuses `pending`, `payable`, `processing`, `paid`, `cancelled`,
+/// `reversed` and their `...Count`; `earned` (what stands: pending, payable, processing
+/// and paid); `profit` (sales less earned). All amounts are minor units of the row's
+/// currency.
+public struct CurrencyFigures {
+    public enum Figure: String, Sendable {
+        case sales, salesCount, pending, payable, processing, paid, cancelled, reversed, earned, profit
+        case pendingCount, payableCount, processingCount, paidCount, cancelledCount, reversedCount
+    }
+
+    public static let statuses = ["pending", "payable", "processing", "paid", "cancelled", "reversed"]
+    static let standing: Set<String> = ["pending", "payable", "processing", "paid"]
+
+    public static let dashboard: [Figure] = [.sales, .salesCount, .pending, .payable, .processing, .paid, .cancelled, .reversed,
+                                             .earned, .profit]
+    public static let report: [Figure] = [.sales, .salesCount, .earned]
+    public static let resellerReport: [Figure] = [.sales, .salesCount, .pending, .payable, .processing, .paid, .cancelled,
+                                                  .reversed, .earned]
+    public static let summary: [Figure] = [.pending, .payable, .processing, .paid, .cancelled, .reversed, .earned,
+                                           .pendingCount, .payableCount, .processingCount, .paidCount, .cancelledCount,
+                                           .reversedCount]
+
+    var amounts: [String: [String: Int128]] = [:]
+
+    public init() {}
+
+    mutating func add(_ figure: String, _ currency: String, _ value: Int128) {
+        amounts[currency, default: [:]][figure, default: 0] += value
+    }
+
+    /// Net sales totals (`amount` and `count`), whatever their keys.
+    public mutating func add(sales: [ReportQueries.Total]) {
+        for s in sales {
+            add("sales", s.currency, s.amount)
+            add("salesCount", s.currency, Int128(s.count))
+        }
+    }
+
+    /// Commission totals keyed by effective status.
+    public mutating func add(commissionsByStatus totals: [ReportQueries.Total]) {
+        for c in totals {
+            add(c.key, c.currency, c.amount)
+            add(c.key + "Count", c.currency, Int128(c.count))
+            if Self.standing.contains(c.key) { add("earned", c.currency, c.amount) }
+        }
+    }
+
+    /// A total of commissions that stand, whatever its key.
+    public mutating func add(earned c: ReportQueries.Total) { add("earned", c.currency, c.amount) }
+
+    /// Rows for these currencies too, with zeros.
+    public mutating func include(_ currencies: Set<String>) {
+        for c in currencies where amounts[c] == nil { amounts[c] = [:] }
+    }
+
+    /// One row per currency, in code order, with exactly `figures`; -32010 `total_limit`
+    /// naming `report` when one is past ±2^53.
+    public func rows(_ figures: [Figure], of report: String) throws(PorticoError) -> JSONValue {
+        var rows: [JSONValue] = []
+        for currency in amounts.keys.sorted() {
+            let a = amounts[currency]!
+            var row: JSONObject = ["currency": .string(currency)]
+            for f in figures {
+                let value = f == .profit ? (a["sales"] ?? 0) - (a["earned"] ?? 0) : a[f.rawValue] ?? 0
+                row[f.rawValue] = .integer(try Money.total(value, "the \(f.rawValue) in \(currency) of \(report)"))
+            }
+            rows.append(.object(row))
+        }
+        return .array(rows)
     }
 }

@@ -34,17 +34,26 @@ public enum ResellerService {
         return r
     }
 
-    /// The reseller a request names as one of `partner`'s: an invalid `resellerId` when
-    /// there is none or it belongs to another partner.
+    /// The reseller a request names as one of `partner`'s: -32004 when there is none, or
+    /// it is another partner's (which is not told apart, so no partner learns of
+    /// another's resellers).
     public static func of(_ partner: PartnerRecord, id: String, _ db: Database) throws -> ResellerRecord {
-        guard let r = try ResellerTable.find(id: id, db) else { throw PorticoError.invalid("resellerId", "no reseller \(id)") }
-        guard r.partnerId == partner.id else { throw PorticoError.invalid("resellerId", "the reseller belongs to another partner") }
+        guard let r = try ResellerTable.find(id: id, db), r.partnerId == partner.id else {
+            throw PorticoError.notFound("reseller", id)
+        }
         return r
     }
 
-    /// An exact percentage between 0 and 100, kept as its normalized text.
-    public static func rate(_ d: ExactDecimal, field: String = "commissionRate") throws(PorticoError) -> String {
-        guard d >= ExactDecimal(0), d <= ExactDecimal(100) else { throw .invalid(field, "must be between 0 and 100") }
+    /// Setting or clearing a reseller's own rate is an action of its own, which the
+    /// shipped permission rules give owners, managers and the platform (not `sales`).
+    public static let setRateAction = "reseller.setCommissionRate"
+
+    /// An exact percentage from 0 to the commission rules' `max_reseller_rate`, kept as its
+    /// normalized text.
+    public static func rate(_ d: ExactDecimal, max: ExactDecimal, field: String = "commissionRate") throws(PorticoError) -> String {
+        guard d >= ExactDecimal(0), d <= max else {
+            throw .invalid(field, "must be between 0 and \(max) (max_reseller_rate in commission.yaml)")
+        }
         return d.description
     }
 
@@ -53,10 +62,12 @@ public enum ResellerService {
     {
         let partner = try PartnerService.load(partnerId, ctx.db)
         try ctx.authorize(partner: partner)
+        if commissionRate != nil { try ctx.authorize(setRateAction, partner: partner) }
         let name = try Validate.name(name, field: "name")
         let email = try Validate.email(email)
-        let region = try Validate.code(region, field: "region")
-        let rate = try commissionRate.map { d throws(PorticoError) in try Self.rate(d) }
+        let region = try Validate.region(region, ctx.rules.pricing)
+        let maxRate = ctx.rules.commission.maxResellerRate
+        let rate = try commissionRate.map { d throws(PorticoError) in try Self.rate(d, max: maxRate) }
         if try ResellerTable.emailTaken(partnerId: partner.id, email: email, ctx.db) {
             throw PorticoError.conflict("email", "\(email) is already a reseller of this partner")
         }
@@ -86,7 +97,9 @@ public enum ResellerService {
 
     public static func update(_ ctx: RequestContext, id: String, _ changes: Changes) throws -> ResellerRecord {
         let before = try load(id, ctx.db)
-        try ctx.authorize(partner: try PartnerService.load(before.partnerId, ctx.db))
+        let partner = try PartnerService.load(before.partnerId, ctx.db)
+        try ctx.authorize(partner: partner)
+        if changes.commissionRate != nil { try ctx.authorize(setRateAction, partner: partner) }
         var r = before
         if let v = changes.name { r.name = try Validate.name(v, field: "name") }
         if let v = changes.email {
@@ -95,8 +108,9 @@ public enum ResellerService {
                 throw PorticoError.conflict("email", "\(r.email) is already a reseller of this partner")
             }
         }
-        if let v = changes.region { r.region = try Validate.code(v, field: "region") }
-        if let v = changes.commissionRate { r.commissionRate = try v.map { d throws(PorticoError) in try Self.rate(d) } }
+        if let v = changes.region { r.region = try Validate.region(v, ctx.rules.pricing) }
+        let maxRate = ctx.rules.commission.maxResellerRate
+        if let v = changes.commissionRate { r.commissionRate = try v.map { d throws(PorticoError) in try Self.rate(d, max: maxRate) } }
         guard r != before else { return before }
         r.updatedAt = ctx.timestamp
         try ResellerTable.update(r, ctx.db)
@@ -119,15 +133,6 @@ public enum CustomerService {
         return c
     }
 
-    /// ISO 3166-1 alpha-2: two capital letters.
-    public static func country(_ raw: String, field: String = "country") throws(PorticoError) -> String {
-        let s = raw.uppercased()
-        guard s.utf8.count == 2, s.utf8.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {
-            throw .invalid(field, "must be an ISO 3166 alpha-2 country code such as DE or JP")
-        }
-        return s
-    }
-
     public static func create(_ ctx: RequestContext, partnerId: String, resellerId: String?, name: String, email: String,
                               country: String) throws -> CustomerRecord
     {
@@ -136,7 +141,7 @@ public enum CustomerService {
         if let resellerId { _ = try ResellerService.of(partner, id: resellerId, ctx.db) }
         let name = try Validate.name(name, field: "name")
         let email = try Validate.email(email)
-        let country = try Self.country(country)
+        let country = try Validate.country(country)
         if try CustomerTable.emailTaken(partnerId: partner.id, email: email, ctx.db) {
             throw PorticoError.conflict("email", "\(email) is already a customer of this partner")
         }
@@ -166,10 +171,7 @@ public enum CustomerService {
             throw PorticoError.invalid("partnerId", "is required (or resellerId)")
         }
         try ctx.authorize(partner: partner)
-        if let resellerId {
-            let r = try ResellerService.load(resellerId, ctx.db)
-            guard r.partnerId == partner.id else { throw PorticoError.invalid("resellerId", "the reseller belongs to another partner") }
-        }
+        if let resellerId { _ = try ResellerService.of(partner, id: resellerId, ctx.db) }
         let rows = try CustomerTable.page(partnerId: partner.id, resellerId: resellerId, afterSeq: page.afterSeq, limit: page.limit + 1, ctx.db)
         return page.answer(rows, seq: \.seq, json: \.json)
     }

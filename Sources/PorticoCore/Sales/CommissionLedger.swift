@@ -51,45 +51,39 @@ public enum CommissionLedger {
         return c
     }
 
-    static func filter(_ ctx: RequestContext, partnerId: String, status: String?, from: String?, to: String?) throws -> CommissionFilter {
+    static func filter(_ ctx: RequestContext, partnerId: String, status: String?, range: TimeRange) throws -> CommissionFilter {
         let partner = try PartnerService.load(partnerId, ctx.db)
         try ctx.authorize(partner: partner)
         if let status, !statuses.contains(status) {
             throw PorticoError.invalid("status", "must be one of \(statuses.joined(separator: ", "))")
         }
-        return CommissionFilter(partnerId: partner.id, status: status, from: from, to: to)
+        let open = range == .all
+        return CommissionFilter(partnerId: partner.id, status: status, first: open ? nil : range.firstText,
+                                last: open ? nil : range.lastText)
     }
 
-    public static func list(_ ctx: RequestContext, partnerId: String, status: String?, from: String?, to: String?, page: PageRequest) throws
+    public static func list(_ ctx: RequestContext, partnerId: String, status: String?, range: TimeRange, page: PageRequest) throws
         -> JSONValue
     {
-        let f = try filter(ctx, partnerId: partnerId, status: status, from: from, to: to)
-        let rows = try CommissionTable.page(f, now: ctx.timestamp, afterSeq: page.afterSeq, limit: page.limit + 1, ctx.db)
+        let f = try filter(ctx, partnerId: partnerId, status: status, range: range)
+        let rows = range.isEmpty ? [] : try CommissionTable.page(f, now: ctx.timestamp, afterSeq: page.afterSeq, limit: page.limit + 1, ctx.db)
         let now = ctx.timestamp
         return page.answer(rows, seq: \.seq, json: { $0.json(now: now) })
     }
 
-    /// Totals by status and currency over exactly the entries `list` would show.
-    public static func summary(_ ctx: RequestContext, partnerId: String, from: String?, to: String?) throws -> JSONValue {
-        let f = try filter(ctx, partnerId: partnerId, status: nil, from: from, to: to)
-        let (start, end) = (from ?? ReportQueries.openFrom, to ?? ReportQueries.openTo)
-        // Whole-day ranges read the running totals; others sum the entries themselves.
-        let rows = ReportQueries.dayAligned(start, end)
-            ? try ReportQueries.commissionsFromTotals(partnerId: f.partnerId, from: start, to: end, now: ctx.timestamp,
-                                                      periodLength: nil, ctx.db).map { ($0.key, $0.currency, $0.amount, $0.count) }
-            : try CommissionTable.summary(f, now: ctx.timestamp, ctx.db)
-        var byCurrency: [String: JSONObject] = [:]
-        for (status, currency, total, _) in rows {
-            var o = byCurrency[currency] ?? JSONObject()
-            o[status] = .integer(total)
-            byCurrency[currency] = o
+    /// Totals by status and currency over exactly the entries `list` would show: one row
+    /// per currency with every status's amount and count (see `CurrencyFigures`).
+    public static func summary(_ ctx: RequestContext, partnerId: String, range: TimeRange) throws -> JSONValue {
+        let f = try filter(ctx, partnerId: partnerId, status: nil, range: range)
+        var figures = CurrencyFigures()
+        if !range.isEmpty {
+            // Whole-day ranges read the running totals; others sum the entries themselves.
+            figures.add(commissionsByStatus: range.isWholeDays
+                ? try ReportQueries.commissionsFromTotals(partnerId: f.partnerId, firstDay: range.firstDay, lastDay: range.lastDay,
+                                                          wholeLedger: range == .all, now: ctx.timestamp, periodLength: nil, ctx.db)
+                : try CommissionTable.summary(f, now: ctx.timestamp, ctx.db))
         }
-        return [
-            "partnerId": .string(f.partnerId),
-            "totals": .array(rows.map { status, currency, total, count in
-                ["status": .string(status), "amount": ["amount": .integer(total), "currency": .string(currency)], "count": .integer(count)]
-            }),
-            "byCurrency": .object(JSONObject(uniqueMembers: byCurrency.keys.sorted().map { .init(key: $0, value: .object(byCurrency[$0]!)) })),
-        ]
+        return ["partnerId": .string(f.partnerId),
+                "currencies": try figures.rows(CurrencyFigures.summary, of: "partner \(f.partnerId)'s commission summary")]
     }
 }

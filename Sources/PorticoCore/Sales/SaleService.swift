@@ -39,17 +39,28 @@ public enum SaleService {
     public static func record(_ ctx: RequestContext, rules: RuleSet, _ new: NewSale) throws -> JSONValue {
         let externalId = try Validate.key(new.externalId.trimmingWhitespace, field: "externalId", max: 200)
         guard let customer = try CustomerTable.find(id: new.customerId, ctx.db) else {
-            throw PorticoError.invalid("customerId", "no customer \(new.customerId)")
+            throw PorticoError.notFound("customer", new.customerId)
         }
         let partner = try PartnerService.load(customer.partnerId, ctx.db)
         try ctx.authorize(partner: partner)
+        guard kinds.contains(new.kind) else { throw PorticoError.invalid("kind", "must be new, renewal or upgrade") }
         if let first = try SaleTable.find(partnerId: partner.id, externalId: externalId, ctx.db) {
+            // The same sale sent again answers the first result; another sale under the
+            // same external id is a conflict, never silently the first one's answer.
+            var differs: [String] = []
+            if first.customerId != customer.id { differs.append("customerId") }
+            if first.plan != new.plan { differs.append("plan") }
+            if first.kind != new.kind { differs.append("kind") }
+            if first.occurredAt != new.occurredAt.rfc3339 { differs.append("occurredAt") }
+            if let given = new.amount, given.amount != first.amount || given.currency.code != first.currency { differs.append("amount") }
+            guard differs.isEmpty else {
+                throw PorticoError.conflict("externalId", "sale \(first.id) was recorded under this external id with another \(differs.joined(separator: ", "))")
+            }
             guard let recorded = try AuditLog.find(seq: first.auditSeq, ctx.db), let answer = recorded.after else {
                 throw PorticoError(.internalError, "the audit record of sale \(first.id) is missing")
             }
             return try JSONReader.parse(answer)
         }
-        guard kinds.contains(new.kind) else { throw PorticoError.invalid("kind", "must be new, renewal or upgrade") }
         let pricing = rules.pricing
         guard pricing.plans[new.plan] != nil else {
             throw PorticoError.invalid("plan", "no plan '\(new.plan)' is priced (\(pricing.plans.keys.sorted().joined(separator: ", ")))")
@@ -96,18 +107,18 @@ public enum SaleService {
         }
         let derived = Set(commission.derivedFacts)
         let at = new.occurredAt
-        let periods: [(String, Timestamp, Timestamp)] = [
-            ("month", at.startOfMonth, at.startOfNextMonth), ("quarter", at.startOfQuarter, at.startOfNextQuarter),
-            ("lifetime", Timestamp(millisecondsSinceEpoch: -62_135_596_800_000), Timestamp(millisecondsSinceEpoch: 253_402_300_799_999)),
-        ]
-        for (period, from, to) in periods {
+        // Sums of stored amounts are exact (Int128); a fact beyond Int64 (far past any
+        // band or cap a rule can name, which stop at 2^53) is read as Int64's largest.
+        func number(_ sum: Int128) -> FactValue { .number(ExactDecimal(Int64(clamping: sum))) }
+        let periods: [(String, TimeRange)] = [("month", .month(of: at)), ("quarter", .quarter(of: at)), ("lifetime", .all)]
+        for (period, range) in periods {
             if derived.contains("reseller.volume.\(period)"), let reseller {
-                set("reseller.volume.\(period)", .number(ExactDecimal(try SaleTable.volume(
-                    partnerId: nil, resellerId: reseller.id, currency: amount.currency.code, from: from.rfc3339, to: to.rfc3339, ctx.db))))
+                set("reseller.volume.\(period)", number(try SaleTable.volume(
+                    partnerId: nil, resellerId: reseller.id, currency: amount.currency.code, firstDay: range.firstDay, lastDay: range.lastDay, ctx.db)))
             }
             if derived.contains("partner.volume.\(period)") {
-                set("partner.volume.\(period)", .number(ExactDecimal(try SaleTable.volume(
-                    partnerId: partner.id, resellerId: nil, currency: amount.currency.code, from: from.rfc3339, to: to.rfc3339, ctx.db))))
+                set("partner.volume.\(period)", number(try SaleTable.volume(
+                    partnerId: partner.id, resellerId: nil, currency: amount.currency.code, firstDay: range.firstDay, lastDay: range.lastDay, ctx.db)))
             }
         }
         if derived.contains("customer.firstPurchase") {
@@ -118,21 +129,25 @@ public enum SaleService {
             let month = first.map { max(0, at.months(since: $0)) + 1 } ?? 1
             set("subscription.month", .number(ExactDecimal(month)))
         }
-        let monthFrom = at.startOfMonth.rfc3339, monthTo = at.startOfNextMonth.rfc3339
+        let month = TimeRange.month(of: at)
         if derived.contains("seller.earned.month") {
-            set("seller.earned.month", .number(ExactDecimal(try CommissionTable.earned(
-                partnerId: partner.id, resellerId: reseller?.id, currency: amount.currency.code, from: monthFrom, to: monthTo, ctx.db))))
+            set("seller.earned.month", number(try CommissionTable.earned(
+                partnerId: partner.id, resellerId: reseller?.id, currency: amount.currency.code, first: month.firstText, last: month.lastText, ctx.db)))
         }
         if derived.contains("partner.earned.month") {
-            set("partner.earned.month", .number(ExactDecimal(try CommissionTable.earned(
-                partnerId: partner.id, resellerId: nil, currency: amount.currency.code, from: monthFrom, to: monthTo, ctx.db))))
+            set("partner.earned.month", number(try CommissionTable.earned(
+                partnerId: partner.id, resellerId: nil, currency: amount.currency.code, first: month.firstText, last: month.lastText, ctx.db)))
         }
 
         var sale = SaleRecord(id: ctx.newID("sal"), partnerId: partner.id, resellerId: reseller?.id, customerId: customer.id,
                               externalId: externalId, plan: new.plan, kind: new.kind, amount: amount.amount,
                               currency: amount.currency.code, occurredAt: at.rfc3339, rulesHash: rules.hash, createdAt: ctx.timestamp)
         let lines = commission.evaluate(facts)
-        let payableAt = at.adding(days: Int64(commission.holdDays(for: lines))).rfc3339
+        let hold = Int64(commission.holdDays(for: lines))
+        guard let payable = at.adding(checked: hold * Timestamp.msPerDay) else {
+            throw PorticoError.invalid("occurredAt", "its commissions would become payable \(hold) days later, after 9999-12-31T23:59:59.999Z, the last instant the engine holds")
+        }
+        let payableAt = payable.rfc3339
         var entries: [CommissionRecord] = lines.map { line in
             let toReseller = line.to == .seller && reseller != nil
             return CommissionRecord(id: ctx.newID("com"), partnerId: partner.id, beneficiary: toReseller ? "reseller" : "partner",
@@ -213,6 +228,7 @@ public enum SaleService {
     /// What earlier refunds already took back from a paid commission.
     static func alreadyAdjusted(_ c: CommissionRecord, _ db: Database) throws -> Int64 {
         let adjustments = try CommissionTable.forSale(c.saleId ?? "", db).filter { $0.kind == "adjustment" && $0.basis == "refund of \(c.id)" }
-        return -adjustments.reduce(0) { $0 + $1.amount }
+        // Each takes back part of one commission (at most 2^53), so the sum is one too.
+        return Int64(-adjustments.reduce(Int128(0)) { $0 + Int128($1.amount) })
     }
 }

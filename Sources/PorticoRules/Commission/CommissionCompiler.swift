@@ -18,6 +18,8 @@ extension CommissionRules {
         let depth = top.take("override_depth").flatMap { r.integer($0, "override_depth", in: 0...5) }.map(Int.init) ?? 1
         var minimum: [String: Int64] = [:]
         if let node = top.take("minimum_payout") { minimum = amounts(node, "minimum_payout", r, allowZero: true) }
+        let maxTotal = top.take("max_total_percent").flatMap { r.percent($0, "max_total_percent") } ?? ExactDecimal(100)
+        let maxRate = top.take("max_reseller_rate").flatMap { r.percent($0, "max_reseller_rate") } ?? ExactDecimal(100)
         var rules: [Rule] = []
         var ids: [String: SourcePosition] = [:]
         var catchAll: Rule? = nil
@@ -40,7 +42,8 @@ extension CommissionRules {
         }
         _ = top.take("$schema")
         top.finish(r, in: "the commission file")
-        return CommissionRules(hit: hit, holdDays: holdDays, overrideDepth: depth, minimumPayout: minimum, rules: rules, tests: tests)
+        return CommissionRules(hit: hit, holdDays: holdDays, overrideDepth: depth, minimumPayout: minimum, maxTotalPercent: maxTotal,
+                               maxResellerRate: maxRate, rules: rules, tests: tests)
     }
 
     /// `{USD: 5000, JPY: 500}`: whole minor units per known currency.

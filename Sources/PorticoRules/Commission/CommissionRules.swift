@@ -79,6 +79,12 @@ public struct CommissionRules: Sendable {
     public let holdDays: Int
     public let overrideDepth: Int
     public let minimumPayout: [String: Int64]
+    /// The most the commissions of one sale may add up to, in percent of the sale
+    /// (`max_total_percent`, at most and by default 100): built in, whatever the rules say.
+    public let maxTotalPercent: ExactDecimal
+    /// The highest `commissionRate` a reseller may be given (`max_reseller_rate`, at most
+    /// and by default 100).
+    public let maxResellerRate: ExactDecimal
     public let rules: [Rule]
     public let tests: [Test]
 
@@ -117,11 +123,15 @@ public struct CommissionRules: Sendable {
     /// Every rule's conditions, flattened for the evaluation loop.
     let table: ConditionTable
 
-    init(hit: HitPolicy, holdDays: Int, overrideDepth: Int, minimumPayout: [String: Int64], rules: [Rule], tests: [Test]) {
+    init(hit: HitPolicy, holdDays: Int, overrideDepth: Int, minimumPayout: [String: Int64], maxTotalPercent: ExactDecimal = ExactDecimal(100),
+         maxResellerRate: ExactDecimal = ExactDecimal(100), rules: [Rule], tests: [Test])
+    {
         self.hit = hit
         self.holdDays = holdDays
         self.overrideDepth = overrideDepth
         self.minimumPayout = minimumPayout
+        self.maxTotalPercent = maxTotalPercent
+        self.maxResellerRate = maxResellerRate
         self.rules = rules
         self.tests = tests
         table = ConditionTable(rules.map(\.conditions))
@@ -144,7 +154,8 @@ public struct CommissionRules: Sendable {
     public static func newFacts() -> FactSet { FactSet(catalog: facts) }
 
     /// The commissions a sale earns. Facts must include `sale.amount` and
-    /// `sale.currency`; a rule reading an absent fact does not match.
+    /// `sale.currency`; a rule reading an absent fact does not match. Together they never
+    /// pass the ceiling (see `ceiling`).
     public func evaluate(_ f: FactSet) -> [Line] {
         var lines: [Line] = []
         var note: String? = nil
@@ -158,7 +169,34 @@ public struct CommissionRules: Sendable {
                 next = r + 1
             }
         }
-        return lines
+        return applyCeiling(lines, f).lines
+    }
+
+    /// The most the commissions of a sale of `amount` may add up to: `maxTotalPercent`
+    /// of it, rounded down (100% is the sale itself).
+    public func ceiling(forSaleOf amount: Int64) -> Int64 {
+        let n = Int128(amount) * Int128(maxTotalPercent.mantissa)
+        let d = Int128(100) * Int128(ExactDecimal.pow10(maxTotalPercent.scale))
+        return Int64(n / d)
+    }
+
+    /// When the lines add up to more than the ceiling, they are scaled down together to
+    /// exactly the ceiling, in proportion (largest remainder, so no unit is lost), each
+    /// line saying so in its basis. Answers the lines and whether they were scaled.
+    func applyCeiling(_ lines: [Line], _ f: FactSet) -> (lines: [Line], scaled: Bool) {
+        guard !lines.isEmpty, case .number(let d)? = f[Self.amountSlot], let amount = d.integerValue, amount >= 0 else {
+            return (lines, false)
+        }
+        let limit = ceiling(forSaleOf: amount)
+        let total = lines.reduce(Int128(0)) { $0 + Int128($1.amount) }
+        guard total > Int128(limit) else { return (lines, false) }
+        let parts = Allocation.largestRemainder(limit, weights: lines.map { max(0, $0.amount) })
+        var scaled = lines
+        for i in scaled.indices {
+            scaled[i].amount = parts[i]
+            scaled[i].basis += ", scaled down: a sale's commissions may not pass \(maxTotalPercent)% of it"
+        }
+        return (scaled, true)
     }
 
     /// The hold period that applies to what `evaluate` answered (the deciding rule's
@@ -207,6 +245,10 @@ public struct CommissionRules: Sendable {
                 note = "\(fact) was not supplied"
                 return nil
             }
+            guard pct >= ExactDecimal(0), pct <= ExactDecimal(100) else {
+                note = "\(fact) \(pct) is not a percentage between 0 and 100"
+                return nil
+            }
             guard let v = pct.apply(to: amount, dividingBy: 100) else { return nil }
             value = v
             basis = "rate \(pct)%"
@@ -226,7 +268,7 @@ public struct CommissionRules: Sendable {
                 note = "\(Self.facts[slot].name) was not supplied (the rule has a monthly cap)"
                 return nil
             }
-            let room = max(0, cap - earned)
+            let room = Int64(clamping: max(0, Int128(cap) - Int128(earned)))
             if value > room { value = room; basis += ", capped per month" }
         }
         return Line(to: to, amount: value, currency: currency, rule: rule.id, basis: basis)
@@ -241,13 +283,14 @@ public struct CommissionRules: Sendable {
             let band = t.bands.first { $0.upTo.map { volume < $0 } ?? true } ?? t.bands[t.bands.count - 1]
             return band.percent.apply(to: amount, dividingBy: 100).map { ($0, "slab \(band.percent)%") }
         case .marginal:
+            // In Int128: the volume before the sale may be anything up to Int64's limit.
             var numerator: Int128 = 0
-            var lower: Int64 = 0
-            let start = volume, end = volume + amount
+            var lower: Int128 = 0
+            let start = Int128(volume), end = Int128(volume) + Int128(amount)
             for band in t.bands {
-                let upper = band.upTo ?? Int64.max
+                let upper: Int128 = band.upTo.map { Int128($0) } ?? .max
                 let from = max(start, lower), to = min(end, upper)
-                if to > from { numerator += Int128(to - from) * band.percent.normalized }
+                if to > from { numerator += (to - from) * band.percent.normalized }
                 lower = upper
                 if upper >= end { break }
             }
@@ -265,7 +308,9 @@ public struct CommissionRules: Sendable {
         public var lines: [Line]
     }
 
-    public func explain(_ f: FactSet) -> (lines: [Line], traces: [Trace]) {
+    /// Every rule's part and the lines decided (after the ceiling; `scaled` says whether
+    /// it applied).
+    public func explain(_ f: FactSet) -> (lines: [Line], traces: [Trace], scaled: Bool) {
         var all: [Line] = []
         var traces: [Trace] = []
         var decided = false
@@ -290,7 +335,8 @@ public struct CommissionRules: Sendable {
             all += lines
             if hit == .first { decided = true }
         }
-        return (all, traces)
+        let (decided_, scaled) = applyCeiling(all, f)
+        return (decided_, traces, scaled)
     }
 }
 

@@ -11,6 +11,14 @@ public struct APIPolicy: Sendable {
     public let scopes: [String: Set<String>]
     /// Tier -> limit; `default` applies to tiers not listed.
     public let rateLimits: [String: RateLimit]
+    /// Where each tier's limit is written, for checking the tiers against pricing.yaml's.
+    public var tierPositions: [(String, SourcePosition)] = []
+
+    init(scopes: [String: Set<String>], rateLimits: [String: RateLimit], tierPositions: [(String, SourcePosition)] = []) {
+        self.scopes = scopes
+        self.rateLimits = rateLimits
+        self.tierPositions = tierPositions
+    }
 
     public static let none = APIPolicy(scopes: [:], rateLimits: ["default": RateLimit(requests: 0, perSeconds: 1)])
 
@@ -45,9 +53,11 @@ public struct APIPolicy: Sendable {
             }
         }
         var limits: [String: RateLimit] = [:]
+        var positions: [(String, SourcePosition)] = []
         if let n = f.require("rate_limits", r, in: "api"), let lf = r.mapping(n, "api.rate_limits") {
             for e in lf.entries {
                 _ = lf.take(e.key)
+                positions.append((e.key, e.keyPosition))
                 guard let tf = r.mapping(e.value, "api.rate_limits.\(e.key)") else { continue }
                 let requests = tf.require("requests", r, in: "a rate limit").flatMap { r.integer($0, "requests", in: 1...1_000_000_000) }
                 let per = tf.require("per_seconds", r, in: "a rate limit").flatMap { r.integer($0, "per_seconds", in: 1...86_400) }
@@ -60,6 +70,6 @@ public struct APIPolicy: Sendable {
         }
         f.finish(r, in: "api")
         guard r.diagnostics.count == before else { return nil }
-        return APIPolicy(scopes: scopes, rateLimits: limits)
+        return APIPolicy(scopes: scopes, rateLimits: limits, tierPositions: positions)
     }
 }

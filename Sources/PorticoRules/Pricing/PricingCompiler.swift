@@ -20,11 +20,23 @@ extension PricingRules {
             }
             if pf.entries.isEmpty { r.error(node.position, "plans needs at least one plan") }
         }
+        var tiers: [String] = []
+        if let node = top.take("tiers"), let items = r.list(node, "tiers") {
+            for item in items {
+                guard let t = r.code(item, "a tier") else { continue }
+                if tiers.contains(t) { r.error(item.position, "tier '\(t)' is listed twice") }
+                tiers.append(t)
+            }
+            if items.isEmpty { r.error(node.position, "tiers needs at least one tier (the first is a new partner's)") }
+        }
         var regions: [String: Region] = [:]
         var countryAt: [String: (String, SourcePosition)] = [:]
         if let node = top.require("regions", r, in: "the pricing file"), let rf = r.mapping(node, "regions") {
             for e in rf.entries {
                 _ = rf.take(e.key)
+                if !NodeReader.isCode(e.key) {
+                    r.error(e.keyPosition, "region '\(e.key)' must be 1-32 characters of a-z, 0-9 and '-', starting with a letter")
+                }
                 guard let region = region(e.key, e.value, r) else { continue }
                 for (i, c) in region.countries.enumerated() {
                     if let (other, _) = countryAt[c] {
@@ -59,7 +71,8 @@ extension PricingRules {
         }
         _ = top.take("$schema")
         top.finish(r, in: "the pricing file")
-        return PricingRules(baseCurrency: base, plans: plans, regions: regions, rules: rules, tests: tests)
+        return PricingRules(baseCurrency: base, plans: plans, regions: regions, tiers: tiers.isEmpty ? ["standard"] : tiers,
+                            rules: rules, tests: tests)
     }
 
     /// `9900`, or `[{from: 2027-01-01, price: 10900}, {price: 9900}]`.
@@ -91,8 +104,8 @@ extension PricingRules {
         if let n = f.require("countries", r, in: "regions.\(name)"), let items = r.list(n, "countries") {
             for item in items {
                 guard let c = r.string(item, "a country") else { continue }
-                if c.count != 2 || !c.allSatisfy({ $0.isUppercase && $0.isASCII }) {
-                    r.error(item.position, "'\(c)' is not an ISO 3166 alpha-2 country code (two capital letters)")
+                if !Country.codes.contains(c) {
+                    r.error(item.position, "'\(c)' is not an assigned ISO 3166-1 alpha-2 country code (two capital letters, such as DE or JP)")
                 }
                 countries.append(c)
             }

@@ -102,14 +102,22 @@ public struct PricingRules: Sendable {
     public let plans: [String: [PlanPrice]]
     public let regions: [String: Region]
     public let countryRegion: [String: String]
+    /// The partner tiers, in the order the file lists them; the first is a new partner's.
+    public let tiers: [String]
     public let rules: [Rule]
     public let tests: [Test]
     let table: ConditionTable
 
-    init(baseCurrency: Currency, plans: [String: [PlanPrice]], regions: [String: Region], rules: [Rule], tests: [Test]) {
+    /// The tier a partner gets when none is named.
+    public var defaultTier: String { tiers.first ?? "standard" }
+
+    init(baseCurrency: Currency, plans: [String: [PlanPrice]], regions: [String: Region], tiers: [String] = ["standard"],
+         rules: [Rule], tests: [Test])
+    {
         self.baseCurrency = baseCurrency
         self.plans = plans
         self.regions = regions
+        self.tiers = tiers
         var byCountry: [String: String] = [:]
         for (name, r) in regions { for c in r.countries { byCountry[c] = name } }
         countryRegion = byCountry

@@ -119,6 +119,23 @@ public final class NodeReader {
         return s.text
     }
 
+    /// A short lower-case code (a tier, a region): 1-32 of a-z, 0-9 and '-', starting
+    /// with a letter; what requests name them by.
+    public func code(_ node: RuleNode, _ what: String) -> String? {
+        guard let s = scalar(node, what) else { return nil }
+        guard Self.isCode(s.text) else {
+            error(s.position, "\(what) '\(s.text)' must be 1-32 characters of a-z, 0-9 and '-', starting with a letter")
+            return nil
+        }
+        return s.text
+    }
+
+    public static func isCode(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        return (1...32).contains(u.count) && (0x61...0x7A).contains(u[0])
+            && u.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+    }
+
     public func bool(_ node: RuleNode, _ what: String) -> Bool? {
         guard case .scalar(let s) = node, s.isPlain, s.text == "true" || s.text == "false" else {
             error(node.position, "\(what) must be true or false")

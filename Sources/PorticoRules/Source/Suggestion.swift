@@ -1,7 +1,7 @@
 /// "Did you mean …?" for a misspelt name: the closest known names by edit distance.
-enum Suggestion {
+public enum Suggestion {
     /// The known names within a small edit distance of `name`, closest first (at most 3).
-    static func closest(to name: String, among known: [String]) -> [String] {
+    public static func closest(to name: String, among known: [String]) -> [String] {
         let a = Array(name.utf8)
         let limit = max(2, a.count / 4)
         var scored: [(name: String, distance: Int)] = []
@@ -14,7 +14,7 @@ enum Suggestion {
     }
 
     /// A hint to append to a message: ` (did you mean 'x'?)`, or empty.
-    static func hint(for name: String, among known: [String]) -> String {
+    public static func hint(for name: String, among known: [String]) -> String {
         let c = closest(to: name, among: known)
         guard !c.isEmpty else { return "" }
         return " (did you mean \(c.map { "'\($0)'" }.joined(separator: " or "))?)"

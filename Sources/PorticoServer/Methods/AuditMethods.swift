@@ -6,12 +6,14 @@ import PorticoStore
 enum AuditMethods {
     static let all: [Method] = [
         Method("audit.list", access: .read) { p, ctx in
-            let filter = AuditFilter(partnerId: try p.optionalString("partnerId"), actor: try p.optionalString("actorId"),
-                                     action: try p.optionalString("action"), from: try p.optionalTimestamp("from"),
-                                     to: try p.optionalTimestamp("to"))
+            let partnerId = try p.optionalString("partnerId"), actor = try p.optionalString("actorId")
+            let action = try p.optionalString("action")
+            let range = try p.range()
             let page = try p.page()
             try p.finish()
-            return try AuditService.list(ctx, filter, page: page)
+            return try AuditService.list(ctx, AuditFilter(partnerId: partnerId, actor: actor, action: action,
+                                                          first: range == .all ? nil : range.firstText,
+                                                          last: range == .all ? nil : range.lastText), page: page)
         },
         Method("audit.verify", access: .read) { p, ctx in
             try p.finish()

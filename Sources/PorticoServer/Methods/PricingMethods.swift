@@ -9,8 +9,9 @@ enum PricingMethods {
     static let all: [Method] = [
         Method("pricing.quote", access: .read, needsActor: false, withEngine: { p, ctx, engine in
             let plan = try p.string("plan")
-            let country = try p.optionalString("country")
-            let region = try p.optionalString("region")
+            // Codes in any case, as everywhere: countries upper case, regions lower case.
+            let country = try p.optionalString("country")?.uppercased()
+            let region = try p.optionalString("region")?.lowercased()
             let partnerId = try p.optionalString("partnerId")
             try p.finish()
             guard country != nil || region != nil else { throw PorticoError.invalid("country", "give a country or a region") }

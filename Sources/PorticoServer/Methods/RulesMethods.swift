@@ -167,14 +167,19 @@ enum RulesMethods {
     }
 
     static func explain(_ rules: CommissionRules, _ facts: FactSet) -> JSONValue {
-        let (lines, traces) = rules.explain(facts)
+        let (lines, traces, scaled) = rules.explain(facts)
         let missing = Array(Set(traces.compactMap(\.missingFact))).sorted()
         let deciding = uniqued(lines.map(\.rule))
+        var ceiling: JSONObject = ["percent": .string(rules.maxTotalPercent.description), "applied": .bool(scaled)]
+        if case .number(let d)? = facts[CommissionRules.facts.slot("sale.amount")!], let amount = d.integerValue, amount >= 0 {
+            ceiling["amount"] = .integer(rules.ceiling(forSaleOf: amount))
+        }
         return [
             "kind": "commission",
             "hit": .string(rules.hit.rawValue),
             "decision": .array(lines.map(json)),
             "rules": .array(deciding.map { .string($0) }),
+            "ceiling": .object(ceiling),
             "holdDays": .integer(Int64(rules.holdDays(for: lines))),
             "missingFacts": .array(missing.map { .string($0) }),
             "derivedFacts": .array(rules.derivedFacts.map { .string($0) }),

@@ -8,10 +8,7 @@ enum SaleMethods {
             let customerId = try p.string("customerId")
             let plan = try p.string("plan")
             let kind = try p.string("kind")
-            let occurredText = try p.string("occurredAt")
-            guard let occurredAt = Timestamp(rfc3339: occurredText) else {
-                throw PorticoError.invalid("occurredAt", "must be an RFC 3339 date-time such as 2027-01-15T10:00:00Z")
-            }
+            let occurredAt = try p.timestamp("occurredAt")
             let externalId = try p.string("externalId")
             let amount = try p.optionalMoney("amount")
             try p.finish()
@@ -38,18 +35,16 @@ enum SaleMethods {
         Method("commission.list", access: .read) { p, ctx in
             let partnerId = try p.string("partnerId")
             let status = try p.optionalString("status")
-            let from = try p.optionalTimestamp("from")
-            let to = try p.optionalTimestamp("to")
+            let range = try p.range()
             let page = try p.page()
             try p.finish()
-            return try CommissionLedger.list(ctx, partnerId: partnerId, status: status, from: from, to: to, page: page)
+            return try CommissionLedger.list(ctx, partnerId: partnerId, status: status, range: range, page: page)
         },
         Method("commission.summary", access: .read) { p, ctx in
             let partnerId = try p.string("partnerId")
-            let from = try p.optionalTimestamp("from")
-            let to = try p.optionalTimestamp("to")
+            let range = try p.range()
             try p.finish()
-            return try CommissionLedger.summary(ctx, partnerId: partnerId, from: from, to: to)
+            return try CommissionLedger.summary(ctx, partnerId: partnerId, range: range)
         },
     ]
 }

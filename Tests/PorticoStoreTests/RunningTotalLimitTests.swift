@@ -1,0 +1,83 @@
+import Foundation
+import GRDB
+import Testing
+@testable import PorticoStore
+
+/// Running totals stay within ±2^53: a write that would pass the bound fails with
+/// `RunningTotalLimit` (never a REAL smuggled into a STRICT column, never an internal
+/// error), and leaves every total as it was.
+@Suite struct RunningTotalLimitTests {
+    func fixture() throws -> DatabaseQueue {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("limit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let queue = try DatabaseQueue(path: dir.appendingPathComponent("m.sqlite").path)
+        try AppDatabase.migrator.migrate(queue, upTo: "0005-checks-without-temporary-tables")
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt) VALUES ('ptr_1', 'P', 'p', 'eu', 'standard', 'active', 't', 't');
+                INSERT INTO customer (id, partnerId, name, email, country, createdAt, updatedAt) VALUES ('cus_1', 'ptr_1', 'C', 'c@x.io', 'BH', 't', 't');
+                -- Written before the bound existed: far past it, and kept as it is.
+                INSERT INTO sale_volume VALUES ('p:ptr_old', 'BHD', '2026-01-01', 4611686018427387904, 512);
+                """)
+        }
+        try AppDatabase.migrator.migrate(queue)
+        return queue
+    }
+
+    func sale(_ n: Int, day: String = "2027-01-02") -> SaleRecord {
+        SaleRecord(id: "sal_\(day)_\(n)", partnerId: "ptr_1", resellerId: nil, customerId: "cus_1", externalId: "e\(day)\(n)", plan: "pro",
+                   kind: "new", amount: 1 << 53, currency: "BHD", occurredAt: day + "T00:00:00.000Z", rulesHash: "h", createdAt: "t")
+    }
+
+    @Test func aSaleThatWouldPassTheDaysBoundIsRefusedAndChangesNothing() throws {
+        let queue = try fixture()
+        try queue.write { db in
+            var first = sale(1)
+            try SaleTable.insert(&first, db)
+            var second = sale(2)
+            #expect(throws: RunningTotalLimit.self) { try SaleTable.insert(&second, db) }
+            #expect(try Int64.fetchOne(db, sql: "SELECT amount FROM sale_volume WHERE scope = 'p:ptr_1'") == 1 << 53)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM sale") == 1)
+            // Another day has its own total.
+            var other = sale(3, day: "2027-01-03")
+            try SaleTable.insert(&other, db)
+        }
+    }
+
+    @Test func aCommissionThatWouldPassTheBoundIsRefused() throws {
+        let queue = try fixture()
+        try queue.write { db in
+            var s = sale(1)
+            try SaleTable.insert(&s, db)
+            for k in 0..<2 {
+                var c = CommissionRecord(id: "com_\(k)", partnerId: "ptr_1", beneficiary: "partner", resellerId: nil, saleId: s.id,
+                                         kind: "sale", amount: 1 << 53, currency: "BHD", payableAt: "2027-02-01T00:00:00.000Z",
+                                         occurredAt: s.occurredAt, ruleId: "r", rulesHash: "h", basis: "b", reason: nil, createdAt: "t")
+                if k == 0 { try CommissionTable.insert(&c, db) } else {
+                    #expect(throws: RunningTotalLimit.self) { try CommissionTable.insert(&c, db) }
+                }
+            }
+        }
+    }
+
+    @Test func theMigrationKeepsRowsWrittenBeforeTheBound() throws {
+        let queue = try fixture()
+        try queue.read { (db: Database) throws in
+            #expect(try Int64.fetchOne(db, sql: "SELECT amount FROM sale_volume WHERE scope = 'p:ptr_old'") == 1 << 62)
+            #expect(try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").count >= 6)
+        }
+    }
+
+    /// Sums of any number of stored amounts are exact, whatever their size.
+    @Test func reportSumsDoNotOverflow() throws {
+        let queue = try fixture()
+        try queue.write { db in
+            try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+            try db.execute(sql: "INSERT INTO sale_volume VALUES ('p:ptr_old', 'BHD', '2026-01-02', 4611686018427387904, 512)")
+            try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
+            try db.execute(sql: "INSERT INTO sale_volume VALUES ('p:ptr_old', 'BHD', '2026-01-03', -9007199254740992, 1)")
+            let v = try SaleTable.volume(partnerId: "ptr_old", resellerId: nil, currency: "BHD", firstDay: "0001-01-01", lastDay: "9999-12-31", db)
+            #expect(v == Int128(1 << 62) * 2 - Int128(1 << 53))
+        }
+    }
+}
