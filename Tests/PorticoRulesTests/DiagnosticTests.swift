@@ -162,3 +162,43 @@ import Testing
         #expect(sink.diagnostics.first?.line == 2)
     }
 }
+
+import Foundation
+
+@Suite struct DeepNestingTests {
+    /// Reads on a thread with a small stack (256 KiB): the depth limit must hold before
+    /// any recursive step, so even far deeper input is refused without a crash.
+    func readOnSmallStack(_ text: String) -> [RuleDiagnostic] {
+        final class Box: @unchecked Sendable { var diagnostics: [RuleDiagnostic] = [] }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            var sink = DiagnosticSink(file: "commission.yaml")
+            _ = RuleNodeReader.read(text, file: "commission.yaml", into: &sink)
+            box.diagnostics = sink.diagnostics
+            done.signal()
+        }
+        thread.stackSize = 256 << 10
+        thread.start()
+        done.wait()
+        return box.diagnostics
+    }
+
+    @Test(arguments: [
+        "version: 1\nrules: " + String(repeating: "[", count: 700) + String(repeating: "]", count: 700) + "\n",
+        "version: 1\nrules: " + String(repeating: "[", count: 200_000) + "\n",
+        "version: 1\nrules: " + String(repeating: "{a: ", count: 5000) + "1" + String(repeating: "}", count: 5000) + "\n",
+        "rules:\n" + String(repeating: "- ", count: 100_000) + "x\n",
+        (0..<2000).map { String(repeating: " ", count: $0) + "k:" }.joined(separator: "\n") + " 1\n",
+    ])
+    func deeplyNestedFilesAreRefusedOnAnyStack(_ text: String) {
+        let d = readOnSmallStack(text)
+        #expect(d.count == 1)
+        #expect(d.first?.message.contains("nesting deeper than 64 levels") == true, "\(d.first?.message ?? "none")")
+    }
+
+    @Test func nestingUpToTheLimitIsRead() {
+        let text = "a: " + String(repeating: "[", count: 60) + String(repeating: "]", count: 60) + "\n"
+        #expect(readOnSmallStack(text).isEmpty)
+    }
+}

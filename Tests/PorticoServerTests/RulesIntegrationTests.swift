@@ -83,4 +83,23 @@ import Testing
         let audit = try t.call("audit.list", ["actor": platform, "action": "rules.reload"])
         #expect(audit["result"]?["items"]?.arrayValue?.count == 1)
     }
+
+    /// A reload sent alone runs on the reader thread: a rule file nested 700 levels deep
+    /// is refused there as anywhere (-32030), and the engine keeps serving.
+    @Test func aDeeplyNestedRuleFileIsRefusedWhenReloadedAlone() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for name in RuleSet.files {
+            try FileManager.default.copyItem(atPath: "\(Self.rulesDirectory)/\(name)", toPath: dir.appendingPathComponent(name).path)
+        }
+        let engine = try Engine(options: .init(databasePath: dir.appendingPathComponent("db.sqlite").path, rulesDirectory: dir.path,
+                                               rulesDirectoryRequired: true))
+        let t = TestEngine(engine: engine, dir: dir)
+        try ("version: 1\nrules: " + String(repeating: "[", count: 700) + String(repeating: "]", count: 700) + "\n")
+            .write(to: dir.appendingPathComponent("commission.yaml"), atomically: true, encoding: .utf8)
+        let answer = try t.call("rules.reload", ["actor": platform])
+        #expect(answer.errorCode == -32030)
+        #expect(answer["error"]?["data"]?["diagnostics"]?.arrayValue?.first?["message"]?.stringValue?.contains("nesting deeper than 64 levels") == true)
+        #expect(try t.call("system.health", [:])["result"]?["status"] == "ok")
+    }
 }

@@ -1,3 +1,4 @@
+import CYaml
 import Yams
 
 /// A YAML node with the place it was written. Rule files are read into this tree first,
@@ -49,7 +50,14 @@ public enum RuleNodeReader {
         public init() {}
     }
 
+    /// libyaml's own nesting bound, set once, before any parse: its parser (a state
+    /// machine) stops there, so the recursive steps after it (Yams builds its node tree
+    /// recursively, and frees it so too) never go deeper than this, on any thread. A
+    /// little above `maxDepth`, so the converter below names the exact limit in most cases.
+    static let nestingBound: Void = { yaml_set_max_nest_level(Int32(Limits().maxDepth + 4)) }()
+
     public static func read(_ text: String, file: String, limits: Limits = Limits(), into sink: inout DiagnosticSink) -> RuleNode? {
+        _ = nestingBound
         guard text.utf8.count <= limits.maxBytes else {
             sink.error(.start, "the file is larger than \(limits.maxBytes) bytes")
             return nil
@@ -88,6 +96,9 @@ public enum RuleNodeReader {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
+            if problem.hasPrefix("Maximum nesting level reached") {
+                return (position(mark), "nesting deeper than \(Limits().maxDepth) levels")
+            }
             return (position(mark), context.map { "\(problem) \($0.text)" } ?? problem)
         case .reader(let problem, _, _, _):
             return (.start, problem)
