@@ -106,10 +106,15 @@ public final class Engine: CallHandler, @unchecked Sendable {
             // request writes anything, and a savepoint costs a copy of every page the
             // request touches. Should a request fail after writing, the whole group rolls
             // back and runs again, each write in its savepoint; nothing was answered yet.
+            // The second run sees the same times and ids as the first: a request's answer
+            // never depends on whether its group ran once or twice.
+            var times = RequestTimes()
+            let ids = self.ids.checkpoint()
             do {
-                try runGroup(calls, specs, writes: writes, savepoints: false, control: control, &outcomes, &hooks)
+                try runGroup(calls, specs, writes: writes, savepoints: false, control: control, &times, &outcomes, &hooks)
             } catch is PartialWrite {
-                try runGroup(calls, specs, writes: writes, savepoints: true, control: control, &outcomes, &hooks)
+                self.ids.restore(ids)
+                try runGroup(calls, specs, writes: writes, savepoints: true, control: control, &times, &outcomes, &hooks)
             }
             for hook in hooks { hook() }
         } catch {
@@ -131,6 +136,18 @@ public final class Engine: CallHandler, @unchecked Sendable {
 
     /// A request failed after it had written: its writes must go, the others' stay.
     struct PartialWrite: Error {}
+
+    /// The clock as each call of a group read it, by position: read once per call, the
+    /// first time the call needs it.
+    struct RequestTimes {
+        var readings: [Int: Timestamp] = [:]
+        mutating func now(_ index: Int, _ clock: any Clock) -> Timestamp {
+            if let t = readings[index] { return t }
+            let t = clock.now()
+            readings[index] = t
+            return t
+        }
+    }
     /// SQLite rolled the group's transaction back on its own.
     struct TransactionLost: Error {}
 
@@ -138,7 +155,7 @@ public final class Engine: CallHandler, @unchecked Sendable {
     /// failed commit turns them into errors). Without savepoints, a write that fails after
     /// changing rows throws `PartialWrite`, rolling the transaction back.
     func runGroup(_ calls: [Call], _ specs: [Method?], writes: Bool, savepoints: Bool, control: ConnectionControl,
-                  _ outcomes: inout [Outcome?], _ hooks: inout [@Sendable () -> Void]) throws
+                  _ times: inout RequestTimes, _ outcomes: inout [Outcome?], _ hooks: inout [@Sendable () -> Void]) throws
     {
         outcomes = [Outcome?](repeating: nil, count: calls.count)
         hooks = []
@@ -150,7 +167,8 @@ public final class Engine: CallHandler, @unchecked Sendable {
                         continue
                     }
                     let changes = db.totalChangesCount
-                    outcomes[i] = run(calls[i], specs[i], db: db, savepoint: savepoints, hooks: &hooks)
+                    outcomes[i] = run(calls[i], specs[i], db: db, savepoint: savepoints, now: { times.now(i, self.options.clock) },
+                                      hooks: &hooks)
                     // Some errors (disk full, I/O) make SQLite roll the whole transaction
                     // back itself: the group's writes are gone, and later requests must not
                     // run outside a transaction. Handled as a failed commit.
@@ -175,7 +193,9 @@ public final class Engine: CallHandler, @unchecked Sendable {
 
     /// Runs one call; never throws: every failure becomes its error outcome. A write's
     /// after-commit work is added to `hooks` only when the write succeeded.
-    func run(_ call: Call, _ spec: Method?, db: Database?, savepoint: Bool = true, hooks: inout [@Sendable () -> Void]) -> Outcome {
+    func run(_ call: Call, _ spec: Method?, db: Database?, savepoint: Bool = true, now: () -> Timestamp = { Timestamp.min },
+             hooks: inout [@Sendable () -> Void]) -> Outcome
+    {
         guard let spec else { return .error(.methodNotFound(call.method)) }
         do {
             // The id is kept with every change a request makes (the audit trail): it obeys
@@ -194,12 +214,12 @@ public final class Engine: CallHandler, @unchecked Sendable {
             guard let db else { throw PorticoError(.internalError, "no database for \(spec.name)") }
             if spec.access == .write {
                 let (result, after) = savepoint
-                    ? try inSavepoint(db) { try runService(call, spec, service, &params, db) }
-                    : try runService(call, spec, service, &params, db)
+                    ? try inSavepoint(db) { try runService(call, spec, service, &params, db, now) }
+                    : try runService(call, spec, service, &params, db, now)
                 hooks += after
                 return .result(result)
             }
-            return .result(try runService(call, spec, service, &params, db).0)
+            return .result(try runService(call, spec, service, &params, db, now).0)
         } catch let e as PorticoError {
             return .error(e.rpcError)
         } catch is RunningTotalLimit {
@@ -212,14 +232,14 @@ public final class Engine: CallHandler, @unchecked Sendable {
     }
 
     func runService(_ call: Call, _ spec: Method, _ body: (inout Params, RequestContext) throws -> JSONValue,
-                    _ params: inout Params, _ db: Database) throws -> (JSONValue, [@Sendable () -> Void])
+                    _ params: inout Params, _ db: Database, _ now: () -> Timestamp) throws -> (JSONValue, [@Sendable () -> Void])
     {
         var key: String? = nil
         if spec.access == .write, let k = try params.optionalString("idempotencyKey") {
             key = try Validate.key(k, field: "idempotencyKey", max: 255)
         }
         let actor: Actor? = spec.needsActor ? try ActorResolver.resolve(try params.actor(), db) : nil
-        let ctx = RequestContext(db: db, now: options.clock.now(), requestId: call.id.map(\.description),
+        let ctx = RequestContext(db: db, now: now(), requestId: call.id.map(\.description),
                                  action: spec.name, actor: actor, ids: ids, policy: policy, rules: rules.current)
         guard let key else { return (try body(&params, ctx), ctx.afterCommit) }
 

@@ -50,6 +50,20 @@ public final class IDGenerator: @unchecked Sendable {
 
     static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)  // Crockford base32, lower case
 
+    /// Where the generator stands: restored, it makes again the ids it made since (a group
+    /// run a second time after a rollback gives its requests the same ids).
+    public struct Checkpoint: Sendable {
+        let state: UInt64, pool: [UInt64], lastTime: UInt64, lastRandom: UInt64, made: Bool
+    }
+
+    public func checkpoint() -> Checkpoint {
+        lock.withLock { Checkpoint(state: state, pool: pool, lastTime: lastTime, lastRandom: lastRandom, made: made) }
+    }
+
+    public func restore(_ c: Checkpoint) {
+        lock.withLock { state = c.state; pool = c.pool; lastTime = c.lastTime; lastRandom = c.lastRandom; made = c.made }
+    }
+
     /// The last id's time and random part: ids made in the same millisecond (or with a
     /// clock that went back) follow it instead of drawing again.
     private var lastTime: UInt64 = 0
