@@ -96,7 +96,7 @@ enum OpenRPCText {
     },
     {
       "name": "$/cancelRequest",
-      "summary": "Notification: cancel a request that has not started; it answers -32800.",
+      "summary": "Cancels a request read before this notification that has not started (it answers -32800); an id of no request read yet, or already answered, is ignored.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -142,14 +142,16 @@ enum OpenRPCText {
           "schema": {
             "$ref": "#/components/schemas/Subdomain"
           },
-          "required": true
+          "required": true,
+          "description": "A DNS label, in any case (answered lower case)."
         },
         {
           "name": "region",
           "schema": {
             "$ref": "#/components/schemas/Code"
           },
-          "required": true
+          "required": true,
+          "description": "A region of the pricing rules (pricing.yaml regions), in any case; others are -32602 with the allowed ones."
         },
         {
           "name": "tier",
@@ -157,7 +159,7 @@ enum OpenRPCText {
             "$ref": "#/components/schemas/Code"
           },
           "required": false,
-          "description": "Default: standard."
+          "description": "A tier of the pricing rules (pricing.yaml tiers), in any case; default: the first one declared (standard in the shipped rules)."
         },
         {
           "name": "owner",
@@ -182,12 +184,10 @@ enum OpenRPCText {
         {
           "name": "idempotencyKey",
           "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255
+            "$ref": "#/components/schemas/Key"
           },
           "required": false,
-          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009. 1-255 code points, no control characters."
         }
       ],
       "result": {
@@ -342,24 +342,24 @@ enum OpenRPCText {
           "schema": {
             "$ref": "#/components/schemas/Code"
           },
-          "required": false
+          "required": false,
+          "description": "A region of the pricing rules, in any case."
         },
         {
           "name": "tier",
           "schema": {
             "$ref": "#/components/schemas/Code"
           },
-          "required": false
+          "required": false,
+          "description": "A tier of the pricing rules, in any case."
         },
         {
           "name": "idempotencyKey",
           "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255
+            "$ref": "#/components/schemas/Key"
           },
           "required": false,
-          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009. 1-255 code points, no control characters."
         }
       ],
       "result": {
@@ -519,12 +519,10 @@ enum OpenRPCText {
         {
           "name": "idempotencyKey",
           "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255
+            "$ref": "#/components/schemas/Key"
           },
           "required": false,
-          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009. 1-255 code points, no control characters."
         }
       ],
       "result": {
@@ -675,12 +673,10 @@ enum OpenRPCText {
         {
           "name": "idempotencyKey",
           "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255
+            "$ref": "#/components/schemas/Key"
           },
           "required": false,
-          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009. 1-255 code points, no control characters."
         }
       ],
       "result": {
@@ -742,12 +738,10 @@ enum OpenRPCText {
         {
           "name": "idempotencyKey",
           "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255
+            "$ref": "#/components/schemas/Key"
           },
           "required": false,
-          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009. 1-255 code points, no control characters."
         }
       ],
       "result": {
@@ -805,12 +799,10 @@ enum OpenRPCText {
         {
           "name": "idempotencyKey",
           "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255
+            "$ref": "#/components/schemas/Key"
           },
           "required": false,
-          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009. 1-255 code points, no control characters."
         }
       ],
       "result": {
@@ -868,12 +860,10 @@ enum OpenRPCText {
         {
           "name": "idempotencyKey",
           "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255
+            "$ref": "#/components/schemas/Key"
           },
           "required": false,
-          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009. 1-255 code points, no control characters."
         }
       ],
       "result": {
@@ -931,12 +921,10 @@ enum OpenRPCText {
         {
           "name": "idempotencyKey",
           "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255
+            "$ref": "#/components/schemas/Key"
           },
           "required": false,
-          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009. 1-255 code points, no control characters."
         }
       ],
       "result": {
@@ -1002,7 +990,8 @@ enum OpenRPCText {
           "schema": {
             "$ref": "#/components/schemas/Code"
           },
-          "required": true
+          "required": true,
+          "description": "A region of the pricing rules, in any case."
         },
         {
           "name": "commissionRate",
@@ -1014,17 +1003,16 @@ enum OpenRPCText {
             "pattern": "^[0-9]+(\\.[0-9]{1,12})?$",
             "description": "An exact percentage 0-100, e.g. \"12.5\"; read as a decimal, never a float."
           },
-          "required": false
+          "required": false,
+          "description": "An exact percentage from 0 to max_reseller_rate of commission.yaml (40 in the shipped rules). Setting or clearing it is also the action reseller.setCommissionRate, which the shipped permission rules give owners, managers and the platform, not sales (-32003)."
         },
         {
           "name": "idempotencyKey",
           "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255
+            "$ref": "#/components/schemas/Key"
           },
           "required": false,
-          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009. 1-255 code points, no control characters."
         }
       ],
       "result": {
@@ -1132,7 +1120,8 @@ enum OpenRPCText {
           "schema": {
             "$ref": "#/components/schemas/Code"
           },
-          "required": false
+          "required": false,
+          "description": "A region of the pricing rules, in any case."
         },
         {
           "name": "commissionRate",
@@ -1151,17 +1140,16 @@ enum OpenRPCText {
               }
             ]
           },
-          "required": false
+          "required": false,
+          "description": "An exact percentage from 0 to max_reseller_rate of commission.yaml (40 in the shipped rules), or null to clear it. Setting or clearing it is also the action reseller.setCommissionRate, which the shipped permission rules give owners, managers and the platform, not sales (-32003)."
         },
         {
           "name": "idempotencyKey",
           "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255
+            "$ref": "#/components/schemas/Key"
           },
           "required": false,
-          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009. 1-255 code points, no control characters."
         }
       ],
       "result": {
@@ -1292,7 +1280,7 @@ enum OpenRPCText {
             "type": "string"
           },
           "required": false,
-          "description": "Must be a reseller of the same partner."
+          "description": "One of the partner's resellers; another's, or none, is -32004."
         },
         {
           "name": "name",
@@ -1315,17 +1303,15 @@ enum OpenRPCText {
             "pattern": "^[A-Za-z]{2}$"
           },
           "required": true,
-          "description": "ISO 3166 alpha-2."
+          "description": "An assigned ISO 3166-1 alpha-2 code, in any case (answered upper case); XX, UK or EU are -32602."
         },
         {
           "name": "idempotencyKey",
           "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255
+            "$ref": "#/components/schemas/Key"
           },
           "required": false,
-          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009. 1-255 code points, no control characters."
         }
       ],
       "result": {
@@ -1497,7 +1483,8 @@ enum OpenRPCText {
           "schema": {
             "type": "string"
           },
-          "required": true
+          "required": true,
+          "description": "Unknown: -32004."
         },
         {
           "name": "plan",
@@ -1522,7 +1509,8 @@ enum OpenRPCText {
           "schema": {
             "$ref": "#/components/schemas/Time"
           },
-          "required": true
+          "required": true,
+          "description": "When the sale happened; its commissions become payable the hold period later, which must not pass 9999-12-31 (else -32602)."
         },
         {
           "name": "externalId",
@@ -1532,7 +1520,7 @@ enum OpenRPCText {
             "maxLength": 200
           },
           "required": true,
-          "description": "The host's id for the sale (an invoice number)."
+          "description": "The host's id for the sale (an invoice number): 1-200 code points, trimmed. The same external id with the same content (customer, plan, kind, instant, amount when given) answers the first result; with other content it is -32009 naming externalId."
         },
         {
           "name": "amount",
@@ -1556,17 +1544,16 @@ enum OpenRPCText {
               }
             }
           },
-          "required": false
+          "required": false,
+          "description": "Integer minor units within ±2^53 in a currency the pricing rules price; without it the pricing rules price the sale. A day's sales past 2^53 in one currency are -32010 total_limit."
         },
         {
           "name": "idempotencyKey",
           "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255
+            "$ref": "#/components/schemas/Key"
           },
           "required": false,
-          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009. 1-255 code points, no control characters."
         }
       ],
       "result": {
@@ -1599,6 +1586,15 @@ enum OpenRPCText {
         },
         {
           "$ref": "#/components/errors/E32003"
+        },
+        {
+          "$ref": "#/components/errors/E32004"
+        },
+        {
+          "$ref": "#/components/errors/E32009"
+        },
+        {
+          "$ref": "#/components/errors/E32010"
         }
       ]
     },
@@ -1656,12 +1652,10 @@ enum OpenRPCText {
         {
           "name": "idempotencyKey",
           "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255
+            "$ref": "#/components/schemas/Key"
           },
           "required": false,
-          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009. 1-255 code points, no control characters."
         }
       ],
       "result": {
@@ -1757,7 +1751,8 @@ enum OpenRPCText {
               }
             }
           },
-          "required": true
+          "required": true,
+          "description": "Integer minor units within ±2^53, not zero."
         },
         {
           "name": "reason",
@@ -1769,12 +1764,10 @@ enum OpenRPCText {
         {
           "name": "idempotencyKey",
           "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255
+            "$ref": "#/components/schemas/Key"
           },
           "required": false,
-          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009. 1-255 code points, no control characters."
         }
       ],
       "result": {
@@ -1795,6 +1788,9 @@ enum OpenRPCText {
         },
         {
           "$ref": "#/components/errors/E32004"
+        },
+        {
+          "$ref": "#/components/errors/E32010"
         }
       ]
     },
@@ -1835,18 +1831,18 @@ enum OpenRPCText {
         {
           "name": "from",
           "schema": {
-            "$ref": "#/components/schemas/Time"
+            "$ref": "#/components/schemas/DateOrTime"
           },
           "required": false,
-          "description": "Occurring at or after (the sale's time, or the entry's own)."
+          "description": "Inclusive; a date is its first instant."
         },
         {
           "name": "to",
           "schema": {
-            "$ref": "#/components/schemas/Time"
+            "$ref": "#/components/schemas/DateOrTime"
           },
           "required": false,
-          "description": "Occurring before."
+          "description": "Exclusive; a date takes its whole day in."
         },
         {
           "name": "cursor",
@@ -1908,7 +1904,7 @@ enum OpenRPCText {
     },
     {
       "name": "commission.summary",
-      "summary": "Totals by status and currency over exactly the entries commission.list shows for the same filter; never summed across currencies.",
+      "summary": "Totals by status and currency over exactly the entries commission.list shows for the same range.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -1929,16 +1925,18 @@ enum OpenRPCText {
         {
           "name": "from",
           "schema": {
-            "$ref": "#/components/schemas/Time"
+            "$ref": "#/components/schemas/DateOrTime"
           },
-          "required": false
+          "required": false,
+          "description": "Inclusive; a date is its first instant."
         },
         {
           "name": "to",
           "schema": {
-            "$ref": "#/components/schemas/Time"
+            "$ref": "#/components/schemas/DateOrTime"
           },
-          "required": false
+          "required": false,
+          "description": "Exclusive; a date takes its whole day in."
         }
       ],
       "result": {
@@ -1947,39 +1945,15 @@ enum OpenRPCText {
           "type": "object",
           "required": [
             "partnerId",
-            "totals",
-            "byCurrency"
+            "currencies"
           ],
           "properties": {
             "partnerId": {
               "type": "string"
             },
-            "totals": {
-              "type": "array",
-              "items": {
-                "type": "object",
-                "properties": {
-                  "status": {
-                    "type": "string"
-                  },
-                  "amount": {
-                    "$ref": "#/components/schemas/Money"
-                  },
-                  "count": {
-                    "type": "integer"
-                  }
-                }
-              }
-            },
-            "byCurrency": {
-              "type": "object",
-              "additionalProperties": {
-                "type": "object",
-                "additionalProperties": {
-                  "type": "integer"
-                }
-              },
-              "description": "currency -> status -> total minor units."
+            "currencies": {
+              "$ref": "#/components/schemas/CurrencyFigures",
+              "description": "Figures: pending, payable, processing, paid, cancelled, reversed, earned, and pendingCount ... reversedCount (entries)."
             }
           }
         }
@@ -1996,12 +1970,15 @@ enum OpenRPCText {
         },
         {
           "$ref": "#/components/errors/E32004"
+        },
+        {
+          "$ref": "#/components/errors/E32010"
         }
       ]
     },
     {
       "name": "partner.dashboard",
-      "summary": "Sales, customers, resellers, commissions by status and profit (sales less standing commissions), each per currency, never summed across currencies.",
+      "summary": "Per currency: net sales and their count, commissions by status, what stands earned and the profit; customers and resellers.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -2022,18 +1999,18 @@ enum OpenRPCText {
         {
           "name": "from",
           "schema": {
-            "$ref": "#/components/schemas/Time"
+            "$ref": "#/components/schemas/DateOrTime"
           },
           "required": false,
-          "description": "Sales and commissions occurring at or after."
+          "description": "Inclusive; a date is its first instant."
         },
         {
           "name": "to",
           "schema": {
-            "$ref": "#/components/schemas/Time"
+            "$ref": "#/components/schemas/DateOrTime"
           },
           "required": false,
-          "description": "Occurring before."
+          "description": "Exclusive; a date takes its whole day in."
         }
       ],
       "result": {
@@ -2042,30 +2019,13 @@ enum OpenRPCText {
           "type": "object",
           "required": [
             "partnerId",
-            "sales",
             "customers",
             "resellers",
-            "commissions",
-            "profit"
+            "currencies"
           ],
           "properties": {
             "partnerId": {
               "type": "string"
-            },
-            "sales": {
-              "type": "array",
-              "items": {
-                "type": "object",
-                "properties": {
-                  "amount": {
-                    "$ref": "#/components/schemas/Money"
-                  },
-                  "count": {
-                    "type": "integer"
-                  }
-                }
-              },
-              "description": "Net sales (less refunds) per currency."
             },
             "customers": {
               "type": "integer"
@@ -2073,21 +2033,9 @@ enum OpenRPCText {
             "resellers": {
               "type": "integer"
             },
-            "commissions": {
-              "type": "object",
-              "additionalProperties": {
-                "type": "object",
-                "additionalProperties": {
-                  "type": "integer"
-                }
-              },
-              "description": "currency -> status -> total minor units."
-            },
-            "profit": {
-              "type": "array",
-              "items": {
-                "$ref": "#/components/schemas/Money"
-              }
+            "currencies": {
+              "$ref": "#/components/schemas/CurrencyFigures",
+              "description": "Figures: sales, salesCount, pending, payable, processing, paid, cancelled, reversed, earned, profit."
             }
           }
         }
@@ -2104,12 +2052,15 @@ enum OpenRPCText {
         },
         {
           "$ref": "#/components/errors/E32004"
+        },
+        {
+          "$ref": "#/components/errors/E32010"
         }
       ]
     },
     {
       "name": "partner.report",
-      "summary": "One row per UTC day (YYYY-MM-DD) or month (YYYY-MM) with sales and standing commissions per currency.",
+      "summary": "One row per UTC day or month with sales or commissions; each row has every currency of the report: net sales, their count, and the commissions that stand.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -2140,16 +2091,18 @@ enum OpenRPCText {
         {
           "name": "from",
           "schema": {
-            "$ref": "#/components/schemas/Time"
+            "$ref": "#/components/schemas/DateOrTime"
           },
-          "required": true
+          "required": true,
+          "description": "Inclusive; a date is its first instant."
         },
         {
           "name": "to",
           "schema": {
-            "$ref": "#/components/schemas/Time"
+            "$ref": "#/components/schemas/DateOrTime"
           },
-          "required": true
+          "required": true,
+          "description": "Exclusive; a date takes its whole day in."
         }
       ],
       "result": {
@@ -2166,36 +2119,28 @@ enum OpenRPCText {
               "type": "string"
             },
             "period": {
-              "type": "string"
+              "type": "string",
+              "enum": [
+                "daily",
+                "monthly"
+              ]
             },
             "rows": {
               "type": "array",
               "items": {
                 "type": "object",
+                "required": [
+                  "period",
+                  "currencies"
+                ],
                 "properties": {
                   "period": {
-                    "type": "string"
+                    "type": "string",
+                    "description": "YYYY-MM-DD or YYYY-MM (UTC)."
                   },
-                  "sales": {
-                    "type": "array",
-                    "items": {
-                      "type": "object",
-                      "properties": {
-                        "amount": {
-                          "$ref": "#/components/schemas/Money"
-                        },
-                        "count": {
-                          "type": "integer"
-                        }
-                      }
-                    },
-                    "description": "Net sales (less refunds) per currency."
-                  },
-                  "commissions": {
-                    "type": "array",
-                    "items": {
-                      "$ref": "#/components/schemas/Money"
-                    }
+                  "currencies": {
+                    "$ref": "#/components/schemas/CurrencyFigures",
+                    "description": "Figures: sales, salesCount, earned."
                   }
                 }
               }
@@ -2215,6 +2160,9 @@ enum OpenRPCText {
         },
         {
           "$ref": "#/components/errors/E32004"
+        },
+        {
+          "$ref": "#/components/errors/E32010"
         }
       ]
     },
@@ -2241,16 +2189,18 @@ enum OpenRPCText {
         {
           "name": "from",
           "schema": {
-            "$ref": "#/components/schemas/Time"
+            "$ref": "#/components/schemas/DateOrTime"
           },
-          "required": false
+          "required": false,
+          "description": "Inclusive; a date is its first instant."
         },
         {
           "name": "to",
           "schema": {
-            "$ref": "#/components/schemas/Time"
+            "$ref": "#/components/schemas/DateOrTime"
           },
-          "required": false
+          "required": false,
+          "description": "Exclusive; a date takes its whole day in."
         }
       ],
       "result": {
@@ -2259,41 +2209,19 @@ enum OpenRPCText {
           "type": "object",
           "required": [
             "reseller",
-            "sales",
             "customers",
-            "commissions"
+            "currencies"
           ],
           "properties": {
             "reseller": {
               "$ref": "#/components/schemas/Reseller"
             },
-            "sales": {
-              "type": "array",
-              "items": {
-                "type": "object",
-                "properties": {
-                  "amount": {
-                    "$ref": "#/components/schemas/Money"
-                  },
-                  "count": {
-                    "type": "integer"
-                  }
-                }
-              },
-              "description": "Net sales (less refunds) per currency."
-            },
             "customers": {
               "type": "integer"
             },
-            "commissions": {
-              "type": "object",
-              "additionalProperties": {
-                "type": "object",
-                "additionalProperties": {
-                  "type": "integer"
-                }
-              },
-              "description": "currency -> status -> total minor units."
+            "currencies": {
+              "$ref": "#/components/schemas/CurrencyFigures",
+              "description": "Figures: sales, salesCount, pending, payable, processing, paid, cancelled, reversed, earned."
             }
           }
         }
@@ -2310,6 +2238,9 @@ enum OpenRPCText {
         },
         {
           "$ref": "#/components/errors/E32004"
+        },
+        {
+          "$ref": "#/components/errors/E32010"
         }
       ]
     },
@@ -2352,18 +2283,18 @@ enum OpenRPCText {
         {
           "name": "from",
           "schema": {
-            "$ref": "#/components/schemas/Time"
+            "$ref": "#/components/schemas/DateOrTime"
           },
           "required": false,
-          "description": "Inclusive."
+          "description": "Inclusive; a date is its first instant."
         },
         {
           "name": "to",
           "schema": {
-            "$ref": "#/components/schemas/Time"
+            "$ref": "#/components/schemas/DateOrTime"
           },
           "required": false,
-          "description": "Exclusive."
+          "description": "Exclusive; a date takes its whole day in."
         },
         {
           "name": "cursor",
@@ -2550,12 +2481,10 @@ enum OpenRPCText {
         {
           "name": "idempotencyKey",
           "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255
+            "$ref": "#/components/schemas/Key"
           },
           "required": false,
-          "description": "Retrying with the same key and params answers the first result; other params answer -32009."
+          "description": "Retrying with the same key and params answers the first result; other params answer -32009. 1-255 code points, no control characters."
         }
       ],
       "result": {
@@ -2710,6 +2639,21 @@ enum OpenRPCText {
                   }
                 }
               }
+            },
+            "ceiling": {
+              "type": "object",
+              "description": "Commission only: the ceiling of one sale's commissions (max_total_percent) and whether the lines were scaled down to it.",
+              "properties": {
+                "percent": {
+                  "type": "string"
+                },
+                "amount": {
+                  "type": "integer"
+                },
+                "applied": {
+                  "type": "boolean"
+                }
+              }
             }
           }
         }
@@ -2810,14 +2754,15 @@ enum OpenRPCText {
             "pattern": "^[A-Z]{2}$"
           },
           "required": false,
-          "description": "ISO 3166 alpha-2; give this or region."
+          "description": "ISO 3166 alpha-2; give this or region. In any case."
         },
         {
           "name": "region",
           "schema": {
             "type": "string"
           },
-          "required": false
+          "required": false,
+          "description": "In any case."
         },
         {
           "name": "partnerId",
@@ -2932,7 +2877,7 @@ enum OpenRPCText {
         "type": "string",
         "minLength": 1,
         "maxLength": 200,
-        "description": "Trimmed; no control characters."
+        "description": "A display name or reason: trimmed, 1 to 200 Unicode code points (reasons 500), at least one visible character; no control characters, bidirectional controls or line separators."
       },
       "Subdomain": {
         "type": "string",
@@ -2961,7 +2906,7 @@ enum OpenRPCText {
       "Time": {
         "type": "string",
         "format": "date-time",
-        "description": "RFC 3339; answers are UTC with milliseconds."
+        "description": "An RFC 3339 date-time; answers are UTC with milliseconds. Only instants from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z (once in UTC) are read; a leap second (23:59:60) is read as 23:59:59.999."
       },
       "Partner": {
         "type": "object",
@@ -3167,7 +3112,8 @@ enum OpenRPCText {
             "type": "string",
             "pattern": "^[A-Z]{3}$"
           }
-        }
+        },
+        "description": "amount: an integer count of minor units within ±2^53 (9007199254740992): the largest amount a sale, a refund, a commission and every total may hold. currency: an ISO 4217 code in any case, answered upper case."
       },
       "Reseller": {
         "type": "object",
@@ -3421,6 +3367,42 @@ enum OpenRPCText {
             "$ref": "#/components/schemas/Time"
           }
         }
+      },
+      "DateOrTime": {
+        "type": "string",
+        "anyOf": [
+          {
+            "format": "date-time"
+          },
+          {
+            "format": "date"
+          }
+        ],
+        "description": "A range bound: an RFC 3339 date-time or a date (YYYY-MM-DD, UTC). `from` is inclusive (a date: its first instant); `to` is exclusive, and a date `to` takes its whole day in (from 2026-01-01 to 2026-01-31 is January). `from` after `to` is -32602 naming `to`; `from` equal to `to` is an empty range."
+      },
+      "Key": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "description": "A key the client chooses (an idempotency key, an external id, an operator id, a request id): 1 to 255 Unicode code points (external ids 200, operator ids 128), compared exactly; no control characters (tab and line breaks included), no bidirectional controls or line separators."
+      },
+      "CurrencyFigures": {
+        "type": "array",
+        "description": "One row per currency, in code order, with every figure of the report, zeros included; amounts are minor units of the row's currency, never summed across currencies. sales: net of refunds; salesCount; pending, payable, processing, paid, cancelled, reversed: commissions by status; earned: the commissions that stand (pending, payable, processing, paid); profit: sales less earned.",
+        "items": {
+          "type": "object",
+          "required": [
+            "currency"
+          ],
+          "properties": {
+            "currency": {
+              "type": "string"
+            }
+          },
+          "additionalProperties": {
+            "type": "integer"
+          }
+        }
       }
     },
     "errors": {
@@ -3442,17 +3424,17 @@ enum OpenRPCText {
       "E32004": {
         "code": -32004,
         "message": "Not found",
-        "data": "data names the type and id."
+        "data": "data names the type and id. An id in the params that names nothing, or names another partner's record where the request's partner's is needed, is -32004."
       },
       "E32009": {
         "code": -32009,
         "message": "Conflict",
-        "data": "A duplicate subdomain or email, or an idempotency key reused with other params."
+        "data": "A duplicate subdomain or email; an idempotency key reused with other params; an externalId already recorded for a sale with other content (data.field names which)."
       },
       "E32010": {
         "code": -32010,
         "message": "Invalid state",
-        "data": "The transition is not allowed (the owner cannot be removed or demoted; the member was removed)."
+        "data": "The transition is not allowed (data: {state, allowed}); or state total_limit: an amount or total would pass 2^53 minor units, the largest the engine keeps or answers (data: {state: \"total_limit\", allowed: [], limit: 9007199254740992, reason}). Nothing was written."
       },
       "E32030": {
         "code": -32030,

@@ -70,6 +70,14 @@ import Testing
         #expect(String(decoding: run.stderr, as: UTF8.self).contains("record them first with --update"))
     }
 
+    /// The quick start's demo keeps answering what README describes.
+    @Test func theDemoAnswersAsRecorded() throws {
+        let demo = Binary.repository.appendingPathComponent("examples/demo.jsonl").path
+        let run = try Binary.run(["replay", demo, "--seed", "7", "--expect",
+                                  Binary.repository.appendingPathComponent("examples/demo.expected.jsonl").path], in: Binary.repository)
+        #expect(run.status == 0, "\(run.out)")
+    }
+
     @Test func replayIsByteForByteReproducible() throws {
         let file = Binary.transcripts.appendingPathComponent("members.jsonl").path
         let a = try Binary.run(["replay", file]), b = try Binary.run(["replay", file])
