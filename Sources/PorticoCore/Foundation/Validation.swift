@@ -10,17 +10,16 @@ public enum Validate {
     /// character but tab, line feed and carriage return, no DEL, no C1 control. NUL in
     /// particular never reaches the store, where SQLite would cut the text at it.
     public static func wireText(_ s: String, field: String) throws(PorticoError) {
+        var mayHoldC1 = false
         for b in s.utf8 where b < 0x20 || b == 0x7F || b == 0xC2 {
             switch b {
             case 0x09, 0x0A, 0x0D: continue
-            case 0xC2:
-                // U+0080-U+009F are C2 80-C2 9F; other C2 xx are printable (U+00A0-U+00BF).
-                if s.unicodeScalars.contains(where: { (0x80...0x9F).contains($0.value) }) {
-                    throw .invalid(field, "must not contain control characters (U+0080-U+009F)")
-                }
-            default:
-                throw .invalid(field, "must not contain control characters (\(controlName(b)))")
+            case 0xC2: mayHoldC1 = true  // U+0080-U+009F are C2 80-C2 9F; other C2 xx are printable
+            default: throw .invalid(field, "must not contain control characters (\(controlName(b)))")
             }
+        }
+        if mayHoldC1, s.unicodeScalars.contains(where: { (0x80...0x9F).contains($0.value) }) {
+            throw .invalid(field, "must not contain control characters (U+0080-U+009F)")
         }
     }
 
@@ -196,7 +195,6 @@ public enum Validate {
         }
         return c
     }
-
 }
 
 extension String {
