@@ -25,40 +25,42 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        // SQLite through GRDB: migrations, records, the audit chain.
-        .target(
-            name: "PorticoStore",
-            dependencies: [
-                "JSONRPC",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                // The SQLite C API, for the WAL hook that drives background checkpoints.
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]),
-        // The domain: ids, clock, actors, errors, services.
+        // The domain: ids, clock, actors, errors, records, services, and the store
+        // protocols it needs, in its own types. Knows no SQL library.
         .target(
             name: "PorticoCore",
             dependencies: [
                 "JSONRPC",
                 "PorticoRules",
-                "PorticoStore",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        // The method table, params decoding, group commit, OpenRPC, replay.
+        // Core's store protocols on SQLite through GRDB: migrations, queries, the unit of
+        // work (group commit, savepoints), the audit chain's head, checkpoints.
+        .target(
+            name: "PorticoStore",
+            dependencies: [
+                "PorticoCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API, for the WAL hook that drives background checkpoints.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
+        // The edge: method table, params decoding, the request path, OpenRPC, replay.
         .target(
             name: "PorticoServer",
             dependencies: [
                 "JSONRPC",
                 "PorticoCore",
-                "PorticoStore",
+                "PorticoRules",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        // The executable: picks the store (SQLite) and runs the server.
         .executableTarget(
             name: "portico",
             dependencies: [
                 "PorticoServer",
+                "PorticoCore",
+                "PorticoRules",
                 "PorticoStore",
                 "JSONRPC",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -76,9 +78,17 @@ let package = Package(
             dependencies: ["PorticoRules", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(
             name: "PorticoStoreTests",
-            dependencies: ["PorticoStore", "JSONRPC", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "PorticoCoreTests", dependencies: ["PorticoCore", "PorticoStore", "JSONRPC"]),
-        .testTarget(name: "PorticoServerTests", dependencies: ["PorticoServer", "PorticoCore", "JSONRPC"]),
+            dependencies: ["PorticoStore", "PorticoCore", "JSONRPC", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(
+            name: "PorticoCoreTests",
+            dependencies: ["PorticoCore", "PorticoStore", "PorticoRules", "JSONRPC",
+                           .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(
+            name: "PorticoServerTests",
+            dependencies: ["PorticoServer", "PorticoCore", "PorticoStore", "PorticoRules", "JSONRPC",
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "PropertyBased", package: "swift-property-based")]),
         // Drives the real `portico` binary with recorded request files.
         .testTarget(
             name: "TranscriptTests",

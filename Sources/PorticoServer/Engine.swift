@@ -1,40 +1,38 @@
 import Crypto
 import Foundation
-import GRDB
 import JSONRPC
 import Logging
 import PorticoCore
 import PorticoRules
-import PorticoStore
 
-/// The request path: method lookup, params, actor, idempotency, the service, and group
-/// commit.
+/// The request path: method lookup, params, actor, idempotency, the service.
 ///
-/// All calls handed over together run in one `BEGIN IMMEDIATE` transaction: a failing
-/// request leaves nothing of its own behind and the others' writes stand (a request that
-/// fails after writing sends the group round again with a savepoint per write), and every
-/// answer is released only after the commit, so an answered write is durable. One
+/// All calls handed over together run as one unit of work of the store (`Store.runGroup`):
+/// a failing request leaves nothing of its own behind and the others' writes stand, and
+/// every answer is released only after the commit, so an answered write is durable. One
 /// request at a time costs one commit each; pipelined requests share commits.
 public final class Engine: CallHandler, @unchecked Sendable {
     public struct Options: Sendable {
         public var databasePath: String
+        /// Opens the store at `databasePath`: the executable picks the implementation.
+        public var openStore: StoreOpener
         public var clock: any Clock
         public var seed: UInt64?
         /// Where the rule files are. When the directory does not exist and was not asked
         /// for explicitly, the engine runs the shipped defaults built into it.
         public var rulesDirectory: String
         public var rulesDirectoryRequired: Bool
-        public init(databasePath: String, clock: any Clock = SystemClock(), seed: UInt64? = nil,
+        public init(databasePath: String, openStore: @escaping StoreOpener, clock: any Clock = SystemClock(), seed: UInt64? = nil,
                     rulesDirectory: String = "./rules", rulesDirectoryRequired: Bool = false)
         {
-            self.databasePath = databasePath; self.clock = clock; self.seed = seed
+            self.databasePath = databasePath; self.openStore = openStore; self.clock = clock; self.seed = seed
             self.rulesDirectory = rulesDirectory; self.rulesDirectoryRequired = rulesDirectoryRequired
         }
     }
 
     public static let version = "0.2.0"
 
-    public let database: AppDatabase
+    public let store: any Store
     public let options: Options
     public let ids: IDGenerator
     public let schemaVersion: String
@@ -50,8 +48,8 @@ public final class Engine: CallHandler, @unchecked Sendable {
         log = logger
         rules = ActiveRules(try Self.loadRules(options, logger: logger).get())
         policy = RulesAccessPolicy(rules)
-        database = try AppDatabase(path: options.databasePath)
-        schemaVersion = try database.schemaVersion()
+        store = try options.openStore(options.databasePath)
+        schemaVersion = try store.schemaVersion()
         ids = IDGenerator(seed: options.seed)
         methods = Dictionary(uniqueKeysWithValues: MethodTable.all.map { ($0.name, $0) })
     }
@@ -88,7 +86,7 @@ public final class Engine: CallHandler, @unchecked Sendable {
     }
 
     public func close() {
-        do { try database.close() } catch { log.error("closing the database failed: \(error)") }
+        do { try store.close() } catch { log.error("closing the database failed: \(error)") }
     }
 
     public func handle(_ calls: [Call], control: ConnectionControl) -> [Outcome?] {
@@ -98,23 +96,27 @@ public final class Engine: CallHandler, @unchecked Sendable {
         let access = specs.map { $0?.access ?? .none }
         let writes = access.contains(.write)
         guard writes || access.contains(.read) else {
-            for i in calls.indices { outcomes[i] = run(calls[i], specs[i], db: nil, hooks: &hooks) }
+            for i in calls.indices { outcomes[i] = run(calls[i], specs[i], store: nil, hooks: &hooks) }
             return outcomes
         }
+        // A group may run twice (see `Store.runGroup`): the second run sees the same times
+        // and ids as the first, so a request's answer never depends on it.
+        var times = RequestTimes()
+        let ids = self.ids.checkpoint()
         do {
-            // First without a savepoint per write: most failures are found before a
-            // request writes anything, and a savepoint costs a copy of every page the
-            // request touches. Should a request fail after writing, the whole group rolls
-            // back and runs again, each write in its savepoint; nothing was answered yet.
-            // The second run sees the same times and ids as the first: a request's answer
-            // never depends on whether its group ran once or twice.
-            var times = RequestTimes()
-            let ids = self.ids.checkpoint()
-            do {
-                try runGroup(calls, specs, writes: writes, savepoints: false, control: control, &times, &outcomes, &hooks)
-            } catch is PartialWrite {
+            try store.runGroup(access, restart: {
                 self.ids.restore(ids)
-                try runGroup(calls, specs, writes: writes, savepoints: true, control: control, &times, &outcomes, &hooks)
+                outcomes = [Outcome?](repeating: nil, count: calls.count)
+                hooks = []
+            }) { i, transaction in
+                if control.isCancelled(calls[i].id) {
+                    outcomes[i] = .error(.requestCancelled)
+                    return true
+                }
+                let outcome = run(calls[i], specs[i], store: transaction, now: { times.now(i, self.options.clock) }, hooks: &hooks)
+                outcomes[i] = outcome
+                if case .error = outcome { return false }
+                return true
             }
             for hook in hooks { hook() }
         } catch {
@@ -134,9 +136,6 @@ public final class Engine: CallHandler, @unchecked Sendable {
         return outcomes
     }
 
-    /// A request failed after it had written: its writes must go, the others' stay.
-    struct PartialWrite: Error {}
-
     /// The clock as each call of a group read it, by position: read once per call, the
     /// first time the call needs it.
     struct RequestTimes {
@@ -146,37 +145,6 @@ public final class Engine: CallHandler, @unchecked Sendable {
             let t = clock.now()
             readings[index] = t
             return t
-        }
-    }
-    /// SQLite rolled the group's transaction back on its own.
-    struct TransactionLost: Error {}
-
-    /// Runs the group in one transaction and commits it, filling `outcomes` as it goes (a
-    /// failed commit turns them into errors). Without savepoints, a write that fails after
-    /// changing rows throws `PartialWrite`, rolling the transaction back.
-    func runGroup(_ calls: [Call], _ specs: [Method?], writes: Bool, savepoints: Bool, control: ConnectionControl,
-                  _ times: inout RequestTimes, _ outcomes: inout [Outcome?], _ hooks: inout [@Sendable () -> Void]) throws
-    {
-        outcomes = [Outcome?](repeating: nil, count: calls.count)
-        hooks = []
-        try database.writer.inDatabase { db in
-            try db.inTransaction(writes ? .immediate : .deferred) {
-                for i in calls.indices {
-                    if control.isCancelled(calls[i].id) {
-                        outcomes[i] = .error(.requestCancelled)
-                        continue
-                    }
-                    let changes = db.totalChangesCount
-                    outcomes[i] = run(calls[i], specs[i], db: db, savepoint: savepoints, now: { times.now(i, self.options.clock) },
-                                      hooks: &hooks)
-                    // Some errors (disk full, I/O) make SQLite roll the whole transaction
-                    // back itself: the group's writes are gone, and later requests must not
-                    // run outside a transaction. Handled as a failed commit.
-                    guard db.isInsideTransaction else { throw TransactionLost() }
-                    if !savepoints, case .error? = outcomes[i], db.totalChangesCount != changes { throw PartialWrite() }
-                }
-                return .commit
-            }
         }
     }
 
@@ -193,7 +161,7 @@ public final class Engine: CallHandler, @unchecked Sendable {
 
     /// Runs one call; never throws: every failure becomes its error outcome. A write's
     /// after-commit work is added to `hooks` only when the write succeeded.
-    func run(_ call: Call, _ spec: Method?, db: Database?, savepoint: Bool = true, now: () -> Timestamp = { Timestamp.min },
+    func run(_ call: Call, _ spec: Method?, store: (any StoreTransaction)?, now: () -> Timestamp = { Timestamp.min },
              hooks: inout [@Sendable () -> Void]) -> Outcome
     {
         guard let spec else { return .error(.methodNotFound(call.method)) }
@@ -211,20 +179,12 @@ public final class Engine: CallHandler, @unchecked Sendable {
             case .engineService(let body):
                 service = { p, ctx in try body(&p, ctx, self) }
             }
-            guard let db else { throw PorticoError(.internalError, "no database for \(spec.name)") }
-            if spec.access == .write {
-                let (result, after) = savepoint
-                    ? try inSavepoint(db) { try runService(call, spec, service, &params, db, now) }
-                    : try runService(call, spec, service, &params, db, now)
-                hooks += after
-                return .result(result)
-            }
-            return .result(try runService(call, spec, service, &params, db, now).0)
+            guard let store else { throw PorticoError(.internalError, "no store for \(spec.name)") }
+            let (result, after) = try runService(call, spec, service, &params, store, now)
+            hooks += after
+            return .result(result)
         } catch let e as PorticoError {
             return .error(e.rpcError)
-        } catch is RunningTotalLimit {
-            return .error(PorticoError.totalLimit(
-                "a running total (a partner's or reseller's sales, or a partner's commissions, in one currency on one UTC day)").rpcError)
         } catch {
             log.error("request \(call.id?.description ?? "-") \(call.method) failed: \(error)")
             return .error(internalError(call))
@@ -232,45 +192,29 @@ public final class Engine: CallHandler, @unchecked Sendable {
     }
 
     func runService(_ call: Call, _ spec: Method, _ body: (inout Params, RequestContext) throws -> JSONValue,
-                    _ params: inout Params, _ db: Database, _ now: () -> Timestamp) throws -> (JSONValue, [@Sendable () -> Void])
+                    _ params: inout Params, _ store: any StoreTransaction, _ now: () -> Timestamp) throws -> (JSONValue, [@Sendable () -> Void])
     {
         var key: String? = nil
         if spec.access == .write, let k = try params.optionalString("idempotencyKey") {
             key = try Validate.key(k, field: "idempotencyKey", max: 255)
         }
-        let actor: Actor? = spec.needsActor ? try ActorResolver.resolve(try params.actor(), db) : nil
-        let ctx = RequestContext(db: db, now: now(), requestId: call.id.map(\.description),
+        let actor: Actor? = spec.needsActor ? try ActorResolver.resolve(try params.actor(), store) : nil
+        let ctx = RequestContext(store: store, now: now(), requestId: call.id.map(\.description),
                                  action: spec.name, actor: actor, ids: ids, policy: policy, rules: rules.current)
         guard let key else { return (try body(&params, ctx), ctx.afterCommit) }
 
         let scope = actor?.name ?? "anonymous"
         let hash = Self.paramsHash(call.params)
-        if let previous = try IdempotencyTable.find(scope: scope, key: key, db) {
+        if let previous = try store.idempotencyRecord(scope: scope, key: key) {
             guard previous.method == spec.name, previous.paramsHash == hash else {
                 throw PorticoError.conflict("idempotencyKey", "was already used with other params")
             }
             return (try JSONReader.parse(previous.result), [])
         }
         let result = try body(&params, ctx)
-        try IdempotencyTable.insert(scope: scope, key: key,
-                                    record: IdempotencyRecord(method: spec.name, paramsHash: hash, result: JSONWriter.string(result)),
-                                    createdAt: ctx.timestamp, db)
+        try store.insert(IdempotencyRecord(method: spec.name, paramsHash: hash, result: JSONWriter.string(result)),
+                         scope: scope, key: key, createdAt: ctx.timestamp)
         return (result, ctx.afterCommit)
-    }
-
-    /// Runs `body` in a savepoint of the group's transaction: released on success, rolled
-    /// back whole on any error. Cached statements, since every write request takes one.
-    func inSavepoint<T>(_ db: Database, _ body: () throws -> T) throws -> T {
-        try db.cachedStatement(sql: "SAVEPOINT request").execute()
-        do {
-            let result = try body()
-            try db.cachedStatement(sql: "RELEASE SAVEPOINT request").execute()
-            return result
-        } catch {
-            try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT request").execute()
-            try db.cachedStatement(sql: "RELEASE SAVEPOINT request").execute()
-            throw error
-        }
     }
 
     /// SHA-256 of the canonical params without the idempotency key itself.
@@ -280,6 +224,6 @@ public final class Engine: CallHandler, @unchecked Sendable {
             o["idempotencyKey"] = nil
             p = .object(o)
         }
-        return AuditLog.hex(SHA256.hash(data: JSONWriter.canonical(p)))
+        return lowercaseHex(SHA256.hash(data: JSONWriter.canonical(p)))
     }
 }

@@ -4,15 +4,10 @@ import PorticoRules
 
 /// One entry of the method table: its name, what it touches, and how it runs.
 public struct Method: Sendable {
-    public enum Access: Sendable {
-        /// Answers from the engine alone (no database).
-        case none
-        /// Reads inside the group's transaction.
-        case read
-        /// Writes inside its own savepoint of the group's transaction; takes an
-        /// `idempotencyKey`; audited by its service.
-        case write
-    }
+    /// What the method does with the store: `.none` answers from the engine alone, `.read`
+    /// reads inside the group's transaction, `.write` writes there (alone on a failure:
+    /// see `Store.runGroup`), takes an `idempotencyKey` and is audited by its service.
+    public typealias Access = StoreAccess
 
     public enum Body: Sendable {
         case engine(@Sendable (inout Params, Engine) throws -> JSONValue)

@@ -15,12 +15,15 @@ public enum Replay {
         public var volatileKeys: Set<String>
         /// nil: ./rules when it exists, else the shipped defaults.
         public var rulesDirectory: String?
-        public init(requestFile: String, expectFile: String?, update: Bool = false,
+        /// Opens the fresh store the file replays against.
+        public var openStore: StoreOpener
+        public init(requestFile: String, expectFile: String?, openStore: @escaping StoreOpener, update: Bool = false,
                     clock: String = "step:2026-01-01T00:00:00Z,1s", seed: UInt64 = 1, volatileKeys: Set<String> = [],
                     rulesDirectory: String? = nil)
         {
             self.requestFile = requestFile; self.expectFile = expectFile; self.update = update; self.clock = clock
             self.seed = seed; self.volatileKeys = volatileKeys; self.rulesDirectory = rulesDirectory
+            self.openStore = openStore
         }
     }
 
@@ -71,7 +74,7 @@ public enum Replay {
         let fd = open(options.requestFile, O_RDONLY)
         guard fd >= 0 else { throw Failure(description: "cannot open \(options.requestFile)") }
         defer { close(fd) }
-        let engine = try Engine(options: .init(databasePath: dir.appendingPathComponent("replay.sqlite").path, clock: clock,
+        let engine = try Engine(options: .init(databasePath: dir.appendingPathComponent("replay.sqlite").path, openStore: options.openStore, clock: clock,
                                                seed: options.seed, rulesDirectory: options.rulesDirectory ?? "./rules",
                                                rulesDirectoryRequired: options.rulesDirectory != nil), logger: logger)
         let sink = BufferSink()

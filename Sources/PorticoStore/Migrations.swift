@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-extension AppDatabase {
+extension SQLiteStore {
     /// Versioned migrations. A migration that has shipped is never edited: changes come
     /// as a new migration appended here.
     public static var migrator: DatabaseMigrator {
@@ -246,7 +246,7 @@ extension AppDatabase {
             // largest amount the engine answers (2^53 minor units): a write that would pass
             // it fails this named check, answered as a clear limit error. Rows already past
             // the bound (written before) are copied as they are; only new writes are held.
-            let bound = "CONSTRAINT \(RunningTotalLimit.constraint) CHECK (amount BETWEEN -\(RunningTotalLimit.bound) AND \(RunningTotalLimit.bound))"
+            let bound = "CONSTRAINT \(RunningTotals.constraint) CHECK (amount BETWEEN -\(RunningTotals.bound) AND \(RunningTotals.bound))"
             try addCheck(bound, to: "sale_volume", db)
             try addCheck(bound, to: "commission_rollup", db)
         }

@@ -128,7 +128,7 @@ struct Bench: ParsableCommand {
     /// one row into each of 17 tables (the B-trees a partner.create touches).
     static func diskCommitRate(_ n: Int, dir: URL) throws {
         for tables in [1, 17] {
-            let db = try AppDatabase(path: dir.appendingPathComponent("disk-\(tables).sqlite").path)
+            let db = try SQLiteStore(path: dir.appendingPathComponent("disk-\(tables).sqlite").path)
             try db.writer.inDatabase { db in
                 for t in 0..<tables { try db.execute(sql: "CREATE TABLE bench\(t) (a INTEGER PRIMARY KEY, b TEXT) STRICT") }
             }

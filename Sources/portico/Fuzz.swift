@@ -4,6 +4,7 @@ import GRDB
 import JSONRPC
 import PorticoCore
 import PorticoServer
+import PorticoStore
 
 /// `portico fuzz`: a seeded, in-process fuzzer for the wire and for every method's params.
 ///
@@ -78,6 +79,8 @@ struct Fuzzer {
     var rng: SeededGenerator
     let verbose: Bool
     let engine: Engine
+    /// The store under the engine, read directly to check it after each case.
+    let sqlite: SQLiteStore
     let dir: URL
     var wireCases = 0, results = 0, errors = 0
     /// Ids the cases draw from: both partners' and a few that name nothing.
@@ -92,7 +95,9 @@ struct Fuzzer {
         self.verbose = verbose
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("portico-fuzz-\(getpid())-\(seed)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        engine = try Engine(options: .init(databasePath: dir.appendingPathComponent("fuzz.sqlite").path,
+        let store = try SQLiteStore(path: dir.appendingPathComponent("fuzz.sqlite").path)
+        sqlite = store
+        engine = try Engine(options: .init(databasePath: store.path, openStore: { _ in store },
                                            clock: ClockSpec.parse("step:2027-01-01T00:00:00Z,1s")!, seed: seed))
         try setUp()
     }
@@ -175,7 +180,7 @@ struct Fuzzer {
 
     /// Counts of every table and the audit head: equal before and after a failed request.
     func fingerprint() -> [Int64] {
-        (try? engine.database.writer.read { db in
+        (try? sqlite.writer.read { db in
             try Array(Row.fetchOne(db, sql: """
                 SELECT (SELECT count(*) FROM partner), (SELECT count(*) FROM member), (SELECT count(*) FROM reseller),
                        (SELECT count(*) FROM customer), (SELECT count(*) FROM sale), (SELECT count(*) FROM commission),
@@ -191,7 +196,7 @@ struct Fuzzer {
             return "audit.verify: \(JSONWriter.string(r))"
         }
         do {
-            return try engine.database.writer.read { db -> String? in
+            return try sqlite.writer.read { db -> String? in
                 let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
                 if integrity != ["ok"] { return "integrity_check: \(integrity)" }
                 if try Row.fetchOne(db, sql: "PRAGMA foreign_key_check") != nil { return "a foreign key does not hold" }

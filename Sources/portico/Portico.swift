@@ -5,6 +5,7 @@ import Logging
 import PorticoCore
 import PorticoRules
 import PorticoServer
+import PorticoStore
 
 @main
 struct Portico: ParsableCommand {
@@ -76,7 +77,7 @@ struct Serve: ParsableCommand {
         }
         let engineInstance: Engine
         do {
-            engineInstance = try Engine(options: .init(databasePath: db, clock: clock, seed: engine.seed,
+            engineInstance = try Engine(options: .init(databasePath: db, openStore: SQLiteStore.opener, clock: clock, seed: engine.seed,
                                                        rulesDirectory: rules ?? "./rules", rulesDirectoryRequired: rules != nil),
                                         logger: log)
         } catch let error as RuleSetError {
@@ -138,7 +139,7 @@ struct Replay: ParsableCommand {
     func run() throws {
         StandardStreams.ignoreSIGPIPE()
         let log = EngineOptions.parseOrExit(["--log-level", logLevel]).logger()
-        let options = PorticoServer.Replay.Options(requestFile: file, expectFile: expect, update: update, clock: clock,
+        let options = PorticoServer.Replay.Options(requestFile: file, expectFile: expect, openStore: SQLiteStore.opener, update: update, clock: clock,
                                                    seed: seed, volatileKeys: Set(volatileKeys), rulesDirectory: rules)
         let output = try PorticoServer.Replay.run(options, logger: log)
         guard let expect else {
@@ -178,7 +179,7 @@ struct Migrate: ParsableCommand {
     func run() throws {
         let engine: Engine
         do {
-            engine = try Engine(options: .init(databasePath: db), logger: Logger(label: "portico"))
+            engine = try Engine(options: .init(databasePath: db, openStore: SQLiteStore.opener), logger: Logger(label: "portico"))
         } catch let error as RuleSetError {
             FileHandle.standardError.write(Data((error.description + "\nportico: the rule files are invalid\n").utf8))
             throw ExitCode(1)

@@ -13,7 +13,7 @@ enum SalesBench {
     /// partner's override — written directly, in large transactions, with the shapes
     /// `sale.record` gives them. Answers the partner and a customer id.
     static func generate(path: String, sales: Int) throws -> (partner: String, customers: [String]) {
-        let engine = try Engine(options: .init(databasePath: path, clock: FixedClock(Timestamp(rfc3339: "2027-01-01T00:00:00Z")!), seed: 5))
+        let engine = try Engine(options: .init(databasePath: path, openStore: SQLiteStore.opener, clock: FixedClock(Timestamp(rfc3339: "2027-01-01T00:00:00Z")!), seed: 5))
         guard case .result(let p) = engine.call("partner.create", ["actor": ["platform": "bench"], "name": "Bench Partner", "subdomain": "bench",
                                                                     "region": "us", "owner": ["email": "o@bench.example", "name": "O"]]),
               let partner = p["id"]?.stringValue else { throw CocoaError(.featureUnsupported) }
@@ -26,20 +26,20 @@ enum SalesBench {
             }
         }
         engine.close()
-        let db = try AppDatabase(path: path)
+        let db = try SQLiteStore(path: path)
         let ids = IDGenerator(seed: 11)
         let start = Timestamp(rfc3339: "2025-01-01T00:00:00Z")!
-        try db.writer.write { db in
+        try db.write { tx in
             for i in 0..<2000 {
                 var c = CustomerRecord(id: ids.make("cus", at: start), partnerId: partner, resellerId: i % 2 == 0 ? resellers[i % 20] : nil,
                                        name: "C\(i)", email: "c\(i)@bench.example", country: "US", createdAt: start.rfc3339, updatedAt: start.rfc3339)
-                try CustomerTable.insert(&c, db)
+                try tx.insert(&c)
                 customers.append(c.id)
             }
         }
         var written = 0
         while written < sales {
-            try db.writer.write { db in
+            try db.write { tx in
                 for _ in 0..<min(50_000, sales - written) {
                     let i = written
                     let at = start.adding(milliseconds: Int64(i) * (2 * 365 * 86_400_000 / Int64(max(sales, 1))))
@@ -48,18 +48,18 @@ enum SalesBench {
                     var s = SaleRecord(id: ids.make("sal", at: at), partnerId: partner, resellerId: reseller, customerId: customer,
                                        externalId: "gen-\(i)", plan: "pro", kind: "new", amount: 9900, currency: "USD",
                                        occurredAt: at.rfc3339, rulesHash: "bench", auditSeq: 0, createdAt: at.rfc3339)
-                    try SaleTable.insert(&s, db)
+                    try tx.insert(&s)
                     let payable = at.adding(days: 30).rfc3339
                     var seller = CommissionRecord(id: ids.make("com", at: at), partnerId: partner, beneficiary: reseller == nil ? "partner" : "reseller",
                                                   resellerId: reseller, saleId: s.id, kind: "sale", amount: reseller == nil ? 1980 : 792,
                                                   currency: "USD", payableAt: payable, occurredAt: s.occurredAt, ruleId: "bench",
                                                   rulesHash: "bench", basis: "bench", reason: nil, createdAt: s.createdAt)
-                    try CommissionTable.insert(&seller, db)
+                    try tx.insert(&seller)
                     var second = CommissionRecord(id: ids.make("com", at: at), partnerId: partner, beneficiary: "partner", resellerId: nil,
                                                   saleId: s.id, kind: reseller == nil ? "adjustment" : "override", amount: reseller == nil ? -10 : 297,
                                                   currency: "USD", payableAt: payable, occurredAt: s.occurredAt, ruleId: "bench",
                                                   rulesHash: "bench", basis: "bench", reason: nil, createdAt: s.createdAt)
-                    try CommissionTable.insert(&second, db)
+                    try tx.insert(&second)
                     written += 1
                 }
             }
@@ -80,7 +80,7 @@ enum SalesBench {
     /// one sale per durable commit, then all of them in one transaction. These bound what
     /// any engine on this schema, disk and CPU can reach.
     static func floor(path: String, prefix: String, oneAtATime: Int) throws -> (perCommit: Double, batched: Double, sales: Int) {
-        let db = try AppDatabase(path: path)
+        let db = try SQLiteStore(path: path)
         defer { try? db.close() }
         let sales = try db.writer.read { db in
             try Int64.fetchAll(db, sql: "SELECT seq FROM sale WHERE externalId LIKE ? ORDER BY seq", arguments: [prefix + "-%"])
@@ -124,7 +124,7 @@ enum SalesBench {
     /// of a day: the worst case for the entries whose hold ends that day, which are split
     /// at the time of reading from the ledger itself (about 2,700 here).
     static func latency(_ path: String, _ method: String, _ params: JSONValue, runs: Int = 15) throws -> Double {
-        let engine = try Engine(options: .init(databasePath: path, clock: FixedClock(Timestamp(rfc3339: "2027-01-20T23:59:59Z")!)))
+        let engine = try Engine(options: .init(databasePath: path, openStore: SQLiteStore.opener, clock: FixedClock(Timestamp(rfc3339: "2027-01-20T23:59:59Z")!)))
         defer { engine.close() }
         var samples: [Double] = []
         for _ in 0..<runs {

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PorticoRules
 import Testing
 @testable import PorticoCore
@@ -27,7 +26,7 @@ import Testing
                                                            occurredAt: Timestamp(rfc3339: "2027-05-01T00:00:00Z")!, externalId: "x", amount: nil))
         }
         let saleId = answer["sale"]!["id"]!.stringValue!
-        let rows = try h.db.writer.read { try CommissionTable.forSale(saleId, $0) }
+        let rows = try h.db.read { try $0.commissions(saleId: saleId) }
         return (saleId, rows)
     }
 
@@ -35,11 +34,11 @@ import Testing
         let h = try Harness()
         let (_, rows) = try sale(h, try rules())
         let id = rows[0].id
-        try h.db.writer.write { (db: Database) throws in
-            #expect(try CommissionTable.change(id: id, expected: "pending", amount: rows[0].amount, status: "processing", updatedAt: "t", db))
+        try h.db.write { (db: SQLiteTransaction) throws in
+            #expect(try db.changeCommission(id: id, expected: "pending", amount: rows[0].amount, status: "processing", updatedAt: "t"))
             // The second writer still believes the entry is pending: its guard matches nothing.
-            #expect(try !CommissionTable.change(id: id, expected: "pending", amount: rows[0].amount, status: "processing", updatedAt: "t", db))
-            #expect(try CommissionTable.change(id: id, expected: "processing", amount: rows[0].amount, status: "paid", updatedAt: "t", db))
+            #expect(try !db.changeCommission(id: id, expected: "pending", amount: rows[0].amount, status: "processing", updatedAt: "t"))
+            #expect(try db.changeCommission(id: id, expected: "processing", amount: rows[0].amount, status: "paid", updatedAt: "t"))
         }
     }
 
@@ -47,15 +46,15 @@ import Testing
         let h = try Harness()
         let (saleId, rows) = try sale(h, try rules())
         #expect(rows.map(\.amount) == [2475])  // 25% of 99.00 on a first purchase
-        try h.db.writer.write { (db: Database) throws in
-            _ = try CommissionTable.change(id: rows[0].id, expected: "pending", amount: 2475, status: "paid", updatedAt: "t", db)
+        try h.db.write { (db: SQLiteTransaction) throws in
+            _ = try db.changeCommission(id: rows[0].id, expected: "pending", amount: 2475, status: "paid", updatedAt: "t")
         }
         let partial = try h.run("sale.refund") { try SaleService.refund($0, saleId: saleId, amount: Money(3300, usd), reason: "a third back") }
         #expect(partial["commissions"]?.arrayValue?.first?["amount"]?["amount"] == -825)
         let rest = try h.run("sale.refund") { try SaleService.refund($0, saleId: saleId, amount: nil, reason: "the rest") }
         // The full refund takes back exactly what is left of the paid commission.
         #expect(rest["commissions"]?.arrayValue?.first?["amount"]?["amount"] == -1650)
-        let all = try h.db.writer.read { try CommissionTable.forSale(saleId, $0) }
+        let all = try h.db.read { try $0.commissions(saleId: saleId) }
         #expect(all.map(\.amount).reduce(0, +) == 0)
         #expect(all[0].status == "paid")
         #expect(all.dropFirst().allSatisfy { $0.kind == "adjustment" && $0.status == "pending" })
@@ -75,11 +74,11 @@ import PropertyBased
                 let (saleId, rows) = try LedgerTests().sale(h, rules)
                 let original = rows[0].amount
                 if paidFirst {
-                    try h.db.writer.write { (db: Database) throws in
-                        _ = try CommissionTable.change(id: rows[0].id, expected: "pending", amount: original, status: "paid", updatedAt: "t", db)
+                    try h.db.write { (db: SQLiteTransaction) throws in
+                        _ = try db.changeCommission(id: rows[0].id, expected: "pending", amount: original, status: "paid", updatedAt: "t")
                     }
                 }
-                let sale = try h.db.writer.read { try SaleTable.find(id: saleId, $0)! }
+                let sale = try h.db.read { try $0.sale(id: saleId)! }
                 // Slices of the sale by the weights (largest remainder: they sum to the sale).
                 let slices = try Money(sale.amount, usd).allocate(weights).filter { $0.amount > 0 }
                 for (k, slice) in slices.enumerated() {
@@ -87,11 +86,11 @@ import PropertyBased
                     _ = try h.run("sale.refund") {
                         try SaleService.refund($0, saleId: saleId, amount: last ? nil : slice, reason: "slice \(k)")
                     }
-                    let entries = try h.db.writer.read { try CommissionTable.forSale(saleId, $0) }
+                    let entries = try h.db.read { try $0.commissions(saleId: saleId) }
                     let standing = entries.filter { !["cancelled", "reversed"].contains($0.status) }.map(\.amount).reduce(0, +)
                     #expect(standing >= 0 && standing <= original)
                 }
-                let entries = try h.db.writer.read { try CommissionTable.forSale(saleId, $0) }
+                let entries = try h.db.read { try $0.commissions(saleId: saleId) }
                 let standing = entries.filter { !["cancelled", "reversed"].contains($0.status) }.map(\.amount).reduce(0, +)
                 #expect(standing == 0, "\(weights) paid: \(paidFirst): \(entries.map { ($0.kind, $0.amount, $0.status) })")
             } catch {
@@ -136,18 +135,18 @@ import PropertyBased
                 for (k, saleId) in sales.enumerated() where k % 3 == 1 {
                     _ = try h.run("sale.refund") { try SaleService.refund($0, saleId: saleId, amount: nil, reason: "refund") }
                 }
-                try h.db.writer.write { (db: Database) throws in
+                try h.db.write { (db: SQLiteTransaction) throws in
                     for (k, saleId) in sales.enumerated() where k % 4 == 2 {
-                        for c in try CommissionTable.forSale(saleId, db) where c.status == "pending" {
-                            _ = try CommissionTable.change(id: c.id, expected: "pending", amount: c.amount, status: k % 8 == 2 ? "paid" : "processing",
-                                                           updatedAt: "t", db)
+                        for c in try db.commissions(saleId: saleId) where c.status == "pending" {
+                            _ = try db.changeCommission(id: c.id, expected: "pending", amount: c.amount, status: k % 8 == 2 ? "paid" : "processing",
+                                                           updatedAt: "t")
                         }
                     }
                 }
                 _ = try h.run("commission.create", now: Self.start.adding(milliseconds: 3 * Self.day + 5_000)) {
                     try CommissionLedger.create($0, partnerId: p.id, resellerId: nil, amount: Money(-700, usd), reason: "correction")
                 }
-                let all = try h.db.writer.read { db in try CommissionTable.page(CommissionFilter(partnerId: p.id), now: "", afterSeq: 0, limit: 1_000, db) }
+                let all = try h.db.read { db in try db.commissions(CommissionFilter(partnerId: p.id), now: "", afterSeq: 0, limit: 1_000) }
                 // Random times, and exactly the moment an entry's hold ends.
                 let times = readings.map { Self.start.adding(milliseconds: $0) } + [Timestamp(rfc3339: all[0].payableAt)!]
                 for now in times {

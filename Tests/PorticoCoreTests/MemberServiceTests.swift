@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PorticoRules
 import Testing
 @testable import PorticoCore
@@ -31,27 +30,22 @@ let testPolicy: RulesAccessPolicy = {
 
 /// Runs services directly in a transaction that is rolled back when `body` throws.
 final class Harness {
-    let db: AppDatabase
+    let db: SQLiteStore
     let ids = IDGenerator(seed: 3)
     init() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("core-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        db = try AppDatabase(path: dir.appendingPathComponent("t.sqlite").path)
+        db = try SQLiteStore(path: dir.appendingPathComponent("t.sqlite").path)
     }
 
     func run<T>(_ action: String, as actor: ActorRef = .platform("ops"), now: Timestamp = Timestamp(millisecondsSinceEpoch: 0),
                 _ body: (RequestContext) throws -> T) throws -> T
     {
-        try db.writer.inDatabase { (db: Database) throws -> T in
-            var result: T? = nil
-            try db.inTransaction(.immediate) {
-                let ctx = RequestContext(db: db, now: now, requestId: "1", action: action,
-                                         actor: try ActorResolver.resolve(actor, db), ids: ids, policy: testPolicy,
-                                         rules: testPolicy.rules.current)
-                result = try body(ctx)
-                return .commit
-            }
-            return result!
+        try db.write { tx in
+            let ctx = RequestContext(store: tx, now: now, requestId: "1", action: action,
+                                     actor: try ActorResolver.resolve(actor, tx), ids: ids, policy: testPolicy,
+                                     rules: testPolicy.rules.current)
+            return try body(ctx)
         }
     }
 
@@ -94,7 +88,7 @@ final class Harness {
         }
         #expect(newOwner.role == "owner")
         #expect(previous?.id == owner.id && previous?.role == "manager")
-        let owners = try h.db.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM member WHERE partnerId = ? AND role = 'owner'", arguments: [p.id]) }
+        let owners = try h.db.read { try $0.members(partnerId: p.id, role: "owner", includeRemoved: true, afterSeq: 0, limit: 100) }.count
         #expect(owners == 1)
     }
 
@@ -138,7 +132,7 @@ final class Harness {
         let (p, _) = try h.partner("acme")
         _ = try h.run("partner.update") { try PartnerService.update($0, id: p.id, .init(name: "Acme Two")) }
         _ = try h.run("partner.update") { try PartnerService.update($0, id: p.id, .init(name: "Acme Two")) }  // no change, no record
-        let rows = try h.db.writer.read { try AuditLog.page(AuditFilter(partnerId: p.id), afterSeq: 0, limit: 10, $0) }
+        let rows = try h.db.read { try $0.auditEntries(AuditFilter(partnerId: p.id), afterSeq: 0, limit: 10) }
         #expect(rows.map(\.action) == ["partner.create", "partner.update"])
         #expect(rows[1].before?.contains("\"name\":\"acme\"") == true)
         #expect(rows[1].after?.contains("\"name\":\"Acme Two\"") == true)

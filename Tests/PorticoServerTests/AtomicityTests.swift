@@ -1,4 +1,5 @@
 import GRDB
+import PorticoStore
 import JSONRPC
 import Testing
 @testable import PorticoServer

@@ -1,6 +1,7 @@
 import Foundation
 import JSONRPC
 import PorticoRules
+import PorticoStore
 import Testing
 @testable import PorticoServer
 
@@ -44,11 +45,11 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try "version: 1\nrules: [ { id: x, effect: perhaps, actions: ['*'] } ]\n".write(to: dir.appendingPathComponent("permissions.yaml"), atomically: true, encoding: .utf8)
         #expect(throws: RuleSetError.self) {
-            _ = try Engine(options: .init(databasePath: dir.appendingPathComponent("db.sqlite").path, rulesDirectory: dir.path,
+            _ = try Engine(options: .init(databasePath: dir.appendingPathComponent("db.sqlite").path, openStore: SQLiteStore.opener, rulesDirectory: dir.path,
                                           rulesDirectoryRequired: true))
         }
         #expect(throws: RuleSetError.self) {
-            _ = try Engine(options: .init(databasePath: dir.appendingPathComponent("db2.sqlite").path,
+            _ = try Engine(options: .init(databasePath: dir.appendingPathComponent("db2.sqlite").path, openStore: SQLiteStore.opener,
                                           rulesDirectory: dir.appendingPathComponent("nope").path, rulesDirectoryRequired: true))
         }
     }
@@ -62,7 +63,7 @@ import Testing
         }
         let file = dir.appendingPathComponent("permissions.yaml")
         try shipped.write(to: file, atomically: true, encoding: .utf8)
-        let engine = try Engine(options: .init(databasePath: dir.appendingPathComponent("db.sqlite").path, rulesDirectory: dir.path,
+        let engine = try Engine(options: .init(databasePath: dir.appendingPathComponent("db.sqlite").path, openStore: SQLiteStore.opener, rulesDirectory: dir.path,
                                                rulesDirectoryRequired: true))
         let t = TestEngine(engine: engine, dir: dir)
         let before = engine.rules.current.hash
@@ -92,7 +93,7 @@ import Testing
         for name in RuleSet.files {
             try FileManager.default.copyItem(atPath: "\(Self.rulesDirectory)/\(name)", toPath: dir.appendingPathComponent(name).path)
         }
-        let engine = try Engine(options: .init(databasePath: dir.appendingPathComponent("db.sqlite").path, rulesDirectory: dir.path,
+        let engine = try Engine(options: .init(databasePath: dir.appendingPathComponent("db.sqlite").path, openStore: SQLiteStore.opener, rulesDirectory: dir.path,
                                                rulesDirectoryRequired: true))
         let t = TestEngine(engine: engine, dir: dir)
         try ("version: 1\nrules: " + String(repeating: "[", count: 700) + String(repeating: "]", count: 700) + "\n")

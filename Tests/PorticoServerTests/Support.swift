@@ -1,6 +1,7 @@
 import Foundation
 import JSONRPC
 import PorticoCore
+import PorticoStore
 @testable import PorticoServer
 
 /// An engine on a fresh database with a stepping clock and a fixed seed.
@@ -11,7 +12,7 @@ final class TestEngine {
     init() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        engine = try Engine(options: .init(databasePath: dir.appendingPathComponent("t.sqlite").path,
+        engine = try Engine(options: .init(databasePath: dir.appendingPathComponent("t.sqlite").path, openStore: SQLiteStore.opener,
                                            clock: ClockSpec.parse("step:2026-01-01T00:00:00Z,1s")!, seed: 9,
                                            rulesDirectory: RulesIntegrationTests.rulesDirectory, rulesDirectoryRequired: true))
     }
@@ -40,6 +41,11 @@ final class TestEngine {
     func count(_ table: String) throws -> Int {
         try engine.database.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
     }
+}
+
+extension Engine {
+    /// The SQLite store the test engines run on, for tests that reach below the boundary.
+    var database: SQLiteStore { store as! SQLiteStore }
 }
 
 func request(_ method: String, _ params: JSONValue, id: Int = 1) -> String {

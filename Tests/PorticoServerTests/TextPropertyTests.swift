@@ -96,9 +96,7 @@ import Testing
                 #expect(!Self.hasForbiddenControl(s), "\(field) accepted \(s.unicodeScalars.map(\.value))")
                 // The request id and the actor are kept exactly in the audit record.
                 if field == "id" || field == "actor.platform" {
-                    let newest = try? f.t.engine.database.writer.read { db in
-                        try AuditLog.find(seq: try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit") ?? 0, db)
-                    }
+                    let newest = try? f.t.engine.database.read { tx in try tx.auditEntry(seq: try tx.auditHead().seq) }
                     let kept = field == "id" ? newest?.requestId : newest?.actor
                     #expect(kept.map { Array($0.unicodeScalars) } == Array((field == "id" ? s : "platform:" + s).unicodeScalars),
                             "\(field): sent \(s.unicodeScalars.map(\.value)), kept \(kept ?? "nothing")")

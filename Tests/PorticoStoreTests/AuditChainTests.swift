@@ -1,32 +1,33 @@
 import Crypto
 import GRDB
 import JSONRPC
+import PorticoCore
 import Testing
 @testable import PorticoStore
 
 @Suite struct AuditChainTests {
-    func chain(_ n: Int) throws -> AppDatabase {
+    func chain(_ n: Int) throws -> SQLiteStore {
         let db = try temporaryDatabase()
-        try db.writer.inDatabase { (db: Database) throws in
+        try db.write { tx in
             for i in 1...n {
-                try AuditLog.append(AuditEntry(id: "aud_\(i)", at: "2026-01-01T00:00:0\(i).000Z", requestId: "\(i)",
+                _ = try tx.append(AuditEntry(id: "aud_\(i)", at: "2026-01-01T00:00:0\(i).000Z", requestId: "\(i)",
                                                actor: "platform:ops", action: "partner.update", targetType: "partner",
                                                targetId: "ptr_1", partnerId: "ptr_1", before: ["n": .integer(Int64(i))],
-                                               after: ["n": .integer(Int64(i + 1))]), db)
+                                               after: ["n": .integer(Int64(i + 1))]))
             }
         }
         return db
     }
 
     /// Tampering as someone with the file would: the append-only triggers dropped first.
-    func tamper(_ db: AppDatabase, _ sql: String) throws {
+    func tamper(_ db: SQLiteStore, _ sql: String) throws {
         try db.writer.inDatabase { (db: Database) throws in
             try db.execute(sql: "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; " + sql)
         }
     }
 
-    func verify(_ db: AppDatabase) throws -> AuditVerification {
-        try db.writer.inDatabase { try AuditLog.verify($0) }
+    func verify(_ db: SQLiteStore) throws -> AuditVerification {
+        try db.read { try AuditVerification.verify($0) }
     }
 
     @Test func anUntouchedChainVerifies() throws {
@@ -36,8 +37,8 @@ import Testing
 
     @Test func eachRecordLinksToThePreviousHash() throws {
         let db = try chain(3)
-        let rows = try db.writer.inDatabase { try AuditLog.page(AuditFilter(), afterSeq: 0, limit: 10, $0) }
-        #expect(rows[0].prevHash == AuditLog.genesisHash)
+        let rows = try db.read { try $0.auditEntries(AuditFilter(), afterSeq: 0, limit: 10) }
+        #expect(rows[0].prevHash == AuditEntry.genesisHash)
         #expect(rows[1].prevHash == rows[0].hash)
         #expect(rows[2].prevHash == rows[1].hash)
     }
@@ -60,7 +61,7 @@ import Testing
 
     @Test func detectsAnEditedRecordWhoseHashWasRecomputedAlone() throws {
         let db = try chain(5)
-        var e = try db.writer.inDatabase { try AuditLog.page(AuditFilter(), afterSeq: 2, limit: 1, $0) }[0]
+        var e = try db.read { try $0.auditEntries(AuditFilter(), afterSeq: 2, limit: 1) }[0]
         e.actor = "platform:mallory"
         let forged = e.computeHash()
         try tamper(db, "UPDATE audit SET actor = 'platform:mallory', hash = '\(forged)' WHERE seq = 3")
@@ -93,12 +94,12 @@ import Testing
 
     @Test func filtersByPartnerActorActionAndTime() throws {
         let db = try chain(5)
-        try db.writer.inDatabase { (db: Database) throws in
-            #expect(try AuditLog.page(AuditFilter(partnerId: "ptr_1"), afterSeq: 0, limit: 10, db).count == 5)
-            #expect(try AuditLog.page(AuditFilter(partnerId: "ptr_2"), afterSeq: 0, limit: 10, db).isEmpty)
-            #expect(try AuditLog.page(AuditFilter(actor: "platform:ops", action: "partner.update"), afterSeq: 0, limit: 10, db).count == 5)
+        try db.read { (db: SQLiteTransaction) throws in
+            #expect(try db.auditEntries(AuditFilter(partnerId: "ptr_1"), afterSeq: 0, limit: 10).count == 5)
+            #expect(try db.auditEntries(AuditFilter(partnerId: "ptr_2"), afterSeq: 0, limit: 10).isEmpty)
+            #expect(try db.auditEntries(AuditFilter(actor: "platform:ops", action: "partner.update"), afterSeq: 0, limit: 10).count == 5)
             let window = AuditFilter(first: "2026-01-01T00:00:02.000Z", last: "2026-01-01T00:00:03.999Z")
-            #expect(try AuditLog.page(window, afterSeq: 0, limit: 10, db).map(\.seq) == [2, 3])
+            #expect(try db.auditEntries(window, afterSeq: 0, limit: 10).map(\.seq) == [2, 3])
         }
     }
 }
@@ -111,7 +112,7 @@ import Testing
                            action: "partner.members.add", targetType: "member", targetId: "mem_y", partnerId: nil,
                            reason: "line\nbreak é", before: nil, after: ["b": 1, "a": ["z": "ü", "y": nil]])
         e.seq = 42
-        e.prevHash = AuditLog.genesisHash
+        e.prevHash = AuditEntry.genesisHash
         let reference: JSONValue = [
             "seq": .integer(e.seq), "id": .string(e.id), "at": .string(e.at), "requestId": .string(e.requestId),
             "actor": .string(e.actor), "action": .string(e.action), "targetType": .string(e.targetType),
@@ -119,6 +120,6 @@ import Testing
             "before": .null, "after": try! JSONReader.parse(e.after!), "prevHash": .string(e.prevHash),
         ]
         #expect(e.after == #"{"a":{"y":null,"z":"ü"},"b":1}"#)
-        #expect(e.computeHash() == AuditLog.hex(SHA256.hash(data: JSONWriter.canonical(reference))))
+        #expect(e.computeHash() == lowercaseHex(SHA256.hash(data: JSONWriter.canonical(reference))))
     }
 }

@@ -1,12 +1,13 @@
 import Foundation
 import GRDB
+import PorticoCore
 import Testing
 @testable import PorticoStore
 
-func temporaryDatabase() throws -> AppDatabase {
+func temporaryDatabase() throws -> SQLiteStore {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return try AppDatabase(path: dir.appendingPathComponent("t.sqlite").path)
+    return try SQLiteStore(path: dir.appendingPathComponent("t.sqlite").path)
 }
 
 @Suite struct DatabaseTests {
@@ -23,7 +24,7 @@ func temporaryDatabase() throws -> AppDatabase {
     @Test func migratesToTheLatestVersionAndIsIdempotent() throws {
         let db = try temporaryDatabase()
         #expect(try db.schemaVersion() == "0006-running-totals-bounded")
-        let again = try AppDatabase(path: db.path)
+        let again = try SQLiteStore(path: db.path)
         #expect(try again.schemaVersion() == "0006-running-totals-bounded")
     }
 
@@ -33,7 +34,7 @@ func temporaryDatabase() throws -> AppDatabase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let queue = try DatabaseQueue(path: dir.appendingPathComponent("m.sqlite").path)
-        try AppDatabase.migrator.migrate(queue, upTo: "0004-ledger-rollups")
+        try SQLiteStore.migrator.migrate(queue, upTo: "0004-ledger-rollups")
         try queue.write { db in
             try db.execute(sql: """
                 INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt) VALUES ('ptr_1', 'P', 'p', 'eu', 'standard', 'active', 't', 't');
@@ -45,7 +46,7 @@ func temporaryDatabase() throws -> AppDatabase {
                 """)
         }
         let before = try queue.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema ORDER BY name") }
-        try AppDatabase.migrator.migrate(queue)
+        try SQLiteStore.migrator.migrate(queue)
         try queue.write { db in
             #expect(try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema ORDER BY name") == before)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM commission WHERE saleId = 'sal_1'") == 1)
@@ -99,32 +100,68 @@ func temporaryDatabase() throws -> AppDatabase {
         }
     }
 
+    /// Uniqueness is the store's own (constraints, not a check before the insert), and a
+    /// violated key answers Core's conflict naming the field a request would have named.
     @Test func aPartnerHasAtMostOneActiveOwnerAndUniqueActiveEmails() throws {
-        let db = try temporaryDatabase()
-        try db.writer.inDatabase { (db: Database) throws in
+        let store = try temporaryDatabase()
+        try store.write { tx in
             var p = PartnerRecord(id: "ptr_1", name: "A", subdomain: "a", region: "eu", tier: "standard", status: "active",
                                   createdAt: "t", updatedAt: "t")
-            try PartnerTable.insert(&p, db)
+            try tx.insert(&p)
             var owner = MemberRecord(id: "mem_1", partnerId: "ptr_1", email: "a@x.io", name: "A", role: "owner",
                                      status: "active", createdAt: "t", updatedAt: "t")
-            try MemberTable.insert(&owner, db)
+            try tx.insert(&owner)
             var second = MemberRecord(id: "mem_2", partnerId: "ptr_1", email: "b@x.io", name: "B", role: "owner",
                                       status: "active", createdAt: "t", updatedAt: "t")
-            #expect(throws: DatabaseError.self) { try MemberTable.insert(&second, db) }
+            #expect(Self.conflictField { try tx.insert(&second) } == "role")
             var sameEmail = MemberRecord(id: "mem_3", partnerId: "ptr_1", email: "a@x.io", name: "C", role: "viewer",
                                          status: "active", createdAt: "t", updatedAt: "t")
-            #expect(throws: DatabaseError.self) { try MemberTable.insert(&sameEmail, db) }
+            #expect(Self.conflictField { try tx.insert(&sameEmail) } == "email")
             sameEmail.status = "removed"
-            try MemberTable.insert(&sameEmail, db)  // a removed member does not hold the address
+            try tx.insert(&sameEmail)  // a removed member does not hold the address
+            var taken = PartnerRecord(id: "ptr_2", name: "B", subdomain: "a", region: "eu", tier: "standard", status: "active",
+                                      createdAt: "t", updatedAt: "t")
+            #expect(Self.conflictField { try tx.insert(&taken) } == "subdomain")
+            var customer = CustomerRecord(id: "cus_1", partnerId: "ptr_1", resellerId: nil, name: "C", email: "c@x.io", country: "DE",
+                                          createdAt: "t", updatedAt: "t")
+            try tx.insert(&customer)
+            customer.id = "cus_2"
+            #expect(Self.conflictField { try tx.insert(&customer) } == "email")
+            var reseller = ResellerRecord(id: "rsl_1", partnerId: "ptr_1", name: "R", email: "r@x.io", region: "eu",
+                                          commissionRate: nil, createdAt: "t", updatedAt: "t")
+            try tx.insert(&reseller)
+            reseller.id = "rsl_2"
+            #expect(Self.conflictField { try tx.insert(&reseller) } == "email")
+            var sale = SaleRecord(id: "sal_1", partnerId: "ptr_1", resellerId: nil, customerId: "cus_1", externalId: "INV-1", plan: "pro",
+                                  kind: "new", amount: 100, currency: "EUR", occurredAt: "2027-01-01T00:00:00.000Z", rulesHash: "h",
+                                  createdAt: "t")
+            try tx.insert(&sale)
+            sale.id = "sal_2"
+            #expect(Self.conflictField { try tx.insert(&sale) } == "externalId")
+            let record = IdempotencyRecord(method: "partner.create", paramsHash: "h", result: "{}")
+            try tx.insert(record, scope: "platform:ops", key: "k1", createdAt: "t")
+            #expect(Self.conflictField { try tx.insert(record, scope: "platform:ops", key: "k1", createdAt: "t") } == "idempotencyKey")
+            try tx.insert(record, scope: "platform:other", key: "k1", createdAt: "t")
+        }
+    }
+
+    static func conflictField(_ body: () throws -> Void) -> String? {
+        do {
+            try body()
+            return nil
+        } catch let e as PorticoError where e.code == .conflict {
+            return e.data["field"]?.stringValue
+        } catch {
+            return "not a conflict: \(error)"
         }
     }
 
     @Test func aMemberNeedsAnExistingPartner() throws {
-        let db = try temporaryDatabase()
-        try db.writer.inDatabase { (db: Database) throws in
+        let store = try temporaryDatabase()
+        try store.write { tx in
             var m = MemberRecord(id: "mem_1", partnerId: "ptr_missing", email: "a@x.io", name: "A", role: "viewer",
                                  status: "active", createdAt: "t", updatedAt: "t")
-            #expect(throws: DatabaseError.self) { try MemberTable.insert(&m, db) }
+            #expect(throws: DatabaseError.self) { try tx.insert(&m) }
         }
     }
 }

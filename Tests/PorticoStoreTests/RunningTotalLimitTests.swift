@@ -1,17 +1,18 @@
 import Foundation
 import GRDB
+import PorticoCore
 import Testing
 @testable import PorticoStore
 
 /// Running totals stay within ±2^53: a write that would pass the bound fails with
-/// `RunningTotalLimit` (never a REAL smuggled into a STRICT column, never an internal
+/// Core's `totalLimit` error (never a REAL smuggled into a STRICT column, never an internal
 /// error), and leaves every total as it was.
 @Suite struct RunningTotalLimitTests {
     func fixture() throws -> DatabaseQueue {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("limit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let queue = try DatabaseQueue(path: dir.appendingPathComponent("m.sqlite").path)
-        try AppDatabase.migrator.migrate(queue, upTo: "0005-checks-without-temporary-tables")
+        try SQLiteStore.migrator.migrate(queue, upTo: "0005-checks-without-temporary-tables")
         try queue.write { db in
             try db.execute(sql: """
                 INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt) VALUES ('ptr_1', 'P', 'p', 'eu', 'standard', 'active', 't', 't');
@@ -20,7 +21,7 @@ import Testing
                 INSERT INTO sale_volume VALUES ('p:ptr_old', 'BHD', '2026-01-01', 4611686018427387904, 512);
                 """)
         }
-        try AppDatabase.migrator.migrate(queue)
+        try SQLiteStore.migrator.migrate(queue)
         return queue
     }
 
@@ -33,14 +34,14 @@ import Testing
         let queue = try fixture()
         try queue.write { db in
             var first = sale(1)
-            try SaleTable.insert(&first, db)
+            try SQLiteTransaction(db).insert(&first)
             var second = sale(2)
-            #expect(throws: RunningTotalLimit.self) { try SaleTable.insert(&second, db) }
+            #expect(Self.isTotalLimit { try SQLiteTransaction(db).insert(&second) })
             #expect(try Int64.fetchOne(db, sql: "SELECT amount FROM sale_volume WHERE scope = 'p:ptr_1'") == 1 << 53)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM sale") == 1)
             // Another day has its own total.
             var other = sale(3, day: "2027-01-03")
-            try SaleTable.insert(&other, db)
+            try SQLiteTransaction(db).insert(&other)
         }
     }
 
@@ -48,13 +49,13 @@ import Testing
         let queue = try fixture()
         try queue.write { db in
             var s = sale(1)
-            try SaleTable.insert(&s, db)
+            try SQLiteTransaction(db).insert(&s)
             for k in 0..<2 {
                 var c = CommissionRecord(id: "com_\(k)", partnerId: "ptr_1", beneficiary: "partner", resellerId: nil, saleId: s.id,
                                          kind: "sale", amount: 1 << 53, currency: "BHD", payableAt: "2027-02-01T00:00:00.000Z",
                                          occurredAt: s.occurredAt, ruleId: "r", rulesHash: "h", basis: "b", reason: nil, createdAt: "t")
-                if k == 0 { try CommissionTable.insert(&c, db) } else {
-                    #expect(throws: RunningTotalLimit.self) { try CommissionTable.insert(&c, db) }
+                if k == 0 { try SQLiteTransaction(db).insert(&c) } else {
+                    #expect(Self.isTotalLimit { try SQLiteTransaction(db).insert(&c) })
                 }
             }
         }
@@ -76,8 +77,19 @@ import Testing
             try db.execute(sql: "INSERT INTO sale_volume VALUES ('p:ptr_old', 'BHD', '2026-01-02', 4611686018427387904, 512)")
             try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
             try db.execute(sql: "INSERT INTO sale_volume VALUES ('p:ptr_old', 'BHD', '2026-01-03', -9007199254740992, 1)")
-            let v = try SaleTable.volume(partnerId: "ptr_old", resellerId: nil, currency: "BHD", firstDay: "0001-01-01", lastDay: "9999-12-31", db)
+            let v = try SQLiteTransaction(db).salesVolume(partnerId: "ptr_old", resellerId: nil, currency: "BHD", firstDay: "0001-01-01", lastDay: "9999-12-31")
             #expect(v == Int128(1 << 62) * 2 - Int128(1 << 53))
+        }
+    }
+
+    static func isTotalLimit(_ body: () throws -> Void) -> Bool {
+        do {
+            try body()
+            return false
+        } catch let e as PorticoError {
+            return e.data["state"] == "total_limit"
+        } catch {
+            return false
         }
     }
 }

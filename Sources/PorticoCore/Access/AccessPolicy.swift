@@ -1,6 +1,5 @@
 import Foundation
 import PorticoRules
-import PorticoStore
 
 /// Decides whether an actor may perform an action (a method name) on a partner's data.
 /// Services call it once they know which partner a request touches (nil for actions on

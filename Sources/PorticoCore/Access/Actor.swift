@@ -1,4 +1,3 @@
-import PorticoStore
 
 /// Who a request claims to act as, as sent in `params.actor`.
 public enum ActorRef: Sendable, Equatable {

@@ -1,12 +1,11 @@
-import GRDB
 import JSONRPC
 import PorticoRules
-import PorticoStore
 
 /// Everything a service needs for one request: the open transaction, the request's
 /// time, who is calling, and where ids come from. Built by the server per call.
 public final class RequestContext {
-    public let db: Database
+    /// The group's transaction: every read and write of the request goes through it.
+    public let store: any StoreTransaction
     /// The request's time: read once from the clock, used for every timestamp it writes.
     public let now: Timestamp
     public let requestId: String?
@@ -18,10 +17,10 @@ public final class RequestContext {
     /// The rules in force when the request started: the whole request sees one set.
     public let rules: RuleSet
 
-    public init(db: Database, now: Timestamp, requestId: String?, action: String, actor: Actor?, ids: IDGenerator,
+    public init(store: any StoreTransaction, now: Timestamp, requestId: String?, action: String, actor: Actor?, ids: IDGenerator,
                 policy: AccessPolicy, rules: RuleSet)
     {
-        self.db = db; self.now = now; self.requestId = requestId; self.action = action; self.actor = actor
+        self.store = store; self.now = now; self.requestId = requestId; self.action = action; self.actor = actor
         self.ids = ids; self.policy = policy; self.rules = rules
     }
 
@@ -62,22 +61,22 @@ public final class RequestContext {
         let entry = AuditEntry(id: newID("aud"), at: timestamp, requestId: requestId, actor: actor?.name ?? "anonymous",
                                action: action, targetType: targetType, targetId: targetId, partnerId: partnerId,
                                reason: reason, before: before, after: after)
-        return try AuditLog.append(entry, db).seq
+        return try store.append(entry).seq
     }
 }
 
 /// Resolves the `actor` a request names.
 public enum ActorResolver {
     /// Platform operator ids are the host's own; members must exist and be active.
-    public static func resolve(_ ref: ActorRef, _ db: Database) throws -> Actor {
+    public static func resolve(_ ref: ActorRef, _ store: any StoreTransaction) throws -> Actor {
         switch ref {
         case .platform(let op):
             return .platform(operatorId: try Validate.key(op, field: "actor.platform", max: 128))
         case .member(let id):
-            guard let m = try MemberTable.find(id: id, db), m.status == "active" else {
+            guard let m = try store.member(id: id), m.status == "active" else {
                 throw PorticoError.unauthenticated("no active member \(id)")
             }
-            guard let p = try PartnerTable.find(id: m.partnerId, db) else {
+            guard let p = try store.partner(id: m.partnerId) else {
                 throw PorticoError.unauthenticated("the member's partner does not exist")
             }
             return .member(m, partner: p)

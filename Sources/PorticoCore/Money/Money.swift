@@ -87,7 +87,7 @@ extension Money {
     /// amounts in a request are refused, and a total that would pass it is an error.
     public static let jsonLimit: Int64 = 1 << 53
 
-    /// A sum (from `ReportQueries`, or added up here) as an amount the engine answers;
+    /// A sum (from the store's report totals, or added up here) as an amount the engine answers;
     /// -32010 `total_limit` naming `what` when it is past ±2^53.
     public static func total(_ value: Int128, _ what: @autoclosure () -> String) throws(PorticoError) -> Int64 {
         guard value >= -Int128(jsonLimit), value <= Int128(jsonLimit) else { throw .totalLimit(what()) }

@@ -1,6 +1,4 @@
-import GRDB
 import JSONRPC
-import PorticoStore
 
 /// Freezing, suspending and re-activating partners. Platform only (the permission
 /// rules' `platformOnly`), audited with the reason. What each status allows is the
@@ -31,7 +29,7 @@ public enum GovernanceService {
     public static func apply(_ transition: Transition, _ ctx: RequestContext, partnerId: String, reason rawReason: String) throws
         -> PartnerRecord
     {
-        let before = try PartnerService.load(partnerId, ctx.db)
+        let before = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: before)
         let reason = try Validate.reason(rawReason)
         guard transition.from.contains(before.status) else {
@@ -42,7 +40,7 @@ public enum GovernanceService {
         p.status = transition.target
         p.statusReason = transition == .activate ? nil : reason
         p.updatedAt = ctx.timestamp
-        try PartnerTable.update(p, ctx.db)
+        try ctx.store.update(p)
         try ctx.audit(targetType: "partner", targetId: p.id, partnerId: p.id, reason: reason, before: before.json, after: p.json)
         return p
     }

@@ -1,21 +1,19 @@
-import GRDB
 import JSONRPC
 import PorticoRules
-import PorticoStore
 
 /// A partner's members. A partner always keeps exactly one active owner: the owner can
 /// be neither removed nor demoted; ownership moves only by giving another member the
 /// owner role, which makes the previous owner a manager in the same transaction.
 public enum MemberService {
-    public static func load(_ id: String, _ db: Database) throws -> MemberRecord {
-        guard let m = try MemberTable.find(id: id, db) else { throw PorticoError.notFound("member", id) }
+    public static func load(_ id: String, _ store: any StoreTransaction) throws -> MemberRecord {
+        guard let m = try store.member(id: id) else { throw PorticoError.notFound("member", id) }
         return m
     }
 
     public static func add(_ ctx: RequestContext, partnerId: String, email rawEmail: String, name rawName: String,
                            role rawRole: String) throws -> MemberRecord
     {
-        let partner = try PartnerService.load(partnerId, ctx.db)
+        let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
         let email = try Validate.email(rawEmail)
         let name = try Validate.name(rawName, field: "name")
@@ -23,13 +21,13 @@ public enum MemberService {
         guard role != .owner else {
             throw PorticoError.invalid("role", "a partner has exactly one owner: add the member with another role, then transfer ownership with partner.members.updateRole")
         }
-        if try MemberTable.activeEmailTaken(partnerId: partner.id, email: email, ctx.db) {
+        if try ctx.store.activeMemberExists(partnerId: partner.id, email: email) {
             throw PorticoError.conflict("email", "\(email) is already a member of this partner")
         }
         let t = ctx.timestamp
         var m = MemberRecord(id: ctx.newID("mem"), partnerId: partner.id, email: email, name: name, role: role.rawValue,
                              status: "active", createdAt: t, updatedAt: t)
-        try MemberTable.insert(&m, ctx.db)
+        try ctx.store.insert(&m)
         try ctx.audit(targetType: "member", targetId: m.id, partnerId: partner.id, before: nil, after: m.json)
         return m
     }
@@ -37,11 +35,11 @@ public enum MemberService {
     public static func list(_ ctx: RequestContext, partnerId: String, role: String?, includeRemoved: Bool,
                             page: PageRequest) throws -> JSONValue
     {
-        let partner = try PartnerService.load(partnerId, ctx.db)
+        let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
         if let role { _ = try MemberRole.parse(role) }
-        let rows = try MemberTable.page(partnerId: partner.id, role: role, includeRemoved: includeRemoved,
-                                        afterSeq: page.afterSeq, limit: page.limit + 1, ctx.db)
+        let rows = try ctx.store.members(partnerId: partner.id, role: role, includeRemoved: includeRemoved,
+                                           afterSeq: page.afterSeq, limit: page.limit + 1)
         return page.answer(rows, seq: \.seq, json: \.json)
     }
 
@@ -50,8 +48,8 @@ public enum MemberService {
     public static func updateRole(_ ctx: RequestContext, memberId: String, role rawRole: String) throws
         -> (member: MemberRecord, previousOwner: MemberRecord?)
     {
-        let before = try load(memberId, ctx.db)
-        let partner = try PartnerService.load(before.partnerId, ctx.db)
+        let before = try load(memberId, ctx.store)
+        let partner = try PartnerService.load(before.partnerId, ctx.store)
         try ctx.authorize(partner: partner)
         let role = try MemberRole.parse(rawRole)
         guard before.status == "active" else {
@@ -69,11 +67,11 @@ public enum MemberService {
             if case .member(let caller, _) = actor, caller.role != MemberRole.owner.rawValue {
                 throw PorticoError.forbidden(rule: "builtin.ownership", "only the owner or the platform may transfer ownership")
             }
-            if let owner = try MemberTable.activeOwner(partnerId: partner.id, ctx.db) {
+            if let owner = try ctx.store.activeOwner(partnerId: partner.id) {
                 var demoted = owner
                 demoted.role = MemberRole.manager.rawValue
                 demoted.updatedAt = t
-                try MemberTable.update(demoted, ctx.db)
+                try ctx.store.update(demoted)
                 try ctx.audit(targetType: "member", targetId: demoted.id, partnerId: partner.id,
                               reason: "ownership transferred to \(before.id)", before: owner.json, after: demoted.json)
                 previousOwner = demoted
@@ -82,14 +80,14 @@ public enum MemberService {
         var m = before
         m.role = role.rawValue
         m.updatedAt = t
-        try MemberTable.update(m, ctx.db)
+        try ctx.store.update(m)
         try ctx.audit(targetType: "member", targetId: m.id, partnerId: partner.id, before: before.json, after: m.json)
         return (m, previousOwner)
     }
 
     public static func remove(_ ctx: RequestContext, memberId: String) throws -> MemberRecord {
-        let before = try load(memberId, ctx.db)
-        let partner = try PartnerService.load(before.partnerId, ctx.db)
+        let before = try load(memberId, ctx.store)
+        let partner = try PartnerService.load(before.partnerId, ctx.store)
         try ctx.authorize(partner: partner)
         guard before.status == "active" else {
             throw PorticoError.invalidState(before.status, allowed: ["active"], "member \(before.id) was already removed")
@@ -102,7 +100,7 @@ public enum MemberService {
         m.status = "removed"
         m.removedAt = ctx.timestamp
         m.updatedAt = ctx.timestamp
-        try MemberTable.update(m, ctx.db)
+        try ctx.store.update(m)
         try ctx.audit(targetType: "member", targetId: m.id, partnerId: partner.id, before: before.json, after: m.json)
         return m
     }

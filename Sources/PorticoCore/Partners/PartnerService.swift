@@ -1,7 +1,5 @@
-import GRDB
 import JSONRPC
 import PorticoRules
-import PorticoStore
 
 /// Partners: create, read, update, list. Every method runs inside the caller's
 /// transaction; a thrown error rolls back everything the request wrote.
@@ -28,36 +26,36 @@ public enum PartnerService {
         let tier = try new.tier.map { t throws(PorticoError) in try Validate.tier(t, ctx.rules.pricing) } ?? ctx.rules.pricing.defaultTier
         let ownerEmail = try Validate.email(new.ownerEmail, field: "owner.email")
         let ownerName = try Validate.name(new.ownerName, field: "owner.name")
-        if try PartnerTable.subdomainTaken(subdomain, ctx.db) {
+        if try ctx.store.partner(subdomain: subdomain) != nil {
             throw PorticoError.conflict("subdomain", "'\(subdomain)' is already taken")
         }
         let t = ctx.timestamp
         var partner = PartnerRecord(id: ctx.newID("ptr"), name: name, subdomain: subdomain, region: region, tier: tier,
                                     status: "active", createdAt: t, updatedAt: t)
-        try PartnerTable.insert(&partner, ctx.db)
+        try ctx.store.insert(&partner)
         var owner = MemberRecord(id: ctx.newID("mem"), partnerId: partner.id, email: ownerEmail, name: ownerName,
                                  role: MemberRole.owner.rawValue, status: "active", createdAt: t, updatedAt: t)
-        try MemberTable.insert(&owner, ctx.db)
+        try ctx.store.insert(&owner)
         try ctx.audit(targetType: "partner", targetId: partner.id, partnerId: partner.id, before: nil,
                       after: ["partner": partner.json, "owner": owner.json])
         return (partner, owner)
     }
 
     /// Loads a partner; -32004 when there is none.
-    public static func load(_ id: String, _ db: Database) throws -> PartnerRecord {
-        guard let p = try PartnerTable.find(id: id, db) else { throw PorticoError.notFound("partner", id) }
+    public static func load(_ id: String, _ store: any StoreTransaction) throws -> PartnerRecord {
+        guard let p = try store.partner(id: id) else { throw PorticoError.notFound("partner", id) }
         return p
     }
 
     public static func get(_ ctx: RequestContext, id: String) throws -> PartnerRecord {
-        let p = try load(id, ctx.db)
+        let p = try load(id, ctx.store)
         try ctx.authorize(partner: p)
         return p
     }
 
     public static func get(_ ctx: RequestContext, subdomain raw: String) throws -> PartnerRecord {
         let subdomain = raw.lowercased()
-        guard let p = try PartnerTable.find(subdomain: subdomain, ctx.db) else {
+        guard let p = try ctx.store.partner(subdomain: subdomain) else {
             throw PorticoError.notFound("partner", subdomain)
         }
         try ctx.authorize(partner: p)
@@ -75,7 +73,7 @@ public enum PartnerService {
 
     /// Applies the given changes; a request that changes nothing writes nothing.
     public static func update(_ ctx: RequestContext, id: String, _ changes: Changes) throws -> PartnerRecord {
-        let before = try load(id, ctx.db)
+        let before = try load(id, ctx.store)
         try ctx.authorize(partner: before)
         var p = before
         if let v = changes.name { p.name = try Validate.name(v, field: "name") }
@@ -83,7 +81,7 @@ public enum PartnerService {
         if let v = changes.tier { p.tier = try Validate.tier(v, ctx.rules.pricing) }
         guard p != before else { return before }
         p.updatedAt = ctx.timestamp
-        try PartnerTable.update(p, ctx.db)
+        try ctx.store.update(p)
         try ctx.audit(targetType: "partner", targetId: p.id, partnerId: p.id, before: before.json, after: p.json)
         return p
     }
@@ -100,8 +98,8 @@ public enum PartnerService {
             throw PorticoError.invalid("status", "must be one of active, frozen, suspended")
         }
         let region = region?.lowercased()
-        let rows = try PartnerTable.page(status: status, region: region, onlyID: onlyID, afterSeq: page.afterSeq,
-                                         limit: page.limit + 1, ctx.db)
+        let rows = try ctx.store.partners(status: status, region: region, onlyID: onlyID, afterSeq: page.afterSeq,
+                                              limit: page.limit + 1)
         return page.answer(rows, seq: \.seq, json: \.json)
     }
 }

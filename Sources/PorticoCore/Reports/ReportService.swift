@@ -1,6 +1,4 @@
-import GRDB
 import JSONRPC
-import PorticoStore
 
 /// Dashboards and reports. Periods are UTC days (`YYYY-MM-DD`) and months (`YYYY-MM`).
 ///
@@ -13,26 +11,26 @@ public enum ReportService {
     /// Sales and commissions of a partner: from the running totals for whole-day ranges
     /// (a few rows whatever the ledger's size), from the ledger itself otherwise.
     static func totals(_ partnerId: String, _ range: TimeRange, _ ctx: RequestContext, periodLength: Int?) throws
-        -> ([ReportQueries.Total], [ReportQueries.Total])
+        -> ([ReportTotal], [ReportTotal])
     {
         if range.isEmpty { return ([], []) }
         if range.isWholeDays {
-            return (try ReportQueries.salesFromTotals(scope: "p:" + partnerId, firstDay: range.firstDay, lastDay: range.lastDay,
-                                                      periodLength: periodLength, ctx.db),
-                    try ReportQueries.commissionsFromTotals(partnerId: partnerId, firstDay: range.firstDay, lastDay: range.lastDay,
+            return (try ctx.store.salesFromRunningTotals(partnerId: partnerId, firstDay: range.firstDay, lastDay: range.lastDay,
+                                                      periodLength: periodLength),
+                    try ctx.store.commissionsFromRunningTotals(partnerId: partnerId, firstDay: range.firstDay, lastDay: range.lastDay,
                                                             wholeLedger: range == .all, now: ctx.timestamp,
-                                                            periodLength: periodLength, ctx.db))
+                                                            periodLength: periodLength))
         }
-        return (try ReportQueries.sales(partnerId: partnerId, resellerId: nil, first: range.firstText, last: range.lastText,
-                                        periodLength: periodLength, ctx.db),
-                try ReportQueries.commissions(partnerId: partnerId, resellerId: nil, first: range.firstText, last: range.lastText,
-                                              now: ctx.timestamp, periodLength: periodLength, ctx.db))
+        return (try ctx.store.salesTotals(partnerId: partnerId, resellerId: nil, first: range.firstText, last: range.lastText,
+                                        periodLength: periodLength),
+                try ctx.store.commissionTotals(partnerId: partnerId, resellerId: nil, first: range.firstText, last: range.lastText,
+                                              now: ctx.timestamp, periodLength: periodLength))
     }
 
     /// Per currency: net sales and their count, commissions by status, what stands
     /// earned, and the profit (sales less what stands earned).
     public static func dashboard(_ ctx: RequestContext, partnerId: String, range: TimeRange) throws -> JSONValue {
-        let partner = try PartnerService.load(partnerId, ctx.db)
+        let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
         let (sales, commissions) = try totals(partner.id, range, ctx, periodLength: nil)
         var figures = CurrencyFigures()
@@ -40,8 +38,8 @@ public enum ReportService {
         figures.add(commissionsByStatus: commissions)
         return [
             "partnerId": .string(partner.id),
-            "customers": .integer(try ReportQueries.count("customer", partnerId: partner.id, ctx.db)),
-            "resellers": .integer(try ReportQueries.count("reseller", partnerId: partner.id, ctx.db)),
+            "customers": .integer(try ctx.store.customerCount(partnerId: partner.id, resellerId: nil)),
+            "resellers": .integer(try ctx.store.resellerCount(partnerId: partner.id)),
             "currencies": try figures.rows(CurrencyFigures.dashboard, of: "partner \(partner.id)'s dashboard"),
         ]
     }
@@ -49,7 +47,7 @@ public enum ReportService {
     /// One row per UTC day or month that had sales or commissions, each with every
     /// currency of the report: net sales, their count, and the commissions that stand.
     public static func partnerReport(_ ctx: RequestContext, partnerId: String, period: String, range: TimeRange) throws -> JSONValue {
-        let partner = try PartnerService.load(partnerId, ctx.db)
+        let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
         let length: Int
         switch period {
@@ -75,19 +73,19 @@ public enum ReportService {
     /// A reseller's customers, and per currency its net sales and the commissions it
     /// earned, by status.
     public static func resellerReport(_ ctx: RequestContext, resellerId: String, range: TimeRange) throws -> JSONValue {
-        let reseller = try ResellerService.load(resellerId, ctx.db)
-        try ctx.authorize(partner: try PartnerService.load(reseller.partnerId, ctx.db))
+        let reseller = try ResellerService.load(resellerId, ctx.store)
+        try ctx.authorize(partner: try PartnerService.load(reseller.partnerId, ctx.store))
         var figures = CurrencyFigures()
         if !range.isEmpty {
-            figures.add(sales: try ReportQueries.sales(partnerId: nil, resellerId: reseller.id, first: range.firstText,
-                                                       last: range.lastText, periodLength: nil, ctx.db))
-            figures.add(commissionsByStatus: try ReportQueries.commissions(
+            figures.add(sales: try ctx.store.salesTotals(partnerId: reseller.partnerId, resellerId: reseller.id, first: range.firstText,
+                                                       last: range.lastText, periodLength: nil))
+            figures.add(commissionsByStatus: try ctx.store.commissionTotals(
                 partnerId: reseller.partnerId, resellerId: reseller.id, first: range.firstText, last: range.lastText,
-                now: ctx.timestamp, periodLength: nil, ctx.db))
+                now: ctx.timestamp, periodLength: nil))
         }
         return [
             "reseller": reseller.json,
-            "customers": .integer(try ReportQueries.count("customer", partnerId: reseller.partnerId, resellerId: reseller.id, ctx.db)),
+            "customers": .integer(try ctx.store.customerCount(partnerId: reseller.partnerId, resellerId: reseller.id)),
             "currencies": try figures.rows(CurrencyFigures.resellerReport, of: "reseller \(reseller.id)'s report"),
         ]
     }
@@ -128,7 +126,7 @@ public struct CurrencyFigures {
     }
 
     /// Net sales totals (`amount` and `count`), whatever their keys.
-    public mutating func add(sales: [ReportQueries.Total]) {
+    public mutating func add(sales: [ReportTotal]) {
         for s in sales {
             add("sales", s.currency, s.amount)
             add("salesCount", s.currency, Int128(s.count))
@@ -136,7 +134,7 @@ public struct CurrencyFigures {
     }
 
     /// Commission totals keyed by effective status.
-    public mutating func add(commissionsByStatus totals: [ReportQueries.Total]) {
+    public mutating func add(commissionsByStatus totals: [ReportTotal]) {
         for c in totals {
             add(c.key, c.currency, c.amount)
             add(c.key + "Count", c.currency, Int128(c.count))
@@ -145,7 +143,7 @@ public struct CurrencyFigures {
     }
 
     /// A total of commissions that stand, whatever its key.
-    public mutating func add(earned c: ReportQueries.Total) { add("earned", c.currency, c.amount) }
+    public mutating func add(earned c: ReportTotal) { add("earned", c.currency, c.amount) }
 
     /// Rows for these currencies too, with zeros.
     public mutating func include(_ currencies: Set<String>) {

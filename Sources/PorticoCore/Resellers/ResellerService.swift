@@ -1,44 +1,20 @@
-import GRDB
 import JSONRPC
 import PorticoRules
-import PorticoStore
-
-extension ResellerRecord {
-    public var json: JSONValue {
-        var o: JSONObject = [
-            "id": .string(id), "partnerId": .string(partnerId), "name": .string(name), "email": .string(email),
-            "region": .string(region),
-        ]
-        o["commissionRate"] = commissionRate.map { .string($0) } ?? .null
-        o["createdAt"] = .string(createdAt)
-        o["updatedAt"] = .string(updatedAt)
-        return .object(o)
-    }
-}
-
-extension CustomerRecord {
-    public var json: JSONValue {
-        [
-            "id": .string(id), "partnerId": .string(partnerId), "resellerId": .string(resellerId), "name": .string(name),
-            "email": .string(email), "country": .string(country), "createdAt": .string(createdAt), "updatedAt": .string(updatedAt),
-        ]
-    }
-}
 
 /// Resellers: companies that sell a partner's offer under it. A reseller belongs to one
 /// partner; its optional `commissionRate` (an exact percentage) is a fact the commission
 /// rules can pay by.
 public enum ResellerService {
-    public static func load(_ id: String, _ db: Database) throws -> ResellerRecord {
-        guard let r = try ResellerTable.find(id: id, db) else { throw PorticoError.notFound("reseller", id) }
+    public static func load(_ id: String, _ store: any StoreTransaction) throws -> ResellerRecord {
+        guard let r = try store.reseller(id: id) else { throw PorticoError.notFound("reseller", id) }
         return r
     }
 
     /// The reseller a request names as one of `partner`'s: -32004 when there is none, or
     /// it is another partner's (which is not told apart, so no partner learns of
     /// another's resellers).
-    public static func of(_ partner: PartnerRecord, id: String, _ db: Database) throws -> ResellerRecord {
-        guard let r = try ResellerTable.find(id: id, db), r.partnerId == partner.id else {
+    public static func of(_ partner: PartnerRecord, id: String, _ store: any StoreTransaction) throws -> ResellerRecord {
+        guard let r = try store.reseller(id: id), r.partnerId == partner.id else {
             throw PorticoError.notFound("reseller", id)
         }
         return r
@@ -60,7 +36,7 @@ public enum ResellerService {
     public static func create(_ ctx: RequestContext, partnerId: String, name: String, email: String, region: String,
                               commissionRate: ExactDecimal?) throws -> ResellerRecord
     {
-        let partner = try PartnerService.load(partnerId, ctx.db)
+        let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
         if commissionRate != nil { try ctx.authorize(setRateAction, partner: partner) }
         let name = try Validate.name(name, field: "name")
@@ -68,19 +44,19 @@ public enum ResellerService {
         let region = try Validate.region(region, ctx.rules.pricing)
         let maxRate = ctx.rules.commission.maxResellerRate
         let rate = try commissionRate.map { d throws(PorticoError) in try Self.rate(d, max: maxRate) }
-        if try ResellerTable.emailTaken(partnerId: partner.id, email: email, ctx.db) {
+        if try ctx.store.resellerEmailTaken(partnerId: partner.id, email: email, except: nil) {
             throw PorticoError.conflict("email", "\(email) is already a reseller of this partner")
         }
         var r = ResellerRecord(id: ctx.newID("rsl"), partnerId: partner.id, name: name, email: email, region: region,
                                commissionRate: rate, createdAt: ctx.timestamp, updatedAt: ctx.timestamp)
-        try ResellerTable.insert(&r, ctx.db)
+        try ctx.store.insert(&r)
         try ctx.audit(targetType: "reseller", targetId: r.id, partnerId: partner.id, before: nil, after: r.json)
         return r
     }
 
     public static func get(_ ctx: RequestContext, id: String) throws -> ResellerRecord {
-        let r = try load(id, ctx.db)
-        try ctx.authorize(partner: try PartnerService.load(r.partnerId, ctx.db))
+        let r = try load(id, ctx.store)
+        try ctx.authorize(partner: try PartnerService.load(r.partnerId, ctx.store))
         return r
     }
 
@@ -96,15 +72,15 @@ public enum ResellerService {
     }
 
     public static func update(_ ctx: RequestContext, id: String, _ changes: Changes) throws -> ResellerRecord {
-        let before = try load(id, ctx.db)
-        let partner = try PartnerService.load(before.partnerId, ctx.db)
+        let before = try load(id, ctx.store)
+        let partner = try PartnerService.load(before.partnerId, ctx.store)
         try ctx.authorize(partner: partner)
         if changes.commissionRate != nil { try ctx.authorize(setRateAction, partner: partner) }
         var r = before
         if let v = changes.name { r.name = try Validate.name(v, field: "name") }
         if let v = changes.email {
             r.email = try Validate.email(v)
-            if try ResellerTable.emailTaken(partnerId: r.partnerId, email: r.email, except: r.id, ctx.db) {
+            if try ctx.store.resellerEmailTaken(partnerId: r.partnerId, email: r.email, except: r.id) {
                 throw PorticoError.conflict("email", "\(r.email) is already a reseller of this partner")
             }
         }
@@ -113,66 +89,15 @@ public enum ResellerService {
         if let v = changes.commissionRate { r.commissionRate = try v.map { d throws(PorticoError) in try Self.rate(d, max: maxRate) } }
         guard r != before else { return before }
         r.updatedAt = ctx.timestamp
-        try ResellerTable.update(r, ctx.db)
+        try ctx.store.update(r)
         try ctx.audit(targetType: "reseller", targetId: r.id, partnerId: r.partnerId, before: before.json, after: r.json)
         return r
     }
 
     public static func list(_ ctx: RequestContext, partnerId: String, page: PageRequest) throws -> JSONValue {
-        let partner = try PartnerService.load(partnerId, ctx.db)
+        let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
-        let rows = try ResellerTable.page(partnerId: partner.id, afterSeq: page.afterSeq, limit: page.limit + 1, ctx.db)
-        return page.answer(rows, seq: \.seq, json: \.json)
-    }
-}
-
-/// Customers of a partner, optionally brought by one of its resellers.
-public enum CustomerService {
-    public static func load(_ id: String, _ db: Database) throws -> CustomerRecord {
-        guard let c = try CustomerTable.find(id: id, db) else { throw PorticoError.notFound("customer", id) }
-        return c
-    }
-
-    public static func create(_ ctx: RequestContext, partnerId: String, resellerId: String?, name: String, email: String,
-                              country: String) throws -> CustomerRecord
-    {
-        let partner = try PartnerService.load(partnerId, ctx.db)
-        try ctx.authorize(partner: partner)
-        if let resellerId { _ = try ResellerService.of(partner, id: resellerId, ctx.db) }
-        let name = try Validate.name(name, field: "name")
-        let email = try Validate.email(email)
-        let country = try Validate.country(country)
-        if try CustomerTable.emailTaken(partnerId: partner.id, email: email, ctx.db) {
-            throw PorticoError.conflict("email", "\(email) is already a customer of this partner")
-        }
-        var c = CustomerRecord(id: ctx.newID("cus"), partnerId: partner.id, resellerId: resellerId, name: name, email: email,
-                               country: country, createdAt: ctx.timestamp, updatedAt: ctx.timestamp)
-        try CustomerTable.insert(&c, ctx.db)
-        try ctx.audit(targetType: "customer", targetId: c.id, partnerId: partner.id, before: nil, after: c.json)
-        return c
-    }
-
-    public static func get(_ ctx: RequestContext, id: String) throws -> CustomerRecord {
-        let c = try load(id, ctx.db)
-        try ctx.authorize(partner: try PartnerService.load(c.partnerId, ctx.db))
-        return c
-    }
-
-    /// A member lists its own partner's customers when it names no partner.
-    public static func list(_ ctx: RequestContext, partnerId: String?, resellerId: String?, page: PageRequest) throws -> JSONValue {
-        var partner: PartnerRecord
-        if let partnerId {
-            partner = try PartnerService.load(partnerId, ctx.db)
-        } else if let resellerId {
-            partner = try PartnerService.load(try ResellerService.load(resellerId, ctx.db).partnerId, ctx.db)
-        } else if case .member(_, let own) = try ctx.requireActor() {
-            partner = own
-        } else {
-            throw PorticoError.invalid("partnerId", "is required (or resellerId)")
-        }
-        try ctx.authorize(partner: partner)
-        if let resellerId { _ = try ResellerService.of(partner, id: resellerId, ctx.db) }
-        let rows = try CustomerTable.page(partnerId: partner.id, resellerId: resellerId, afterSeq: page.afterSeq, limit: page.limit + 1, ctx.db)
+        let rows = try ctx.store.resellers(partnerId: partner.id, afterSeq: page.afterSeq, limit: page.limit + 1)
         return page.answer(rows, seq: \.seq, json: \.json)
     }
 }

@@ -1,31 +1,5 @@
-import GRDB
 import JSONRPC
 import PorticoRules
-import PorticoStore
-
-extension CommissionRecord {
-    /// The entry as answered, with its status as of `now` (pending turns payable when its
-    /// hold ends, whatever the time of reading).
-    public func json(now: String) -> JSONValue {
-        var o: JSONObject = [
-            "id": .string(id), "partnerId": .string(partnerId), "beneficiary": .string(beneficiary),
-            "resellerId": .string(resellerId), "saleId": .string(saleId), "kind": .string(kind),
-            "amount": ["amount": .integer(amount), "currency": .string(currency)],
-        ]
-        if amount != originalAmount { o["originalAmount"] = ["amount": .integer(originalAmount), "currency": .string(currency)] }
-        o["status"] = .string(effectiveStatus(now: now))
-        o["payableAt"] = .string(payableAt)
-        o["occurredAt"] = .string(occurredAt)
-        o["ruleId"] = .string(ruleId)
-        o["rulesHash"] = .string(rulesHash)
-        o["basis"] = .string(basis)
-        if let reason { o["reason"] = .string(reason) }
-        if let payoutId { o["payoutId"] = .string(payoutId) }
-        o["createdAt"] = .string(createdAt)
-        o["updatedAt"] = .string(updatedAt)
-        return .object(o)
-    }
-}
 
 /// The commission ledger: manual adjustments, listing and totals. Balances per partner
 /// and currency are always derived from the entries, never stored.
@@ -36,23 +10,23 @@ public enum CommissionLedger {
     public static func create(_ ctx: RequestContext, partnerId: String, resellerId: String?, amount: Money, reason: String) throws
         -> CommissionRecord
     {
-        let partner = try PartnerService.load(partnerId, ctx.db)
+        let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
-        if let resellerId { _ = try ResellerService.of(partner, id: resellerId, ctx.db) }
+        if let resellerId { _ = try ResellerService.of(partner, id: resellerId, ctx.store) }
         guard amount.amount != 0 else { throw PorticoError.invalid("amount.amount", "must not be zero") }
         let reason = try Validate.reason(reason)
         var c = CommissionRecord(id: ctx.newID("com"), partnerId: partner.id, beneficiary: resellerId == nil ? "partner" : "reseller",
                                  resellerId: resellerId, saleId: nil, kind: "manual", amount: amount.amount,
                                  currency: amount.currency.code, payableAt: ctx.timestamp, occurredAt: ctx.timestamp, ruleId: nil, rulesHash: nil,
                                  basis: "manual", reason: reason, createdAt: ctx.timestamp)
-        try CommissionTable.insert(&c, ctx.db)
+        try ctx.store.insert(&c)
         try ctx.audit(targetType: "commission", targetId: c.id, partnerId: partner.id, reason: reason, before: nil,
                       after: c.json(now: ctx.timestamp))
         return c
     }
 
     static func filter(_ ctx: RequestContext, partnerId: String, status: String?, range: TimeRange) throws -> CommissionFilter {
-        let partner = try PartnerService.load(partnerId, ctx.db)
+        let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
         if let status, !statuses.contains(status) {
             throw PorticoError.invalid("status", "must be one of \(statuses.joined(separator: ", "))")
@@ -66,7 +40,7 @@ public enum CommissionLedger {
         -> JSONValue
     {
         let f = try filter(ctx, partnerId: partnerId, status: status, range: range)
-        let rows = range.isEmpty ? [] : try CommissionTable.page(f, now: ctx.timestamp, afterSeq: page.afterSeq, limit: page.limit + 1, ctx.db)
+        let rows = range.isEmpty ? [] : try ctx.store.commissions(f, now: ctx.timestamp, afterSeq: page.afterSeq, limit: page.limit + 1)
         let now = ctx.timestamp
         return page.answer(rows, seq: \.seq, json: { $0.json(now: now) })
     }
@@ -79,9 +53,9 @@ public enum CommissionLedger {
         if !range.isEmpty {
             // Whole-day ranges read the running totals; others sum the entries themselves.
             figures.add(commissionsByStatus: range.isWholeDays
-                ? try ReportQueries.commissionsFromTotals(partnerId: f.partnerId, firstDay: range.firstDay, lastDay: range.lastDay,
-                                                          wholeLedger: range == .all, now: ctx.timestamp, periodLength: nil, ctx.db)
-                : try CommissionTable.summary(f, now: ctx.timestamp, ctx.db))
+                ? try ctx.store.commissionsFromRunningTotals(partnerId: f.partnerId, firstDay: range.firstDay, lastDay: range.lastDay,
+                                                          wholeLedger: range == .all, now: ctx.timestamp, periodLength: nil)
+                : try ctx.store.commissionTotals(f, now: ctx.timestamp))
         }
         return ["partnerId": .string(f.partnerId),
                 "currencies": try figures.rows(CurrencyFigures.summary, of: "partner \(f.partnerId)'s commission summary")]

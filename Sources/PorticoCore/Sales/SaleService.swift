@@ -1,19 +1,5 @@
-import GRDB
 import JSONRPC
 import PorticoRules
-import PorticoStore
-
-extension SaleRecord {
-    public var json: JSONValue {
-        [
-            "id": .string(id), "partnerId": .string(partnerId), "resellerId": .string(resellerId),
-            "customerId": .string(customerId), "externalId": .string(externalId), "plan": .string(plan), "kind": .string(kind),
-            "amount": ["amount": .integer(amount), "currency": .string(currency)],
-            "refunded": ["amount": .integer(refunded), "currency": .string(currency)],
-            "occurredAt": .string(occurredAt), "rulesHash": .string(rulesHash), "createdAt": .string(createdAt),
-        ]
-    }
-}
 
 /// Recording sales and refunding them. One transaction writes the sale, its commissions,
 /// the audit record and the idempotency record; an error writes nothing.
@@ -38,13 +24,13 @@ public enum SaleService {
     /// same partner answers the first result and writes nothing.
     public static func record(_ ctx: RequestContext, rules: RuleSet, _ new: NewSale) throws -> JSONValue {
         let externalId = try Validate.key(new.externalId.trimmingWhitespace, field: "externalId", max: 200)
-        guard let customer = try CustomerTable.find(id: new.customerId, ctx.db) else {
+        guard let customer = try ctx.store.customer(id: new.customerId) else {
             throw PorticoError.notFound("customer", new.customerId)
         }
-        let partner = try PartnerService.load(customer.partnerId, ctx.db)
+        let partner = try PartnerService.load(customer.partnerId, ctx.store)
         try ctx.authorize(partner: partner)
         guard kinds.contains(new.kind) else { throw PorticoError.invalid("kind", "must be new, renewal or upgrade") }
-        if let first = try SaleTable.find(partnerId: partner.id, externalId: externalId, ctx.db) {
+        if let first = try ctx.store.sale(partnerId: partner.id, externalId: externalId) {
             // The same sale sent again answers the first result; another sale under the
             // same external id is a conflict, never silently the first one's answer.
             var differs: [String] = []
@@ -56,7 +42,7 @@ public enum SaleService {
             guard differs.isEmpty else {
                 throw PorticoError.conflict("externalId", "sale \(first.id) was recorded under this external id with another \(differs.joined(separator: ", "))")
             }
-            guard let recorded = try AuditLog.find(seq: first.auditSeq, ctx.db), let answer = recorded.after else {
+            guard let recorded = try ctx.store.auditEntry(seq: first.auditSeq), let answer = recorded.after else {
                 throw PorticoError(.internalError, "the audit record of sale \(first.id) is missing")
             }
             return try JSONReader.parse(answer)
@@ -85,7 +71,7 @@ public enum SaleService {
             }
             amount = Money(quote.net, Currency.named(quote.currency)!)
         }
-        let reseller = try customer.resellerId.map { try ResellerService.load($0, ctx.db) }
+        let reseller = try customer.resellerId.map { try ResellerService.load($0, ctx.store) }
 
         // Facts for the commission rules, store-derived ones only when a rule reads them.
         let commission = rules.commission
@@ -113,30 +99,30 @@ public enum SaleService {
         let periods: [(String, TimeRange)] = [("month", .month(of: at)), ("quarter", .quarter(of: at)), ("lifetime", .all)]
         for (period, range) in periods {
             if derived.contains("reseller.volume.\(period)"), let reseller {
-                set("reseller.volume.\(period)", number(try SaleTable.volume(
-                    partnerId: nil, resellerId: reseller.id, currency: amount.currency.code, firstDay: range.firstDay, lastDay: range.lastDay, ctx.db)))
+                set("reseller.volume.\(period)", number(try ctx.store.salesVolume(
+                    partnerId: partner.id, resellerId: reseller.id, currency: amount.currency.code, firstDay: range.firstDay, lastDay: range.lastDay)))
             }
             if derived.contains("partner.volume.\(period)") {
-                set("partner.volume.\(period)", number(try SaleTable.volume(
-                    partnerId: partner.id, resellerId: nil, currency: amount.currency.code, firstDay: range.firstDay, lastDay: range.lastDay, ctx.db)))
+                set("partner.volume.\(period)", number(try ctx.store.salesVolume(
+                    partnerId: partner.id, resellerId: nil, currency: amount.currency.code, firstDay: range.firstDay, lastDay: range.lastDay)))
             }
         }
         if derived.contains("customer.firstPurchase") {
-            set("customer.firstPurchase", .bool(!(try SaleTable.hasPurchased(customerId: customer.id, ctx.db))))
+            set("customer.firstPurchase", .bool(!(try ctx.store.hasPurchased(customerId: customer.id))))
         }
         if derived.contains("subscription.month") {
-            let first = try SaleTable.firstOccurred(customerId: customer.id, plan: new.plan, ctx.db).flatMap(Timestamp.init(rfc3339:))
+            let first = try ctx.store.firstSaleOccurred(customerId: customer.id, plan: new.plan).flatMap(Timestamp.init(rfc3339:))
             let month = first.map { max(0, at.months(since: $0)) + 1 } ?? 1
             set("subscription.month", .number(ExactDecimal(month)))
         }
         let month = TimeRange.month(of: at)
         if derived.contains("seller.earned.month") {
-            set("seller.earned.month", number(try CommissionTable.earned(
-                partnerId: partner.id, resellerId: reseller?.id, currency: amount.currency.code, first: month.firstText, last: month.lastText, ctx.db)))
+            set("seller.earned.month", number(try ctx.store.earned(
+                partnerId: partner.id, resellerId: reseller?.id, currency: amount.currency.code, first: month.firstText, last: month.lastText)))
         }
         if derived.contains("partner.earned.month") {
-            set("partner.earned.month", number(try CommissionTable.earned(
-                partnerId: partner.id, resellerId: nil, currency: amount.currency.code, first: month.firstText, last: month.lastText, ctx.db)))
+            set("partner.earned.month", number(try ctx.store.earned(
+                partnerId: partner.id, resellerId: nil, currency: amount.currency.code, first: month.firstText, last: month.lastText)))
         }
 
         var sale = SaleRecord(id: ctx.newID("sal"), partnerId: partner.id, resellerId: reseller?.id, customerId: customer.id,
@@ -160,8 +146,8 @@ public enum SaleService {
         // (once) for retries with the same externalId.
         let answer: JSONValue = ["sale": sale.json, "commissions": .array(entries.map { $0.json(now: ctx.timestamp) })]
         sale.auditSeq = try ctx.audit(targetType: "sale", targetId: sale.id, partnerId: partner.id, before: nil, after: answer)
-        try SaleTable.insert(&sale, ctx.db)
-        for i in entries.indices { try CommissionTable.insert(&entries[i], ctx.db) }
+        try ctx.store.insert(&sale)
+        for i in entries.indices { try ctx.store.insert(&entries[i]) }
         return answer
     }
 
@@ -169,8 +155,8 @@ public enum SaleService {
     /// cancelled on a full refund); commissions already in a payout or paid get a
     /// negative adjustment that the next payout nets off.
     public static func refund(_ ctx: RequestContext, saleId: String, amount requested: Money?, reason: String) throws -> JSONValue {
-        guard let before = try SaleTable.find(id: saleId, ctx.db) else { throw PorticoError.notFound("sale", saleId) }
-        try ctx.authorize(partner: try PartnerService.load(before.partnerId, ctx.db))
+        guard let before = try ctx.store.sale(id: saleId) else { throw PorticoError.notFound("sale", saleId) }
+        try ctx.authorize(partner: try PartnerService.load(before.partnerId, ctx.store))
         let reason = try Validate.reason(reason)
         let remaining = before.amount - before.refunded
         guard remaining > 0 else {
@@ -186,12 +172,12 @@ public enum SaleService {
                 throw PorticoError.invalid("amount.amount", "exceeds what is left to refund (\(remaining) of \(before.amount))")
             }
         }
-        guard try SaleTable.addRefund(id: before.id, amount: refund, ctx.db) else {
+        guard try ctx.store.addRefund(saleId: before.id, amount: refund) else {
             throw PorticoError.invalidState("refunded", allowed: ["recorded"], "the sale changed while refunding")
         }
         let full = before.refunded + refund == before.amount
         var changed: [CommissionRecord] = []
-        for c in try CommissionTable.forSale(before.id, ctx.db) where c.kind == "sale" || c.kind == "override" {
+        for c in try ctx.store.commissions(saleId: before.id) where c.kind == "sale" || c.kind == "override" {
             // The share of the original commission this refund takes back; a full refund
             // takes whatever is left, so no unit is stranded by rounding.
             let share = try Money(c.originalAmount, Currency.named(c.currency)!).scaled(by: refund, over: before.amount).amount
@@ -199,24 +185,24 @@ public enum SaleService {
             case "pending":
                 let newAmount = full ? 0 : max(0, c.amount - share)
                 let status = newAmount == 0 ? "cancelled" : "pending"
-                guard try CommissionTable.change(id: c.id, expected: "pending", amount: newAmount == 0 ? c.amount : newAmount,
-                                                 status: status, updatedAt: ctx.timestamp, ctx.db)
+                guard try ctx.store.changeCommission(id: c.id, expected: "pending", amount: newAmount == 0 ? c.amount : newAmount,
+                                                 status: status, updatedAt: ctx.timestamp)
                 else { throw PorticoError.invalidState(c.status, allowed: ["pending"], "commission \(c.id) changed while refunding") }
-                changed.append(try CommissionTable.find(id: c.id, ctx.db)!)
+                changed.append(try ctx.store.commission(id: c.id)!)
             case "processing", "paid":
-                let back = full ? c.amount - (try alreadyAdjusted(c, ctx.db)) : share
+                let back = full ? c.amount - (try alreadyAdjusted(c, ctx.store)) : share
                 guard back != 0 else { continue }
                 var adj = CommissionRecord(id: ctx.newID("com"), partnerId: c.partnerId, beneficiary: c.beneficiary,
                                            resellerId: c.resellerId, saleId: c.saleId, kind: "adjustment", amount: -back,
                                            currency: c.currency, payableAt: ctx.timestamp, occurredAt: ctx.timestamp, ruleId: c.ruleId, rulesHash: c.rulesHash,
                                            basis: "refund of \(c.id)", reason: reason, createdAt: ctx.timestamp)
-                try CommissionTable.insert(&adj, ctx.db)
+                try ctx.store.insert(&adj)
                 changed.append(adj)
             default:
                 continue
             }
         }
-        let after = try SaleTable.find(id: before.id, ctx.db)!
+        let after = try ctx.store.sale(id: before.id)!
         let answer: JSONValue = [
             "sale": after.json, "refund": ["amount": .integer(refund), "currency": .string(before.currency)],
             "commissions": .array(changed.map { $0.json(now: ctx.timestamp) }),
@@ -226,8 +212,8 @@ public enum SaleService {
     }
 
     /// What earlier refunds already took back from a paid commission.
-    static func alreadyAdjusted(_ c: CommissionRecord, _ db: Database) throws -> Int64 {
-        let adjustments = try CommissionTable.forSale(c.saleId ?? "", db).filter { $0.kind == "adjustment" && $0.basis == "refund of \(c.id)" }
+    static func alreadyAdjusted(_ c: CommissionRecord, _ store: any StoreTransaction) throws -> Int64 {
+        let adjustments = try store.commissions(saleId: c.saleId ?? "").filter { $0.kind == "adjustment" && $0.basis == "refund of \(c.id)" }
         // Each takes back part of one commission (at most 2^53), so the sum is one too.
         return Int64(-adjustments.reduce(Int128(0)) { $0 + Int128($1.amount) })
     }

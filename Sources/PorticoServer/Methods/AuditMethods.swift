@@ -1,6 +1,5 @@
 import JSONRPC
 import PorticoCore
-import PorticoStore
 
 /// `audit.list` and `audit.verify`: see AuditService.
 enum AuditMethods {

@@ -1,13 +1,12 @@
 import JSONRPC
 import PorticoCore
 import PorticoRules
-import PorticoStore
 
 /// `pricing.quote`: the price of a plan for a country or region (and a partner's tier),
 /// from the active pricing rules. Needs no actor: host web pages quote prices publicly.
 enum PricingMethods {
     static let all: [Method] = [
-        Method("pricing.quote", access: .read, needsActor: false, withEngine: { p, ctx, engine in
+        Method("pricing.quote", access: .read, needsActor: false) { p, ctx in
             let plan = try p.string("plan")
             // Codes in any case, as everywhere: countries upper case, regions lower case.
             let country = try p.optionalString("country")?.uppercased()
@@ -16,10 +15,10 @@ enum PricingMethods {
             try p.finish()
             guard country != nil || region != nil else { throw PorticoError.invalid("country", "give a country or a region") }
             var tier: String? = nil
-            if let partnerId { tier = try PartnerService.load(partnerId, ctx.db).tier }
+            if let partnerId { tier = try PartnerService.load(partnerId, ctx.store).tier }
             let request = PricingRules.QuoteRequest(plan: plan, country: country, region: region, partnerTier: tier, date: ctx.now.ruleDate)
-            return try json(engine.rules.current.pricing.quote(request, describe: true).mapError(error).get(), plan: plan)
-        }),
+            return try json(ctx.rules.pricing.quote(request, describe: true).mapError(error).get(), plan: plan)
+        },
     ]
 
     static func error(_ e: PricingRules.QuoteError) -> PorticoError {

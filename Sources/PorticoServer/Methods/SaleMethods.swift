@@ -4,7 +4,7 @@ import PorticoCore
 /// `sale.*` and `commission.*`: see SaleService and CommissionLedger.
 enum SaleMethods {
     static let all: [Method] = [
-        Method("sale.record", access: .write, withEngine: { p, ctx, engine in
+        Method("sale.record", access: .write) { p, ctx in
             let customerId = try p.string("customerId")
             let plan = try p.string("plan")
             let kind = try p.string("kind")
@@ -12,10 +12,10 @@ enum SaleMethods {
             let externalId = try p.string("externalId")
             let amount = try p.optionalMoney("amount")
             try p.finish()
-            return try SaleService.record(ctx, rules: engine.rules.current,
+            return try SaleService.record(ctx, rules: ctx.rules,
                                           .init(customerId: customerId, plan: plan, kind: kind, occurredAt: occurredAt,
                                                 externalId: externalId, amount: amount))
-        }),
+        },
         Method("sale.refund", access: .write) { p, ctx in
             let saleId = try p.string("saleId")
             let amount = try p.optionalMoney("amount")

@@ -17,7 +17,7 @@ enum SystemMethods {
                 "schemaVersion": .string(engine.schemaVersion),
                 "rulesHash": .string(engine.rules.current.hash),
                 "rulesSource": .string(engine.rules.current.source),
-                "databasePath": .string(engine.database.path),
+                "databasePath": .string(engine.store.location),
                 "deterministic": .bool(engine.ids.isDeterministic),
             ]
         },

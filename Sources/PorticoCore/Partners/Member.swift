@@ -1,0 +1,58 @@
+import JSONRPC
+import PorticoRules
+
+/// A member of a partner's team.
+public struct MemberRecord: Sendable, Equatable {
+    public var seq: Int64
+    public var id: String
+    public var partnerId: String
+    public var email: String
+    public var name: String
+    public var role: String
+    public var status: String
+    public var createdAt: String
+    public var updatedAt: String
+    public var removedAt: String?
+
+    public init(seq: Int64 = 0, id: String, partnerId: String, email: String, name: String, role: String,
+                status: String, createdAt: String, updatedAt: String, removedAt: String? = nil)
+    {
+        self.seq = seq; self.id = id; self.partnerId = partnerId; self.email = email; self.name = name
+        self.role = role; self.status = status; self.createdAt = createdAt; self.updatedAt = updatedAt
+        self.removedAt = removedAt
+    }
+
+    public var json: JSONValue {
+        var o: JSONObject = [
+            "id": .string(id), "partnerId": .string(partnerId), "email": .string(email), "name": .string(name),
+            "role": .string(role), "status": .string(status), "createdAt": .string(createdAt),
+            "updatedAt": .string(updatedAt),
+        ]
+        if let removedAt { o["removedAt"] = .string(removedAt) }
+        return .object(o)
+    }
+}
+
+/// A member's role: the permission rules' own list of roles.
+public typealias MemberRole = MemberRoleName
+
+extension MemberRoleName {
+    public static func parse(_ raw: String, field: String = "role") throws(PorticoError) -> MemberRole {
+        guard let r = MemberRole(rawValue: raw) else {
+            throw .invalid(field, "must be one of \(allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return r
+    }
+}
+
+/// Members in storage. A second active member with the same email in one partner is a
+/// `conflict` on `email`; a second active owner, on `role`.
+public protocol MemberStore {
+    func insert(_ member: inout MemberRecord) throws
+    func update(_ member: MemberRecord) throws
+    func member(id: String) throws -> MemberRecord?
+    func activeMemberExists(partnerId: String, email: String) throws -> Bool
+    func activeOwner(partnerId: String) throws -> MemberRecord?
+    /// A partner's members in creation order after `afterSeq`.
+    func members(partnerId: String, role: String?, includeRemoved: Bool, afterSeq: Int64, limit: Int) throws -> [MemberRecord]
+}

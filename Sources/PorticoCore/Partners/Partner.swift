@@ -1,0 +1,48 @@
+import JSONRPC
+
+/// A partner: a company reselling the platform under its own brand.
+public struct PartnerRecord: Sendable, Equatable {
+    /// The store's sequence key: creation order, for paging.
+    public var seq: Int64
+    public var id: String
+    public var name: String
+    public var subdomain: String
+    public var region: String
+    public var tier: String
+    public var status: String
+    public var statusReason: String?
+    public var createdAt: String
+    public var updatedAt: String
+
+    public init(seq: Int64 = 0, id: String, name: String, subdomain: String, region: String, tier: String,
+                status: String, statusReason: String? = nil, createdAt: String, updatedAt: String)
+    {
+        self.seq = seq; self.id = id; self.name = name; self.subdomain = subdomain; self.region = region
+        self.tier = tier; self.status = status; self.statusReason = statusReason
+        self.createdAt = createdAt; self.updatedAt = updatedAt
+    }
+
+    /// The partner as answered and as snapshotted in the audit log.
+    public var json: JSONValue {
+        var o: JSONObject = [
+            "id": .string(id), "name": .string(name), "subdomain": .string(subdomain), "region": .string(region),
+            "tier": .string(tier), "status": .string(status),
+        ]
+        if let statusReason { o["statusReason"] = .string(statusReason) }
+        o["createdAt"] = .string(createdAt)
+        o["updatedAt"] = .string(updatedAt)
+        return .object(o)
+    }
+}
+
+/// Partners in storage. A second partner with a taken subdomain is a `conflict` on
+/// `subdomain`.
+public protocol PartnerStore {
+    /// Inserts the partner and sets its `seq`.
+    func insert(_ partner: inout PartnerRecord) throws
+    func update(_ partner: PartnerRecord) throws
+    func partner(id: String) throws -> PartnerRecord?
+    func partner(subdomain: String) throws -> PartnerRecord?
+    /// One page in creation order after `afterSeq`, optionally filtered.
+    func partners(status: String?, region: String?, onlyID: String?, afterSeq: Int64, limit: Int) throws -> [PartnerRecord]
+}

@@ -1,0 +1,34 @@
+/// One total of a report: an amount and a count under a key (a status, a period, or
+/// empty), in one currency. Exact: sums of stored amounts are kept as Int128, and whether
+/// a total fits what the engine answers is the report's to check.
+public struct ReportTotal: Sendable, Equatable {
+    public var key: String
+    public var currency: String
+    public var amount: Int128
+    public var count: Int64
+    public init(key: String, currency: String, amount: Int128, count: Int64) {
+        self.key = key; self.currency = currency; self.amount = amount; self.count = count
+    }
+}
+
+/// Aggregates for dashboards and reports. Every amount is grouped by currency: amounts in
+/// different currencies are never added together. Ranges are closed: `first` through
+/// `last` (RFC 3339 text), or `firstDay` through `lastDay` (`YYYY-MM-DD`) for the running
+/// totals the store keeps per UTC day. A `periodLength` of 10 groups by day, 7 by month,
+/// nil not at all. Results are ordered by key, then currency.
+public protocol ReportStore {
+    /// Net sales (amount less refunds), for a partner or one of its resellers, read from
+    /// the sales themselves.
+    func salesTotals(partnerId: String, resellerId: String?, first: String, last: String, periodLength: Int?) throws -> [ReportTotal]
+    /// Commissions of a partner (or one reseller's) occurring `first` through `last`: by
+    /// effective status as of `now` when `periodLength` is nil, else the standing ones
+    /// (neither cancelled nor reversed) by period.
+    func commissionTotals(partnerId: String, resellerId: String?, first: String, last: String, now: String,
+                          periodLength: Int?) throws -> [ReportTotal]
+    /// A partner's net sales from the running totals, for whole days.
+    func salesFromRunningTotals(partnerId: String, firstDay: String, lastDay: String, periodLength: Int?) throws -> [ReportTotal]
+    /// A partner's commissions from the running totals, for whole days, keyed as
+    /// `commissionTotals` keys them; `wholeLedger` says the range is every instant.
+    func commissionsFromRunningTotals(partnerId: String, firstDay: String, lastDay: String, wholeLedger: Bool, now: String,
+                                      periodLength: Int?) throws -> [ReportTotal]
+}

@@ -1,0 +1,107 @@
+import JSONRPC
+
+/// One entry of the commission ledger.
+public struct CommissionRecord: Sendable, Equatable {
+    public var seq: Int64 = 0
+    public var id: String
+    public var partnerId: String
+    public var beneficiary: String
+    public var resellerId: String?
+    public var saleId: String?
+    public var kind: String
+    public var amount: Int64
+    public var originalAmount: Int64
+    public var currency: String
+    public var status: String
+    public var payableAt: String
+    public var occurredAt: String
+    public var ruleId: String?
+    public var rulesHash: String?
+    public var basis: String?
+    public var reason: String?
+    public var payoutId: String?
+    public var createdAt: String
+    public var updatedAt: String
+
+    public init(id: String, partnerId: String, beneficiary: String, resellerId: String?, saleId: String?, kind: String,
+                amount: Int64, currency: String, status: String = "pending", payableAt: String, occurredAt: String, ruleId: String?,
+                rulesHash: String?, basis: String?, reason: String?, createdAt: String)
+    {
+        self.id = id; self.partnerId = partnerId; self.beneficiary = beneficiary; self.resellerId = resellerId
+        self.saleId = saleId; self.kind = kind; self.amount = amount; self.originalAmount = amount; self.currency = currency
+        self.status = status; self.payableAt = payableAt; self.occurredAt = occurredAt; self.ruleId = ruleId; self.rulesHash = rulesHash
+        self.basis = basis; self.reason = reason; self.createdAt = createdAt; self.updatedAt = createdAt
+    }
+
+    /// Every column, as stored.
+    public init(seq: Int64, id: String, partnerId: String, beneficiary: String, resellerId: String?, saleId: String?, kind: String,
+                amount: Int64, originalAmount: Int64, currency: String, status: String, payableAt: String, occurredAt: String,
+                ruleId: String?, rulesHash: String?, basis: String?, reason: String?, payoutId: String?, createdAt: String,
+                updatedAt: String)
+    {
+        self.init(id: id, partnerId: partnerId, beneficiary: beneficiary, resellerId: resellerId, saleId: saleId, kind: kind,
+                  amount: amount, currency: currency, status: status, payableAt: payableAt, occurredAt: occurredAt, ruleId: ruleId,
+                  rulesHash: rulesHash, basis: basis, reason: reason, createdAt: createdAt)
+        self.seq = seq; self.originalAmount = originalAmount; self.payoutId = payoutId; self.updatedAt = updatedAt
+    }
+
+    /// The status as readers see it: a pending entry whose hold has passed is payable.
+    public func effectiveStatus(now: String) -> String {
+        status == "pending" && payableAt <= now ? "payable" : status
+    }
+
+    /// The entry as answered, with its status as of `now` (pending turns payable when its
+    /// hold ends, whatever the time of reading).
+    public func json(now: String) -> JSONValue {
+        var o: JSONObject = [
+            "id": .string(id), "partnerId": .string(partnerId), "beneficiary": .string(beneficiary),
+            "resellerId": .string(resellerId), "saleId": .string(saleId), "kind": .string(kind),
+            "amount": ["amount": .integer(amount), "currency": .string(currency)],
+        ]
+        if amount != originalAmount { o["originalAmount"] = ["amount": .integer(originalAmount), "currency": .string(currency)] }
+        o["status"] = .string(effectiveStatus(now: now))
+        o["payableAt"] = .string(payableAt)
+        o["occurredAt"] = .string(occurredAt)
+        o["ruleId"] = .string(ruleId)
+        o["rulesHash"] = .string(rulesHash)
+        o["basis"] = .string(basis)
+        if let reason { o["reason"] = .string(reason) }
+        if let payoutId { o["payoutId"] = .string(payoutId) }
+        o["createdAt"] = .string(createdAt)
+        o["updatedAt"] = .string(updatedAt)
+        return .object(o)
+    }
+}
+
+/// Which ledger entries a list or a summary covers.
+public struct CommissionFilter: Sendable {
+    public var partnerId: String
+    /// One of the effective statuses: pending, payable, processing, paid, cancelled, reversed.
+    public var status: String?
+    /// When the earning occurred: `first` through `last` (inclusive), nil for open.
+    public var first: String?
+    public var last: String?
+    public init(partnerId: String, status: String? = nil, first: String? = nil, last: String? = nil) {
+        self.partnerId = partnerId; self.status = status; self.first = first; self.last = last
+    }
+}
+
+/// The commission ledger in storage. An entry that would take a running total (the
+/// partner's commissions in the currency on the day, by status) past 2^53 is a
+/// `totalLimit`.
+public protocol CommissionStore {
+    func insert(_ commission: inout CommissionRecord) throws
+    func commission(id: String) throws -> CommissionRecord?
+    /// A sale's entries in creation order.
+    func commissions(saleId: String) throws -> [CommissionRecord]
+    /// Sets the amount and status of an entry still in `expected` status; answers false
+    /// (changing nothing) when it no longer is.
+    func changeCommission(id: String, expected: String, amount: Int64, status: String, updatedAt: String) throws -> Bool
+    /// One page of the filtered entries in creation order after `afterSeq`; statuses as of `now`.
+    func commissions(_ filter: CommissionFilter, now: String, afterSeq: Int64, limit: Int) throws -> [CommissionRecord]
+    /// The filtered entries' totals keyed by effective status (as of `now`), per currency.
+    func commissionTotals(_ filter: CommissionFilter, now: String) throws -> [ReportTotal]
+    /// What a beneficiary (the partner itself when `resellerId` is nil) earned in a
+    /// currency, occurring `first` through `last`: entries neither cancelled nor reversed.
+    func earned(partnerId: String, resellerId: String?, currency: String, first: String, last: String) throws -> Int128
+}

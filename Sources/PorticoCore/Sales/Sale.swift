@@ -1,0 +1,60 @@
+import JSONRPC
+
+/// A recorded sale.
+public struct SaleRecord: Sendable, Equatable {
+    public var seq: Int64 = 0
+    public var id: String
+    public var partnerId: String
+    public var resellerId: String?
+    public var customerId: String
+    public var externalId: String
+    public var plan: String
+    public var kind: String
+    public var amount: Int64
+    public var currency: String
+    public var refunded: Int64
+    public var occurredAt: String
+    public var rulesHash: String
+    /// The audit record whose `after` is the answer sale.record gave.
+    public var auditSeq: Int64
+    public var createdAt: String
+
+    public init(seq: Int64 = 0, id: String, partnerId: String, resellerId: String?, customerId: String, externalId: String,
+                plan: String, kind: String, amount: Int64, currency: String, refunded: Int64 = 0, occurredAt: String,
+                rulesHash: String, auditSeq: Int64 = 0, createdAt: String)
+    {
+        self.seq = seq; self.id = id; self.partnerId = partnerId; self.resellerId = resellerId; self.customerId = customerId
+        self.externalId = externalId; self.plan = plan; self.kind = kind; self.amount = amount; self.currency = currency
+        self.refunded = refunded; self.occurredAt = occurredAt; self.rulesHash = rulesHash; self.auditSeq = auditSeq
+        self.createdAt = createdAt
+    }
+
+    public var json: JSONValue {
+        [
+            "id": .string(id), "partnerId": .string(partnerId), "resellerId": .string(resellerId),
+            "customerId": .string(customerId), "externalId": .string(externalId), "plan": .string(plan), "kind": .string(kind),
+            "amount": ["amount": .integer(amount), "currency": .string(currency)],
+            "refunded": ["amount": .integer(refunded), "currency": .string(currency)],
+            "occurredAt": .string(occurredAt), "rulesHash": .string(rulesHash), "createdAt": .string(createdAt),
+        ]
+    }
+}
+
+/// Sales in storage. A second sale with the same externalId in one partner is a
+/// `conflict` on `externalId`; a sale that would take a running total (the partner's or
+/// the reseller's sales in the currency on the day) past 2^53 is a `totalLimit`.
+public protocol SaleStore {
+    func insert(_ sale: inout SaleRecord) throws
+    /// Adds to the refunded amount, guarded: answers false (and changes nothing) when it
+    /// would pass the sale's amount.
+    func addRefund(saleId: String, amount: Int64) throws -> Bool
+    func sale(id: String) throws -> SaleRecord?
+    func sale(partnerId: String, externalId: String) throws -> SaleRecord?
+    /// Net sales (amount less refunds) of a partner, or of one reseller when given, in a
+    /// currency, on the UTC days `firstDay` through `lastDay` (`YYYY-MM-DD`); exact.
+    func salesVolume(partnerId: String, resellerId: String?, currency: String, firstDay: String, lastDay: String) throws -> Int128
+    /// When the customer first bought the plan (for the subscription's month number).
+    func firstSaleOccurred(customerId: String, plan: String) throws -> String?
+    /// Whether the customer bought anything before.
+    func hasPurchased(customerId: String) throws -> Bool
+}

@@ -1,0 +1,57 @@
+/// What the engine needs from storage, stated in Core's own types: the unit of work
+/// here, and one protocol per area (`PartnerStore`, `SaleStore`, ...) next to that area's
+/// records. PorticoStore implements them on SQLite; a PostgreSQL store implements the
+/// same protocols without Core changing.
+///
+/// Every implementation must keep these promises, which the services rely on:
+/// - Uniqueness (a partner's subdomain, an active member's email in its partner, a
+///   reseller's and a customer's email in its partner, a sale's externalId in its
+///   partner, an idempotency key in its scope) is enforced by the store's own
+///   constraints and reported as `PorticoError.conflict` naming the field, so two writers
+///   that both passed a service's check cannot both succeed.
+/// - A write that would take a running total past 2^53 minor units fails with
+///   `PorticoError.totalLimit`, leaving the total as it was.
+/// - Audit records are appended under a lock on the chain's head (one appender at a
+///   time), so the chain has no forks or gaps whatever the number of writers.
+/// - Pages are read by a sequence key that only grows in commit order, so paging never
+///   skips a row another writer commits later.
+/// - Status changes are guarded (`...WHERE status = expected`) and answer whether they
+///   applied, so two writers can never both move the same entry.
+public protocol Store: AnyObject, Sendable {
+    /// Where the data is (a file path for SQLite), as `system.health` reports it.
+    var location: String { get }
+
+    /// The latest schema migration applied.
+    func schemaVersion() throws -> String
+
+    /// Runs a group of requests in one transaction, committed once, in order.
+    ///
+    /// `request(i, transaction)` runs the i-th request and answers whether it succeeded.
+    /// A request that failed leaves none of its writes behind and the others' stand. The
+    /// store may first run the group without a savepoint per request; should a failed
+    /// request have written, it rolls the group back, calls `restart` (the caller forgets
+    /// the outcomes of the first run) and runs the whole group again with a savepoint
+    /// around each writing request. A request must therefore answer the same on both runs.
+    ///
+    /// Throws when the transaction could not be committed or was lost on the way (a full
+    /// disk, an I/O error): then nothing of the group was written.
+    func runGroup(_ access: [StoreAccess], restart: () -> Void,
+                  _ request: (_ index: Int, _ transaction: any StoreTransaction) -> Bool) throws
+
+    /// Flushes and closes; the store is unusable afterwards.
+    func close() throws
+}
+
+/// What a request does with the store: nothing, reads, or reads and writes.
+public enum StoreAccess: Sendable, Equatable {
+    case none, read, write
+}
+
+/// One open transaction: everything a request may read or write, by intent. Held only
+/// while the request runs; never shared across threads.
+public protocol StoreTransaction: PartnerStore, MemberStore, ResellerStore, CustomerStore, SaleStore, CommissionStore,
+    AuditStore, IdempotencyStore, ReportStore
+{}
+
+/// Opens (creating and migrating if needed) the store at a location.
+public typealias StoreOpener = @Sendable (_ location: String) throws -> any Store

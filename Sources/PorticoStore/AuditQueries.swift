@@ -1,0 +1,68 @@
+import GRDB
+import PorticoCore
+
+extension AuditEntry: ColumnRecord {
+    static let columns = "seq, id, at, requestId, actor, action, targetType, targetId, partnerId, reason, before, after, prevHash, hash"
+
+    init(row: Columns) {
+        self.init(seq: row[0], id: row[1], at: row[2], requestId: row[3], actor: row[4], action: row[5], targetType: row[6],
+                  targetId: row[7], partnerId: row[8], reason: row[9], beforeText: row[10], afterText: row[11], prevHash: row[12],
+                  hash: row[13])
+    }
+}
+
+/// The chain's head is one row (`audit_head`), read and moved inside the group's
+/// `BEGIN IMMEDIATE` transaction: SQLite's write lock is the head's lock.
+extension SQLiteTransaction: AuditStore {
+    public func append(_ entry: AuditEntry) throws -> AuditEntry {
+        // SQLite cuts text at a NUL, so the hash would cover more than is stored and the
+        // chain would fail to verify forever. Requests cannot carry one (every string is
+        // checked on the way in); this refuses the write should one ever get this far.
+        for text in [entry.id, entry.at, entry.actor, entry.action, entry.targetType, entry.targetId] + [entry.requestId,
+                     entry.partnerId, entry.reason].compactMap({ $0 }) where text.utf8.contains(0) {
+            throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "audit text holds a NUL character: refused")
+        }
+        let e = entry.chained(after: try auditHead())
+        try writing {
+            try db.cachedStatement(sql: """
+                INSERT INTO audit (\(AuditEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [e.seq, e.id, e.at, e.requestId, e.actor, e.action, e.targetType, e.targetId,
+                                         e.partnerId, e.reason, e.before, e.after, e.prevHash, e.hash])
+            try db.cachedStatement(sql: """
+                INSERT INTO audit_head (singleton, seq, hash) VALUES (1, ?, ?)
+                ON CONFLICT (singleton) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
+                """).execute(arguments: [e.seq, e.hash])
+        }
+        return e
+    }
+
+    public func auditHead() throws -> AuditHead {
+        try Columns.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE singleton = 1")) {
+            AuditHead(seq: $0[0], hash: $0[1])
+        } ?? .genesis
+    }
+
+    public func auditEntry(seq: Int64) throws -> AuditEntry? {
+        try AuditEntry.fetchOne(db.cachedStatement(sql: "SELECT \(AuditEntry.columns) FROM audit WHERE seq = ?"), arguments: [seq])
+    }
+
+    public func auditEntries(_ f: AuditFilter, afterSeq: Int64, limit: Int) throws -> [AuditEntry] {
+        var sql = "SELECT \(AuditEntry.columns) FROM audit WHERE seq > ?"
+        var args: [(any DatabaseValueConvertible)?] = [afterSeq]
+        if let v = f.partnerId { sql += " AND partnerId = ?"; args.append(v) }
+        if let v = f.actor { sql += " AND actor = ?"; args.append(v) }
+        if let v = f.action { sql += " AND action = ?"; args.append(v) }
+        if let v = f.first { sql += " AND at >= ?"; args.append(v) }
+        if let v = f.last { sql += " AND at <= ?"; args.append(v) }
+        sql += " ORDER BY seq LIMIT ?"
+        args.append(limit)
+        return try AuditEntry.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args))
+    }
+
+    public func forEachAuditEntry(_ body: (AuditEntry) throws -> Bool) throws {
+        let cursor = try ColumnCursor(db.makeStatement(sql: "SELECT \(AuditEntry.columns) FROM audit ORDER BY seq"), [], AuditEntry.init(row:))
+        while let e = try cursor.next() {
+            guard try body(e) else { return }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import GRDB
+import PorticoCore
+
+extension CommissionRecord: ColumnRecord {
+    static let columns = """
+        seq, id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status, payableAt, \
+        occurredAt, ruleId, rulesHash, basis, reason, payoutId, createdAt, updatedAt
+        """
+
+    init(row: Columns) {
+        self.init(seq: row[0], id: row[1], partnerId: row[2], beneficiary: row[3], resellerId: row[4], saleId: row[5], kind: row[6],
+                  amount: row[7], originalAmount: row[8], currency: row[9], status: row[10], payableAt: row[11], occurredAt: row[12],
+                  ruleId: row[13], rulesHash: row[14], basis: row[15], reason: row[16], payoutId: row[17], createdAt: row[18],
+                  updatedAt: row[19])
+    }
+}
+
+extension CommissionFilter {
+    /// The SQL condition and arguments, evaluated at `now` for the derived statuses.
+    func clause(now: String) -> (String, [(any DatabaseValueConvertible)?]) {
+        var sql = "partnerId = ?"
+        var args: [(any DatabaseValueConvertible)?] = [partnerId]
+        switch status {
+        case "pending"?: sql += " AND status = 'pending' AND payableAt > ?"; args.append(now)
+        case "payable"?: sql += " AND status = 'pending' AND payableAt <= ?"; args.append(now)
+        case let s?: sql += " AND status = ?"; args.append(s)
+        case nil: break
+        }
+        if let first { sql += " AND occurredAt >= ?"; args.append(first) }
+        if let last { sql += " AND occurredAt <= ?"; args.append(last) }
+        return (sql, args)
+    }
+}
+
+/// Status changes are guarded in SQL (`WHERE status = ...`), so two writers can never both
+/// move the same entry; a guard that matched nothing answers false.
+extension SQLiteTransaction: CommissionStore {
+    public func insert(_ c: inout CommissionRecord) throws {
+        try writing {
+            try db.cachedStatement(sql: """
+                INSERT INTO commission (id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status,
+                                        payableAt, occurredAt, ruleId, rulesHash, basis, reason, payoutId, createdAt, updatedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [c.id, c.partnerId, c.beneficiary, c.resellerId, c.saleId, c.kind, c.amount, c.originalAmount,
+                                         c.currency, c.status, c.payableAt, c.occurredAt, c.ruleId, c.rulesHash, c.basis, c.reason,
+                                         c.payoutId, c.createdAt, c.updatedAt])
+        }
+        c.seq = db.lastInsertedRowID
+    }
+
+    public func commission(id: String) throws -> CommissionRecord? {
+        try CommissionRecord.fetchOne(db.cachedStatement(sql: "SELECT \(CommissionRecord.columns) FROM commission WHERE id = ?"),
+                                      arguments: [id])
+    }
+
+    public func commissions(saleId: String) throws -> [CommissionRecord] {
+        try CommissionRecord.fetchAll(db.cachedStatement(sql: "SELECT \(CommissionRecord.columns) FROM commission WHERE saleId = ? ORDER BY seq"),
+                                      arguments: [saleId])
+    }
+
+    public func changeCommission(id: String, expected: String, amount: Int64, status: String, updatedAt: String) throws -> Bool {
+        try writing {
+            try db.cachedStatement(sql: "UPDATE commission SET amount = ?, status = ?, updatedAt = ? WHERE id = ? AND status = ?")
+                .execute(arguments: [amount, status, updatedAt, id, expected])
+        }
+        return db.changesCount == 1
+    }
+
+    public func commissions(_ f: CommissionFilter, now: String, afterSeq: Int64, limit: Int) throws -> [CommissionRecord] {
+        let (clause, args) = f.clause(now: now)
+        return try CommissionRecord.fetchAll(db.cachedStatement(sql: """
+            SELECT \(CommissionRecord.columns) FROM commission WHERE \(clause) AND seq > ? ORDER BY seq LIMIT ?
+            """), arguments: StatementArguments(args + [afterSeq, limit]))
+    }
+
+    public func commissionTotals(_ f: CommissionFilter, now: String) throws -> [ReportTotal] {
+        let (clause, args) = f.clause(now: now)
+        return try ReportSQL.totals(db.cachedStatement(sql: """
+            SELECT CASE WHEN status = 'pending' AND payableAt <= ? THEN 'payable' ELSE status END AS s, currency,
+                   \(ReportSQL.sum("amount")), COUNT(*)
+            FROM commission WHERE \(clause) GROUP BY s, currency ORDER BY s, currency
+            """), StatementArguments([now] + args))
+    }
+
+    public func earned(partnerId: String, resellerId: String?, currency: String, first: String, last: String) throws -> Int128 {
+        try Columns.fetchOne(db.cachedStatement(sql: """
+            SELECT \(ReportSQL.sum("amount")) FROM commission
+            WHERE partnerId = ? AND resellerId IS ? AND currency = ? AND occurredAt >= ? AND occurredAt <= ?
+              AND status != 'cancelled' AND status != 'reversed'
+            """), arguments: [partnerId, resellerId, currency, first, last]) { ReportSQL.sumValue($0, 0) } ?? 0
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import GRDB
+import PorticoCore
+
+/// Core's `Store` on SQLite: owns the connection and the migrator, and runs the unit of
+/// work (a group of requests in one transaction, group-committed).
+///
+/// WAL journal, `synchronous=FULL` (a commit survives power loss once answered), foreign
+/// keys on, a busy timeout for other processes, and every write transaction begun with
+/// `BEGIN IMMEDIATE` so a writer never fails half-way on a lock upgrade.
+///
+/// Checkpoints run on a thread of their own (see `Checkpointer`), off the writer's path.
+public final class SQLiteStore: Store, @unchecked Sendable {
+    public let writer: DatabaseQueue
+    public let path: String
+    public var location: String { path }
+    private let checkpointer: Checkpointer
+    private var closed = false
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public init(path: String) throws {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(5)
+        config.prepareDatabase { db in
+            // Set here rather than with GRDB's `.wal` journal option, which lowers
+            // synchronous to NORMAL: an answered write must survive a power loss.
+            if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Keep the working set in memory: 64 MiB of page cache, reads through mmap.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // Each request's savepoint journal stays in memory instead of a temp file.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            try db.execute(sql: "PRAGMA mmap_size = 1073741824")
+        }
+        config.label = "portico"
+        self.path = path
+        writer = try DatabaseQueue(path: path, configuration: config)
+        try Self.migrator.migrate(writer)
+        checkpointer = Checkpointer(path: path)
+        writer.inDatabase { db in checkpointer.install(on: db) }
+    }
+
+    deinit { try? close() }
+
+    /// Opens the store at a path: the engine's `StoreOpener` for SQLite.
+    public static let opener: StoreOpener = { try SQLiteStore(path: $0) }
+
+    /// The latest migration this database has applied.
+    public func schemaVersion() throws -> String {
+        try writer.read { db in try Self.migrator.appliedIdentifiers(db).sorted().last ?? "none" }
+    }
+
+    /// Stops the checkpoint thread, then closes the writer (SQLite checkpoints the rest of
+    /// the log as the last connection closes).
+    public func close() throws {
+        guard !closed else { return }
+        closed = true
+        writer.inDatabase { db in Checkpointer.uninstall(from: db) }
+        checkpointer.stop()
+        try writer.close()
+    }
+
+    // MARK: The unit of work
+
+    /// A request failed after it had written: its writes must go, the others' stay.
+    struct PartialWrite: Error {}
+    /// SQLite rolled the group's transaction back on its own.
+    struct TransactionLost: Error {}
+
+    /// All requests of the group run in one transaction (`BEGIN IMMEDIATE` when one of
+    /// them writes), committed once. First without a savepoint per request: most failures
+    /// are found before a request writes anything, and a savepoint costs a copy of every
+    /// page the request touches. Should a request fail after writing, the whole group
+    /// rolls back and runs again, each writing request in its savepoint.
+    public func runGroup(_ access: [StoreAccess], restart: () -> Void,
+                         _ request: (_ index: Int, _ transaction: any StoreTransaction) -> Bool) throws
+    {
+        do {
+            try attempt(access, savepoints: false, request)
+        } catch is PartialWrite {
+            restart()
+            try attempt(access, savepoints: true, request)
+        }
+    }
+
+    func attempt(_ access: [StoreAccess], savepoints: Bool, _ request: (Int, any StoreTransaction) -> Bool) throws {
+        try writer.inDatabase { db in
+            try db.inTransaction(access.contains(.write) ? .immediate : .deferred) {
+                let transaction = SQLiteTransaction(db)
+                for i in access.indices {
+                    let changes = db.totalChangesCount
+                    let succeeded = savepoints && access[i] == .write
+                        ? try Self.inSavepoint(db) { request(i, transaction) }
+                        : request(i, transaction)
+                    // Some errors (disk full, I/O) make SQLite roll the whole transaction
+                    // back itself: the group's writes are gone, and later requests must not
+                    // run outside a transaction. Handled as a failed commit.
+                    guard db.isInsideTransaction else { throw TransactionLost() }
+                    if !savepoints, !succeeded, db.totalChangesCount != changes { throw PartialWrite() }
+                }
+                return .commit
+            }
+        }
+    }
+
+    /// Runs `body` in a savepoint of the group's transaction: released when it succeeded,
+    /// rolled back whole when it failed. Cached statements: every writing request takes one.
+    static func inSavepoint(_ db: Database, _ body: () -> Bool) throws -> Bool {
+        try db.cachedStatement(sql: "SAVEPOINT request").execute()
+        let succeeded = body()
+        if !succeeded { try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT request").execute() }
+        try db.cachedStatement(sql: "RELEASE SAVEPOINT request").execute()
+        return succeeded
+    }
+
+    /// Runs `body` in one write transaction of its own, outside any group: for tools that
+    /// fill or inspect a database (benchmarks, tests).
+    public func write<T>(_ body: (SQLiteTransaction) throws -> T) throws -> T {
+        try writer.write { db in try body(SQLiteTransaction(db)) }
+    }
+
+    /// Runs `body` in a read transaction of its own.
+    public func read<T>(_ body: (SQLiteTransaction) throws -> T) throws -> T {
+        try writer.read { db in try body(SQLiteTransaction(db)) }
+    }
+}

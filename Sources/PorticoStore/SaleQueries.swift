@@ -1,0 +1,63 @@
+import GRDB
+import PorticoCore
+
+extension SaleRecord: ColumnRecord {
+    static let columns = "seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt, rulesHash, auditSeq, createdAt"
+
+    init(row: Columns) {
+        self.init(seq: row[0], id: row[1], partnerId: row[2], resellerId: row[3], customerId: row[4], externalId: row[5], plan: row[6],
+                  kind: row[7], amount: row[8], currency: row[9], refunded: row[10], occurredAt: row[11], rulesHash: row[12],
+                  auditSeq: row[13], createdAt: row[14])
+    }
+}
+
+extension SQLiteTransaction: SaleStore {
+    public func insert(_ s: inout SaleRecord) throws {
+        try writing {
+            try db.cachedStatement(sql: """
+                INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded,
+                                  occurredAt, rulesHash, auditSeq, createdAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [s.id, s.partnerId, s.resellerId, s.customerId, s.externalId, s.plan, s.kind, s.amount,
+                                         s.currency, s.refunded, s.occurredAt, s.rulesHash, s.auditSeq, s.createdAt])
+        }
+        s.seq = db.lastInsertedRowID
+    }
+
+    public func addRefund(saleId: String, amount: Int64) throws -> Bool {
+        try writing {
+            try db.cachedStatement(sql: "UPDATE sale SET refunded = refunded + ? WHERE id = ? AND refunded + ? <= amount")
+                .execute(arguments: [amount, saleId, amount])
+        }
+        return db.changesCount == 1
+    }
+
+    public func sale(id: String) throws -> SaleRecord? {
+        try SaleRecord.fetchOne(db.cachedStatement(sql: "SELECT \(SaleRecord.columns) FROM sale WHERE id = ?"), arguments: [id])
+    }
+
+    public func sale(partnerId: String, externalId: String) throws -> SaleRecord? {
+        try SaleRecord.fetchOne(db.cachedStatement(sql: "SELECT \(SaleRecord.columns) FROM sale WHERE partnerId = ? AND externalId = ?"),
+                                arguments: [partnerId, externalId])
+    }
+
+    /// Read from the running totals (`sale_volume`: scope `p:<partner>` or `r:<reseller>`).
+    public func salesVolume(partnerId: String, resellerId: String?, currency: String, firstDay: String, lastDay: String) throws -> Int128 {
+        try Columns.fetchOne(db.cachedStatement(sql: """
+            SELECT \(ReportSQL.sum("amount")) FROM sale_volume WHERE scope = ? AND currency = ? AND day >= ? AND day <= ?
+            """), arguments: [RunningTotals.scope(partnerId: partnerId, resellerId: resellerId), currency, firstDay, lastDay]) {
+            ReportSQL.sumValue($0, 0)
+        } ?? 0
+    }
+
+    /// One index probe, whatever the customer's history.
+    public func firstSaleOccurred(customerId: String, plan: String) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM sale WHERE customerId = ? AND plan = ?"),
+                            arguments: [customerId, plan])
+    }
+
+    /// One index probe.
+    public func hasPurchased(customerId: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM sale WHERE customerId = ?)"), arguments: [customerId]) ?? false
+    }
+}
