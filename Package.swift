@@ -6,9 +6,13 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "portico", targets: ["portico"]),
+        .executable(name: "portico-bench", targets: ["portico-bench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Pinned: PorticoStore's positional row reader (Columns.swift) steps statements
+        // through GRDB's underscored `DatabaseCursor` protocol, which may change in any
+        // release. Moving the pin means running RecordColumnTests and the benchmarks again.
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -53,7 +57,13 @@ let package = Package(
                 "PorticoRules",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]),
+            ],
+            // schemas/openrpc.json and rules/*.yaml, built in from their one copy.
+            plugins: ["EmbedFiles"]),
+        // Builds the package's shipped texts into the target that uses it (see the plugin).
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["portico-embed"]),
+        // The plugin's tool: writes texts as Swift string literals, byte for byte.
+        .executableTarget(name: "portico-embed"),
         // The executable: picks the store (SQLite) and runs the server.
         .executableTarget(
             name: "portico",
@@ -66,6 +76,19 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ]),
+        // The benchmarks: drive the `portico` binary built beside it, and SQLite directly
+        // for the floors under the figures.
+        .executableTarget(
+            name: "portico-bench",
+            dependencies: [
+                "PorticoServer",
+                "PorticoCore",
+                "PorticoRules",
+                "PorticoStore",
+                "JSONRPC",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
             name: "JSONRPCTests",

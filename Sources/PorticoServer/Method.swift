@@ -9,42 +9,34 @@ public struct Method: Sendable {
     /// see `Store.runGroup`), takes an `idempotencyKey` and is audited by its service.
     public typealias Access = StoreAccess
 
-    public enum Body: Sendable {
-        case engine(@Sendable (inout Params, Engine) throws -> JSONValue)
-        case service(@Sendable (inout Params, RequestContext) throws -> JSONValue)
-        /// A service that also needs the engine (its rules, its directory).
-        case engineService(@Sendable (inout Params, RequestContext, Engine) throws -> JSONValue)
+    /// A method's body: reads its params, calls its service, and encodes the answer.
+    public typealias Service = @Sendable (inout Params, RequestContext) throws -> JSONValue
+
+    enum Body: Sendable {
+        /// Answers from the engine's own state (`rpc.discover`, `system.health`): no
+        /// transaction, no actor.
+        case system(@Sendable (inout Params, EngineStatus) throws -> JSONValue)
+        case service(Service)
     }
 
     public let name: String
     public let access: Access
     /// Whether params carry an `actor` that is resolved before the body runs.
     public let needsActor: Bool
-    public let body: Body
+    let body: Body
 
-    public init(_ name: String, access: Access, needsActor: Bool = true,
-                _ run: @escaping @Sendable (inout Params, RequestContext) throws -> JSONValue)
-    {
+    public init(_ name: String, access: Access, needsActor: Bool = true, _ run: @escaping Service) {
         self.name = name
         self.access = access
         self.needsActor = needsActor
         body = .service(run)
     }
 
-    public init(_ name: String, access: Access, needsActor: Bool = true,
-                withEngine run: @escaping @Sendable (inout Params, RequestContext, Engine) throws -> JSONValue)
-    {
-        self.name = name
-        self.access = access
-        self.needsActor = needsActor
-        body = .engineService(run)
-    }
-
-    public init(engine name: String, _ run: @escaping @Sendable (inout Params, Engine) throws -> JSONValue) {
+    init(system name: String, _ run: @escaping @Sendable (inout Params, EngineStatus) throws -> JSONValue) {
         self.name = name
         access = .none
         needsActor = false
-        body = .engine(run)
+        body = .system(run)
     }
 }
 

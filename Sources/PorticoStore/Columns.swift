@@ -11,6 +11,17 @@ public struct Columns {
     let statement: SQLiteStatement
 
     public subscript<T: ColumnValue>(_ index: Int) -> T { T.read(statement, Int32(index)) }
+
+    /// A text column holding one of an enum's raw values (the tables' CHECK constraints
+    /// keep them so); a file changed behind the engine's back fails the read, never traps.
+    func value<T: RawRepresentable>(_ index: Int) throws -> T where T.RawValue == String {
+        let text: String = self[index]
+        guard let v = T(rawValue: text) else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT,
+                                message: "column \(index) holds '\(text)', not a \(T.self) the engine knows")
+        }
+        return v
+    }
 }
 
 /// A type a column can be read as.
@@ -45,7 +56,7 @@ extension Optional: ColumnValue where Wrapped: ColumnValue {
 
 /// A record built from its columns in a fixed order.
 protocol ColumnRecord {
-    init(row: Columns)
+    init(row: Columns) throws
 }
 
 extension ColumnRecord {
@@ -72,7 +83,8 @@ extension Columns {
 }
 
 /// Steps through GRDB (so its bookkeeping around each execution runs as for its own
-/// cursors) and hands each row to `read`.
+/// cursors) and hands each row to `read`. `DatabaseCursor` is one of GRDB's underscored
+/// protocols: Package.swift pins GRDB's version for it.
 final class ColumnCursor<Element>: DatabaseCursor {
     let _statement: Statement
     var _isDone = false

@@ -7,9 +7,9 @@ extension CommissionRecord: ColumnRecord {
         occurredAt, ruleId, rulesHash, basis, reason, payoutId, createdAt, updatedAt
         """
 
-    init(row: Columns) {
-        self.init(seq: row[0], id: row[1], partnerId: row[2], beneficiary: row[3], resellerId: row[4], saleId: row[5], kind: row[6],
-                  amount: row[7], originalAmount: row[8], currency: row[9], status: row[10], payableAt: row[11], occurredAt: row[12],
+    init(row: Columns) throws {
+        self.init(seq: row[0], id: row[1], partnerId: row[2], beneficiary: try row.value(3), resellerId: row[4], saleId: row[5],
+                  kind: try row.value(6), amount: row[7], originalAmount: row[8], currency: row[9], status: try row.value(10), payableAt: row[11], occurredAt: row[12],
                   ruleId: row[13], rulesHash: row[14], basis: row[15], reason: row[16], payoutId: row[17], createdAt: row[18],
                   updatedAt: row[19])
     }
@@ -21,9 +21,9 @@ extension CommissionFilter {
         var sql = "partnerId = ?"
         var args: [(any DatabaseValueConvertible)?] = [partnerId]
         switch status {
-        case "pending"?: sql += " AND status = 'pending' AND payableAt > ?"; args.append(now)
-        case "payable"?: sql += " AND status = 'pending' AND payableAt <= ?"; args.append(now)
-        case let s?: sql += " AND status = ?"; args.append(s)
+        case .pending?: sql += " AND status = 'pending' AND payableAt > ?"; args.append(now)
+        case .payable?: sql += " AND status = 'pending' AND payableAt <= ?"; args.append(now)
+        case let s?: sql += " AND status = ?"; args.append(s.rawValue)
         case nil: break
         }
         if let first { sql += " AND occurredAt >= ?"; args.append(first) }
@@ -41,8 +41,8 @@ extension SQLiteTransaction: CommissionStore {
                 INSERT INTO commission (id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status,
                                         payableAt, occurredAt, ruleId, rulesHash, basis, reason, payoutId, createdAt, updatedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [c.id, c.partnerId, c.beneficiary, c.resellerId, c.saleId, c.kind, c.amount, c.originalAmount,
-                                         c.currency, c.status, c.payableAt, c.occurredAt, c.ruleId, c.rulesHash, c.basis, c.reason,
+                """).execute(arguments: [c.id, c.partnerId, c.beneficiary.rawValue, c.resellerId, c.saleId, c.kind.rawValue, c.amount, c.originalAmount,
+                                         c.currency, c.status.rawValue, c.payableAt, c.occurredAt, c.ruleId, c.rulesHash, c.basis, c.reason,
                                          c.payoutId, c.createdAt, c.updatedAt])
         }
         c.seq = db.lastInsertedRowID
@@ -58,10 +58,10 @@ extension SQLiteTransaction: CommissionStore {
                                       arguments: [saleId])
     }
 
-    public func changeCommission(id: String, expected: String, amount: Int64, status: String, updatedAt: String) throws -> Bool {
+    public func changeCommission(id: String, expected: CommissionStatus, amount: Int64, status: CommissionStatus, updatedAt: String) throws -> Bool {
         try writing {
             try db.cachedStatement(sql: "UPDATE commission SET amount = ?, status = ?, updatedAt = ? WHERE id = ? AND status = ?")
-                .execute(arguments: [amount, status, updatedAt, id, expected])
+                .execute(arguments: [amount, status.rawValue, updatedAt, id, expected.rawValue])
         }
         return db.changesCount == 1
     }

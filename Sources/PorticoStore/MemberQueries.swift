@@ -4,8 +4,8 @@ import PorticoCore
 extension MemberRecord: ColumnRecord {
     static let columns = "seq, id, partnerId, email, name, role, status, createdAt, updatedAt, removedAt"
 
-    init(row: Columns) {
-        self.init(seq: row[0], id: row[1], partnerId: row[2], email: row[3], name: row[4], role: row[5], status: row[6],
+    init(row: Columns) throws {
+        self.init(seq: row[0], id: row[1], partnerId: row[2], email: row[3], name: row[4], role: try row.value(5), status: try row.value(6),
                   createdAt: row[7], updatedAt: row[8], removedAt: row[9])
     }
 }
@@ -16,7 +16,7 @@ extension SQLiteTransaction: MemberStore {
             try db.cachedStatement(sql: """
                 INSERT INTO member (id, partnerId, email, name, role, status, createdAt, updatedAt, removedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [m.id, m.partnerId, m.email, m.name, m.role, m.status, m.createdAt, m.updatedAt, m.removedAt])
+                """).execute(arguments: [m.id, m.partnerId, m.email, m.name, m.role.rawValue, m.status.rawValue, m.createdAt, m.updatedAt, m.removedAt])
         }
         m.seq = db.lastInsertedRowID
     }
@@ -25,7 +25,7 @@ extension SQLiteTransaction: MemberStore {
         try writing {
             try db.cachedStatement(sql: """
                 UPDATE member SET email = ?, name = ?, role = ?, status = ?, updatedAt = ?, removedAt = ? WHERE id = ?
-                """).execute(arguments: [m.email, m.name, m.role, m.status, m.updatedAt, m.removedAt, m.id])
+                """).execute(arguments: [m.email, m.name, m.role.rawValue, m.status.rawValue, m.updatedAt, m.removedAt, m.id])
         }
     }
 
@@ -44,10 +44,10 @@ extension SQLiteTransaction: MemberStore {
             """), arguments: [partnerId])
     }
 
-    public func members(partnerId: String, role: String?, includeRemoved: Bool, afterSeq: Int64, limit: Int) throws -> [MemberRecord] {
+    public func members(partnerId: String, role: MemberRole?, includeRemoved: Bool, afterSeq: Int64, limit: Int) throws -> [MemberRecord] {
         var sql = "SELECT \(MemberRecord.columns) FROM member WHERE partnerId = ? AND seq > ?"
         var args: [(any DatabaseValueConvertible)?] = [partnerId, afterSeq]
-        if let role { sql += " AND role = ?"; args.append(role) }
+        if let role { sql += " AND role = ?"; args.append(role.rawValue) }
         if !includeRemoved { sql += " AND status = 'active'" }
         sql += " ORDER BY seq LIMIT ?"
         args.append(limit)

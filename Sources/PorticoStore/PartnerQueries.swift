@@ -4,8 +4,8 @@ import PorticoCore
 extension PartnerRecord: ColumnRecord {
     static let columns = "seq, id, name, subdomain, region, tier, status, statusReason, createdAt, updatedAt"
 
-    init(row: Columns) {
-        self.init(seq: row[0], id: row[1], name: row[2], subdomain: row[3], region: row[4], tier: row[5], status: row[6],
+    init(row: Columns) throws {
+        self.init(seq: row[0], id: row[1], name: row[2], subdomain: row[3], region: row[4], tier: row[5], status: try row.value(6),
                   statusReason: row[7], createdAt: row[8], updatedAt: row[9])
     }
 }
@@ -16,7 +16,7 @@ extension SQLiteTransaction: PartnerStore {
             try db.cachedStatement(sql: """
                 INSERT INTO partner (id, name, subdomain, region, tier, status, statusReason, createdAt, updatedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [p.id, p.name, p.subdomain, p.region, p.tier, p.status, p.statusReason, p.createdAt, p.updatedAt])
+                """).execute(arguments: [p.id, p.name, p.subdomain, p.region, p.tier, p.status.rawValue, p.statusReason, p.createdAt, p.updatedAt])
         }
         p.seq = db.lastInsertedRowID
     }
@@ -26,7 +26,7 @@ extension SQLiteTransaction: PartnerStore {
             try db.cachedStatement(sql: """
                 UPDATE partner SET name = ?, subdomain = ?, region = ?, tier = ?, status = ?, statusReason = ?, updatedAt = ?
                 WHERE id = ?
-                """).execute(arguments: [p.name, p.subdomain, p.region, p.tier, p.status, p.statusReason, p.updatedAt, p.id])
+                """).execute(arguments: [p.name, p.subdomain, p.region, p.tier, p.status.rawValue, p.statusReason, p.updatedAt, p.id])
         }
     }
 
@@ -39,10 +39,10 @@ extension SQLiteTransaction: PartnerStore {
                                    arguments: [subdomain])
     }
 
-    public func partners(status: String?, region: String?, onlyID: String?, afterSeq: Int64, limit: Int) throws -> [PartnerRecord] {
+    public func partners(status: PartnerStatus?, region: String?, onlyID: String?, afterSeq: Int64, limit: Int) throws -> [PartnerRecord] {
         var sql = "SELECT \(PartnerRecord.columns) FROM partner WHERE seq > ?"
         var args: [(any DatabaseValueConvertible)?] = [afterSeq]
-        if let status { sql += " AND status = ?"; args.append(status) }
+        if let status { sql += " AND status = ?"; args.append(status.rawValue) }
         if let region { sql += " AND region = ?"; args.append(region) }
         if let onlyID { sql += " AND id = ?"; args.append(onlyID) }
         sql += " ORDER BY seq LIMIT ?"

@@ -4,9 +4,9 @@ import PorticoCore
 extension SaleRecord: ColumnRecord {
     static let columns = "seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt, rulesHash, auditSeq, createdAt"
 
-    init(row: Columns) {
+    init(row: Columns) throws {
         self.init(seq: row[0], id: row[1], partnerId: row[2], resellerId: row[3], customerId: row[4], externalId: row[5], plan: row[6],
-                  kind: row[7], amount: row[8], currency: row[9], refunded: row[10], occurredAt: row[11], rulesHash: row[12],
+                  kind: try row.value(7), amount: row[8], currency: row[9], refunded: row[10], occurredAt: row[11], rulesHash: row[12],
                   auditSeq: row[13], createdAt: row[14])
     }
 }
@@ -18,7 +18,7 @@ extension SQLiteTransaction: SaleStore {
                 INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded,
                                   occurredAt, rulesHash, auditSeq, createdAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [s.id, s.partnerId, s.resellerId, s.customerId, s.externalId, s.plan, s.kind, s.amount,
+                """).execute(arguments: [s.id, s.partnerId, s.resellerId, s.customerId, s.externalId, s.plan, s.kind.rawValue, s.amount,
                                          s.currency, s.refunded, s.occurredAt, s.rulesHash, s.auditSeq, s.createdAt])
         }
         s.seq = db.lastInsertedRowID

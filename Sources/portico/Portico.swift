@@ -13,7 +13,7 @@ struct Portico: ParsableCommand {
         commandName: "portico",
         abstract: "The Portico partner & reseller network engine (JSON-RPC 2.0 over stdio).",
         version: Engine.version,
-        subcommands: [Serve.self, Replay.self, RulesCommand.self, Migrate.self, Bench.self, Fuzz.self])
+        subcommands: [Serve.self, Replay.self, RulesCommand.self, Migrate.self, Fuzz.self])
 }
 
 /// Options shared by the commands that run an engine.

@@ -35,10 +35,10 @@ import Testing
         let (_, rows) = try sale(h, try rules())
         let id = rows[0].id
         try h.db.write { (db: SQLiteTransaction) throws in
-            #expect(try db.changeCommission(id: id, expected: "pending", amount: rows[0].amount, status: "processing", updatedAt: "t"))
+            #expect(try db.changeCommission(id: id, expected: .pending, amount: rows[0].amount, status: .processing, updatedAt: "t"))
             // The second writer still believes the entry is pending: its guard matches nothing.
-            #expect(try !db.changeCommission(id: id, expected: "pending", amount: rows[0].amount, status: "processing", updatedAt: "t"))
-            #expect(try db.changeCommission(id: id, expected: "processing", amount: rows[0].amount, status: "paid", updatedAt: "t"))
+            #expect(try !db.changeCommission(id: id, expected: .pending, amount: rows[0].amount, status: .processing, updatedAt: "t"))
+            #expect(try db.changeCommission(id: id, expected: .processing, amount: rows[0].amount, status: .paid, updatedAt: "t"))
         }
     }
 
@@ -47,7 +47,7 @@ import Testing
         let (saleId, rows) = try sale(h, try rules())
         #expect(rows.map(\.amount) == [2475])  // 25% of 99.00 on a first purchase
         try h.db.write { (db: SQLiteTransaction) throws in
-            _ = try db.changeCommission(id: rows[0].id, expected: "pending", amount: 2475, status: "paid", updatedAt: "t")
+            _ = try db.changeCommission(id: rows[0].id, expected: .pending, amount: 2475, status: .paid, updatedAt: "t")
         }
         let partial = try h.run("sale.refund") { try SaleService.refund($0, saleId: saleId, amount: Money(3300, usd), reason: "a third back") }
         #expect(partial["commissions"]?.arrayValue?.first?["amount"]?["amount"] == -825)
@@ -56,8 +56,8 @@ import Testing
         #expect(rest["commissions"]?.arrayValue?.first?["amount"]?["amount"] == -1650)
         let all = try h.db.read { try $0.commissions(saleId: saleId) }
         #expect(all.map(\.amount).reduce(0, +) == 0)
-        #expect(all[0].status == "paid")
-        #expect(all.dropFirst().allSatisfy { $0.kind == "adjustment" && $0.status == "pending" })
+        #expect(all[0].status == .paid)
+        #expect(all.dropFirst().allSatisfy { $0.kind == .adjustment && $0.status == .pending })
     }
 }
 
@@ -75,7 +75,7 @@ import PropertyBased
                 let original = rows[0].amount
                 if paidFirst {
                     try h.db.write { (db: SQLiteTransaction) throws in
-                        _ = try db.changeCommission(id: rows[0].id, expected: "pending", amount: original, status: "paid", updatedAt: "t")
+                        _ = try db.changeCommission(id: rows[0].id, expected: .pending, amount: original, status: .paid, updatedAt: "t")
                     }
                 }
                 let sale = try h.db.read { try $0.sale(id: saleId)! }
@@ -87,11 +87,11 @@ import PropertyBased
                         try SaleService.refund($0, saleId: saleId, amount: last ? nil : slice, reason: "slice \(k)")
                     }
                     let entries = try h.db.read { try $0.commissions(saleId: saleId) }
-                    let standing = entries.filter { !["cancelled", "reversed"].contains($0.status) }.map(\.amount).reduce(0, +)
+                    let standing = entries.filter { $0.status.stands }.map(\.amount).reduce(0, +)
                     #expect(standing >= 0 && standing <= original)
                 }
                 let entries = try h.db.read { try $0.commissions(saleId: saleId) }
-                let standing = entries.filter { !["cancelled", "reversed"].contains($0.status) }.map(\.amount).reduce(0, +)
+                let standing = entries.filter { $0.status.stands }.map(\.amount).reduce(0, +)
                 #expect(standing == 0, "\(weights) paid: \(paidFirst): \(entries.map { ($0.kind, $0.amount, $0.status) })")
             } catch {
                 Issue.record("\(error)")
@@ -137,8 +137,8 @@ import PropertyBased
                 }
                 try h.db.write { (db: SQLiteTransaction) throws in
                     for (k, saleId) in sales.enumerated() where k % 4 == 2 {
-                        for c in try db.commissions(saleId: saleId) where c.status == "pending" {
-                            _ = try db.changeCommission(id: c.id, expected: "pending", amount: c.amount, status: k % 8 == 2 ? "paid" : "processing",
+                        for c in try db.commissions(saleId: saleId) where c.status == .pending {
+                            _ = try db.changeCommission(id: c.id, expected: .pending, amount: c.amount, status: k % 8 == 2 ? .paid : .processing,
                                                            updatedAt: "t")
                         }
                     }
@@ -157,7 +157,7 @@ import PropertyBased
                     for (from, to) in ranges {
                         var expected: [String: (Int64, Int64)] = [:]
                         for c in all where from.map({ c.occurredAt >= $0 }) ?? true && to.map({ c.occurredAt < $0 }) ?? true {
-                            let k = c.effectiveStatus(now: now.rfc3339) + " " + c.currency
+                            let k = c.effectiveStatus(now: now.rfc3339).rawValue + " " + c.currency
                             expected[k] = ((expected[k]?.0 ?? 0) + c.amount, (expected[k]?.1 ?? 0) + 1)
                         }
                         let range = TimeRange(from: from.flatMap { Timestamp(rfc3339: $0) }, to: to.flatMap { Timestamp(rfc3339: $0) })
@@ -166,7 +166,7 @@ import PropertyBased
                         let rows = summary["currencies"]?.arrayValue ?? []
                         for row in rows {
                             let currency: String = row["currency"]?.stringValue ?? "?"
-                            for status in CurrencyFigures.statuses {
+                            for status in CommissionStatus.allCases.map(\.rawValue) {
                                 let amount: Int64 = row[status]?.integerValue ?? 0
                                 let count: Int64 = row[status + "Count"]?.integerValue ?? 0
                                 if count > 0 { answered[status + " " + currency] = (amount, count) }

@@ -44,7 +44,7 @@ final class Harness {
         try db.write { tx in
             let ctx = RequestContext(store: tx, now: now, requestId: "1", action: action,
                                      actor: try ActorResolver.resolve(actor, tx), ids: ids, policy: testPolicy,
-                                     rules: testPolicy.rules.current)
+                                     activeRules: testPolicy.rules)
             return try body(ctx)
         }
     }
@@ -65,7 +65,7 @@ final class Harness {
     @Test func aNewPartnerHasExactlyOneOwner() throws {
         let h = try Harness()
         let (p, owner) = try h.partner("acme")
-        #expect(owner.role == "owner")
+        #expect(owner.role == .owner)
         #expect(owner.partnerId == p.id)
         #expect(p.tier == "standard")
     }
@@ -86,9 +86,9 @@ final class Harness {
         let (newOwner, previous) = try h.run("partner.members.updateRole", as: .member(owner.id)) {
             try MemberService.updateRole($0, memberId: m.id, role: "owner")
         }
-        #expect(newOwner.role == "owner")
-        #expect(previous?.id == owner.id && previous?.role == "manager")
-        let owners = try h.db.read { try $0.members(partnerId: p.id, role: "owner", includeRemoved: true, afterSeq: 0, limit: 100) }.count
+        #expect(newOwner.role == .owner)
+        #expect(previous?.id == owner.id && previous?.role == .manager)
+        let owners = try h.db.read { try $0.members(partnerId: p.id, role: .owner, includeRemoved: true, afterSeq: 0, limit: 100) }.count
         #expect(owners == 1)
     }
 

@@ -211,3 +211,26 @@ func money(_ n: Int64) -> FactValue { .number(ExactDecimal(n)) }
         }
     }
 }
+
+/// The commission facts are named once, as `CommissionFact`'s cases: the catalog is built
+/// from them in order, so a case's slot is its fact's.
+@Suite struct CommissionFactTests {
+    @Test func theCatalogIsTheCasesInOrder() {
+        #expect(CommissionRules.facts.definitions.map(\.name) == CommissionFact.allCases.map(\.rawValue))
+        for fact in CommissionFact.allCases {
+            #expect(CommissionRules.facts.slot(fact.rawValue) == fact.slot, "\(fact)")
+        }
+    }
+
+    @Test func theDerivedFactsTheRulesReadAreKnownAsConstants() {
+        let (rules, diagnostics) = CommissionRules.compile("""
+            hit: first
+            rules:
+              - { id: big, when: { partner.volume.month: { gte: 100 }, customer.firstPurchase: true }, seller: { percent: 5 } }
+              - { id: rest, seller: { percent: 1 } }
+            """, file: "c.yaml")
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        #expect(rules?.derived == [.partnerVolumeMonth, .customerFirstPurchase])
+        #expect(rules?.derivedFacts == ["customer.firstPurchase", "partner.volume.month"])
+    }
+}

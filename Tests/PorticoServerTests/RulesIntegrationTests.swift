@@ -9,12 +9,12 @@ import Testing
     static let rulesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../rules").standardized.path
 
-    /// Byte for byte, final newline included: the same policy must give the same hash
-    /// whether it was read from the shipped files or built in.
+    /// The build plugin embeds each file byte for byte, final newline included: the same
+    /// policy must give the same hash whether it was read from the shipped files or built in.
     @Test func theEmbeddedDefaultsAreTheShippedRuleFiles() throws {
         for (name, text) in EmbeddedRules.files {
             let onDisk = try Data(contentsOf: URL(fileURLWithPath: "\(Self.rulesDirectory)/\(name)"))
-            #expect(Array(text.utf8) == [UInt8](onDisk), "rules/\(name) changed: run scripts/embed")
+            #expect(Array(text.utf8) == [UInt8](onDisk), "rules/\(name) is not built in byte for byte")
         }
         #expect(Set(EmbeddedRules.files.keys) == Set(RuleSet.files))
         let embedded = try RuleSet.compile(EmbeddedRules.files, source: "embedded", catalog: MethodTable.actions).get()

@@ -105,21 +105,21 @@ func temporaryDatabase() throws -> SQLiteStore {
     @Test func aPartnerHasAtMostOneActiveOwnerAndUniqueActiveEmails() throws {
         let store = try temporaryDatabase()
         try store.write { tx in
-            var p = PartnerRecord(id: "ptr_1", name: "A", subdomain: "a", region: "eu", tier: "standard", status: "active",
+            var p = PartnerRecord(id: "ptr_1", name: "A", subdomain: "a", region: "eu", tier: "standard", status: .active,
                                   createdAt: "t", updatedAt: "t")
             try tx.insert(&p)
-            var owner = MemberRecord(id: "mem_1", partnerId: "ptr_1", email: "a@x.io", name: "A", role: "owner",
-                                     status: "active", createdAt: "t", updatedAt: "t")
+            var owner = MemberRecord(id: "mem_1", partnerId: "ptr_1", email: "a@x.io", name: "A", role: .owner,
+                                     status: .active, createdAt: "t", updatedAt: "t")
             try tx.insert(&owner)
-            var second = MemberRecord(id: "mem_2", partnerId: "ptr_1", email: "b@x.io", name: "B", role: "owner",
-                                      status: "active", createdAt: "t", updatedAt: "t")
+            var second = MemberRecord(id: "mem_2", partnerId: "ptr_1", email: "b@x.io", name: "B", role: .owner,
+                                      status: .active, createdAt: "t", updatedAt: "t")
             #expect(Self.conflictField { try tx.insert(&second) } == "role")
-            var sameEmail = MemberRecord(id: "mem_3", partnerId: "ptr_1", email: "a@x.io", name: "C", role: "viewer",
-                                         status: "active", createdAt: "t", updatedAt: "t")
+            var sameEmail = MemberRecord(id: "mem_3", partnerId: "ptr_1", email: "a@x.io", name: "C", role: .viewer,
+                                         status: .active, createdAt: "t", updatedAt: "t")
             #expect(Self.conflictField { try tx.insert(&sameEmail) } == "email")
-            sameEmail.status = "removed"
+            sameEmail.status = .removed
             try tx.insert(&sameEmail)  // a removed member does not hold the address
-            var taken = PartnerRecord(id: "ptr_2", name: "B", subdomain: "a", region: "eu", tier: "standard", status: "active",
+            var taken = PartnerRecord(id: "ptr_2", name: "B", subdomain: "a", region: "eu", tier: "standard", status: .active,
                                       createdAt: "t", updatedAt: "t")
             #expect(Self.conflictField { try tx.insert(&taken) } == "subdomain")
             var customer = CustomerRecord(id: "cus_1", partnerId: "ptr_1", resellerId: nil, name: "C", email: "c@x.io", country: "DE",
@@ -133,7 +133,7 @@ func temporaryDatabase() throws -> SQLiteStore {
             reseller.id = "rsl_2"
             #expect(Self.conflictField { try tx.insert(&reseller) } == "email")
             var sale = SaleRecord(id: "sal_1", partnerId: "ptr_1", resellerId: nil, customerId: "cus_1", externalId: "INV-1", plan: "pro",
-                                  kind: "new", amount: 100, currency: "EUR", occurredAt: "2027-01-01T00:00:00.000Z", rulesHash: "h",
+                                  kind: .new, amount: 100, currency: "EUR", occurredAt: "2027-01-01T00:00:00.000Z", rulesHash: "h",
                                   createdAt: "t")
             try tx.insert(&sale)
             sale.id = "sal_2"
@@ -159,8 +159,8 @@ func temporaryDatabase() throws -> SQLiteStore {
     @Test func aMemberNeedsAnExistingPartner() throws {
         let store = try temporaryDatabase()
         try store.write { tx in
-            var m = MemberRecord(id: "mem_1", partnerId: "ptr_missing", email: "a@x.io", name: "A", role: "viewer",
-                                 status: "active", createdAt: "t", updatedAt: "t")
+            var m = MemberRecord(id: "mem_1", partnerId: "ptr_missing", email: "a@x.io", name: "A", role: .viewer,
+                                 status: .active, createdAt: "t", updatedAt: "t")
             #expect(throws: DatabaseError.self) { try tx.insert(&m) }
         }
     }

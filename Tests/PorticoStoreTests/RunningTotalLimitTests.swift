@@ -27,7 +27,7 @@ import Testing
 
     func sale(_ n: Int, day: String = "2027-01-02") -> SaleRecord {
         SaleRecord(id: "sal_\(day)_\(n)", partnerId: "ptr_1", resellerId: nil, customerId: "cus_1", externalId: "e\(day)\(n)", plan: "pro",
-                   kind: "new", amount: 1 << 53, currency: "BHD", occurredAt: day + "T00:00:00.000Z", rulesHash: "h", createdAt: "t")
+                   kind: .new, amount: 1 << 53, currency: "BHD", occurredAt: day + "T00:00:00.000Z", rulesHash: "h", createdAt: "t")
     }
 
     @Test func aSaleThatWouldPassTheDaysBoundIsRefusedAndChangesNothing() throws {
@@ -51,8 +51,8 @@ import Testing
             var s = sale(1)
             try SQLiteTransaction(db).insert(&s)
             for k in 0..<2 {
-                var c = CommissionRecord(id: "com_\(k)", partnerId: "ptr_1", beneficiary: "partner", resellerId: nil, saleId: s.id,
-                                         kind: "sale", amount: 1 << 53, currency: "BHD", payableAt: "2027-02-01T00:00:00.000Z",
+                var c = CommissionRecord(id: "com_\(k)", partnerId: "ptr_1", beneficiary: .partner, resellerId: nil, saleId: s.id,
+                                         kind: .sale, amount: 1 << 53, currency: "BHD", payableAt: "2027-02-01T00:00:00.000Z",
                                          occurredAt: s.occurredAt, ruleId: "r", rulesHash: "h", basis: "b", reason: nil, createdAt: "t")
                 if k == 0 { try SQLiteTransaction(db).insert(&c) } else {
                     #expect(Self.isTotalLimit { try SQLiteTransaction(db).insert(&c) })

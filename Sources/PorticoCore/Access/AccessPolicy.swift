@@ -8,15 +8,33 @@ public protocol AccessPolicy: Sendable {
     func authorize(_ actor: Actor, action: String, partner: PartnerRecord?) throws(PorticoError)
 }
 
-/// The rule set in force. Reading is a lock and a copy of a reference; `rules.reload`
-/// swaps the whole set at once, so a request sees the old rules or the new, never a mix.
+/// The rule set in force, and where it is read again from. Reading is a lock and a copy
+/// of a reference; `rules.reload` swaps the whole set at once, so a request sees the old
+/// rules or the new, never a mix.
 public final class ActiveRules: @unchecked Sendable {
+    public typealias Reader<T> = @Sendable (_ current: RuleSet) -> Result<T, RuleSetError>
+
     private let lock = NSLock()
     private var rules: RuleSet
+    private let reread: Reader<RuleSet>
+    private let rereadTexts: Reader<[String: String]>
 
-    public init(_ rules: RuleSet) { self.rules = rules }
+    /// `reread` and `texts` read the rule files again from where `current` came (its
+    /// `source`); by default a set that came from nowhere reads as itself, with no files.
+    public init(_ rules: RuleSet, reread: @escaping Reader<RuleSet> = { .success($0) },
+                texts: @escaping Reader<[String: String]> = { _ in .success([:]) })
+    {
+        self.rules = rules; self.reread = reread; rereadTexts = texts
+    }
 
     public var current: RuleSet { lock.withLock { rules } }
+
+    /// The rule files read and compiled again from where the active ones came, without
+    /// installing them.
+    public func readAgain() -> Result<RuleSet, RuleSetError> { reread(current) }
+
+    /// The rule files' texts where the active ones came from.
+    public func readTexts() -> Result<[String: String], RuleSetError> { rereadTexts(current) }
 
     /// Installs `new`; answers the set it replaced.
     @discardableResult
@@ -47,7 +65,7 @@ public struct RulesAccessPolicy: AccessPolicy {
             if let partner, partner.id != member.partnerId {
                 throw .forbidden(rule: Self.tenantIsolationRule, "a member may act only inside its own partner")
             }
-            request = PermissionRequest(principal: .member, role: MemberRoleName(rawValue: member.role), action: action,
+            request = PermissionRequest(principal: .member, role: member.role, action: action,
                                         partner: partner.map(Self.facts))
         }
         let decision = rules.current.permissions.decide(request)
@@ -55,6 +73,6 @@ public struct RulesAccessPolicy: AccessPolicy {
     }
 
     public static func facts(_ p: PartnerRecord) -> PermissionRequest.PartnerFacts {
-        .init(status: p.status, tier: p.tier, region: p.region)
+        .init(status: p.status.rawValue, tier: p.tier, region: p.region)
     }
 }

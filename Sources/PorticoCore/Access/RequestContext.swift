@@ -16,12 +16,17 @@ public final class RequestContext {
     public let policy: AccessPolicy
     /// The rules in force when the request started: the whole request sees one set.
     public let rules: RuleSet
+    /// Where the rules are read again from and installed (`rules.*` methods).
+    public let activeRules: ActiveRules
+    /// Whether the client has cancelled this request: long work polls it.
+    public let cancellation: Cancellation
 
     public init(store: any StoreTransaction, now: Timestamp, requestId: String?, action: String, actor: Actor?, ids: IDGenerator,
-                policy: AccessPolicy, rules: RuleSet)
+                policy: AccessPolicy, activeRules: ActiveRules, cancellation: Cancellation = .never)
     {
         self.store = store; self.now = now; self.requestId = requestId; self.action = action; self.actor = actor
-        self.ids = ids; self.policy = policy; self.rules = rules
+        self.ids = ids; self.policy = policy; self.activeRules = activeRules; rules = activeRules.current
+        self.cancellation = cancellation
     }
 
     /// `now` as RFC 3339, formatted once: every row the request writes carries it.
@@ -65,6 +70,20 @@ public final class RequestContext {
     }
 }
 
+/// Whether the client cancelled a request (`$/cancelRequest`), asked of its connection.
+public struct Cancellation: Sendable {
+    let control: ConnectionControl?
+    let id: RequestID?
+
+    public init(_ control: ConnectionControl, id: RequestID?) { self.control = control; self.id = id }
+    init() { control = nil; id = nil }
+
+    /// A request no one can cancel (run in-process).
+    public static let never = Cancellation()
+
+    public var isCancelled: Bool { control?.isCancelled(id) ?? false }
+}
+
 /// Resolves the `actor` a request names.
 public enum ActorResolver {
     /// Platform operator ids are the host's own; members must exist and be active.
@@ -73,7 +92,7 @@ public enum ActorResolver {
         case .platform(let op):
             return .platform(operatorId: try Validate.key(op, field: "actor.platform", max: 128))
         case .member(let id):
-            guard let m = try store.member(id: id), m.status == "active" else {
+            guard let m = try store.member(id: id), m.status == .active else {
                 throw PorticoError.unauthenticated("no active member \(id)")
             }
             guard let p = try store.partner(id: m.partnerId) else {

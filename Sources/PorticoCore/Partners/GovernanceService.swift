@@ -8,20 +8,20 @@ public enum GovernanceService {
     public enum Transition: String, Sendable {
         case freeze, suspend, activate
 
-        var target: String {
+        var target: PartnerStatus {
             switch self {
-            case .freeze: return "frozen"
-            case .suspend: return "suspended"
-            case .activate: return "active"
+            case .freeze: return .frozen
+            case .suspend: return .suspended
+            case .activate: return .active
             }
         }
 
         /// The statuses a partner may be in for the transition.
-        var from: [String] {
+        var from: [PartnerStatus] {
             switch self {
-            case .freeze: return ["active"]
-            case .suspend: return ["active", "frozen"]
-            case .activate: return ["frozen", "suspended"]
+            case .freeze: return [.active]
+            case .suspend: return [.active, .frozen]
+            case .activate: return [.frozen, .suspended]
             }
         }
     }
@@ -33,8 +33,8 @@ public enum GovernanceService {
         try ctx.authorize(partner: before)
         let reason = try Validate.reason(rawReason)
         guard transition.from.contains(before.status) else {
-            throw PorticoError.invalidState(before.status, allowed: transition.from,
-                                            "cannot \(transition.rawValue) a partner that is \(before.status)")
+            throw PorticoError.invalidState(before.status.rawValue, allowed: transition.from.map(\.rawValue),
+                                            "cannot \(transition.rawValue) a partner that is \(before.status.rawValue)")
         }
         var p = before
         p.status = transition.target

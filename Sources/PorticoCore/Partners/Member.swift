@@ -8,14 +8,14 @@ public struct MemberRecord: Sendable, Equatable {
     public var partnerId: String
     public var email: String
     public var name: String
-    public var role: String
-    public var status: String
+    public var role: MemberRole
+    public var status: MemberStatus
     public var createdAt: String
     public var updatedAt: String
     public var removedAt: String?
 
-    public init(seq: Int64 = 0, id: String, partnerId: String, email: String, name: String, role: String,
-                status: String, createdAt: String, updatedAt: String, removedAt: String? = nil)
+    public init(seq: Int64 = 0, id: String, partnerId: String, email: String, name: String, role: MemberRole,
+                status: MemberStatus, createdAt: String, updatedAt: String, removedAt: String? = nil)
     {
         self.seq = seq; self.id = id; self.partnerId = partnerId; self.email = email; self.name = name
         self.role = role; self.status = status; self.createdAt = createdAt; self.updatedAt = updatedAt
@@ -25,12 +25,17 @@ public struct MemberRecord: Sendable, Equatable {
     public var json: JSONValue {
         var o: JSONObject = [
             "id": .string(id), "partnerId": .string(partnerId), "email": .string(email), "name": .string(name),
-            "role": .string(role), "status": .string(status), "createdAt": .string(createdAt),
+            "role": .string(role.rawValue), "status": .string(status.rawValue), "createdAt": .string(createdAt),
             "updatedAt": .string(updatedAt),
         ]
         if let removedAt { o["removedAt"] = .string(removedAt) }
         return .object(o)
     }
+}
+
+/// A member is active until removed; a removed member keeps its record.
+public enum MemberStatus: String, Sendable, CaseIterable {
+    case active, removed
 }
 
 /// A member's role: the permission rules' own list of roles.
@@ -54,5 +59,5 @@ public protocol MemberStore {
     func activeMemberExists(partnerId: String, email: String) throws -> Bool
     func activeOwner(partnerId: String) throws -> MemberRecord?
     /// A partner's members in creation order after `afterSeq`.
-    func members(partnerId: String, role: String?, includeRemoved: Bool, afterSeq: Int64, limit: Int) throws -> [MemberRecord]
+    func members(partnerId: String, role: MemberRole?, includeRemoved: Bool, afterSeq: Int64, limit: Int) throws -> [MemberRecord]
 }

@@ -25,8 +25,8 @@ public enum MemberService {
             throw PorticoError.conflict("email", "\(email) is already a member of this partner")
         }
         let t = ctx.timestamp
-        var m = MemberRecord(id: ctx.newID("mem"), partnerId: partner.id, email: email, name: name, role: role.rawValue,
-                             status: "active", createdAt: t, updatedAt: t)
+        var m = MemberRecord(id: ctx.newID("mem"), partnerId: partner.id, email: email, name: name, role: role,
+                             status: .active, createdAt: t, updatedAt: t)
         try ctx.store.insert(&m)
         try ctx.audit(targetType: "member", targetId: m.id, partnerId: partner.id, before: nil, after: m.json)
         return m
@@ -37,7 +37,7 @@ public enum MemberService {
     {
         let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
-        if let role { _ = try MemberRole.parse(role) }
+        let role = try role.map { r throws(PorticoError) in try MemberRole.parse(r) }
         let rows = try ctx.store.members(partnerId: partner.id, role: role, includeRemoved: includeRemoved,
                                            afterSeq: page.afterSeq, limit: page.limit + 1)
         return page.answer(rows, seq: \.seq, json: \.json)
@@ -52,11 +52,11 @@ public enum MemberService {
         let partner = try PartnerService.load(before.partnerId, ctx.store)
         try ctx.authorize(partner: partner)
         let role = try MemberRole.parse(rawRole)
-        guard before.status == "active" else {
-            throw PorticoError.invalidState(before.status, allowed: ["active"], "member \(before.id) was removed")
+        guard before.status == .active else {
+            throw PorticoError.invalidState(before.status.rawValue, allowed: ["active"], "member \(before.id) was removed")
         }
-        if before.role == role.rawValue { return (before, nil) }
-        if before.role == MemberRole.owner.rawValue {
+        if before.role == role { return (before, nil) }
+        if before.role == .owner {
             throw PorticoError.invalidState("owner", allowed: ["manager", "sales", "support", "viewer"],
                                             "a partner must keep its owner: transfer ownership by giving another member the owner role")
         }
@@ -64,12 +64,12 @@ public enum MemberService {
         var previousOwner: MemberRecord? = nil
         if role == .owner {
             let actor = try ctx.requireActor()
-            if case .member(let caller, _) = actor, caller.role != MemberRole.owner.rawValue {
+            if case .member(let caller, _) = actor, caller.role != .owner {
                 throw PorticoError.forbidden(rule: "builtin.ownership", "only the owner or the platform may transfer ownership")
             }
             if let owner = try ctx.store.activeOwner(partnerId: partner.id) {
                 var demoted = owner
-                demoted.role = MemberRole.manager.rawValue
+                demoted.role = .manager
                 demoted.updatedAt = t
                 try ctx.store.update(demoted)
                 try ctx.audit(targetType: "member", targetId: demoted.id, partnerId: partner.id,
@@ -78,7 +78,7 @@ public enum MemberService {
             }
         }
         var m = before
-        m.role = role.rawValue
+        m.role = role
         m.updatedAt = t
         try ctx.store.update(m)
         try ctx.audit(targetType: "member", targetId: m.id, partnerId: partner.id, before: before.json, after: m.json)
@@ -89,15 +89,15 @@ public enum MemberService {
         let before = try load(memberId, ctx.store)
         let partner = try PartnerService.load(before.partnerId, ctx.store)
         try ctx.authorize(partner: partner)
-        guard before.status == "active" else {
-            throw PorticoError.invalidState(before.status, allowed: ["active"], "member \(before.id) was already removed")
+        guard before.status == .active else {
+            throw PorticoError.invalidState(before.status.rawValue, allowed: ["active"], "member \(before.id) was already removed")
         }
-        guard before.role != MemberRole.owner.rawValue else {
+        guard before.role != .owner else {
             throw PorticoError.invalidState("owner", allowed: ["manager", "sales", "support", "viewer"],
                                             "the owner cannot be removed: transfer ownership first")
         }
         var m = before
-        m.status = "removed"
+        m.status = .removed
         m.removedAt = ctx.timestamp
         m.updatedAt = ctx.timestamp
         try ctx.store.update(m)

@@ -9,13 +9,13 @@ public struct PartnerRecord: Sendable, Equatable {
     public var subdomain: String
     public var region: String
     public var tier: String
-    public var status: String
+    public var status: PartnerStatus
     public var statusReason: String?
     public var createdAt: String
     public var updatedAt: String
 
     public init(seq: Int64 = 0, id: String, name: String, subdomain: String, region: String, tier: String,
-                status: String, statusReason: String? = nil, createdAt: String, updatedAt: String)
+                status: PartnerStatus, statusReason: String? = nil, createdAt: String, updatedAt: String)
     {
         self.seq = seq; self.id = id; self.name = name; self.subdomain = subdomain; self.region = region
         self.tier = tier; self.status = status; self.statusReason = statusReason
@@ -26,13 +26,18 @@ public struct PartnerRecord: Sendable, Equatable {
     public var json: JSONValue {
         var o: JSONObject = [
             "id": .string(id), "name": .string(name), "subdomain": .string(subdomain), "region": .string(region),
-            "tier": .string(tier), "status": .string(status),
+            "tier": .string(tier), "status": .string(status.rawValue),
         ]
         if let statusReason { o["statusReason"] = .string(statusReason) }
         o["createdAt"] = .string(createdAt)
         o["updatedAt"] = .string(updatedAt)
         return .object(o)
     }
+}
+
+/// Where a partner stands: what each status allows is the permission rules' to say.
+public enum PartnerStatus: String, Sendable, CaseIterable {
+    case active, frozen, suspended
 }
 
 /// Partners in storage. A second partner with a taken subdomain is a `conflict` on
@@ -44,5 +49,5 @@ public protocol PartnerStore {
     func partner(id: String) throws -> PartnerRecord?
     func partner(subdomain: String) throws -> PartnerRecord?
     /// One page in creation order after `afterSeq`, optionally filtered.
-    func partners(status: String?, region: String?, onlyID: String?, afterSeq: Int64, limit: Int) throws -> [PartnerRecord]
+    func partners(status: PartnerStatus?, region: String?, onlyID: String?, afterSeq: Int64, limit: Int) throws -> [PartnerRecord]
 }

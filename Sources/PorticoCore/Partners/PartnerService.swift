@@ -31,10 +31,10 @@ public enum PartnerService {
         }
         let t = ctx.timestamp
         var partner = PartnerRecord(id: ctx.newID("ptr"), name: name, subdomain: subdomain, region: region, tier: tier,
-                                    status: "active", createdAt: t, updatedAt: t)
+                                    status: .active, createdAt: t, updatedAt: t)
         try ctx.store.insert(&partner)
         var owner = MemberRecord(id: ctx.newID("mem"), partnerId: partner.id, email: ownerEmail, name: ownerName,
-                                 role: MemberRole.owner.rawValue, status: "active", createdAt: t, updatedAt: t)
+                                 role: .owner, status: .active, createdAt: t, updatedAt: t)
         try ctx.store.insert(&owner)
         try ctx.audit(targetType: "partner", targetId: partner.id, partnerId: partner.id, before: nil,
                       after: ["partner": partner.json, "owner": owner.json])
@@ -94,8 +94,11 @@ public enum PartnerService {
             try ctx.authorize(partner: own)
             onlyID = own.id
         }
-        if let status, !["active", "frozen", "suspended"].contains(status) {
-            throw PorticoError.invalid("status", "must be one of active, frozen, suspended")
+        let status = try status.map { s throws(PorticoError) -> PartnerStatus in
+            guard let v = PartnerStatus(rawValue: s) else {
+                throw .invalid("status", "must be one of \(PartnerStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return v
         }
         let region = region?.lowercased()
         let rows = try ctx.store.partners(status: status, region: region, onlyID: onlyID, afterSeq: page.afterSeq,

@@ -105,8 +105,6 @@ public struct CurrencyFigures {
         case pendingCount, payableCount, processingCount, paidCount, cancelledCount, reversedCount
     }
 
-    public static let statuses = ["pending", "payable", "processing", "paid", "cancelled", "reversed"]
-    static let standing: Set<String> = ["pending", "payable", "processing", "paid"]
 
     public static let dashboard: [Figure] = [.sales, .salesCount, .pending, .payable, .processing, .paid, .cancelled, .reversed,
                                              .earned, .profit]
@@ -138,7 +136,7 @@ public struct CurrencyFigures {
         for c in totals {
             add(c.key, c.currency, c.amount)
             add(c.key + "Count", c.currency, Int128(c.count))
-            if Self.standing.contains(c.key) { add("earned", c.currency, c.amount) }
+            if CommissionStatus(rawValue: c.key)?.stands == true { add("earned", c.currency, c.amount) }
         }
     }
 

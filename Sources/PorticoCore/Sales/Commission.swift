@@ -5,14 +5,14 @@ public struct CommissionRecord: Sendable, Equatable {
     public var seq: Int64 = 0
     public var id: String
     public var partnerId: String
-    public var beneficiary: String
+    public var beneficiary: Beneficiary
     public var resellerId: String?
     public var saleId: String?
-    public var kind: String
+    public var kind: CommissionKind
     public var amount: Int64
     public var originalAmount: Int64
     public var currency: String
-    public var status: String
+    public var status: CommissionStatus
     public var payableAt: String
     public var occurredAt: String
     public var ruleId: String?
@@ -23,8 +23,8 @@ public struct CommissionRecord: Sendable, Equatable {
     public var createdAt: String
     public var updatedAt: String
 
-    public init(id: String, partnerId: String, beneficiary: String, resellerId: String?, saleId: String?, kind: String,
-                amount: Int64, currency: String, status: String = "pending", payableAt: String, occurredAt: String, ruleId: String?,
+    public init(id: String, partnerId: String, beneficiary: Beneficiary, resellerId: String?, saleId: String?, kind: CommissionKind,
+                amount: Int64, currency: String, status: CommissionStatus = .pending, payableAt: String, occurredAt: String, ruleId: String?,
                 rulesHash: String?, basis: String?, reason: String?, createdAt: String)
     {
         self.id = id; self.partnerId = partnerId; self.beneficiary = beneficiary; self.resellerId = resellerId
@@ -34,8 +34,8 @@ public struct CommissionRecord: Sendable, Equatable {
     }
 
     /// Every column, as stored.
-    public init(seq: Int64, id: String, partnerId: String, beneficiary: String, resellerId: String?, saleId: String?, kind: String,
-                amount: Int64, originalAmount: Int64, currency: String, status: String, payableAt: String, occurredAt: String,
+    public init(seq: Int64, id: String, partnerId: String, beneficiary: Beneficiary, resellerId: String?, saleId: String?, kind: CommissionKind,
+                amount: Int64, originalAmount: Int64, currency: String, status: CommissionStatus, payableAt: String, occurredAt: String,
                 ruleId: String?, rulesHash: String?, basis: String?, reason: String?, payoutId: String?, createdAt: String,
                 updatedAt: String)
     {
@@ -46,20 +46,20 @@ public struct CommissionRecord: Sendable, Equatable {
     }
 
     /// The status as readers see it: a pending entry whose hold has passed is payable.
-    public func effectiveStatus(now: String) -> String {
-        status == "pending" && payableAt <= now ? "payable" : status
+    public func effectiveStatus(now: String) -> CommissionStatus {
+        status == .pending && payableAt <= now ? .payable : status
     }
 
     /// The entry as answered, with its status as of `now` (pending turns payable when its
     /// hold ends, whatever the time of reading).
     public func json(now: String) -> JSONValue {
         var o: JSONObject = [
-            "id": .string(id), "partnerId": .string(partnerId), "beneficiary": .string(beneficiary),
-            "resellerId": .string(resellerId), "saleId": .string(saleId), "kind": .string(kind),
+            "id": .string(id), "partnerId": .string(partnerId), "beneficiary": .string(beneficiary.rawValue),
+            "resellerId": .string(resellerId), "saleId": .string(saleId), "kind": .string(kind.rawValue),
             "amount": ["amount": .integer(amount), "currency": .string(currency)],
         ]
         if amount != originalAmount { o["originalAmount"] = ["amount": .integer(originalAmount), "currency": .string(currency)] }
-        o["status"] = .string(effectiveStatus(now: now))
+        o["status"] = .string(effectiveStatus(now: now).rawValue)
         o["payableAt"] = .string(payableAt)
         o["occurredAt"] = .string(occurredAt)
         o["ruleId"] = .string(ruleId)
@@ -73,15 +73,36 @@ public struct CommissionRecord: Sendable, Equatable {
     }
 }
 
+/// Who a commission pays.
+public enum Beneficiary: String, Sendable, CaseIterable {
+    case partner, reseller
+}
+
+/// Why an entry is in the ledger: a sale's commission (`sale`, to the seller), the
+/// partner's `override` on a reseller's sale, an `adjustment` (a refund taking back part of
+/// a paid commission), or a platform's `manual` entry.
+public enum CommissionKind: String, Sendable, CaseIterable {
+    case sale, override, adjustment, manual
+}
+
+/// Where an entry stands. `payable` is never stored: it is a pending entry whose hold has
+/// ended, as of the time of reading (`CommissionRecord.effectiveStatus`).
+public enum CommissionStatus: String, Sendable, CaseIterable {
+    case pending, payable, processing, paid, cancelled, reversed
+
+    /// Entries that count as earned: neither cancelled nor reversed.
+    public var stands: Bool { self != .cancelled && self != .reversed }
+}
+
 /// Which ledger entries a list or a summary covers.
 public struct CommissionFilter: Sendable {
     public var partnerId: String
     /// One of the effective statuses: pending, payable, processing, paid, cancelled, reversed.
-    public var status: String?
+    public var status: CommissionStatus?
     /// When the earning occurred: `first` through `last` (inclusive), nil for open.
     public var first: String?
     public var last: String?
-    public init(partnerId: String, status: String? = nil, first: String? = nil, last: String? = nil) {
+    public init(partnerId: String, status: CommissionStatus? = nil, first: String? = nil, last: String? = nil) {
         self.partnerId = partnerId; self.status = status; self.first = first; self.last = last
     }
 }
@@ -96,7 +117,7 @@ public protocol CommissionStore {
     func commissions(saleId: String) throws -> [CommissionRecord]
     /// Sets the amount and status of an entry still in `expected` status; answers false
     /// (changing nothing) when it no longer is.
-    func changeCommission(id: String, expected: String, amount: Int64, status: String, updatedAt: String) throws -> Bool
+    func changeCommission(id: String, expected: CommissionStatus, amount: Int64, status: CommissionStatus, updatedAt: String) throws -> Bool
     /// One page of the filtered entries in creation order after `afterSeq`; statuses as of `now`.
     func commissions(_ filter: CommissionFilter, now: String, afterSeq: Int64, limit: Int) throws -> [CommissionRecord]
     /// The filtered entries' totals keyed by effective status (as of `now`), per currency.

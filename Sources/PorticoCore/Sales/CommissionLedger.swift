@@ -4,7 +4,6 @@ import PorticoRules
 /// The commission ledger: manual adjustments, listing and totals. Balances per partner
 /// and currency are always derived from the entries, never stored.
 public enum CommissionLedger {
-    public static let statuses = ["pending", "payable", "processing", "paid", "cancelled", "reversed"]
 
     /// A platform adjustment (positive or negative), payable at once; the reason is required.
     public static func create(_ ctx: RequestContext, partnerId: String, resellerId: String?, amount: Money, reason: String) throws
@@ -15,8 +14,8 @@ public enum CommissionLedger {
         if let resellerId { _ = try ResellerService.of(partner, id: resellerId, ctx.store) }
         guard amount.amount != 0 else { throw PorticoError.invalid("amount.amount", "must not be zero") }
         let reason = try Validate.reason(reason)
-        var c = CommissionRecord(id: ctx.newID("com"), partnerId: partner.id, beneficiary: resellerId == nil ? "partner" : "reseller",
-                                 resellerId: resellerId, saleId: nil, kind: "manual", amount: amount.amount,
+        var c = CommissionRecord(id: ctx.newID("com"), partnerId: partner.id, beneficiary: resellerId == nil ? .partner : .reseller,
+                                 resellerId: resellerId, saleId: nil, kind: .manual, amount: amount.amount,
                                  currency: amount.currency.code, payableAt: ctx.timestamp, occurredAt: ctx.timestamp, ruleId: nil, rulesHash: nil,
                                  basis: "manual", reason: reason, createdAt: ctx.timestamp)
         try ctx.store.insert(&c)
@@ -28,8 +27,11 @@ public enum CommissionLedger {
     static func filter(_ ctx: RequestContext, partnerId: String, status: String?, range: TimeRange) throws -> CommissionFilter {
         let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
-        if let status, !statuses.contains(status) {
-            throw PorticoError.invalid("status", "must be one of \(statuses.joined(separator: ", "))")
+        let status = try status.map { s throws(PorticoError) -> CommissionStatus in
+            guard let v = CommissionStatus(rawValue: s) else {
+                throw .invalid("status", "must be one of \(CommissionStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return v
         }
         let open = range == .all
         return CommissionFilter(partnerId: partner.id, status: status, first: open ? nil : range.firstText,

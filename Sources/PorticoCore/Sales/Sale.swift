@@ -9,7 +9,7 @@ public struct SaleRecord: Sendable, Equatable {
     public var customerId: String
     public var externalId: String
     public var plan: String
-    public var kind: String
+    public var kind: SaleKind
     public var amount: Int64
     public var currency: String
     public var refunded: Int64
@@ -20,7 +20,7 @@ public struct SaleRecord: Sendable, Equatable {
     public var createdAt: String
 
     public init(seq: Int64 = 0, id: String, partnerId: String, resellerId: String?, customerId: String, externalId: String,
-                plan: String, kind: String, amount: Int64, currency: String, refunded: Int64 = 0, occurredAt: String,
+                plan: String, kind: SaleKind, amount: Int64, currency: String, refunded: Int64 = 0, occurredAt: String,
                 rulesHash: String, auditSeq: Int64 = 0, createdAt: String)
     {
         self.seq = seq; self.id = id; self.partnerId = partnerId; self.resellerId = resellerId; self.customerId = customerId
@@ -32,12 +32,17 @@ public struct SaleRecord: Sendable, Equatable {
     public var json: JSONValue {
         [
             "id": .string(id), "partnerId": .string(partnerId), "resellerId": .string(resellerId),
-            "customerId": .string(customerId), "externalId": .string(externalId), "plan": .string(plan), "kind": .string(kind),
+            "customerId": .string(customerId), "externalId": .string(externalId), "plan": .string(plan), "kind": .string(kind.rawValue),
             "amount": ["amount": .integer(amount), "currency": .string(currency)],
             "refunded": ["amount": .integer(refunded), "currency": .string(currency)],
             "occurredAt": .string(occurredAt), "rulesHash": .string(rulesHash), "createdAt": .string(createdAt),
         ]
     }
+}
+
+/// What a sale is to the customer's subscription.
+public enum SaleKind: String, Sendable, CaseIterable {
+    case new, renewal, upgrade
 }
 
 /// Sales in storage. A second sale with the same externalId in one partner is a

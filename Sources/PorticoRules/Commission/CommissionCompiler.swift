@@ -66,13 +66,13 @@ extension CommissionRules {
         var conditions = f.take("when").flatMap { r.conditions($0, catalog: facts) }?.conditions ?? []
         if let node = f.take("recurring"), let rf = r.mapping(node, "recurring") {
             if let mNode = rf.require("months", r, in: "recurring"), let months = r.integer(mNode, "recurring.months", in: 1...600) {
-                conditions.append(Condition(slot: facts.slot("subscription.month")!, fact: "subscription.month", op: .lte,
+                conditions.append(Condition(slot: CommissionFact.subscriptionMonth.slot, fact: CommissionFact.subscriptionMonth.rawValue, op: .lte,
                                             operands: [.number(ExactDecimal(months))], position: node.position))
             }
             rf.finish(r, in: "recurring")
         }
         if let node = f.take("first_purchase_only"), let b = r.bool(node, "first_purchase_only"), b {
-            conditions.append(Condition(slot: facts.slot("customer.firstPurchase")!, fact: "customer.firstPurchase", op: .equals,
+            conditions.append(Condition(slot: CommissionFact.customerFirstPurchase.slot, fact: CommissionFact.customerFirstPurchase.rawValue, op: .equals,
                                         operands: [.bool(true)], position: node.position))
         }
         let seller = f.take("seller").flatMap { payment($0, "seller", r) }

@@ -88,38 +88,18 @@ public struct CommissionRules: Sendable {
     public let rules: [Rule]
     public let tests: [Test]
 
-    public static let facts = FactCatalog([
-        FactDefinition("sale.amount", .number, "the sale's amount in minor units"),
-        FactDefinition("sale.currency", .string, "the sale's ISO 4217 currency", values: Currency.all.keys.sorted()),
-        FactDefinition("sale.plan", .string, "the plan sold"),
-        FactDefinition("sale.kind", .string, "new, renewal or upgrade", values: ["new", "renewal", "upgrade"]),
-        FactDefinition("sale.date", .date, "the day the sale occurred (UTC)"),
-        FactDefinition("seller.kind", .string, "who sold: the partner itself or one of its resellers", values: ["partner", "reseller"]),
-        FactDefinition("customer.region", .string, "the customer's pricing region"),
-        FactDefinition("customer.country", .string, "the customer's ISO 3166 country"),
-        FactDefinition("customer.firstPurchase", .bool, "the customer's first purchase", derived: true),
-        FactDefinition("subscription.month", .number, "which month of the subscription the sale pays for (1 = first)", derived: true),
-        FactDefinition("partner.tier", .string, "the partner's tier"),
-        FactDefinition("partner.region", .string, "the partner's region"),
-        FactDefinition("reseller.commissionRate", .number, "the reseller's own configured rate, in percent"),
-        FactDefinition("reseller.region", .string, "the reseller's region"),
-        FactDefinition("reseller.volume.month", .number, "the reseller's sales this month before this sale, minor units of the sale currency", derived: true),
-        FactDefinition("reseller.volume.quarter", .number, "the reseller's sales this quarter before this sale", derived: true),
-        FactDefinition("reseller.volume.lifetime", .number, "the reseller's sales ever before this sale", derived: true),
-        FactDefinition("partner.volume.month", .number, "the partner's sales (its own and its resellers') this month before this sale", derived: true),
-        FactDefinition("partner.volume.quarter", .number, "the partner's sales this quarter before this sale", derived: true),
-        FactDefinition("partner.volume.lifetime", .number, "the partner's sales ever before this sale", derived: true),
-        FactDefinition("seller.earned.month", .number, "commissions the seller earned this month in the sale currency", derived: true),
-        FactDefinition("partner.earned.month", .number, "override commissions the partner earned this month in the sale currency", derived: true),
-    ])
-    static let amountSlot = facts.slot("sale.amount")!
-    static let currencySlot = facts.slot("sale.currency")!
-    static let sellerKindSlot = facts.slot("seller.kind")!
-    static let sellerEarnedSlot = facts.slot("seller.earned.month")!
-    static let partnerEarnedSlot = facts.slot("partner.earned.month")!
+    /// The facts commission rules read: `CommissionFact`'s cases, in order.
+    public static let facts = FactCatalog(CommissionFact.allCases.map(\.definition))
+    static let amountSlot = CommissionFact.saleAmount.slot
+    static let currencySlot = CommissionFact.saleCurrency.slot
+    static let sellerKindSlot = CommissionFact.sellerKind.slot
+    static let sellerEarnedSlot = CommissionFact.sellerEarnedMonth.slot
+    static let partnerEarnedSlot = CommissionFact.partnerEarnedMonth.slot
 
     /// The store-derived facts the loaded rules read: the caller fetches only these.
     public let derivedFacts: [String]
+    /// The same, as constants.
+    public let derived: Set<CommissionFact>
     /// Every rule's conditions, flattened for the evaluation loop.
     let table: ConditionTable
 
@@ -148,6 +128,7 @@ public struct CommissionRules: Sendable {
             reads(r.overridePartner, earned: Self.partnerEarnedSlot)
         }
         derivedFacts = slots.filter { Self.facts[$0].derived }.map { Self.facts[$0].name }.sorted()
+        derived = Set(derivedFacts.compactMap(CommissionFact.init(rawValue:)))
     }
 
     /// A new, empty set of facts for this catalog.

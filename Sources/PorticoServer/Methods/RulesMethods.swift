@@ -15,7 +15,7 @@ enum RulesMethods {
     }
 
     static let all: [Method] = [
-        Method("rules.validate", access: .read, withEngine: { p, ctx, engine in
+        Method("rules.validate", access: .read) { p, ctx in
             var texts: [String: String]? = nil
             if p.has("files") {
                 var files = try p.object("files")
@@ -29,34 +29,34 @@ enum RulesMethods {
             let result: Result<RuleSet, RuleSetError>
             if var texts {
                 // Files not given are taken as they are on disk (or built in).
-                if case .success(let current) = engine.readRuleTexts() {
+                if case .success(let current) = ctx.activeRules.readTexts() {
                     for (name, text) in current where texts[name] == nil { texts[name] = text }
                 }
                 result = RuleSet.compile(texts, source: "request", catalog: MethodTable.actions)
             } else {
-                result = engine.readRules()
+                result = ctx.activeRules.readAgain()
             }
             switch result {
             case .success(let set): return ["valid": true, "diagnostics": [], "rulesHash": .string(set.hash)]
             case .failure(let e): return ["valid": false, "diagnostics": .array(e.diagnostics.map(json))]
             }
-        }),
-        Method("rules.reload", access: .write, withEngine: { p, ctx, engine in
+        },
+        Method("rules.reload", access: .write) { p, ctx in
             try p.finish()
             try ctx.authorize(partner: nil)
             let new: RuleSet
-            switch engine.readRules() {
+            switch ctx.activeRules.readAgain() {
             case .success(let set): new = set
             case .failure(let e): throw rulesInvalid(e)
             }
-            let old = engine.rules.current
+            let old = ctx.rules
             try ctx.audit(targetType: "rules", targetId: new.hash, partnerId: nil,
                           before: ["rulesHash": .string(old.hash)], after: ["rulesHash": .string(new.hash), "source": .string(new.source)])
-            let active = engine.rules
+            let active = ctx.activeRules
             ctx.onCommit { active.swap(new) }
             return ["rulesHash": .string(new.hash), "previousHash": .string(old.hash), "changed": .bool(new.hash != old.hash)]
-        }),
-        Method("rules.explain", access: .read, withEngine: { p, ctx, engine in
+        },
+        Method("rules.explain", access: .read) { p, ctx in
             let kind = try p.string("kind")
             var input = try p.object("input")
             try ctx.authorize(partner: nil)
@@ -65,14 +65,14 @@ enum RulesMethods {
                 let request = try permissionRequest(&input)
                 try input.finish()
                 try p.finish()
-                return explain(engine.rules.current.permissions, request)
+                return explain(ctx.rules.permissions, request)
             case "commission":
-                let rules = engine.rules.current.commission
+                let rules = ctx.rules.commission
                 let facts = try factSet(&input, catalog: CommissionRules.facts, start: CommissionRules.newFacts())
                 try p.finish()
                 return explain(rules, facts)
             case "pricing":
-                let rules = engine.rules.current.pricing
+                let rules = ctx.rules.pricing
                 let plan = try input.string("plan")
                 let country = try input.optionalString("country")
                 let region = try input.optionalString("region")
@@ -88,12 +88,12 @@ enum RulesMethods {
             default:
                 throw PorticoError.invalid("kind", "must be permission, commission or pricing")
             }
-        }),
-        Method("rules.test", access: .read, withEngine: { p, ctx, engine in
+        },
+        Method("rules.test", access: .read) { p, ctx in
             try p.finish()
             try ctx.authorize(partner: nil)
             let set: RuleSet
-            switch engine.readRules() {
+            switch ctx.activeRules.readAgain() {
             case .success(let s): set = s
             case .failure(let e): throw rulesInvalid(e)
             }
@@ -106,7 +106,7 @@ enum RulesMethods {
                      "message": .string($0.failure ?? "")]
                 }),
             ]
-        }),
+        },
     ]
 
     static func permissionRequest(_ input: inout Params) throws -> PermissionRequest {
@@ -171,7 +171,7 @@ enum RulesMethods {
         let missing = Array(Set(traces.compactMap(\.missingFact))).sorted()
         let deciding = uniqued(lines.map(\.rule))
         var ceiling: JSONObject = ["percent": .string(rules.maxTotalPercent.description), "applied": .bool(scaled)]
-        if case .number(let d)? = facts[CommissionRules.facts.slot("sale.amount")!], let amount = d.integerValue, amount >= 0 {
+        if case .number(let d)? = facts[fact: .saleAmount], let amount = d.integerValue, amount >= 0 {
             ceiling["amount"] = .integer(rules.ceiling(forSaleOf: amount))
         }
         return [

@@ -5,20 +5,21 @@ import PorticoRules
 /// `rpc.discover` and `system.*`: answered by the engine without an actor.
 enum SystemMethods {
     static let all: [Method] = [
-        Method(engine: "rpc.discover") { p, _ in
+        Method(system: "rpc.discover") { p, _ in
             try p.finish()
             return OpenRPC.document
         },
-        Method(engine: "system.health") { p, engine in
+        Method(system: "system.health") { p, status in
             try p.finish()
+            let rules = status.activeRules.current
             return [
                 "status": "ok",
-                "version": .string(Engine.version),
-                "schemaVersion": .string(engine.schemaVersion),
-                "rulesHash": .string(engine.rules.current.hash),
-                "rulesSource": .string(engine.rules.current.source),
-                "databasePath": .string(engine.store.location),
-                "deterministic": .bool(engine.ids.isDeterministic),
+                "version": .string(status.version),
+                "schemaVersion": .string(status.schemaVersion),
+                "rulesHash": .string(rules.hash),
+                "rulesSource": .string(rules.source),
+                "databasePath": .string(status.storeLocation),
+                "deterministic": .bool(status.deterministic),
             ]
         },
     ]

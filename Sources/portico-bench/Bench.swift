@@ -6,10 +6,13 @@ import PorticoRules
 import PorticoServer
 import PorticoStore
 
-/// `portico bench`: drives `portico serve` as a host would, over pipes, and prints the
-/// figures README's performance section reports.
+/// `portico-bench`: drives `portico serve` as a host would, over pipes, and prints the
+/// figures README's performance section reports. Its own executable, so `portico` stays a
+/// thin command line; it runs the `portico` binary built beside it.
+@main
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "portico-bench",
         abstract: "Measure pipelined throughput, durable writes and cold start of `portico serve`.")
 
     @Option(help: "Trivial requests (system.health) sent pipelined.")
@@ -53,7 +56,7 @@ struct Bench: ParsableCommand {
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("portico-bench-\(getpid())")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         defer { if dir == nil { try? FileManager.default.removeItem(at: base) } }
-        print("portico bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, binary \(Self.binary.path)")
+        print("portico-bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, binary \(Self.binary.path)")
 
         if jsonDecodes > 0 { Self.jsonComparison(jsonDecodes) }
         if diskCommits > 0 { try Self.diskCommitRate(diskCommits, dir: base) }
@@ -209,9 +212,9 @@ struct Bench: ParsableCommand {
         let loaded = now() - start
         guard let rules = compiled else { throw ValidationError("large file: \(diagnostics.prefix(3))") }
         var facts = CommissionRules.newFacts()
-        facts[CommissionRules.facts.slot("sale.amount")!] = .number(ExactDecimal(10000))
-        facts[CommissionRules.facts.slot("sale.currency")!] = .string("USD")
-        facts[CommissionRules.facts.slot("sale.plan")!] = .string("pro")
+        facts[fact: .saleAmount] = .number(ExactDecimal(10000))
+        facts[fact: .saleCurrency] = .string("USD")
+        facts[fact: .salePlan] = .string("pro")
         let evalStart = now()
         var total: Int64 = 0
         for _ in 0..<200 { total &+= rules.evaluate(facts).first?.amount ?? 0 }
@@ -277,7 +280,10 @@ struct Bench: ParsableCommand {
         print(String(format: "commission evaluation, 50 rules, facts supplied: median %.3f µs", samples[samples.count / 2] * 1e6))
     }
 
-    static var binary: URL { URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath() }
+    /// The `portico` binary built beside this one.
+    static var binary: URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("portico")
+    }
 
     static func creates(_ n: Int, prefix: String) -> [String] {
         (0..<n).map { i in

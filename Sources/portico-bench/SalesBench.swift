@@ -46,17 +46,17 @@ enum SalesBench {
                     let customer = customers[i % customers.count]
                     let reseller: String? = (i % customers.count) % 2 == 0 ? resellers[(i % customers.count) % 20] : nil
                     var s = SaleRecord(id: ids.make("sal", at: at), partnerId: partner, resellerId: reseller, customerId: customer,
-                                       externalId: "gen-\(i)", plan: "pro", kind: "new", amount: 9900, currency: "USD",
+                                       externalId: "gen-\(i)", plan: "pro", kind: .new, amount: 9900, currency: "USD",
                                        occurredAt: at.rfc3339, rulesHash: "bench", auditSeq: 0, createdAt: at.rfc3339)
                     try tx.insert(&s)
                     let payable = at.adding(days: 30).rfc3339
-                    var seller = CommissionRecord(id: ids.make("com", at: at), partnerId: partner, beneficiary: reseller == nil ? "partner" : "reseller",
-                                                  resellerId: reseller, saleId: s.id, kind: "sale", amount: reseller == nil ? 1980 : 792,
+                    var seller = CommissionRecord(id: ids.make("com", at: at), partnerId: partner, beneficiary: reseller == nil ? .partner : .reseller,
+                                                  resellerId: reseller, saleId: s.id, kind: .sale, amount: reseller == nil ? 1980 : 792,
                                                   currency: "USD", payableAt: payable, occurredAt: s.occurredAt, ruleId: "bench",
                                                   rulesHash: "bench", basis: "bench", reason: nil, createdAt: s.createdAt)
                     try tx.insert(&seller)
-                    var second = CommissionRecord(id: ids.make("com", at: at), partnerId: partner, beneficiary: "partner", resellerId: nil,
-                                                  saleId: s.id, kind: reseller == nil ? "adjustment" : "override", amount: reseller == nil ? -10 : 297,
+                    var second = CommissionRecord(id: ids.make("com", at: at), partnerId: partner, beneficiary: .partner, resellerId: nil,
+                                                  saleId: s.id, kind: reseller == nil ? .adjustment : .override, amount: reseller == nil ? -10 : 297,
                                                   currency: "USD", payableAt: payable, occurredAt: s.occurredAt, ruleId: "bench",
                                                   rulesHash: "bench", basis: "bench", reason: nil, createdAt: s.createdAt)
                     try tx.insert(&second)

@@ -1,0 +1,88 @@
+import JSONRPC
+import Logging
+import PorticoCore
+import PorticoRules
+
+/// The path of one call, as stages with one job each:
+///
+/// decode (`CallDecoding`: the request id and the params) → resolve the caller
+/// (`CallerResolution`) → rate limit (`RateLimiter`) → authorize → idempotency
+/// (`IdempotencyStage`) → the service (the method's body) → encode.
+///
+/// Authorization is bound into the request's context here (the actor, the action and the
+/// policy) and decided by the service at the point it knows which partner the request
+/// touches: a decision reads the partner's status, tier and region. Every service asks
+/// before it reads or writes anything of that partner's. Encoding: a method's body turns
+/// its service's records into the answer's JSON (`.json`), and the connection writes it.
+///
+/// The pipeline runs inside the group's transaction (`Store.runGroup`); it never throws:
+/// every failure becomes the call's error outcome.
+struct RequestPipeline: Sendable {
+    let methods: [String: Method]
+    let callers = CallerResolution()
+    let rateLimiter: any RateLimiter
+    let idempotency = IdempotencyStage()
+    let policy: any AccessPolicy
+    let activeRules: ActiveRules
+    let ids: IDGenerator
+    /// What `system.*` methods report.
+    let status: EngineStatus
+    let log: Logger
+
+    /// Runs one call. A write's after-commit work is added to `hooks` only when the call
+    /// succeeded. `store` is nil for a group that touches no data.
+    func run(_ call: Call, _ method: Method?, store: (any StoreTransaction)?, now: () -> Timestamp, cancellation: Cancellation,
+             hooks: inout [@Sendable () -> Void]) -> Outcome
+    {
+        guard let method else { return .error(.methodNotFound(call.method)) }
+        do {
+            var params = try CallDecoding.params(of: call)
+            switch method.body {
+            case .system(let body):
+                return .result(try body(&params, status))
+            case .service(let body):
+                guard let store else { throw PorticoError(.internalError, "no store for \(method.name)") }
+                let (result, after) = try serve(call, method, body, &params, store, now, cancellation)
+                hooks += after
+                return .result(result)
+            }
+        } catch let e as PorticoError {
+            return .error(e.rpcError)
+        } catch {
+            log.error("request \(call.id?.description ?? "-") \(call.method) failed: \(error)")
+            return .error(Self.internalError(call))
+        }
+    }
+
+    /// The stages from the caller to the service. The clock is read once the caller is
+    /// known (a request refused before never reads it), as every write's time.
+    func serve(_ call: Call, _ method: Method, _ body: Method.Service, _ params: inout Params, _ store: any StoreTransaction,
+               _ now: () -> Timestamp, _ cancellation: Cancellation) throws -> (JSONValue, [@Sendable () -> Void])
+    {
+        let key = method.access == .write ? try idempotency.key(&params) : nil
+        let actor = method.needsActor ? try callers.resolve(&params, store) : nil
+        try rateLimiter.admit(actor, action: method.name)
+        let ctx = RequestContext(store: store, now: now(), requestId: call.id.map(\.description), action: method.name, actor: actor,
+                                 ids: ids, policy: policy, activeRules: activeRules, cancellation: cancellation)
+        guard let key else { return (try body(&params, ctx), ctx.afterCommit) }
+        let scope = IdempotencyStage.Scope(actor: actor, key: key, method: method.name, params: call.params)
+        if let answered = try idempotency.replay(scope, store) { return (answered, []) }
+        let result = try body(&params, ctx)
+        try idempotency.record(scope, result: result, at: ctx.timestamp, store)
+        return (result, ctx.afterCommit)
+    }
+
+    static func internalError(_ call: Call) -> RPCError {
+        RPCError(code: RPCError.internalErrorCode, message: "Internal error; nothing was written",
+                 data: ["requestId": call.id?.json ?? .null])
+    }
+}
+
+/// What the engine reports of itself (`system.health`).
+struct EngineStatus: Sendable {
+    let version: String
+    let schemaVersion: String
+    let storeLocation: String
+    let deterministic: Bool
+    let activeRules: ActiveRules
+}

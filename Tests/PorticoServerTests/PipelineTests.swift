@@ -1,0 +1,79 @@
+import Foundation
+import JSONRPC
+import PorticoCore
+import PorticoStore
+import Testing
+@testable import PorticoServer
+
+/// Each stage of the request pipeline on its own.
+@Suite struct PipelineTests {
+    static func fieldOf(_ body: () throws -> Void) -> String? {
+        do {
+            try body()
+            return nil
+        } catch let e as PorticoError {
+            return e.data["field"]?.stringValue ?? "code \(e.code.rawValue)"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func decodingRefusesAControlCharacterInTheRequestIdAndParamsThatAreNotAnObject() {
+        #expect(Self.fieldOf { _ = try CallDecoding.params(of: Call(id: .string("a\u{0}b"), method: "m", params: nil)) } == "id")
+        #expect(Self.fieldOf { _ = try CallDecoding.params(of: Call(id: .integer(1), method: "m", params: [1, 2])) } == "params")
+        #expect(Self.fieldOf { _ = try CallDecoding.params(of: Call(id: .string("ok"), method: "m", params: ["a": 1])) } == nil)
+    }
+
+    @Test func theCallerIsAPlatformOperatorOrAnActiveMember() throws {
+        let t = try TestEngine()
+        let created = try t.call("partner.create", createParams("acme"))
+        let owner = created["result"]!["owner"]!["id"]!.stringValue!
+        try t.engine.database.write { tx in
+            var p = try Params(["actor": ["platform": "ops"]])
+            #expect(try CallerResolution().resolve(&p, tx).name == "platform:ops")
+            p = try Params(["actor": ["member": .string(owner)]])
+            #expect(try CallerResolution().resolve(&p, tx).name == "member:\(owner)")
+            p = try Params(["actor": ["member": "mem_nobody"]])
+            #expect(throws: PorticoError.self) { _ = try CallerResolution().resolve(&p, tx) }
+        }
+    }
+
+    @Test func theRateLimiterOfTheStdioProtocolAdmitsEveryCall() throws {
+        try Unlimited().admit(nil, action: "partner.create")
+        try Unlimited().admit(.platform(operatorId: "ops"), action: "sale.record")
+    }
+
+    @Test func idempotencyReplaysTheSameParamsAndRefusesOthers() throws {
+        let t = try TestEngine()
+        let stage = IdempotencyStage()
+        var p = try Params(["idempotencyKey": "k-1", "name": "x"])
+        #expect(try stage.key(&p) == "k-1")
+        var bad = try Params(["idempotencyKey": "k\u{7}"])
+        #expect(Self.fieldOf { _ = try stage.key(&bad) } == "idempotencyKey")
+        let actor = Actor.platform(operatorId: "ops")
+        let first = IdempotencyStage.Scope(actor: actor, key: "k-1", method: "partner.update", params: ["idempotencyKey": "k-1", "name": "x"])
+        try t.engine.database.write { tx in
+            #expect(try stage.replay(first, tx) == nil)
+            try stage.record(first, result: ["answer": 1], at: "2027-01-01T00:00:00.000Z", tx)
+            // The key itself is not part of the params compared.
+            let same = IdempotencyStage.Scope(actor: actor, key: "k-1", method: "partner.update", params: ["name": "x", "idempotencyKey": "k-1"])
+            #expect(try stage.replay(same, tx) == ["answer": 1])
+            let other = IdempotencyStage.Scope(actor: actor, key: "k-1", method: "partner.update", params: ["idempotencyKey": "k-1", "name": "y"])
+            #expect(Self.fieldOf { _ = try stage.replay(other, tx) } == "idempotencyKey")
+            let otherMethod = IdempotencyStage.Scope(actor: actor, key: "k-1", method: "partner.create", params: ["idempotencyKey": "k-1", "name": "x"])
+            #expect(Self.fieldOf { _ = try stage.replay(otherMethod, tx) } == "idempotencyKey")
+            // Another actor's key is its own.
+            let theirs = IdempotencyStage.Scope(actor: .platform(operatorId: "other"), key: "k-1", method: "partner.update",
+                                               params: ["name": "y"])
+            #expect(try stage.replay(theirs, tx) == nil)
+        }
+    }
+
+    /// No method needs the engine: `system.*` methods read the engine's status, the
+    /// others their request's context.
+    @Test func everyMethodIsAServiceOrASystemMethod() {
+        let system = MethodTable.all.filter { if case .system = $0.body { return true } else { return false } }.map(\.name)
+        #expect(Set(system) == ["rpc.discover", "system.health"])
+        #expect(system.allSatisfy { name in MethodTable.all.first { $0.name == name }!.access == .none })
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+import PorticoCore
+import Testing
+@testable import PorticoStore
+
+/// Records are read by column position, so a record that names its columns in one order
+/// and reads them in another would pass every test whose values happen to agree. Each
+/// table's record names exactly the table's columns, and a record whose every field holds
+/// a different value survives an insert and a read unchanged.
+@Suite struct RecordColumnTests {
+    static func tableColumns(_ table: String, _ store: SQLiteStore) throws -> Set<String> {
+        try store.read { tx in Set(try String.fetchAll(tx.db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table])) }
+    }
+
+    static func named(_ columns: String) -> Set<String> {
+        Set(columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+    }
+
+    @Test func everyRecordNamesExactlyItsTablesColumns() throws {
+        let store = try temporaryDatabase()
+        let records: [(String, String)] = [
+            ("partner", PartnerRecord.columns), ("member", MemberRecord.columns), ("reseller", ResellerRecord.columns),
+            ("customer", CustomerRecord.columns), ("sale", SaleRecord.columns), ("commission", CommissionRecord.columns),
+            ("audit", AuditEntry.columns),
+        ]
+        for (table, columns) in records {
+            #expect(Self.named(columns) == (try Self.tableColumns(table, store)), "\(table)")
+            #expect(Self.named(columns).count == columns.split(separator: ",").count, "\(table) names a column twice")
+        }
+    }
+
+    @Test func everyRecordRoundTripsWithADifferentValueInEachField() throws {
+        let store = try temporaryDatabase()
+        try store.write { tx in
+            var partner = PartnerRecord(id: "ptr_a", name: "Partner Name", subdomain: "partner-sub", region: "eu", tier: "gold",
+                                        status: .frozen, statusReason: "frozen for review", createdAt: "2027-01-01T00:00:01.000Z",
+                                        updatedAt: "2027-01-01T00:00:02.000Z")
+            try tx.insert(&partner)
+            #expect(try tx.partner(id: partner.id) == partner)
+
+            var member = MemberRecord(id: "mem_a", partnerId: partner.id, email: "m@example.com", name: "Member Name", role: .support,
+                                      status: .removed, createdAt: "2027-01-01T00:00:03.000Z", updatedAt: "2027-01-01T00:00:04.000Z",
+                                      removedAt: "2027-01-01T00:00:05.000Z")
+            try tx.insert(&member)
+            #expect(try tx.member(id: member.id) == member)
+
+            var reseller = ResellerRecord(id: "rsl_a", partnerId: partner.id, name: "Reseller Name", email: "r@example.com", region: "us",
+                                          commissionRate: "12.5", createdAt: "2027-01-01T00:00:06.000Z", updatedAt: "2027-01-01T00:00:07.000Z")
+            try tx.insert(&reseller)
+            #expect(try tx.reseller(id: reseller.id) == reseller)
+
+            var customer = CustomerRecord(id: "cus_a", partnerId: partner.id, resellerId: reseller.id, name: "Customer Name",
+                                          email: "c@example.com", country: "DE", createdAt: "2027-01-01T00:00:08.000Z",
+                                          updatedAt: "2027-01-01T00:00:09.000Z")
+            try tx.insert(&customer)
+            #expect(try tx.customer(id: customer.id) == customer)
+
+            var sale = SaleRecord(id: "sal_a", partnerId: partner.id, resellerId: reseller.id, customerId: customer.id, externalId: "INV-1",
+                                  plan: "pro", kind: .upgrade, amount: 12_345, currency: "EUR", refunded: 45,
+                                  occurredAt: "2027-01-01T00:00:10.000Z", rulesHash: "rules-hash", auditSeq: 77,
+                                  createdAt: "2027-01-01T00:00:11.000Z")
+            try tx.insert(&sale)
+            #expect(try tx.sale(id: sale.id) == sale)
+
+            var commission = CommissionRecord(seq: 0, id: "com_a", partnerId: partner.id, beneficiary: .reseller, resellerId: reseller.id,
+                                              saleId: sale.id, kind: .override, amount: 900, originalAmount: 1_000, currency: "EUR",
+                                              status: .processing, payableAt: "2027-01-01T00:00:12.000Z",
+                                              occurredAt: "2027-01-01T00:00:13.000Z", ruleId: "rule-id", rulesHash: "commission-hash",
+                                              basis: "10% of 10000", reason: "a reason", payoutId: "pay_a",
+                                              createdAt: "2027-01-01T00:00:14.000Z", updatedAt: "2027-01-01T00:00:15.000Z")
+            try tx.insert(&commission)
+            #expect(try tx.commission(id: commission.id) == commission)
+
+            let entry = try tx.append(AuditEntry(id: "aud_a", at: "2027-01-01T00:00:16.000Z", requestId: "req-1", actor: "platform:ops",
+                                                 action: "partner.update", targetType: "partner", targetId: partner.id,
+                                                 partnerId: "ptr_other", reason: "audit reason", before: ["b": 1], after: ["a": 2]))
+            #expect(try tx.auditEntry(seq: entry.seq) == entry)
+        }
+    }
+
+    /// A value the engine does not know, written behind its back, fails the read with an
+    /// error instead of trapping.
+    @Test func anUnknownStoredValueFailsTheReadWithoutATrap() throws {
+        let store = try temporaryDatabase()
+        try store.writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt)
+                VALUES ('ptr_x', 'P', 'p', 'eu', 'standard', 'active', 't', 't');
+                PRAGMA ignore_check_constraints = ON;
+                UPDATE partner SET status = 'gone' WHERE id = 'ptr_x';
+                PRAGMA ignore_check_constraints = OFF;
+                """)
+        }
+        #expect(throws: DatabaseError.self) { try store.read { try $0.partner(id: "ptr_x") } }
+    }
+}
