@@ -2,16 +2,19 @@ import Foundation
 import GRDB
 import PorticoCore
 
-/// Core's `Store` on SQLite: owns the connection and the migrator, and runs the unit of
+/// Core's `Store` on SQLite: owns the connections and the migrator, and runs the unit of
 /// work (a group of requests in one transaction, group-committed).
 ///
-/// WAL journal, `synchronous=FULL` (a commit survives power loss once answered), foreign
-/// keys on, a busy timeout for other processes, and every write transaction begun with
-/// `BEGIN IMMEDIATE` so a writer never fails half-way on a lock upgrade.
+/// A pool: one writer, and readers that each read a snapshot of the last commit, so a
+/// group that only reads (reports, the exports to come) never waits behind the writer
+/// nor holds it. WAL journal, `synchronous=FULL` on the writer (a commit survives power
+/// loss once answered), foreign keys on, a busy timeout for other processes, and every
+/// write transaction begun with `BEGIN IMMEDIATE` so a writer never fails half-way on a
+/// lock upgrade.
 ///
 /// Checkpoints run on a thread of their own (see `Checkpointer`), off the writer's path.
 public final class SQLiteStore: Store, @unchecked Sendable {
-    public let writer: DatabaseQueue
+    public let writer: DatabasePool
     public let path: String
     public var location: String { path }
     private let checkpointer: Checkpointer
@@ -36,11 +39,15 @@ public final class SQLiteStore: Store, @unchecked Sendable {
             try db.execute(sql: "PRAGMA mmap_size = 1073741824")
         }
         config.label = "portico"
+        config.maximumReaderCount = 2
         self.path = path
-        writer = try DatabaseQueue(path: path, configuration: config)
+        writer = try DatabasePool(path: path, configuration: config)
+        // The pool sets up WAL mode after preparing the writer, and lowers synchronous to
+        // NORMAL as it does: set it back.
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(writer)
         checkpointer = Checkpointer(path: path)
-        writer.inDatabase { db in checkpointer.install(on: db) }
+        writer.writeWithoutTransaction { db in checkpointer.install(on: db) }
     }
 
     deinit { try? close() }
@@ -58,7 +65,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     public func close() throws {
         guard !closed else { return }
         closed = true
-        writer.inDatabase { db in Checkpointer.uninstall(from: db) }
+        writer.writeWithoutTransaction { db in Checkpointer.uninstall(from: db) }
         checkpointer.stop()
         try writer.close()
     }
@@ -70,14 +77,22 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     /// SQLite rolled the group's transaction back on its own.
     struct TransactionLost: Error {}
 
-    /// All requests of the group run in one transaction (`BEGIN IMMEDIATE` when one of
-    /// them writes), committed once. First without a savepoint per request: most failures
+    /// A group with a write runs in one `BEGIN IMMEDIATE` transaction on the writer,
+    /// committed once; a group of reads, on one reader's snapshot. First without a
+    /// savepoint per request: most failures
     /// are found before a request writes anything, and a savepoint costs a copy of every
     /// page the request touches. Should a request fail after writing, the whole group
     /// rolls back and runs again, each writing request in its savepoint.
     public func runGroup(_ access: [StoreAccess], restart: () -> Void,
                          _ request: (_ index: Int, _ transaction: any StoreTransaction) -> Bool) throws
     {
+        guard access.contains(.write) else {
+            // Only reads: one snapshot on a reader, whatever the writer is doing.
+            return try writer.read { db in
+                let transaction = SQLiteTransaction(db)
+                for i in access.indices { _ = request(i, transaction) }
+            }
+        }
         do {
             try attempt(access, savepoints: false, request)
         } catch is PartialWrite {
@@ -87,8 +102,8 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     }
 
     func attempt(_ access: [StoreAccess], savepoints: Bool, _ request: (Int, any StoreTransaction) -> Bool) throws {
-        try writer.inDatabase { db in
-            try db.inTransaction(access.contains(.write) ? .immediate : .deferred) {
+        try writer.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
                 let transaction = SQLiteTransaction(db)
                 for i in access.indices {
                     let changes = db.totalChangesCount
@@ -122,7 +137,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         try writer.write { db in try body(SQLiteTransaction(db)) }
     }
 
-    /// Runs `body` in a read transaction of its own.
+    /// Runs `body` in a read transaction of its own, on a snapshot.
     public func read<T>(_ body: (SQLiteTransaction) throws -> T) throws -> T {
         try writer.read { db in try body(SQLiteTransaction(db)) }
     }

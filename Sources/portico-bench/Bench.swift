@@ -132,12 +132,12 @@ struct Bench: ParsableCommand {
     static func diskCommitRate(_ n: Int, dir: URL) throws {
         for tables in [1, 17] {
             let db = try SQLiteStore(path: dir.appendingPathComponent("disk-\(tables).sqlite").path)
-            try db.writer.inDatabase { db in
+            try db.writer.writeWithoutTransaction { db in
                 for t in 0..<tables { try db.execute(sql: "CREATE TABLE bench\(t) (a INTEGER PRIMARY KEY, b TEXT) STRICT") }
             }
             let start = now()
             for _ in 0..<n {
-                try db.writer.inDatabase { db in
+                try db.writer.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {
                         for t in 0..<tables {
                             try db.execute(sql: "INSERT INTO bench\(t) (b) VALUES ('0123456789012345678901234567890123456789')")

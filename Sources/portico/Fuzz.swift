@@ -228,7 +228,7 @@ struct Fuzzer {
         }
         if verbose { FileHandle.standardError.write(Data("wire \(stream.count) bytes: \(String(decoding: stream.prefix(400), as: UTF8.self))\n".utf8)) }
         let path = dir.appendingPathComponent("wire").path
-        FileManager.default.createFile(atPath: path, contents: Data(stream))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(stream))
         let fd = open(path, O_RDONLY)
         defer { close(fd) }
         let sink = BufferSink()

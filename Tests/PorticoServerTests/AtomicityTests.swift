@@ -55,7 +55,7 @@ import Testing
     /// answered result is a stored row and an error stored nothing.
     @Test func aFullDatabaseAnswersOnlyWhatWasStored() throws {
         let t = try TestEngine()
-        try t.engine.database.writer.inDatabase { db in
+        try t.engine.database.writer.writeWithoutTransaction { db in
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             try db.execute(sql: "PRAGMA max_page_count = \(pages + 2)")
         }
@@ -64,7 +64,7 @@ import Testing
         #expect(answers.count == 40)
         #expect(answers.filter { $0["result"] != nil }.count == stored)
         #expect(answers.contains { $0["error"] != nil })
-        try t.engine.database.writer.inDatabase { db in try db.execute(sql: "PRAGMA max_page_count = 1000000") }
+        try t.engine.database.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1000000") }
         let verify = try t.call("audit.verify", ["actor": platform])
         #expect(verify["result"]?["ok"] == true)
         #expect(verify["result"]?["checked"]?.integerValue == Int64(stored))

@@ -21,7 +21,7 @@ import Testing
 
     /// Tampering as someone with the file would: the append-only triggers dropped first.
     func tamper(_ db: SQLiteStore, _ sql: String) throws {
-        try db.writer.inDatabase { (db: Database) throws in
+        try db.writer.writeWithoutTransaction { (db: Database) throws in
             try db.execute(sql: "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; " + sql)
         }
     }
@@ -45,7 +45,7 @@ import Testing
 
     @Test func recordsAreAppendOnly() throws {
         let db = try chain(2)
-        try db.writer.inDatabase { (db: Database) throws in
+        try db.writer.writeWithoutTransaction { (db: Database) throws in
             #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE audit SET actor = 'x' WHERE seq = 1") }
             #expect(throws: DatabaseError.self) { try db.execute(sql: "DELETE FROM audit WHERE seq = 1") }
         }

@@ -13,7 +13,7 @@ func temporaryDatabase() throws -> SQLiteStore {
 @Suite struct DatabaseTests {
     @Test func opensInWALWithFullSyncForeignKeysAndABusyTimeout() throws {
         let db = try temporaryDatabase()
-        try db.writer.inDatabase { (db: Database) throws in
+        try db.writer.writeWithoutTransaction { (db: Database) throws in
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
             #expect(try Int.fetchOne(db, sql: "PRAGMA synchronous") == 2)
             #expect(try Int.fetchOne(db, sql: "PRAGMA foreign_keys") == 1)
@@ -74,7 +74,7 @@ func temporaryDatabase() throws -> SQLiteStore {
         let db = try temporaryDatabase()
         func mainFileSize() throws -> Int { try FileManager.default.attributesOfItem(atPath: db.path)[.size] as? Int ?? 0 }
         let initial = try mainFileSize()
-        try db.writer.inDatabase { db in try db.execute(sql: "CREATE TABLE filler (b BLOB)") }
+        try db.writer.writeWithoutTransaction { db in try db.execute(sql: "CREATE TABLE filler (b BLOB)") }
         for _ in 0..<60 {
             try db.writer.write { db in
                 for _ in 0..<20 { try db.execute(sql: "INSERT INTO filler VALUES (randomblob(4000))") }
@@ -90,7 +90,7 @@ func temporaryDatabase() throws -> SQLiteStore {
 
     @Test func tablesAreStrict() throws {
         let db = try temporaryDatabase()
-        _ = try db.writer.inDatabase { (db: Database) throws in
+        _ = try db.writer.writeWithoutTransaction { (db: Database) throws in
             #expect(throws: DatabaseError.self) {
                 try db.execute(sql: """
                     INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt)
@@ -163,5 +163,53 @@ func temporaryDatabase() throws -> SQLiteStore {
                                  status: .active, createdAt: "t", updatedAt: "t")
             #expect(throws: DatabaseError.self) { try tx.insert(&m) }
         }
+    }
+}
+
+/// A group that only reads runs on a reader's snapshot: it neither waits for a write
+/// transaction in progress nor sees its uncommitted rows.
+@Suite struct ReaderSnapshotTests {
+    @Test func aGroupOfReadsDoesNotQueueBehindAnOpenWrite() throws {
+        let store = try temporaryDatabase()
+        let opened = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let writer = Thread {
+            try? store.writer.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try db.execute(sql: """
+                        INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt)
+                        VALUES ('ptr_w', 'W', 'w', 'eu', 'standard', 'active', 't', 't')
+                        """)
+                    opened.signal()
+                    release.wait()
+                    return .commit
+                }
+            }
+        }
+        writer.start()
+        opened.wait()
+        // The read runs on a thread of its own: were it to queue behind the writer, the
+        // wait below times out instead of the test hanging.
+        final class Box: @unchecked Sendable { var seen: PartnerRecord?? = nil }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            try? store.runGroup([.read], restart: {}) { _, tx in
+                box.seen = .some(try? tx.partner(id: "ptr_w"))
+                return true
+            }
+            done.signal()
+        }.start()
+        let finished = done.wait(timeout: .now() + 10) == .success
+        release.signal()
+        #expect(finished, "the read waited for the open write")
+        if !finished { done.wait() }
+        #expect(box.seen == .some(nil), "the read saw an uncommitted row or did not run")
+        var later: PartnerRecord? = nil
+        for _ in 0..<100 where later == nil {
+            later = try store.read { try $0.partner(id: "ptr_w") }
+            if later == nil { usleep(10_000) }
+        }
+        #expect(later?.id == "ptr_w")
     }
 }
