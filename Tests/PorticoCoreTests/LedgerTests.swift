@@ -25,7 +25,7 @@ import Testing
             try SaleService.record($0, rules: rules, .init(customerId: c.id, plan: "pro", kind: "new",
                                                            occurredAt: Timestamp(rfc3339: "2027-05-01T00:00:00Z")!, externalId: "x", amount: nil))
         }
-        let saleId = answer["sale"]!["id"]!.stringValue!
+        let saleId = answer.json["sale"]!["id"]!.stringValue!
         let rows = try h.db.read { try $0.commissions(saleId: saleId) }
         return (saleId, rows)
     }
@@ -50,10 +50,10 @@ import Testing
             _ = try db.changeCommission(id: rows[0].id, expected: .pending, amount: 2475, status: .paid, updatedAt: "t")
         }
         let partial = try h.run("sale.refund") { try SaleService.refund($0, saleId: saleId, amount: Money(3300, usd), reason: "a third back") }
-        #expect(partial["commissions"]?.arrayValue?.first?["amount"]?["amount"] == -825)
+        #expect(partial.commissions.first?.amount == -825)
         let rest = try h.run("sale.refund") { try SaleService.refund($0, saleId: saleId, amount: nil, reason: "the rest") }
         // The full refund takes back exactly what is left of the paid commission.
-        #expect(rest["commissions"]?.arrayValue?.first?["amount"]?["amount"] == -1650)
+        #expect(rest.commissions.first?.amount == -1650)
         let all = try h.db.read { try $0.commissions(saleId: saleId) }
         #expect(all.map(\.amount).reduce(0, +) == 0)
         #expect(all[0].status == .paid)
@@ -129,7 +129,7 @@ import PropertyBased
                                                                        occurredAt: Self.start.adding(milliseconds: minute * 60_000),
                                                                        externalId: "s\(k)", amount: nil))
                     }
-                    sales.append(answer["sale"]!["id"]!.stringValue!)
+                    sales.append(answer.json["sale"]!["id"]!.stringValue!)
                 }
                 // Some refunded in part, some entries in a payout or paid, a manual entry.
                 for (k, saleId) in sales.enumerated() where k % 3 == 1 {
@@ -163,7 +163,7 @@ import PropertyBased
                         let range = TimeRange(from: from.flatMap { Timestamp(rfc3339: $0) }, to: to.flatMap { Timestamp(rfc3339: $0) })
                         let summary = try h.run("commission.summary", now: now) { try CommissionLedger.summary($0, partnerId: p.id, range: range) }
                         var answered: [String: (Int64, Int64)] = [:]
-                        let rows = summary["currencies"]?.arrayValue ?? []
+                        let rows = try summary.json()["currencies"]?.arrayValue ?? []
                         for row in rows {
                             let currency: String = row["currency"]?.stringValue ?? "?"
                             for status in CommissionStatus.allCases.map(\.rawValue) {
@@ -176,7 +176,7 @@ import PropertyBased
                                 "at \(now.rfc3339), from \(from ?? "-") to \(to ?? "-")")
                         // The dashboard shows the same standing totals.
                         let dashboard = try h.run("partner.dashboard", now: now) { try ReportService.dashboard($0, partnerId: p.id, range: range) }
-                        let usd = (dashboard["currencies"]?.arrayValue ?? []).first { $0["currency"]?.stringValue == "USD" }
+                        let usd = (try dashboard.json()["currencies"]?.arrayValue ?? []).first { $0["currency"]?.stringValue == "USD" }
                         for status in ["pending", "payable", "processing", "paid"] {
                             let shown: Int64 = usd?[status]?.integerValue ?? 0
                             #expect(shown == expected[status + " USD"]?.0 ?? 0, "\(status) at \(now.rfc3339)")

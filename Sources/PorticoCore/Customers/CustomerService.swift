@@ -33,7 +33,7 @@ public enum CustomerService {
     }
 
     /// A member lists its own partner's customers when it names no partner.
-    public static func list(_ ctx: RequestContext, partnerId: String?, resellerId: String?, page: PageRequest) throws -> JSONValue {
+    public static func list(_ ctx: RequestContext, partnerId: String?, resellerId: String?, page: PageRequest) throws -> Page<CustomerRecord> {
         var partner: PartnerRecord
         if let partnerId {
             partner = try PartnerService.load(partnerId, ctx.store)
@@ -47,6 +47,6 @@ public enum CustomerService {
         try ctx.authorize(partner: partner)
         if let resellerId { _ = try ResellerService.of(partner, id: resellerId, ctx.store) }
         let rows = try ctx.store.customers(partnerId: partner.id, resellerId: resellerId, afterSeq: page.afterSeq, limit: page.limit + 1)
-        return page.answer(rows, seq: \.seq, json: \.json)
+        return page.page(rows, seq: \.seq)
     }
 }

@@ -35,11 +35,20 @@ public struct PageRequest: Sendable {
 
     public static func cursor(after seq: Int64) -> String { "c" + String(seq, radix: 36) }
 
-    /// `{"items": [...], "nextCursor": ...}`: the next cursor is null on the last page.
-    /// Rows are fetched with `limit + 1` to know whether another page exists.
-    public func answer<T>(_ rows: [T], seq: (T) -> Int64, json: (T) -> JSONValue) -> JSONValue {
-        let page = rows.prefix(limit)
-        let next: JSONValue = rows.count > limit ? .string(Self.cursor(after: seq(page.last!))) : .null
-        return ["items": .array(page.map(json)), "nextCursor": next]
+    /// The page of `rows`, fetched with `limit + 1` to know whether another page exists.
+    public func page<T>(_ rows: [T], seq: (T) -> Int64) -> Page<T> {
+        let items = Array(rows.prefix(limit))
+        return Page(items: items, nextCursor: rows.count > limit ? Self.cursor(after: seq(items.last!)) : nil)
+    }
+}
+
+/// One page of a list: its items, and the cursor of the next page (nil on the last).
+public struct Page<Item> {
+    public var items: [Item]
+    public var nextCursor: String?
+
+    /// `{"items": [...], "nextCursor": ...}`, each item encoded by `encode`.
+    public func json(_ encode: (Item) -> JSONValue) -> JSONValue {
+        ["items": .array(items.map(encode)), "nextCursor": nextCursor.map { .string($0) } ?? .null]
     }
 }

@@ -34,7 +34,11 @@ public struct Money: Sendable, Hashable, CustomStringConvertible {
         return "\(sign)\(whole).\(String(repeating: "0", count: e - fracText.count))\(fracText) \(currency.code)"
     }
 
-    public var json: JSONValue { ["amount": .integer(amount), "currency": .string(currency.code)] }
+    /// `{"amount": 12345, "currency": "USD"}`: money on the wire and in audit snapshots.
+    public var json: JSONValue { Self.json(amount, code: currency.code) }
+
+    /// The same shape for an amount and a currency code as stored.
+    public static func json(_ amount: Int64, code: String) -> JSONValue { ["amount": .integer(amount), "currency": .string(code)] }
 
     func same(_ other: Money) throws(Failure) {
         guard currency == other.currency else { throw .currencyMismatch(currency.code, other.currency.code) }

@@ -33,14 +33,14 @@ public enum MemberService {
     }
 
     public static func list(_ ctx: RequestContext, partnerId: String, role: String?, includeRemoved: Bool,
-                            page: PageRequest) throws -> JSONValue
+                            page: PageRequest) throws -> Page<MemberRecord>
     {
         let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
         let role = try role.map { r throws(PorticoError) in try MemberRole.parse(r) }
         let rows = try ctx.store.members(partnerId: partner.id, role: role, includeRemoved: includeRemoved,
                                            afterSeq: page.afterSeq, limit: page.limit + 1)
-        return page.answer(rows, seq: \.seq, json: \.json)
+        return page.page(rows, seq: \.seq)
     }
 
     /// Changes a member's role. Giving the owner role transfers ownership (only the owner

@@ -87,7 +87,7 @@ public enum PartnerService {
     }
 
     /// The platform sees every partner; a member sees only its own.
-    public static func list(_ ctx: RequestContext, status: String?, region: String?, page: PageRequest) throws -> JSONValue {
+    public static func list(_ ctx: RequestContext, status: String?, region: String?, page: PageRequest) throws -> Page<PartnerRecord> {
         let actor = try ctx.requireActor()
         var onlyID: String? = nil
         if case .member(_, let own) = actor {
@@ -103,6 +103,6 @@ public enum PartnerService {
         let region = region?.lowercased()
         let rows = try ctx.store.partners(status: status, region: region, onlyID: onlyID, afterSeq: page.afterSeq,
                                               limit: page.limit + 1)
-        return page.answer(rows, seq: \.seq, json: \.json)
+        return page.page(rows, seq: \.seq)
     }
 }

@@ -29,24 +29,20 @@ public enum ReportService {
 
     /// Per currency: net sales and their count, commissions by status, what stands
     /// earned, and the profit (sales less what stands earned).
-    public static func dashboard(_ ctx: RequestContext, partnerId: String, range: TimeRange) throws -> JSONValue {
+    public static func dashboard(_ ctx: RequestContext, partnerId: String, range: TimeRange) throws -> Dashboard {
         let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
         let (sales, commissions) = try totals(partner.id, range, ctx, periodLength: nil)
         var figures = CurrencyFigures()
         figures.add(sales: sales)
         figures.add(commissionsByStatus: commissions)
-        return [
-            "partnerId": .string(partner.id),
-            "customers": .integer(try ctx.store.customerCount(partnerId: partner.id, resellerId: nil)),
-            "resellers": .integer(try ctx.store.resellerCount(partnerId: partner.id)),
-            "currencies": try figures.rows(CurrencyFigures.dashboard, of: "partner \(partner.id)'s dashboard"),
-        ]
+        return Dashboard(partnerId: partner.id, customers: try ctx.store.customerCount(partnerId: partner.id, resellerId: nil),
+                         resellers: try ctx.store.resellerCount(partnerId: partner.id), figures: figures)
     }
 
     /// One row per UTC day or month that had sales or commissions, each with every
     /// currency of the report: net sales, their count, and the commissions that stand.
-    public static func partnerReport(_ ctx: RequestContext, partnerId: String, period: String, range: TimeRange) throws -> JSONValue {
+    public static func partnerReport(_ ctx: RequestContext, partnerId: String, period: String, range: TimeRange) throws -> PartnerReport {
         let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
         let length: Int
@@ -60,19 +56,17 @@ public enum ReportService {
         for s in sales { byPeriod[s.key, default: CurrencyFigures()].add(sales: [s]) }
         for c in commissions { byPeriod[c.key, default: CurrencyFigures()].add(earned: c) }
         let currencies = Set(sales.map(\.currency) + commissions.map(\.currency))
-        var rows: [JSONValue] = []
-        for period in byPeriod.keys.sorted() {
-            var figures = byPeriod[period]!
+        let rows = byPeriod.keys.sorted().map { key in
+            var figures = byPeriod[key]!
             figures.include(currencies)
-            rows.append(["period": .string(period),
-                         "currencies": try figures.rows(CurrencyFigures.report, of: "partner \(partner.id)'s report for \(period)")])
+            return (period: key, figures: figures)
         }
-        return ["partnerId": .string(partner.id), "period": .string(period), "rows": .array(rows)]
+        return PartnerReport(partnerId: partner.id, period: period, rows: rows)
     }
 
     /// A reseller's customers, and per currency its net sales and the commissions it
     /// earned, by status.
-    public static func resellerReport(_ ctx: RequestContext, resellerId: String, range: TimeRange) throws -> JSONValue {
+    public static func resellerReport(_ ctx: RequestContext, resellerId: String, range: TimeRange) throws -> ResellerReport {
         let reseller = try ResellerService.load(resellerId, ctx.store)
         try ctx.authorize(partner: try PartnerService.load(reseller.partnerId, ctx.store))
         var figures = CurrencyFigures()
@@ -83,11 +77,8 @@ public enum ReportService {
                 partnerId: reseller.partnerId, resellerId: reseller.id, first: range.firstText, last: range.lastText,
                 now: ctx.timestamp, periodLength: nil))
         }
-        return [
-            "reseller": reseller.json,
-            "customers": .integer(try ctx.store.customerCount(partnerId: reseller.partnerId, resellerId: reseller.id)),
-            "currencies": try figures.rows(CurrencyFigures.resellerReport, of: "reseller \(reseller.id)'s report"),
-        ]
+        return ResellerReport(reseller: reseller, customers: try ctx.store.customerCount(partnerId: reseller.partnerId,
+                                                                                         resellerId: reseller.id), figures: figures)
     }
 }
 

@@ -94,10 +94,10 @@ public enum ResellerService {
         return r
     }
 
-    public static func list(_ ctx: RequestContext, partnerId: String, page: PageRequest) throws -> JSONValue {
+    public static func list(_ ctx: RequestContext, partnerId: String, page: PageRequest) throws -> Page<ResellerRecord> {
         let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
         let rows = try ctx.store.resellers(partnerId: partner.id, afterSeq: page.afterSeq, limit: page.limit + 1)
-        return page.answer(rows, seq: \.seq, json: \.json)
+        return page.page(rows, seq: \.seq)
     }
 }

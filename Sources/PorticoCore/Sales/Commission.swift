@@ -56,9 +56,9 @@ public struct CommissionRecord: Sendable, Equatable {
         var o: JSONObject = [
             "id": .string(id), "partnerId": .string(partnerId), "beneficiary": .string(beneficiary.rawValue),
             "resellerId": .string(resellerId), "saleId": .string(saleId), "kind": .string(kind.rawValue),
-            "amount": ["amount": .integer(amount), "currency": .string(currency)],
+            "amount": Money.json(amount, code: currency),
         ]
-        if amount != originalAmount { o["originalAmount"] = ["amount": .integer(originalAmount), "currency": .string(currency)] }
+        if amount != originalAmount { o["originalAmount"] = Money.json(originalAmount, code: currency) }
         o["status"] = .string(effectiveStatus(now: now).rawValue)
         o["payableAt"] = .string(payableAt)
         o["occurredAt"] = .string(occurredAt)

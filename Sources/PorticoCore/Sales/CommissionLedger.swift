@@ -39,17 +39,16 @@ public enum CommissionLedger {
     }
 
     public static func list(_ ctx: RequestContext, partnerId: String, status: String?, range: TimeRange, page: PageRequest) throws
-        -> JSONValue
+        -> Page<CommissionRecord>
     {
         let f = try filter(ctx, partnerId: partnerId, status: status, range: range)
         let rows = range.isEmpty ? [] : try ctx.store.commissions(f, now: ctx.timestamp, afterSeq: page.afterSeq, limit: page.limit + 1)
-        let now = ctx.timestamp
-        return page.answer(rows, seq: \.seq, json: { $0.json(now: now) })
+        return page.page(rows, seq: \.seq)
     }
 
     /// Totals by status and currency over exactly the entries `list` would show: one row
     /// per currency with every status's amount and count (see `CurrencyFigures`).
-    public static func summary(_ ctx: RequestContext, partnerId: String, range: TimeRange) throws -> JSONValue {
+    public static func summary(_ ctx: RequestContext, partnerId: String, range: TimeRange) throws -> CommissionSummary {
         let f = try filter(ctx, partnerId: partnerId, status: nil, range: range)
         var figures = CurrencyFigures()
         if !range.isEmpty {
@@ -59,7 +58,6 @@ public enum CommissionLedger {
                                                           wholeLedger: range == .all, now: ctx.timestamp, periodLength: nil)
                 : try ctx.store.commissionTotals(f, now: ctx.timestamp))
         }
-        return ["partnerId": .string(f.partnerId),
-                "currencies": try figures.rows(CurrencyFigures.summary, of: "partner \(f.partnerId)'s commission summary")]
+        return CommissionSummary(partnerId: f.partnerId, figures: figures)
     }
 }

@@ -33,8 +33,7 @@ public struct SaleRecord: Sendable, Equatable {
         [
             "id": .string(id), "partnerId": .string(partnerId), "resellerId": .string(resellerId),
             "customerId": .string(customerId), "externalId": .string(externalId), "plan": .string(plan), "kind": .string(kind.rawValue),
-            "amount": ["amount": .integer(amount), "currency": .string(currency)],
-            "refunded": ["amount": .integer(refunded), "currency": .string(currency)],
+            "amount": Money.json(amount, code: currency), "refunded": Money.json(refunded, code: currency),
             "occurredAt": .string(occurredAt), "rulesHash": .string(rulesHash), "createdAt": .string(createdAt),
         ]
     }

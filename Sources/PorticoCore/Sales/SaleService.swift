@@ -21,7 +21,7 @@ public enum SaleService {
     /// Records a sale: priced by the pricing rules when `amount` is absent (the net price,
     /// tax excluded), then paid out by the commission rules. The same `externalId` for the
     /// same partner answers the first result and writes nothing.
-    public static func record(_ ctx: RequestContext, rules: RuleSet, _ new: NewSale) throws -> JSONValue {
+    public static func record(_ ctx: RequestContext, rules: RuleSet, _ new: NewSale) throws -> RecordedSale {
         let externalId = try Validate.key(new.externalId.trimmingWhitespace, field: "externalId", max: 200)
         guard let customer = try ctx.store.customer(id: new.customerId) else {
             throw PorticoError.notFound("customer", new.customerId)
@@ -44,7 +44,7 @@ public enum SaleService {
             guard let recorded = try ctx.store.auditEntry(seq: first.auditSeq), let answer = recorded.after else {
                 throw PorticoError(.internalError, "the audit record of sale \(first.id) is missing")
             }
-            return try JSONReader.parse(answer)
+            return .repeated(try JSONReader.parse(answer))
         }
         let amount = try SalePricing.amount(plan: new.plan, given: new.amount, day: new.occurredAt.ruleDate, customer: customer,
                                             partner: partner, rules.pricing)
@@ -59,11 +59,11 @@ public enum SaleService {
         var entries = try commissions(of: sale, at: new.occurredAt, reseller: reseller, rules.commission.evaluate(facts), rules, ctx)
         // The answer is complete before anything is written; its audit record keeps it
         // (once) for retries with the same externalId.
-        let answer: JSONValue = ["sale": sale.json, "commissions": .array(entries.map { $0.json(now: ctx.timestamp) })]
-        sale.auditSeq = try ctx.audit(targetType: "sale", targetId: sale.id, partnerId: partner.id, before: nil, after: answer)
+        sale.auditSeq = try ctx.audit(targetType: "sale", targetId: sale.id, partnerId: partner.id, before: nil,
+                                      after: RecordedSale.recorded(sale: sale, commissions: entries, at: ctx.timestamp).json)
         try ctx.store.insert(&sale)
         for i in entries.indices { try ctx.store.insert(&entries[i]) }
-        return answer
+        return .recorded(sale: sale, commissions: entries, at: ctx.timestamp)
     }
 
     /// The ledger entries the commission rules' lines make of a sale: the seller's (the
@@ -90,7 +90,7 @@ public enum SaleService {
     /// Refunds all or part of a sale. Unpaid commissions shrink pro rata (or are
     /// cancelled on a full refund); commissions already in a payout or paid get a
     /// negative adjustment that the next payout nets off.
-    public static func refund(_ ctx: RequestContext, saleId: String, amount requested: Money?, reason: String) throws -> JSONValue {
+    public static func refund(_ ctx: RequestContext, saleId: String, amount requested: Money?, reason: String) throws -> SaleRefund {
         guard let before = try ctx.store.sale(id: saleId) else { throw PorticoError.notFound("sale", saleId) }
         try ctx.authorize(partner: try PartnerService.load(before.partnerId, ctx.store))
         let reason = try Validate.reason(reason)
@@ -138,13 +138,10 @@ public enum SaleService {
                 continue
             }
         }
-        let after = try ctx.store.sale(id: before.id)!
-        let answer: JSONValue = [
-            "sale": after.json, "refund": ["amount": .integer(refund), "currency": .string(before.currency)],
-            "commissions": .array(changed.map { $0.json(now: ctx.timestamp) }),
-        ]
-        try ctx.audit(targetType: "sale", targetId: before.id, partnerId: before.partnerId, reason: reason, before: before.json, after: answer)
-        return answer
+        let result = SaleRefund(sale: try ctx.store.sale(id: before.id)!, refunded: refund, commissions: changed, at: ctx.timestamp)
+        try ctx.audit(targetType: "sale", targetId: before.id, partnerId: before.partnerId, reason: reason, before: before.json,
+                      after: result.json)
+        return result
     }
 
     /// What earlier refunds already took back from a paid commission.

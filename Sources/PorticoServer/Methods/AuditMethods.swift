@@ -12,7 +12,7 @@ enum AuditMethods {
             try p.finish()
             return try AuditService.list(ctx, AuditFilter(partnerId: partnerId, actor: actor, action: action,
                                                           first: range == .all ? nil : range.firstText,
-                                                          last: range == .all ? nil : range.lastText), page: page)
+                                                          last: range == .all ? nil : range.lastText), page: page).json(\.json)
         },
         Method("audit.verify", access: .read) { p, ctx in
             try p.finish()

@@ -35,7 +35,7 @@ enum ResellerMethods {
             let partnerId = try p.string("partnerId")
             let page = try p.page()
             try p.finish()
-            return try ResellerService.list(ctx, partnerId: partnerId, page: page)
+            return try ResellerService.list(ctx, partnerId: partnerId, page: page).json(\.json)
         },
         Method("customer.create", access: .write) { p, ctx in
             let partnerId = try p.string("partnerId")
@@ -57,7 +57,7 @@ enum ResellerMethods {
             let resellerId = try p.optionalString("resellerId")
             let page = try p.page()
             try p.finish()
-            return try CustomerService.list(ctx, partnerId: partnerId, resellerId: resellerId, page: page)
+            return try CustomerService.list(ctx, partnerId: partnerId, resellerId: resellerId, page: page).json(\.json)
         },
     ]
 }

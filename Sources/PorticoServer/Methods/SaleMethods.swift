@@ -14,14 +14,14 @@ enum SaleMethods {
             try p.finish()
             return try SaleService.record(ctx, rules: ctx.rules,
                                           .init(customerId: customerId, plan: plan, kind: kind, occurredAt: occurredAt,
-                                                externalId: externalId, amount: amount))
+                                                externalId: externalId, amount: amount)).json
         },
         Method("sale.refund", access: .write) { p, ctx in
             let saleId = try p.string("saleId")
             let amount = try p.optionalMoney("amount")
             let reason = try p.string("reason")
             try p.finish()
-            return try SaleService.refund(ctx, saleId: saleId, amount: amount, reason: reason)
+            return try SaleService.refund(ctx, saleId: saleId, amount: amount, reason: reason).json
         },
         Method("commission.create", access: .write) { p, ctx in
             let partnerId = try p.string("partnerId")
@@ -39,12 +39,13 @@ enum SaleMethods {
             let page = try p.page()
             try p.finish()
             return try CommissionLedger.list(ctx, partnerId: partnerId, status: status, range: range, page: page)
+                .json { $0.json(now: ctx.timestamp) }
         },
         Method("commission.summary", access: .read) { p, ctx in
             let partnerId = try p.string("partnerId")
             let range = try p.range()
             try p.finish()
-            return try CommissionLedger.summary(ctx, partnerId: partnerId, range: range)
+            return try CommissionLedger.summary(ctx, partnerId: partnerId, range: range).json()
         },
     ]
 }

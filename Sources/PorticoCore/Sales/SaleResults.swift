@@ -1,0 +1,35 @@
+import JSONRPC
+
+/// What `sale.record` answers: the sale and the commissions it earned, their statuses as
+/// of the recording; or, for the same sale sent again under its external id, the first
+/// answer exactly as it was given (kept in the sale's audit record).
+public enum RecordedSale {
+    case recorded(sale: SaleRecord, commissions: [CommissionRecord], at: String)
+    case repeated(JSONValue)
+
+    /// The answer, and the audit snapshot of a new sale.
+    public var json: JSONValue {
+        switch self {
+        case .recorded(let sale, let commissions, let at):
+            return ["sale": sale.json, "commissions": .array(commissions.map { $0.json(now: at) })]
+        case .repeated(let answer):
+            return answer
+        }
+    }
+}
+
+/// What `sale.refund` answers: the sale after the refund, what was refunded, and the
+/// commissions it changed (shrunk or cancelled) or added (negative adjustments), their
+/// statuses as of the refund.
+public struct SaleRefund {
+    public var sale: SaleRecord
+    public var refunded: Int64
+    public var commissions: [CommissionRecord]
+    public var at: String
+
+    /// The answer, and the refund's audit snapshot.
+    public var json: JSONValue {
+        ["sale": sale.json, "refund": Money.json(refunded, code: sale.currency),
+         "commissions": .array(commissions.map { $0.json(now: at) })]
+    }
+}
