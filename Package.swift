@@ -44,6 +44,8 @@ let package = Package(
             name: "PorticoStore",
             dependencies: [
                 "PorticoCore",
+                // Currency, which Core's Money is made of.
+                "PorticoRules",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C API, for the WAL hook that drives background checkpoints.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

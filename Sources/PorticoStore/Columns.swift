@@ -1,5 +1,7 @@
 import GRDB
 import GRDBSQLite
+import PorticoCore
+import PorticoRules
 
 /// One result row, read by column position straight from SQLite.
 ///
@@ -21,6 +23,29 @@ public struct Columns {
                                 message: "column \(index) holds '\(text)', not a \(T.self) the engine knows")
         }
         return v
+    }
+
+    /// An instant stored as RFC 3339 text.
+    func timestamp(_ index: Int) throws -> Timestamp {
+        let text: String = self[index]
+        guard let t = Timestamp(rfc3339: text) else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "column \(index) holds '\(text)', not an RFC 3339 instant")
+        }
+        return t
+    }
+
+    func optionalTimestamp(_ index: Int) throws -> Timestamp? {
+        let text: String? = self[index]
+        return try text.map { _ in try timestamp(index) }
+    }
+
+    /// An amount in minor units and its currency's ISO 4217 code, in two columns.
+    func money(_ amountIndex: Int, currency currencyIndex: Int) throws -> Money {
+        let code: String = self[currencyIndex]
+        guard let currency = Currency.named(code) else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "column \(currencyIndex) holds '\(code)', not a currency the engine knows")
+        }
+        return Money(self[amountIndex], currency)
     }
 }
 

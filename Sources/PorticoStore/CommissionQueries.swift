@@ -9,15 +9,17 @@ extension CommissionRecord: ColumnRecord {
 
     init(row: Columns) throws {
         self.init(seq: row[0], id: row[1], partnerId: row[2], beneficiary: try row.value(3), resellerId: row[4], saleId: row[5],
-                  kind: try row.value(6), amount: row[7], originalAmount: row[8], currency: row[9], status: try row.value(10), payableAt: row[11], occurredAt: row[12],
-                  ruleId: row[13], rulesHash: row[14], basis: row[15], reason: row[16], payoutId: row[17], createdAt: row[18],
-                  updatedAt: row[19])
+                  kind: try row.value(6), amount: try row.money(7, currency: 9), originalAmount: try row.money(8, currency: 9),
+                  status: try row.value(10), payableAt: try row.timestamp(11), occurredAt: try row.timestamp(12), ruleId: row[13],
+                  rulesHash: row[14], basis: row[15], reason: row[16], payoutId: row[17], createdAt: try row.timestamp(18),
+                  updatedAt: try row.timestamp(19))
     }
 }
 
 extension CommissionFilter {
     /// The SQL condition and arguments, evaluated at `now` for the derived statuses.
-    func clause(now: String) -> (String, [(any DatabaseValueConvertible)?]) {
+    func clause(now: Timestamp) -> (String, [(any DatabaseValueConvertible)?]) {
+        let now = now.rfc3339
         var sql = "partnerId = ?"
         var args: [(any DatabaseValueConvertible)?] = [partnerId]
         switch status {
@@ -41,9 +43,9 @@ extension SQLiteTransaction: CommissionStore {
                 INSERT INTO commission (id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status,
                                         payableAt, occurredAt, ruleId, rulesHash, basis, reason, payoutId, createdAt, updatedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [c.id, c.partnerId, c.beneficiary.rawValue, c.resellerId, c.saleId, c.kind.rawValue, c.amount, c.originalAmount,
-                                         c.currency, c.status.rawValue, c.payableAt, c.occurredAt, c.ruleId, c.rulesHash, c.basis, c.reason,
-                                         c.payoutId, c.createdAt, c.updatedAt])
+                """).execute(arguments: [c.id, c.partnerId, c.beneficiary.rawValue, c.resellerId, c.saleId, c.kind.rawValue, c.amount.amount,
+                                         c.originalAmount.amount, c.currency, c.status.rawValue, c.payableAt.rfc3339, c.occurredAt.rfc3339,
+                                         c.ruleId, c.rulesHash, c.basis, c.reason, c.payoutId, c.createdAt.rfc3339, c.updatedAt.rfc3339])
         }
         c.seq = db.lastInsertedRowID
     }
@@ -58,28 +60,28 @@ extension SQLiteTransaction: CommissionStore {
                                       arguments: [saleId])
     }
 
-    public func changeCommission(id: String, expected: CommissionStatus, amount: Int64, status: CommissionStatus, updatedAt: String) throws -> Bool {
+    public func changeCommission(id: String, expected: CommissionStatus, amount: Int64, status: CommissionStatus, updatedAt: Timestamp) throws -> Bool {
         try writing {
             try db.cachedStatement(sql: "UPDATE commission SET amount = ?, status = ?, updatedAt = ? WHERE id = ? AND status = ?")
-                .execute(arguments: [amount, status.rawValue, updatedAt, id, expected.rawValue])
+                .execute(arguments: [amount, status.rawValue, updatedAt.rfc3339, id, expected.rawValue])
         }
         return db.changesCount == 1
     }
 
-    public func commissions(_ f: CommissionFilter, now: String, afterSeq: Int64, limit: Int) throws -> [CommissionRecord] {
+    public func commissions(_ f: CommissionFilter, now: Timestamp, afterSeq: Int64, limit: Int) throws -> [CommissionRecord] {
         let (clause, args) = f.clause(now: now)
         return try CommissionRecord.fetchAll(db.cachedStatement(sql: """
             SELECT \(CommissionRecord.columns) FROM commission WHERE \(clause) AND seq > ? ORDER BY seq LIMIT ?
             """), arguments: StatementArguments(args + [afterSeq, limit]))
     }
 
-    public func commissionTotals(_ f: CommissionFilter, now: String) throws -> [ReportTotal] {
+    public func commissionTotals(_ f: CommissionFilter, now: Timestamp) throws -> [ReportTotal] {
         let (clause, args) = f.clause(now: now)
         return try ReportSQL.totals(db.cachedStatement(sql: """
             SELECT CASE WHEN status = 'pending' AND payableAt <= ? THEN 'payable' ELSE status END AS s, currency,
                    \(ReportSQL.sum("amount")), COUNT(*)
             FROM commission WHERE \(clause) GROUP BY s, currency ORDER BY s, currency
-            """), StatementArguments([now] + args))
+            """), StatementArguments([now.rfc3339] + args))
     }
 
     public func earned(partnerId: String, resellerId: String?, currency: String, first: String, last: String) throws -> Int128 {

@@ -4,9 +4,9 @@ import PorticoCore
 extension CustomerRecord: ColumnRecord {
     static let columns = "seq, id, partnerId, resellerId, name, email, country, createdAt, updatedAt"
 
-    init(row: Columns) {
+    init(row: Columns) throws {
         self.init(seq: row[0], id: row[1], partnerId: row[2], resellerId: row[3], name: row[4], email: row[5], country: row[6],
-                  createdAt: row[7], updatedAt: row[8])
+                  createdAt: try row.timestamp(7), updatedAt: try row.timestamp(8))
     }
 }
 
@@ -16,7 +16,7 @@ extension SQLiteTransaction: CustomerStore {
             try db.cachedStatement(sql: """
                 INSERT INTO customer (id, partnerId, resellerId, name, email, country, createdAt, updatedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [c.id, c.partnerId, c.resellerId, c.name, c.email, c.country, c.createdAt, c.updatedAt])
+                """).execute(arguments: [c.id, c.partnerId, c.resellerId, c.name, c.email, c.country, c.createdAt.rfc3339, c.updatedAt.rfc3339])
         }
         c.seq = db.lastInsertedRowID
     }

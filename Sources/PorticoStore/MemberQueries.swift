@@ -6,7 +6,7 @@ extension MemberRecord: ColumnRecord {
 
     init(row: Columns) throws {
         self.init(seq: row[0], id: row[1], partnerId: row[2], email: row[3], name: row[4], role: try row.value(5), status: try row.value(6),
-                  createdAt: row[7], updatedAt: row[8], removedAt: row[9])
+                  createdAt: try row.timestamp(7), updatedAt: try row.timestamp(8), removedAt: try row.optionalTimestamp(9))
     }
 }
 
@@ -16,7 +16,8 @@ extension SQLiteTransaction: MemberStore {
             try db.cachedStatement(sql: """
                 INSERT INTO member (id, partnerId, email, name, role, status, createdAt, updatedAt, removedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [m.id, m.partnerId, m.email, m.name, m.role.rawValue, m.status.rawValue, m.createdAt, m.updatedAt, m.removedAt])
+                """).execute(arguments: [m.id, m.partnerId, m.email, m.name, m.role.rawValue, m.status.rawValue, m.createdAt.rfc3339, m.updatedAt.rfc3339,
+                                         m.removedAt?.rfc3339])
         }
         m.seq = db.lastInsertedRowID
     }
@@ -25,7 +26,7 @@ extension SQLiteTransaction: MemberStore {
         try writing {
             try db.cachedStatement(sql: """
                 UPDATE member SET email = ?, name = ?, role = ?, status = ?, updatedAt = ?, removedAt = ? WHERE id = ?
-                """).execute(arguments: [m.email, m.name, m.role.rawValue, m.status.rawValue, m.updatedAt, m.removedAt, m.id])
+                """).execute(arguments: [m.email, m.name, m.role.rawValue, m.status.rawValue, m.updatedAt.rfc3339, m.removedAt?.rfc3339, m.id])
         }
     }
 

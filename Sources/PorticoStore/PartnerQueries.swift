@@ -6,7 +6,7 @@ extension PartnerRecord: ColumnRecord {
 
     init(row: Columns) throws {
         self.init(seq: row[0], id: row[1], name: row[2], subdomain: row[3], region: row[4], tier: row[5], status: try row.value(6),
-                  statusReason: row[7], createdAt: row[8], updatedAt: row[9])
+                  statusReason: row[7], createdAt: try row.timestamp(8), updatedAt: try row.timestamp(9))
     }
 }
 
@@ -16,7 +16,7 @@ extension SQLiteTransaction: PartnerStore {
             try db.cachedStatement(sql: """
                 INSERT INTO partner (id, name, subdomain, region, tier, status, statusReason, createdAt, updatedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [p.id, p.name, p.subdomain, p.region, p.tier, p.status.rawValue, p.statusReason, p.createdAt, p.updatedAt])
+                """).execute(arguments: [p.id, p.name, p.subdomain, p.region, p.tier, p.status.rawValue, p.statusReason, p.createdAt.rfc3339, p.updatedAt.rfc3339])
         }
         p.seq = db.lastInsertedRowID
     }
@@ -26,7 +26,7 @@ extension SQLiteTransaction: PartnerStore {
             try db.cachedStatement(sql: """
                 UPDATE partner SET name = ?, subdomain = ?, region = ?, tier = ?, status = ?, statusReason = ?, updatedAt = ?
                 WHERE id = ?
-                """).execute(arguments: [p.name, p.subdomain, p.region, p.tier, p.status.rawValue, p.statusReason, p.updatedAt, p.id])
+                """).execute(arguments: [p.name, p.subdomain, p.region, p.tier, p.status.rawValue, p.statusReason, p.updatedAt.rfc3339, p.id])
         }
     }
 

@@ -42,9 +42,10 @@ extension SQLiteTransaction: ReportStore {
     /// Commissions by effective status (payable = pending whose hold has ended at `now`)
     /// and currency, or standing ones (not cancelled or reversed) by period and currency,
     /// occurring from `first` through `last`.
-    public func commissionTotals(partnerId: String, resellerId: String?, first: String, last: String, now: String,
+    public func commissionTotals(partnerId: String, resellerId: String?, first: String, last: String, now: Timestamp,
                                  periodLength: Int?) throws -> [ReportTotal]
     {
+        let now = now.rfc3339
         let key = periodLength.map { "substr(occurredAt, 1, \($0))" }
             ?? "CASE WHEN status = 'pending' AND payableAt <= ? THEN 'payable' ELSE status END"
         var args: [(any DatabaseValueConvertible)?] = periodLength == nil ? [now] : []
@@ -73,9 +74,10 @@ extension SQLiteTransaction: ReportStore {
     /// running totals, for the days `firstDay` through `lastDay`. Pending entries whose
     /// hold ends today are split at `now` from the ledger itself; `wholeLedger` says the
     /// range is every instant, which spares that split a test of the occurrence time.
-    public func commissionsFromRunningTotals(partnerId: String, firstDay: String, lastDay: String, wholeLedger: Bool, now: String,
+    public func commissionsFromRunningTotals(partnerId: String, firstDay: String, lastDay: String, wholeLedger: Bool, now: Timestamp,
                                              periodLength: Int?) throws -> [ReportTotal]
     {
+        let now = now.rfc3339
         if let length = periodLength {
             return try ReportSQL.totals(db.cachedStatement(sql: """
                 SELECT substr(day, 1, \(length)) AS k, currency, \(ReportSQL.sum("amount")), SUM(count) FROM commission_rollup

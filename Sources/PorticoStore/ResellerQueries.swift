@@ -4,9 +4,9 @@ import PorticoCore
 extension ResellerRecord: ColumnRecord {
     static let columns = "seq, id, partnerId, name, email, region, commissionRate, createdAt, updatedAt"
 
-    init(row: Columns) {
+    init(row: Columns) throws {
         self.init(seq: row[0], id: row[1], partnerId: row[2], name: row[3], email: row[4], region: row[5], commissionRate: row[6],
-                  createdAt: row[7], updatedAt: row[8])
+                  createdAt: try row.timestamp(7), updatedAt: try row.timestamp(8))
     }
 }
 
@@ -16,7 +16,7 @@ extension SQLiteTransaction: ResellerStore {
             try db.cachedStatement(sql: """
                 INSERT INTO reseller (id, partnerId, name, email, region, commissionRate, createdAt, updatedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [r.id, r.partnerId, r.name, r.email, r.region, r.commissionRate, r.createdAt, r.updatedAt])
+                """).execute(arguments: [r.id, r.partnerId, r.name, r.email, r.region, r.commissionRate, r.createdAt.rfc3339, r.updatedAt.rfc3339])
         }
         r.seq = db.lastInsertedRowID
     }
@@ -25,7 +25,7 @@ extension SQLiteTransaction: ResellerStore {
         try writing {
             try db.cachedStatement(sql: """
                 UPDATE reseller SET name = ?, email = ?, region = ?, commissionRate = ?, updatedAt = ? WHERE id = ?
-                """).execute(arguments: [r.name, r.email, r.region, r.commissionRate, r.updatedAt, r.id])
+                """).execute(arguments: [r.name, r.email, r.region, r.commissionRate, r.updatedAt.rfc3339, r.id])
         }
     }
 

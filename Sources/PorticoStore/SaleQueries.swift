@@ -6,8 +6,8 @@ extension SaleRecord: ColumnRecord {
 
     init(row: Columns) throws {
         self.init(seq: row[0], id: row[1], partnerId: row[2], resellerId: row[3], customerId: row[4], externalId: row[5], plan: row[6],
-                  kind: try row.value(7), amount: row[8], currency: row[9], refunded: row[10], occurredAt: row[11], rulesHash: row[12],
-                  auditSeq: row[13], createdAt: row[14])
+                  kind: try row.value(7), amount: try row.money(8, currency: 9), refunded: row[10], occurredAt: try row.timestamp(11),
+                  rulesHash: row[12], auditSeq: row[13], createdAt: try row.timestamp(14))
     }
 }
 
@@ -18,8 +18,9 @@ extension SQLiteTransaction: SaleStore {
                 INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded,
                                   occurredAt, rulesHash, auditSeq, createdAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [s.id, s.partnerId, s.resellerId, s.customerId, s.externalId, s.plan, s.kind.rawValue, s.amount,
-                                         s.currency, s.refunded, s.occurredAt, s.rulesHash, s.auditSeq, s.createdAt])
+                """).execute(arguments: [s.id, s.partnerId, s.resellerId, s.customerId, s.externalId, s.plan, s.kind.rawValue, s.amount.amount,
+                                         s.currency, s.refunded.amount, s.occurredAt.rfc3339, s.rulesHash, s.auditSeq,
+                                         s.createdAt.rfc3339])
         }
         s.seq = db.lastInsertedRowID
     }

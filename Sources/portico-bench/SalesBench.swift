@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import JSONRPC
 import PorticoCore
+import PorticoRules
 import PorticoServer
 import PorticoStore
 
@@ -32,12 +33,13 @@ enum SalesBench {
         try db.write { tx in
             for i in 0..<2000 {
                 var c = CustomerRecord(id: ids.make("cus", at: start), partnerId: partner, resellerId: i % 2 == 0 ? resellers[i % 20] : nil,
-                                       name: "C\(i)", email: "c\(i)@bench.example", country: "US", createdAt: start.rfc3339, updatedAt: start.rfc3339)
+                                       name: "C\(i)", email: "c\(i)@bench.example", country: "US", createdAt: start, updatedAt: start)
                 try tx.insert(&c)
                 customers.append(c.id)
             }
         }
         var written = 0
+        let usd = Currency.named("USD")!
         while written < sales {
             try db.write { tx in
                 for _ in 0..<min(50_000, sales - written) {
@@ -46,18 +48,18 @@ enum SalesBench {
                     let customer = customers[i % customers.count]
                     let reseller: String? = (i % customers.count) % 2 == 0 ? resellers[(i % customers.count) % 20] : nil
                     var s = SaleRecord(id: ids.make("sal", at: at), partnerId: partner, resellerId: reseller, customerId: customer,
-                                       externalId: "gen-\(i)", plan: "pro", kind: .new, amount: 9900, currency: "USD",
-                                       occurredAt: at.rfc3339, rulesHash: "bench", auditSeq: 0, createdAt: at.rfc3339)
+                                       externalId: "gen-\(i)", plan: "pro", kind: .new, amount: Money(9900, usd),
+                                       occurredAt: at, rulesHash: "bench", auditSeq: 0, createdAt: at)
                     try tx.insert(&s)
-                    let payable = at.adding(days: 30).rfc3339
+                    let payable = at.adding(days: 30)
                     var seller = CommissionRecord(id: ids.make("com", at: at), partnerId: partner, beneficiary: reseller == nil ? .partner : .reseller,
-                                                  resellerId: reseller, saleId: s.id, kind: .sale, amount: reseller == nil ? 1980 : 792,
-                                                  currency: "USD", payableAt: payable, occurredAt: s.occurredAt, ruleId: "bench",
+                                                  resellerId: reseller, saleId: s.id, kind: .sale, amount: Money(reseller == nil ? 1980 : 792, usd),
+                                                  payableAt: payable, occurredAt: s.occurredAt, ruleId: "bench",
                                                   rulesHash: "bench", basis: "bench", reason: nil, createdAt: s.createdAt)
                     try tx.insert(&seller)
                     var second = CommissionRecord(id: ids.make("com", at: at), partnerId: partner, beneficiary: .partner, resellerId: nil,
-                                                  saleId: s.id, kind: reseller == nil ? .adjustment : .override, amount: reseller == nil ? -10 : 297,
-                                                  currency: "USD", payableAt: payable, occurredAt: s.occurredAt, ruleId: "bench",
+                                                  saleId: s.id, kind: reseller == nil ? .adjustment : .override, amount: Money(reseller == nil ? -10 : 297, usd),
+                                                  payableAt: payable, occurredAt: s.occurredAt, ruleId: "bench",
                                                   rulesHash: "bench", basis: "bench", reason: nil, createdAt: s.createdAt)
                     try tx.insert(&second)
                     written += 1

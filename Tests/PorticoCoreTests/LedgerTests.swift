@@ -35,27 +35,27 @@ import Testing
         let (_, rows) = try sale(h, try rules())
         let id = rows[0].id
         try h.db.write { (db: SQLiteTransaction) throws in
-            #expect(try db.changeCommission(id: id, expected: .pending, amount: rows[0].amount, status: .processing, updatedAt: "t"))
+            #expect(try db.changeCommission(id: id, expected: .pending, amount: rows[0].amount.amount, status: .processing, updatedAt: Timestamp(millisecondsSinceEpoch: 0)))
             // The second writer still believes the entry is pending: its guard matches nothing.
-            #expect(try !db.changeCommission(id: id, expected: .pending, amount: rows[0].amount, status: .processing, updatedAt: "t"))
-            #expect(try db.changeCommission(id: id, expected: .processing, amount: rows[0].amount, status: .paid, updatedAt: "t"))
+            #expect(try !db.changeCommission(id: id, expected: .pending, amount: rows[0].amount.amount, status: .processing, updatedAt: Timestamp(millisecondsSinceEpoch: 0)))
+            #expect(try db.changeCommission(id: id, expected: .processing, amount: rows[0].amount.amount, status: .paid, updatedAt: Timestamp(millisecondsSinceEpoch: 0)))
         }
     }
 
     @Test func refundingAPaidSaleAddsANegativeAdjustmentForTheNextPayout() throws {
         let h = try Harness()
         let (saleId, rows) = try sale(h, try rules())
-        #expect(rows.map(\.amount) == [2475])  // 25% of 99.00 on a first purchase
+        #expect(rows.map(\.amount.amount) == [2475])  // 25% of 99.00 on a first purchase
         try h.db.write { (db: SQLiteTransaction) throws in
-            _ = try db.changeCommission(id: rows[0].id, expected: .pending, amount: 2475, status: .paid, updatedAt: "t")
+            _ = try db.changeCommission(id: rows[0].id, expected: .pending, amount: 2475, status: .paid, updatedAt: Timestamp(millisecondsSinceEpoch: 0))
         }
         let partial = try h.run("sale.refund") { try SaleService.refund($0, saleId: saleId, amount: Money(3300, usd), reason: "a third back") }
-        #expect(partial.commissions.first?.amount == -825)
+        #expect(partial.commissions.first?.amount.amount == -825)
         let rest = try h.run("sale.refund") { try SaleService.refund($0, saleId: saleId, amount: nil, reason: "the rest") }
         // The full refund takes back exactly what is left of the paid commission.
-        #expect(rest.commissions.first?.amount == -1650)
+        #expect(rest.commissions.first?.amount.amount == -1650)
         let all = try h.db.read { try $0.commissions(saleId: saleId) }
-        #expect(all.map(\.amount).reduce(0, +) == 0)
+        #expect(all.map(\.amount.amount).reduce(0, +) == 0)
         #expect(all[0].status == .paid)
         #expect(all.dropFirst().allSatisfy { $0.kind == .adjustment && $0.status == .pending })
     }
@@ -72,26 +72,26 @@ import PropertyBased
             do {
                 let h = try Harness()
                 let (saleId, rows) = try LedgerTests().sale(h, rules)
-                let original = rows[0].amount
+                let original = rows[0].amount.amount
                 if paidFirst {
                     try h.db.write { (db: SQLiteTransaction) throws in
-                        _ = try db.changeCommission(id: rows[0].id, expected: .pending, amount: original, status: .paid, updatedAt: "t")
+                        _ = try db.changeCommission(id: rows[0].id, expected: .pending, amount: original, status: .paid, updatedAt: Timestamp(millisecondsSinceEpoch: 0))
                     }
                 }
                 let sale = try h.db.read { try $0.sale(id: saleId)! }
                 // Slices of the sale by the weights (largest remainder: they sum to the sale).
-                let slices = try Money(sale.amount, usd).allocate(weights).filter { $0.amount > 0 }
+                let slices = try sale.amount.allocate(weights).filter { $0.amount > 0 }
                 for (k, slice) in slices.enumerated() {
                     let last = k == slices.count - 1
                     _ = try h.run("sale.refund") {
                         try SaleService.refund($0, saleId: saleId, amount: last ? nil : slice, reason: "slice \(k)")
                     }
                     let entries = try h.db.read { try $0.commissions(saleId: saleId) }
-                    let standing = entries.filter { $0.status.stands }.map(\.amount).reduce(0, +)
+                    let standing = entries.filter { $0.status.stands }.map(\.amount.amount).reduce(0, +)
                     #expect(standing >= 0 && standing <= original)
                 }
                 let entries = try h.db.read { try $0.commissions(saleId: saleId) }
-                let standing = entries.filter { $0.status.stands }.map(\.amount).reduce(0, +)
+                let standing = entries.filter { $0.status.stands }.map(\.amount.amount).reduce(0, +)
                 #expect(standing == 0, "\(weights) paid: \(paidFirst): \(entries.map { ($0.kind, $0.amount, $0.status) })")
             } catch {
                 Issue.record("\(error)")
@@ -138,17 +138,17 @@ import PropertyBased
                 try h.db.write { (db: SQLiteTransaction) throws in
                     for (k, saleId) in sales.enumerated() where k % 4 == 2 {
                         for c in try db.commissions(saleId: saleId) where c.status == .pending {
-                            _ = try db.changeCommission(id: c.id, expected: .pending, amount: c.amount, status: k % 8 == 2 ? .paid : .processing,
-                                                           updatedAt: "t")
+                            _ = try db.changeCommission(id: c.id, expected: .pending, amount: c.amount.amount, status: k % 8 == 2 ? .paid : .processing,
+                                                           updatedAt: Timestamp(millisecondsSinceEpoch: 0))
                         }
                     }
                 }
                 _ = try h.run("commission.create", now: Self.start.adding(milliseconds: 3 * Self.day + 5_000)) {
                     try CommissionLedger.create($0, partnerId: p.id, resellerId: nil, amount: Money(-700, usd), reason: "correction")
                 }
-                let all = try h.db.read { db in try db.commissions(CommissionFilter(partnerId: p.id), now: "", afterSeq: 0, limit: 1_000) }
+                let all = try h.db.read { db in try db.commissions(CommissionFilter(partnerId: p.id), now: Timestamp.min, afterSeq: 0, limit: 1_000) }
                 // Random times, and exactly the moment an entry's hold ends.
-                let times = readings.map { Self.start.adding(milliseconds: $0) } + [Timestamp(rfc3339: all[0].payableAt)!]
+                let times = readings.map { Self.start.adding(milliseconds: $0) } + [all[0].payableAt]
                 for now in times {
                     let ranges: [(String?, String?)] = [
                         (nil, nil),
@@ -156,9 +156,9 @@ import PropertyBased
                     ]
                     for (from, to) in ranges {
                         var expected: [String: (Int64, Int64)] = [:]
-                        for c in all where from.map({ c.occurredAt >= $0 }) ?? true && to.map({ c.occurredAt < $0 }) ?? true {
-                            let k = c.effectiveStatus(now: now.rfc3339).rawValue + " " + c.currency
-                            expected[k] = ((expected[k]?.0 ?? 0) + c.amount, (expected[k]?.1 ?? 0) + 1)
+                        for c in all where from.map({ c.occurredAt.rfc3339 >= $0 }) ?? true && to.map({ c.occurredAt.rfc3339 < $0 }) ?? true {
+                            let k = c.effectiveStatus(now: now).rawValue + " " + c.currency
+                            expected[k] = ((expected[k]?.0 ?? 0) + c.amount.amount, (expected[k]?.1 ?? 0) + 1)
                         }
                         let range = TimeRange(from: from.flatMap { Timestamp(rfc3339: $0) }, to: to.flatMap { Timestamp(rfc3339: $0) })
                         let summary = try h.run("commission.summary", now: now) { try CommissionLedger.summary($0, partnerId: p.id, range: range) }

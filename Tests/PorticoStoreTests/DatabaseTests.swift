@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PorticoCore
+import PorticoRules
 import Testing
 @testable import PorticoStore
 
@@ -106,35 +107,35 @@ func temporaryDatabase() throws -> SQLiteStore {
         let store = try temporaryDatabase()
         try store.write { tx in
             var p = PartnerRecord(id: "ptr_1", name: "A", subdomain: "a", region: "eu", tier: "standard", status: .active,
-                                  createdAt: "t", updatedAt: "t")
+                                  createdAt: ts("t"), updatedAt: ts("t"))
             try tx.insert(&p)
             var owner = MemberRecord(id: "mem_1", partnerId: "ptr_1", email: "a@x.io", name: "A", role: .owner,
-                                     status: .active, createdAt: "t", updatedAt: "t")
+                                     status: .active, createdAt: ts("t"), updatedAt: ts("t"))
             try tx.insert(&owner)
             var second = MemberRecord(id: "mem_2", partnerId: "ptr_1", email: "b@x.io", name: "B", role: .owner,
-                                      status: .active, createdAt: "t", updatedAt: "t")
+                                      status: .active, createdAt: ts("t"), updatedAt: ts("t"))
             #expect(Self.conflictField { try tx.insert(&second) } == "role")
             var sameEmail = MemberRecord(id: "mem_3", partnerId: "ptr_1", email: "a@x.io", name: "C", role: .viewer,
-                                         status: .active, createdAt: "t", updatedAt: "t")
+                                         status: .active, createdAt: ts("t"), updatedAt: ts("t"))
             #expect(Self.conflictField { try tx.insert(&sameEmail) } == "email")
             sameEmail.status = .removed
             try tx.insert(&sameEmail)  // a removed member does not hold the address
             var taken = PartnerRecord(id: "ptr_2", name: "B", subdomain: "a", region: "eu", tier: "standard", status: .active,
-                                      createdAt: "t", updatedAt: "t")
+                                      createdAt: ts("t"), updatedAt: ts("t"))
             #expect(Self.conflictField { try tx.insert(&taken) } == "subdomain")
             var customer = CustomerRecord(id: "cus_1", partnerId: "ptr_1", resellerId: nil, name: "C", email: "c@x.io", country: "DE",
-                                          createdAt: "t", updatedAt: "t")
+                                          createdAt: ts("t"), updatedAt: ts("t"))
             try tx.insert(&customer)
             customer.id = "cus_2"
             #expect(Self.conflictField { try tx.insert(&customer) } == "email")
             var reseller = ResellerRecord(id: "rsl_1", partnerId: "ptr_1", name: "R", email: "r@x.io", region: "eu",
-                                          commissionRate: nil, createdAt: "t", updatedAt: "t")
+                                          commissionRate: nil, createdAt: ts("t"), updatedAt: ts("t"))
             try tx.insert(&reseller)
             reseller.id = "rsl_2"
             #expect(Self.conflictField { try tx.insert(&reseller) } == "email")
             var sale = SaleRecord(id: "sal_1", partnerId: "ptr_1", resellerId: nil, customerId: "cus_1", externalId: "INV-1", plan: "pro",
-                                  kind: .new, amount: 100, currency: "EUR", occurredAt: "2027-01-01T00:00:00.000Z", rulesHash: "h",
-                                  createdAt: "t")
+                                  kind: .new, amount: Money(100, Currency.named("EUR")!), occurredAt: ts("2027-01-01T00:00:00.000Z"), rulesHash: "h",
+                                  createdAt: ts("t"))
             try tx.insert(&sale)
             sale.id = "sal_2"
             #expect(Self.conflictField { try tx.insert(&sale) } == "externalId")
@@ -160,7 +161,7 @@ func temporaryDatabase() throws -> SQLiteStore {
         let store = try temporaryDatabase()
         try store.write { tx in
             var m = MemberRecord(id: "mem_1", partnerId: "ptr_missing", email: "a@x.io", name: "A", role: .viewer,
-                                 status: .active, createdAt: "t", updatedAt: "t")
+                                 status: .active, createdAt: ts("t"), updatedAt: ts("t"))
             #expect(throws: DatabaseError.self) { try tx.insert(&m) }
         }
     }
@@ -178,7 +179,7 @@ func temporaryDatabase() throws -> SQLiteStore {
                 try db.inTransaction(.immediate) {
                     try db.execute(sql: """
                         INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt)
-                        VALUES ('ptr_w', 'W', 'w', 'eu', 'standard', 'active', 't', 't')
+                        VALUES ('ptr_w', 'W', 'w', 'eu', 'standard', 'active', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z')
                         """)
                     opened.signal()
                     release.wait()
@@ -213,3 +214,7 @@ func temporaryDatabase() throws -> SQLiteStore {
         #expect(later?.id == "ptr_w")
     }
 }
+
+/// An instant for test rows; anything but RFC 3339 text (a placeholder such as "t") is
+/// the epoch.
+func ts(_ text: String) -> Timestamp { Timestamp(rfc3339: text) ?? Timestamp(millisecondsSinceEpoch: 0) }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PorticoCore
+import PorticoRules
 import Testing
 @testable import PorticoStore
 
@@ -34,41 +35,41 @@ import Testing
         let store = try temporaryDatabase()
         try store.write { tx in
             var partner = PartnerRecord(id: "ptr_a", name: "Partner Name", subdomain: "partner-sub", region: "eu", tier: "gold",
-                                        status: .frozen, statusReason: "frozen for review", createdAt: "2027-01-01T00:00:01.000Z",
-                                        updatedAt: "2027-01-01T00:00:02.000Z")
+                                        status: .frozen, statusReason: "frozen for review", createdAt: ts("2027-01-01T00:00:01.000Z"),
+                                        updatedAt: ts("2027-01-01T00:00:02.000Z"))
             try tx.insert(&partner)
             #expect(try tx.partner(id: partner.id) == partner)
 
             var member = MemberRecord(id: "mem_a", partnerId: partner.id, email: "m@example.com", name: "Member Name", role: .support,
-                                      status: .removed, createdAt: "2027-01-01T00:00:03.000Z", updatedAt: "2027-01-01T00:00:04.000Z",
-                                      removedAt: "2027-01-01T00:00:05.000Z")
+                                      status: .removed, createdAt: ts("2027-01-01T00:00:03.000Z"), updatedAt: ts("2027-01-01T00:00:04.000Z"),
+                                      removedAt: ts("2027-01-01T00:00:05.000Z"))
             try tx.insert(&member)
             #expect(try tx.member(id: member.id) == member)
 
             var reseller = ResellerRecord(id: "rsl_a", partnerId: partner.id, name: "Reseller Name", email: "r@example.com", region: "us",
-                                          commissionRate: "12.5", createdAt: "2027-01-01T00:00:06.000Z", updatedAt: "2027-01-01T00:00:07.000Z")
+                                          commissionRate: "12.5", createdAt: ts("2027-01-01T00:00:06.000Z"), updatedAt: ts("2027-01-01T00:00:07.000Z"))
             try tx.insert(&reseller)
             #expect(try tx.reseller(id: reseller.id) == reseller)
 
             var customer = CustomerRecord(id: "cus_a", partnerId: partner.id, resellerId: reseller.id, name: "Customer Name",
-                                          email: "c@example.com", country: "DE", createdAt: "2027-01-01T00:00:08.000Z",
-                                          updatedAt: "2027-01-01T00:00:09.000Z")
+                                          email: "c@example.com", country: "DE", createdAt: ts("2027-01-01T00:00:08.000Z"),
+                                          updatedAt: ts("2027-01-01T00:00:09.000Z"))
             try tx.insert(&customer)
             #expect(try tx.customer(id: customer.id) == customer)
 
             var sale = SaleRecord(id: "sal_a", partnerId: partner.id, resellerId: reseller.id, customerId: customer.id, externalId: "INV-1",
-                                  plan: "pro", kind: .upgrade, amount: 12_345, currency: "EUR", refunded: 45,
-                                  occurredAt: "2027-01-01T00:00:10.000Z", rulesHash: "rules-hash", auditSeq: 77,
-                                  createdAt: "2027-01-01T00:00:11.000Z")
+                                  plan: "pro", kind: .upgrade, amount: Money(12_345, Currency.named("EUR")!), refunded: 45,
+                                  occurredAt: ts("2027-01-01T00:00:10.000Z"), rulesHash: "rules-hash", auditSeq: 77,
+                                  createdAt: ts("2027-01-01T00:00:11.000Z"))
             try tx.insert(&sale)
             #expect(try tx.sale(id: sale.id) == sale)
 
             var commission = CommissionRecord(seq: 0, id: "com_a", partnerId: partner.id, beneficiary: .reseller, resellerId: reseller.id,
-                                              saleId: sale.id, kind: .override, amount: 900, originalAmount: 1_000, currency: "EUR",
-                                              status: .processing, payableAt: "2027-01-01T00:00:12.000Z",
-                                              occurredAt: "2027-01-01T00:00:13.000Z", ruleId: "rule-id", rulesHash: "commission-hash",
+                                              saleId: sale.id, kind: .override, amount: Money(900, Currency.named("EUR")!), originalAmount: Money(1_000, Currency.named("EUR")!),
+                                              status: .processing, payableAt: ts("2027-01-01T00:00:12.000Z"),
+                                              occurredAt: ts("2027-01-01T00:00:13.000Z"), ruleId: "rule-id", rulesHash: "commission-hash",
                                               basis: "10% of 10000", reason: "a reason", payoutId: "pay_a",
-                                              createdAt: "2027-01-01T00:00:14.000Z", updatedAt: "2027-01-01T00:00:15.000Z")
+                                              createdAt: ts("2027-01-01T00:00:14.000Z"), updatedAt: ts("2027-01-01T00:00:15.000Z"))
             try tx.insert(&commission)
             #expect(try tx.commission(id: commission.id) == commission)
 
@@ -80,18 +81,32 @@ import Testing
     }
 
     /// A value the engine does not know, written behind its back, fails the read with an
-    /// error instead of trapping.
+    /// error instead of trapping: a status, an instant, a currency.
     @Test func anUnknownStoredValueFailsTheReadWithoutATrap() throws {
         let store = try temporaryDatabase()
         try store.writer.write { db in
             try db.execute(sql: """
                 INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt)
-                VALUES ('ptr_x', 'P', 'p', 'eu', 'standard', 'active', 't', 't');
+                VALUES ('ptr_x', 'P', 'p', 'eu', 'standard', 'active', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
+                INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt)
+                VALUES ('ptr_y', 'P', 'q', 'eu', 'standard', 'active', 'yesterday', '2027-01-01T00:00:00.000Z');
+                INSERT INTO customer (id, partnerId, name, email, country, createdAt, updatedAt)
+                VALUES ('cus_1', 'ptr_x', 'C', 'c@x.io', 'DE', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
+                INSERT INTO sale (id, partnerId, customerId, externalId, plan, kind, amount, currency, occurredAt, rulesHash, auditSeq, createdAt)
+                VALUES ('sal_1', 'ptr_x', 'cus_1', 'e1', 'pro', 'new', 1000, 'XXX', '2027-01-02T00:00:00.000Z', 'h', 1,
+                        '2027-01-02T00:00:00.000Z');
+                """)
+        }
+        #expect(try store.read { try $0.partner(id: "ptr_x") }?.id == "ptr_x")
+        try store.writer.write { db in
+            try db.execute(sql: """
                 PRAGMA ignore_check_constraints = ON;
                 UPDATE partner SET status = 'gone' WHERE id = 'ptr_x';
                 PRAGMA ignore_check_constraints = OFF;
                 """)
         }
         #expect(throws: DatabaseError.self) { try store.read { try $0.partner(id: "ptr_x") } }
+        #expect(throws: DatabaseError.self) { try store.read { try $0.partner(id: "ptr_y") } }
+        #expect(throws: DatabaseError.self) { try store.read { try $0.sale(id: "sal_1") } }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PorticoCore
+import PorticoRules
 import Testing
 @testable import PorticoStore
 
@@ -27,7 +28,7 @@ import Testing
 
     func sale(_ n: Int, day: String = "2027-01-02") -> SaleRecord {
         SaleRecord(id: "sal_\(day)_\(n)", partnerId: "ptr_1", resellerId: nil, customerId: "cus_1", externalId: "e\(day)\(n)", plan: "pro",
-                   kind: .new, amount: 1 << 53, currency: "BHD", occurredAt: day + "T00:00:00.000Z", rulesHash: "h", createdAt: "t")
+                   kind: .new, amount: Money(1 << 53, Currency.named("BHD")!), occurredAt: ts(day + "T00:00:00.000Z"), rulesHash: "h", createdAt: ts("t"))
     }
 
     @Test func aSaleThatWouldPassTheDaysBoundIsRefusedAndChangesNothing() throws {
@@ -52,8 +53,8 @@ import Testing
             try SQLiteTransaction(db).insert(&s)
             for k in 0..<2 {
                 var c = CommissionRecord(id: "com_\(k)", partnerId: "ptr_1", beneficiary: .partner, resellerId: nil, saleId: s.id,
-                                         kind: .sale, amount: 1 << 53, currency: "BHD", payableAt: "2027-02-01T00:00:00.000Z",
-                                         occurredAt: s.occurredAt, ruleId: "r", rulesHash: "h", basis: "b", reason: nil, createdAt: "t")
+                                         kind: .sale, amount: Money(1 << 53, Currency.named("BHD")!), payableAt: ts("2027-02-01T00:00:00.000Z"),
+                                         occurredAt: s.occurredAt, ruleId: "r", rulesHash: "h", basis: "b", reason: nil, createdAt: ts("t"))
                 if k == 0 { try SQLiteTransaction(db).insert(&c) } else {
                     #expect(Self.isTotalLimit { try SQLiteTransaction(db).insert(&c) })
                 }

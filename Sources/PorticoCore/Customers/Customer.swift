@@ -9,11 +9,11 @@ public struct CustomerRecord: Sendable, Equatable {
     public var name: String
     public var email: String
     public var country: String
-    public var createdAt: String
-    public var updatedAt: String
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
 
     public init(seq: Int64 = 0, id: String, partnerId: String, resellerId: String?, name: String, email: String, country: String,
-                createdAt: String, updatedAt: String)
+                createdAt: Timestamp, updatedAt: Timestamp)
     {
         self.seq = seq; self.id = id; self.partnerId = partnerId; self.resellerId = resellerId; self.name = name
         self.email = email; self.country = country; self.createdAt = createdAt; self.updatedAt = updatedAt
@@ -22,7 +22,7 @@ public struct CustomerRecord: Sendable, Equatable {
     public var json: JSONValue {
         [
             "id": .string(id), "partnerId": .string(partnerId), "resellerId": .string(resellerId), "name": .string(name),
-            "email": .string(email), "country": .string(country), "createdAt": .string(createdAt), "updatedAt": .string(updatedAt),
+            "email": .string(email), "country": .string(country), "createdAt": .string(createdAt.rfc3339), "updatedAt": .string(updatedAt.rfc3339),
         ]
     }
 }

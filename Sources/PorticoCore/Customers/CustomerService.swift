@@ -20,7 +20,7 @@ public enum CustomerService {
             throw PorticoError.conflict("email", "\(email) is already a customer of this partner")
         }
         var c = CustomerRecord(id: ctx.newID("cus"), partnerId: partner.id, resellerId: resellerId, name: name, email: email,
-                               country: country, createdAt: ctx.timestamp, updatedAt: ctx.timestamp)
+                               country: country, createdAt: ctx.now, updatedAt: ctx.now)
         try ctx.store.insert(&c)
         try ctx.audit(targetType: "customer", targetId: c.id, partnerId: partner.id, before: nil, after: c.json)
         return c

@@ -39,7 +39,7 @@ public enum GovernanceService {
         var p = before
         p.status = transition.target
         p.statusReason = transition == .activate ? nil : reason
-        p.updatedAt = ctx.timestamp
+        p.updatedAt = ctx.now
         try ctx.store.update(p)
         try ctx.audit(targetType: "partner", targetId: p.id, partnerId: p.id, reason: reason, before: before.json, after: p.json)
         return p

@@ -10,12 +10,12 @@ public struct MemberRecord: Sendable, Equatable {
     public var name: String
     public var role: MemberRole
     public var status: MemberStatus
-    public var createdAt: String
-    public var updatedAt: String
-    public var removedAt: String?
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+    public var removedAt: Timestamp?
 
     public init(seq: Int64 = 0, id: String, partnerId: String, email: String, name: String, role: MemberRole,
-                status: MemberStatus, createdAt: String, updatedAt: String, removedAt: String? = nil)
+                status: MemberStatus, createdAt: Timestamp, updatedAt: Timestamp, removedAt: Timestamp? = nil)
     {
         self.seq = seq; self.id = id; self.partnerId = partnerId; self.email = email; self.name = name
         self.role = role; self.status = status; self.createdAt = createdAt; self.updatedAt = updatedAt
@@ -25,10 +25,10 @@ public struct MemberRecord: Sendable, Equatable {
     public var json: JSONValue {
         var o: JSONObject = [
             "id": .string(id), "partnerId": .string(partnerId), "email": .string(email), "name": .string(name),
-            "role": .string(role.rawValue), "status": .string(status.rawValue), "createdAt": .string(createdAt),
-            "updatedAt": .string(updatedAt),
+            "role": .string(role.rawValue), "status": .string(status.rawValue), "createdAt": .string(createdAt.rfc3339),
+            "updatedAt": .string(updatedAt.rfc3339),
         ]
-        if let removedAt { o["removedAt"] = .string(removedAt) }
+        if let removedAt { o["removedAt"] = .string(removedAt.rfc3339) }
         return .object(o)
     }
 }

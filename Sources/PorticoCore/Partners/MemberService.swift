@@ -24,7 +24,7 @@ public enum MemberService {
         if try ctx.store.activeMemberExists(partnerId: partner.id, email: email) {
             throw PorticoError.conflict("email", "\(email) is already a member of this partner")
         }
-        let t = ctx.timestamp
+        let t = ctx.now
         var m = MemberRecord(id: ctx.newID("mem"), partnerId: partner.id, email: email, name: name, role: role,
                              status: .active, createdAt: t, updatedAt: t)
         try ctx.store.insert(&m)
@@ -60,7 +60,7 @@ public enum MemberService {
             throw PorticoError.invalidState("owner", allowed: ["manager", "sales", "support", "viewer"],
                                             "a partner must keep its owner: transfer ownership by giving another member the owner role")
         }
-        let t = ctx.timestamp
+        let t = ctx.now
         var previousOwner: MemberRecord? = nil
         if role == .owner {
             let actor = try ctx.requireActor()
@@ -98,8 +98,8 @@ public enum MemberService {
         }
         var m = before
         m.status = .removed
-        m.removedAt = ctx.timestamp
-        m.updatedAt = ctx.timestamp
+        m.removedAt = ctx.now
+        m.updatedAt = ctx.now
         try ctx.store.update(m)
         try ctx.audit(targetType: "member", targetId: m.id, partnerId: partner.id, before: before.json, after: m.json)
         return m

@@ -11,11 +11,11 @@ public struct PartnerRecord: Sendable, Equatable {
     public var tier: String
     public var status: PartnerStatus
     public var statusReason: String?
-    public var createdAt: String
-    public var updatedAt: String
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
 
     public init(seq: Int64 = 0, id: String, name: String, subdomain: String, region: String, tier: String,
-                status: PartnerStatus, statusReason: String? = nil, createdAt: String, updatedAt: String)
+                status: PartnerStatus, statusReason: String? = nil, createdAt: Timestamp, updatedAt: Timestamp)
     {
         self.seq = seq; self.id = id; self.name = name; self.subdomain = subdomain; self.region = region
         self.tier = tier; self.status = status; self.statusReason = statusReason
@@ -29,8 +29,8 @@ public struct PartnerRecord: Sendable, Equatable {
             "tier": .string(tier), "status": .string(status.rawValue),
         ]
         if let statusReason { o["statusReason"] = .string(statusReason) }
-        o["createdAt"] = .string(createdAt)
-        o["updatedAt"] = .string(updatedAt)
+        o["createdAt"] = .string(createdAt.rfc3339)
+        o["updatedAt"] = .string(updatedAt.rfc3339)
         return .object(o)
     }
 }

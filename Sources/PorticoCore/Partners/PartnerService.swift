@@ -29,7 +29,7 @@ public enum PartnerService {
         if try ctx.store.partner(subdomain: subdomain) != nil {
             throw PorticoError.conflict("subdomain", "'\(subdomain)' is already taken")
         }
-        let t = ctx.timestamp
+        let t = ctx.now
         var partner = PartnerRecord(id: ctx.newID("ptr"), name: name, subdomain: subdomain, region: region, tier: tier,
                                     status: .active, createdAt: t, updatedAt: t)
         try ctx.store.insert(&partner)
@@ -80,7 +80,7 @@ public enum PartnerService {
         if let v = changes.region { p.region = try Validate.region(v, ctx.rules.pricing) }
         if let v = changes.tier { p.tier = try Validate.tier(v, ctx.rules.pricing) }
         guard p != before else { return before }
-        p.updatedAt = ctx.timestamp
+        p.updatedAt = ctx.now
         try ctx.store.update(p)
         try ctx.audit(targetType: "partner", targetId: p.id, partnerId: p.id, before: before.json, after: p.json)
         return p

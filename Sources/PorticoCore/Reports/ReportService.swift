@@ -18,13 +18,13 @@ public enum ReportService {
             return (try ctx.store.salesFromRunningTotals(partnerId: partnerId, firstDay: range.firstDay, lastDay: range.lastDay,
                                                       periodLength: periodLength),
                     try ctx.store.commissionsFromRunningTotals(partnerId: partnerId, firstDay: range.firstDay, lastDay: range.lastDay,
-                                                            wholeLedger: range == .all, now: ctx.timestamp,
+                                                            wholeLedger: range == .all, now: ctx.now,
                                                             periodLength: periodLength))
         }
         return (try ctx.store.salesTotals(partnerId: partnerId, resellerId: nil, first: range.firstText, last: range.lastText,
                                         periodLength: periodLength),
                 try ctx.store.commissionTotals(partnerId: partnerId, resellerId: nil, first: range.firstText, last: range.lastText,
-                                              now: ctx.timestamp, periodLength: periodLength))
+                                              now: ctx.now, periodLength: periodLength))
     }
 
     /// Per currency: net sales and their count, commissions by status, what stands
@@ -75,7 +75,7 @@ public enum ReportService {
                                                        last: range.lastText, periodLength: nil))
             figures.add(commissionsByStatus: try ctx.store.commissionTotals(
                 partnerId: reseller.partnerId, resellerId: reseller.id, first: range.firstText, last: range.lastText,
-                now: ctx.timestamp, periodLength: nil))
+                now: ctx.now, periodLength: nil))
         }
         return ResellerReport(reseller: reseller, customers: try ctx.store.customerCount(partnerId: reseller.partnerId,
                                                                                          resellerId: reseller.id), figures: figures)

@@ -23,12 +23,12 @@ public protocol ReportStore {
     /// Commissions of a partner (or one reseller's) occurring `first` through `last`: by
     /// effective status as of `now` when `periodLength` is nil, else the standing ones
     /// (neither cancelled nor reversed) by period.
-    func commissionTotals(partnerId: String, resellerId: String?, first: String, last: String, now: String,
+    func commissionTotals(partnerId: String, resellerId: String?, first: String, last: String, now: Timestamp,
                           periodLength: Int?) throws -> [ReportTotal]
     /// A partner's net sales from the running totals, for whole days.
     func salesFromRunningTotals(partnerId: String, firstDay: String, lastDay: String, periodLength: Int?) throws -> [ReportTotal]
     /// A partner's commissions from the running totals, for whole days, keyed as
     /// `commissionTotals` keys them; `wholeLedger` says the range is every instant.
-    func commissionsFromRunningTotals(partnerId: String, firstDay: String, lastDay: String, wholeLedger: Bool, now: String,
+    func commissionsFromRunningTotals(partnerId: String, firstDay: String, lastDay: String, wholeLedger: Bool, now: Timestamp,
                                       periodLength: Int?) throws -> [ReportTotal]
 }

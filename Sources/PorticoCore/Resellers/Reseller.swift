@@ -10,11 +10,11 @@ public struct ResellerRecord: Sendable, Equatable {
     public var region: String
     /// Exact decimal text ("12.5"), or nil.
     public var commissionRate: String?
-    public var createdAt: String
-    public var updatedAt: String
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
 
     public init(seq: Int64 = 0, id: String, partnerId: String, name: String, email: String, region: String,
-                commissionRate: String?, createdAt: String, updatedAt: String)
+                commissionRate: String?, createdAt: Timestamp, updatedAt: Timestamp)
     {
         self.seq = seq; self.id = id; self.partnerId = partnerId; self.name = name; self.email = email
         self.region = region; self.commissionRate = commissionRate; self.createdAt = createdAt; self.updatedAt = updatedAt
@@ -26,8 +26,8 @@ public struct ResellerRecord: Sendable, Equatable {
             "region": .string(region),
         ]
         o["commissionRate"] = commissionRate.map { .string($0) } ?? .null
-        o["createdAt"] = .string(createdAt)
-        o["updatedAt"] = .string(updatedAt)
+        o["createdAt"] = .string(createdAt.rfc3339)
+        o["updatedAt"] = .string(updatedAt.rfc3339)
         return .object(o)
     }
 }

@@ -48,7 +48,7 @@ public enum ResellerService {
             throw PorticoError.conflict("email", "\(email) is already a reseller of this partner")
         }
         var r = ResellerRecord(id: ctx.newID("rsl"), partnerId: partner.id, name: name, email: email, region: region,
-                               commissionRate: rate, createdAt: ctx.timestamp, updatedAt: ctx.timestamp)
+                               commissionRate: rate, createdAt: ctx.now, updatedAt: ctx.now)
         try ctx.store.insert(&r)
         try ctx.audit(targetType: "reseller", targetId: r.id, partnerId: partner.id, before: nil, after: r.json)
         return r
@@ -88,7 +88,7 @@ public enum ResellerService {
         let maxRate = ctx.rules.commission.maxResellerRate
         if let v = changes.commissionRate { r.commissionRate = try v.map { d throws(PorticoError) in try Self.rate(d, max: maxRate) } }
         guard r != before else { return before }
-        r.updatedAt = ctx.timestamp
+        r.updatedAt = ctx.now
         try ctx.store.update(r)
         try ctx.audit(targetType: "reseller", targetId: r.id, partnerId: r.partnerId, before: before.json, after: r.json)
         return r

@@ -9,66 +9,69 @@ public struct CommissionRecord: Sendable, Equatable {
     public var resellerId: String?
     public var saleId: String?
     public var kind: CommissionKind
-    public var amount: Int64
-    public var originalAmount: Int64
-    public var currency: String
+    public var amount: Money
+    /// The amount first earned, before refunds shrank it.
+    public var originalAmount: Money
     public var status: CommissionStatus
-    public var payableAt: String
-    public var occurredAt: String
+    public var payableAt: Timestamp
+    public var occurredAt: Timestamp
     public var ruleId: String?
     public var rulesHash: String?
     public var basis: String?
     public var reason: String?
     public var payoutId: String?
-    public var createdAt: String
-    public var updatedAt: String
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
 
     public init(id: String, partnerId: String, beneficiary: Beneficiary, resellerId: String?, saleId: String?, kind: CommissionKind,
-                amount: Int64, currency: String, status: CommissionStatus = .pending, payableAt: String, occurredAt: String, ruleId: String?,
-                rulesHash: String?, basis: String?, reason: String?, createdAt: String)
+                amount: Money, status: CommissionStatus = .pending, payableAt: Timestamp, occurredAt: Timestamp, ruleId: String?,
+                rulesHash: String?, basis: String?, reason: String?, createdAt: Timestamp)
     {
         self.id = id; self.partnerId = partnerId; self.beneficiary = beneficiary; self.resellerId = resellerId
-        self.saleId = saleId; self.kind = kind; self.amount = amount; self.originalAmount = amount; self.currency = currency
+        self.saleId = saleId; self.kind = kind; self.amount = amount; self.originalAmount = amount
         self.status = status; self.payableAt = payableAt; self.occurredAt = occurredAt; self.ruleId = ruleId; self.rulesHash = rulesHash
         self.basis = basis; self.reason = reason; self.createdAt = createdAt; self.updatedAt = createdAt
     }
 
     /// Every column, as stored.
     public init(seq: Int64, id: String, partnerId: String, beneficiary: Beneficiary, resellerId: String?, saleId: String?, kind: CommissionKind,
-                amount: Int64, originalAmount: Int64, currency: String, status: CommissionStatus, payableAt: String, occurredAt: String,
-                ruleId: String?, rulesHash: String?, basis: String?, reason: String?, payoutId: String?, createdAt: String,
-                updatedAt: String)
+                amount: Money, originalAmount: Money, status: CommissionStatus, payableAt: Timestamp, occurredAt: Timestamp,
+                ruleId: String?, rulesHash: String?, basis: String?, reason: String?, payoutId: String?, createdAt: Timestamp,
+                updatedAt: Timestamp)
     {
         self.init(id: id, partnerId: partnerId, beneficiary: beneficiary, resellerId: resellerId, saleId: saleId, kind: kind,
-                  amount: amount, currency: currency, status: status, payableAt: payableAt, occurredAt: occurredAt, ruleId: ruleId,
+                  amount: amount, status: status, payableAt: payableAt, occurredAt: occurredAt, ruleId: ruleId,
                   rulesHash: rulesHash, basis: basis, reason: reason, createdAt: createdAt)
         self.seq = seq; self.originalAmount = originalAmount; self.payoutId = payoutId; self.updatedAt = updatedAt
     }
 
     /// The status as readers see it: a pending entry whose hold has passed is payable.
-    public func effectiveStatus(now: String) -> CommissionStatus {
+    /// The entry's currency code.
+    public var currency: String { amount.currency.code }
+
+    public func effectiveStatus(now: Timestamp) -> CommissionStatus {
         status == .pending && payableAt <= now ? .payable : status
     }
 
     /// The entry as answered, with its status as of `now` (pending turns payable when its
     /// hold ends, whatever the time of reading).
-    public func json(now: String) -> JSONValue {
+    public func json(now: Timestamp) -> JSONValue {
         var o: JSONObject = [
             "id": .string(id), "partnerId": .string(partnerId), "beneficiary": .string(beneficiary.rawValue),
             "resellerId": .string(resellerId), "saleId": .string(saleId), "kind": .string(kind.rawValue),
-            "amount": Money.json(amount, code: currency),
+            "amount": amount.json,
         ]
-        if amount != originalAmount { o["originalAmount"] = Money.json(originalAmount, code: currency) }
+        if amount != originalAmount { o["originalAmount"] = originalAmount.json }
         o["status"] = .string(effectiveStatus(now: now).rawValue)
-        o["payableAt"] = .string(payableAt)
-        o["occurredAt"] = .string(occurredAt)
+        o["payableAt"] = .string(payableAt.rfc3339)
+        o["occurredAt"] = .string(occurredAt.rfc3339)
         o["ruleId"] = .string(ruleId)
         o["rulesHash"] = .string(rulesHash)
         o["basis"] = .string(basis)
         if let reason { o["reason"] = .string(reason) }
         if let payoutId { o["payoutId"] = .string(payoutId) }
-        o["createdAt"] = .string(createdAt)
-        o["updatedAt"] = .string(updatedAt)
+        o["createdAt"] = .string(createdAt.rfc3339)
+        o["updatedAt"] = .string(updatedAt.rfc3339)
         return .object(o)
     }
 }
@@ -117,11 +120,11 @@ public protocol CommissionStore {
     func commissions(saleId: String) throws -> [CommissionRecord]
     /// Sets the amount and status of an entry still in `expected` status; answers false
     /// (changing nothing) when it no longer is.
-    func changeCommission(id: String, expected: CommissionStatus, amount: Int64, status: CommissionStatus, updatedAt: String) throws -> Bool
+    func changeCommission(id: String, expected: CommissionStatus, amount: Int64, status: CommissionStatus, updatedAt: Timestamp) throws -> Bool
     /// One page of the filtered entries in creation order after `afterSeq`; statuses as of `now`.
-    func commissions(_ filter: CommissionFilter, now: String, afterSeq: Int64, limit: Int) throws -> [CommissionRecord]
+    func commissions(_ filter: CommissionFilter, now: Timestamp, afterSeq: Int64, limit: Int) throws -> [CommissionRecord]
     /// The filtered entries' totals keyed by effective status (as of `now`), per currency.
-    func commissionTotals(_ filter: CommissionFilter, now: String) throws -> [ReportTotal]
+    func commissionTotals(_ filter: CommissionFilter, now: Timestamp) throws -> [ReportTotal]
     /// What a beneficiary (the partner itself when `resellerId` is nil) earned in a
     /// currency, occurring `first` through `last`: entries neither cancelled nor reversed.
     func earned(partnerId: String, resellerId: String?, currency: String, first: String, last: String) throws -> Int128

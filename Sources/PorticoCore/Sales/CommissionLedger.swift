@@ -15,12 +15,12 @@ public enum CommissionLedger {
         guard amount.amount != 0 else { throw PorticoError.invalid("amount.amount", "must not be zero") }
         let reason = try Validate.reason(reason)
         var c = CommissionRecord(id: ctx.newID("com"), partnerId: partner.id, beneficiary: resellerId == nil ? .partner : .reseller,
-                                 resellerId: resellerId, saleId: nil, kind: .manual, amount: amount.amount,
-                                 currency: amount.currency.code, payableAt: ctx.timestamp, occurredAt: ctx.timestamp, ruleId: nil, rulesHash: nil,
-                                 basis: "manual", reason: reason, createdAt: ctx.timestamp)
+                                 resellerId: resellerId, saleId: nil, kind: .manual, amount: amount,
+                                 payableAt: ctx.now, occurredAt: ctx.now, ruleId: nil, rulesHash: nil,
+                                 basis: "manual", reason: reason, createdAt: ctx.now)
         try ctx.store.insert(&c)
         try ctx.audit(targetType: "commission", targetId: c.id, partnerId: partner.id, reason: reason, before: nil,
-                      after: c.json(now: ctx.timestamp))
+                      after: c.json(now: ctx.now))
         return c
     }
 
@@ -42,7 +42,7 @@ public enum CommissionLedger {
         -> Page<CommissionRecord>
     {
         let f = try filter(ctx, partnerId: partnerId, status: status, range: range)
-        let rows = range.isEmpty ? [] : try ctx.store.commissions(f, now: ctx.timestamp, afterSeq: page.afterSeq, limit: page.limit + 1)
+        let rows = range.isEmpty ? [] : try ctx.store.commissions(f, now: ctx.now, afterSeq: page.afterSeq, limit: page.limit + 1)
         return page.page(rows, seq: \.seq)
     }
 
@@ -55,8 +55,8 @@ public enum CommissionLedger {
             // Whole-day ranges read the running totals; others sum the entries themselves.
             figures.add(commissionsByStatus: range.isWholeDays
                 ? try ctx.store.commissionsFromRunningTotals(partnerId: f.partnerId, firstDay: range.firstDay, lastDay: range.lastDay,
-                                                          wholeLedger: range == .all, now: ctx.timestamp, periodLength: nil)
-                : try ctx.store.commissionTotals(f, now: ctx.timestamp))
+                                                          wholeLedger: range == .all, now: ctx.now, periodLength: nil)
+                : try ctx.store.commissionTotals(f, now: ctx.now))
         }
         return CommissionSummary(partnerId: f.partnerId, figures: figures)
     }

@@ -10,31 +10,37 @@ public struct SaleRecord: Sendable, Equatable {
     public var externalId: String
     public var plan: String
     public var kind: SaleKind
-    public var amount: Int64
-    public var currency: String
-    public var refunded: Int64
-    public var occurredAt: String
+    public var amount: Money
+    /// What refunds took back, in the sale's currency.
+    public var refunded: Money
+    public var occurredAt: Timestamp
     public var rulesHash: String
     /// The audit record whose `after` is the answer sale.record gave.
     public var auditSeq: Int64
-    public var createdAt: String
+    public var createdAt: Timestamp
 
     public init(seq: Int64 = 0, id: String, partnerId: String, resellerId: String?, customerId: String, externalId: String,
-                plan: String, kind: SaleKind, amount: Int64, currency: String, refunded: Int64 = 0, occurredAt: String,
-                rulesHash: String, auditSeq: Int64 = 0, createdAt: String)
+                plan: String, kind: SaleKind, amount: Money, refunded: Int64 = 0, occurredAt: Timestamp,
+                rulesHash: String, auditSeq: Int64 = 0, createdAt: Timestamp)
     {
         self.seq = seq; self.id = id; self.partnerId = partnerId; self.resellerId = resellerId; self.customerId = customerId
-        self.externalId = externalId; self.plan = plan; self.kind = kind; self.amount = amount; self.currency = currency
-        self.refunded = refunded; self.occurredAt = occurredAt; self.rulesHash = rulesHash; self.auditSeq = auditSeq
-        self.createdAt = createdAt
+        self.externalId = externalId; self.plan = plan; self.kind = kind; self.amount = amount
+        self.refunded = Money(refunded, amount.currency); self.occurredAt = occurredAt; self.rulesHash = rulesHash
+        self.auditSeq = auditSeq; self.createdAt = createdAt
     }
+
+    /// The sale's currency code.
+    public var currency: String { amount.currency.code }
+
+    /// What is left to refund, in minor units.
+    public var refundable: Int64 { amount.amount - refunded.amount }
 
     public var json: JSONValue {
         [
             "id": .string(id), "partnerId": .string(partnerId), "resellerId": .string(resellerId),
             "customerId": .string(customerId), "externalId": .string(externalId), "plan": .string(plan), "kind": .string(kind.rawValue),
-            "amount": Money.json(amount, code: currency), "refunded": Money.json(refunded, code: currency),
-            "occurredAt": .string(occurredAt), "rulesHash": .string(rulesHash), "createdAt": .string(createdAt),
+            "amount": amount.json, "refunded": refunded.json,
+            "occurredAt": .string(occurredAt.rfc3339), "rulesHash": .string(rulesHash), "createdAt": .string(createdAt.rfc3339),
         ]
     }
 }

@@ -4,7 +4,7 @@ import JSONRPC
 /// of the recording; or, for the same sale sent again under its external id, the first
 /// answer exactly as it was given (kept in the sale's audit record).
 public enum RecordedSale {
-    case recorded(sale: SaleRecord, commissions: [CommissionRecord], at: String)
+    case recorded(sale: SaleRecord, commissions: [CommissionRecord], at: Timestamp)
     case repeated(JSONValue)
 
     /// The answer, and the audit snapshot of a new sale.
@@ -23,13 +23,13 @@ public enum RecordedSale {
 /// statuses as of the refund.
 public struct SaleRefund {
     public var sale: SaleRecord
-    public var refunded: Int64
+    public var refunded: Money
     public var commissions: [CommissionRecord]
-    public var at: String
+    public var at: Timestamp
 
     /// The answer, and the refund's audit snapshot.
     public var json: JSONValue {
-        ["sale": sale.json, "refund": Money.json(refunded, code: sale.currency),
+        ["sale": sale.json, "refund": refunded.json,
          "commissions": .array(commissions.map { $0.json(now: at) })]
     }
 }

@@ -36,8 +36,8 @@ public enum SaleService {
             if first.customerId != customer.id { differs.append("customerId") }
             if first.plan != new.plan { differs.append("plan") }
             if first.kind != kind { differs.append("kind") }
-            if first.occurredAt != new.occurredAt.rfc3339 { differs.append("occurredAt") }
-            if let given = new.amount, given.amount != first.amount || given.currency.code != first.currency { differs.append("amount") }
+            if first.occurredAt != new.occurredAt { differs.append("occurredAt") }
+            if let given = new.amount, given != first.amount { differs.append("amount") }
             guard differs.isEmpty else {
                 throw PorticoError.conflict("externalId", "sale \(first.id) was recorded under this external id with another \(differs.joined(separator: ", "))")
             }
@@ -53,17 +53,16 @@ public enum SaleService {
                                   partner: partner, reseller: reseller)
             .gather(rules.commission, region: rules.pricing.countryRegion[customer.country], ctx.store)
         var sale = SaleRecord(id: ctx.newID("sal"), partnerId: partner.id, resellerId: reseller?.id, customerId: customer.id,
-                              externalId: externalId, plan: new.plan, kind: kind, amount: amount.amount,
-                              currency: amount.currency.code, occurredAt: new.occurredAt.rfc3339, rulesHash: rules.hash,
-                              createdAt: ctx.timestamp)
+                              externalId: externalId, plan: new.plan, kind: kind, amount: amount, occurredAt: new.occurredAt,
+                              rulesHash: rules.hash, createdAt: ctx.now)
         var entries = try commissions(of: sale, at: new.occurredAt, reseller: reseller, rules.commission.evaluate(facts), rules, ctx)
         // The answer is complete before anything is written; its audit record keeps it
         // (once) for retries with the same externalId.
         sale.auditSeq = try ctx.audit(targetType: "sale", targetId: sale.id, partnerId: partner.id, before: nil,
-                                      after: RecordedSale.recorded(sale: sale, commissions: entries, at: ctx.timestamp).json)
+                                      after: RecordedSale.recorded(sale: sale, commissions: entries, at: ctx.now).json)
         try ctx.store.insert(&sale)
         for i in entries.indices { try ctx.store.insert(&entries[i]) }
-        return .recorded(sale: sale, commissions: entries, at: ctx.timestamp)
+        return .recorded(sale: sale, commissions: entries, at: ctx.now)
     }
 
     /// The ledger entries the commission rules' lines make of a sale: the seller's (the
@@ -76,14 +75,15 @@ public enum SaleService {
         guard let payable = occurredAt.adding(checked: hold * Timestamp.msPerDay) else {
             throw .invalid("occurredAt", "its commissions would become payable \(hold) days later, after 9999-12-31T23:59:59.999Z, the last instant the engine holds")
         }
-        let payableAt = payable.rfc3339
         return lines.map { line in
             let toReseller = line.to == .seller && reseller != nil
             return CommissionRecord(id: ctx.newID("com"), partnerId: sale.partnerId, beneficiary: toReseller ? .reseller : .partner,
                                     resellerId: toReseller ? reseller?.id : nil, saleId: sale.id,
-                                    kind: line.to == .seller ? .sale : .override, amount: line.amount, currency: line.currency,
-                                    payableAt: payableAt, occurredAt: sale.occurredAt, ruleId: line.rule, rulesHash: rules.hash,
-                                    basis: line.basis, reason: nil, createdAt: ctx.timestamp)
+                                    kind: line.to == .seller ? .sale : .override,
+                                    // Lines are in the sale's currency (its facts name it).
+                                    amount: Money(line.amount, Currency.named(line.currency) ?? sale.amount.currency),
+                                    payableAt: payable, occurredAt: sale.occurredAt, ruleId: line.rule, rulesHash: rules.hash,
+                                    basis: line.basis, reason: nil, createdAt: ctx.now)
         }
     }
 
@@ -94,7 +94,7 @@ public enum SaleService {
         guard let before = try ctx.store.sale(id: saleId) else { throw PorticoError.notFound("sale", saleId) }
         try ctx.authorize(partner: try PartnerService.load(before.partnerId, ctx.store))
         let reason = try Validate.reason(reason)
-        let remaining = before.amount - before.refunded
+        let remaining = before.refundable
         guard remaining > 0 else {
             throw PorticoError.invalidState("refunded", allowed: ["recorded", "partly refunded"], "sale \(before.id) is already fully refunded")
         }
@@ -105,40 +105,41 @@ public enum SaleService {
             }
             guard requested.amount > 0 else { throw PorticoError.invalid("amount.amount", "must be above zero") }
             guard requested.amount <= remaining else {
-                throw PorticoError.invalid("amount.amount", "exceeds what is left to refund (\(remaining) of \(before.amount))")
+                throw PorticoError.invalid("amount.amount", "exceeds what is left to refund (\(remaining) of \(before.amount.amount))")
             }
         }
         guard try ctx.store.addRefund(saleId: before.id, amount: refund) else {
             throw PorticoError.invalidState("refunded", allowed: ["recorded"], "the sale changed while refunding")
         }
-        let full = before.refunded + refund == before.amount
+        let full = before.refunded.amount + refund == before.amount.amount
         var changed: [CommissionRecord] = []
         for c in try ctx.store.commissions(saleId: before.id) where c.kind == .sale || c.kind == .override {
             // The share of the original commission this refund takes back; a full refund
             // takes whatever is left, so no unit is stranded by rounding.
-            let share = try Money(c.originalAmount, Currency.named(c.currency)!).scaled(by: refund, over: before.amount).amount
+            let share = try c.originalAmount.scaled(by: refund, over: before.amount.amount).amount
             switch c.status {
             case .pending:
-                let newAmount = full ? 0 : max(0, c.amount - share)
+                let newAmount = full ? 0 : max(0, c.amount.amount - share)
                 let status: CommissionStatus = newAmount == 0 ? .cancelled : .pending
-                guard try ctx.store.changeCommission(id: c.id, expected: .pending, amount: newAmount == 0 ? c.amount : newAmount,
-                                                 status: status, updatedAt: ctx.timestamp)
+                guard try ctx.store.changeCommission(id: c.id, expected: .pending, amount: newAmount == 0 ? c.amount.amount : newAmount,
+                                                 status: status, updatedAt: ctx.now)
                 else { throw PorticoError.invalidState(c.status.rawValue, allowed: ["pending"], "commission \(c.id) changed while refunding") }
                 changed.append(try ctx.store.commission(id: c.id)!)
             case .processing, .paid:
-                let back = full ? c.amount - (try alreadyAdjusted(c, ctx.store)) : share
+                let back = full ? c.amount.amount - (try alreadyAdjusted(c, ctx.store)) : share
                 guard back != 0 else { continue }
                 var adj = CommissionRecord(id: ctx.newID("com"), partnerId: c.partnerId, beneficiary: c.beneficiary,
-                                           resellerId: c.resellerId, saleId: c.saleId, kind: .adjustment, amount: -back,
-                                           currency: c.currency, payableAt: ctx.timestamp, occurredAt: ctx.timestamp, ruleId: c.ruleId, rulesHash: c.rulesHash,
-                                           basis: "refund of \(c.id)", reason: reason, createdAt: ctx.timestamp)
+                                           resellerId: c.resellerId, saleId: c.saleId, kind: .adjustment,
+                                           amount: Money(-back, c.amount.currency), payableAt: ctx.now, occurredAt: ctx.now, ruleId: c.ruleId, rulesHash: c.rulesHash,
+                                           basis: "refund of \(c.id)", reason: reason, createdAt: ctx.now)
                 try ctx.store.insert(&adj)
                 changed.append(adj)
             default:
                 continue
             }
         }
-        let result = SaleRefund(sale: try ctx.store.sale(id: before.id)!, refunded: refund, commissions: changed, at: ctx.timestamp)
+        let result = SaleRefund(sale: try ctx.store.sale(id: before.id)!, refunded: Money(refund, before.amount.currency),
+                                commissions: changed, at: ctx.now)
         try ctx.audit(targetType: "sale", targetId: before.id, partnerId: before.partnerId, reason: reason, before: before.json,
                       after: result.json)
         return result
@@ -148,6 +149,6 @@ public enum SaleService {
     static func alreadyAdjusted(_ c: CommissionRecord, _ store: any StoreTransaction) throws -> Int64 {
         let adjustments = try store.commissions(saleId: c.saleId ?? "").filter { $0.kind == .adjustment && $0.basis == "refund of \(c.id)" }
         // Each takes back part of one commission (at most 2^53), so the sum is one too.
-        return Int64(-adjustments.reduce(Int128(0)) { $0 + Int128($1.amount) })
+        return Int64(-adjustments.reduce(Int128(0)) { $0 + Int128($1.amount.amount) })
     }
 }

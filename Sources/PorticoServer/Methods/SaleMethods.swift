@@ -30,7 +30,7 @@ enum SaleMethods {
             let reason = try p.string("reason")
             try p.finish()
             return try CommissionLedger.create(ctx, partnerId: partnerId, resellerId: resellerId, amount: amount, reason: reason)
-                .json(now: ctx.timestamp)
+                .json(now: ctx.now)
         },
         Method("commission.list", access: .read) { p, ctx in
             let partnerId = try p.string("partnerId")
@@ -39,7 +39,7 @@ enum SaleMethods {
             let page = try p.page()
             try p.finish()
             return try CommissionLedger.list(ctx, partnerId: partnerId, status: status, range: range, page: page)
-                .json { $0.json(now: ctx.timestamp) }
+                .json { $0.json(now: ctx.now) }
         },
         Method("commission.summary", access: .read) { p, ctx in
             let partnerId = try p.string("partnerId")
