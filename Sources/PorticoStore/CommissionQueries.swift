@@ -77,18 +77,22 @@ extension SQLiteTransaction: CommissionStore {
 
     public func commissionTotals(_ f: CommissionFilter, now: Timestamp) throws -> [ReportTotal] {
         let (clause, args) = f.clause(now: now)
-        return try ReportSQL.totals(db.cachedStatement(sql: """
-            SELECT CASE WHEN status = 'pending' AND payableAt <= ? THEN 'payable' ELSE status END AS s, currency,
-                   \(ReportSQL.sum("amount")), COUNT(*)
-            FROM commission WHERE \(clause) GROUP BY s, currency ORDER BY s, currency
-            """), StatementArguments([now.rfc3339] + args))
+        return try Sums.exact { sums in
+            try sums.totals(db.cachedStatement(sql: """
+                SELECT CASE WHEN status = 'pending' AND payableAt <= ? THEN 'payable' ELSE status END AS s, currency,
+                       COUNT(*), \(sums.sql("amount"))
+                FROM commission WHERE \(clause) GROUP BY s, currency ORDER BY s, currency
+                """), StatementArguments([now.rfc3339] + args))
+        }
     }
 
     public func earned(partnerId: String, resellerId: String?, currency: String, first: String, last: String) throws -> Int128 {
-        try Columns.fetchOne(db.cachedStatement(sql: """
-            SELECT \(ReportSQL.sum("amount")) FROM commission
-            WHERE partnerId = ? AND resellerId IS ? AND currency = ? AND occurredAt >= ? AND occurredAt <= ?
-              AND status != 'cancelled' AND status != 'reversed'
-            """), arguments: [partnerId, resellerId, currency, first, last]) { ReportSQL.sumValue($0, 0) } ?? 0
+        try Sums.exact { sums in
+            try Columns.fetchOne(db.cachedStatement(sql: """
+                SELECT \(sums.sql("amount")) FROM commission
+                WHERE partnerId = ? AND resellerId IS ? AND currency = ? AND occurredAt >= ? AND occurredAt <= ?
+                  AND status != 'cancelled' AND status != 'reversed'
+                """), arguments: [partnerId, resellerId, currency, first, last]) { sums.value($0, 0) } ?? 0
+        }
     }
 }

@@ -1,26 +1,42 @@
 import GRDB
 import PorticoCore
 
-/// The SQL of report totals.
+/// How a query sums stored amounts, exactly whatever their number and size.
 ///
-/// Sums cannot overflow, however many rows they add: each amount is summed as its high
-/// and low 32 bits (`amount >> 32`, `amount & 0xFFFFFFFF`, each far from Int64's limit
-/// for any number of rows below 2^31) and put together as an `Int128`. Whether a total
-/// fits what the engine answers is the caller's to check.
-enum ReportSQL {
-    /// The SQL of an overflow-free sum of `expression`: two result columns.
-    static func sum(_ expression: String) -> String {
-        "SUM((\(expression)) >> 32), SUM((\(expression)) & 4294967295)"
+/// `plain` is SQLite's own SUM, which stops with "integer overflow" rather than wrap past
+/// Int64. `split` sums each amount's high and low 32 bits apart (`x >> 32`, `x &
+/// 0xFFFFFFFF`, each far from Int64's limit for any number of rows below 2^31) and puts
+/// them together as an `Int128`: it never overflows, at the cost of a second sum. Every
+/// query runs plain first and again split only when a plain sum overflowed (`exact`), so
+/// the common case pays for one sum. Sum columns come last in a row. Whether a total fits
+/// what the engine answers is the caller's to check.
+struct Sums {
+    let split: Bool
+
+    /// The SQL of a sum of `expression`: `width` result columns.
+    func sql(_ expression: String) -> String {
+        split ? "SUM((\(expression)) >> 32), SUM((\(expression)) & 4294967295)" : "SUM(\(expression))"
     }
 
-    /// The value of a `sum` read from its two columns, starting at `index`.
-    static func sumValue(_ row: Columns, _ index: Int) -> Int128 {
-        (Int128(row[index] as Int64) << 32) + Int128(row[index + 1] as Int64)
+    var width: Int { split ? 2 : 1 }
+
+    /// The sum read from its column(s), starting at `index`.
+    func value(_ row: Columns, _ index: Int) -> Int128 {
+        split ? (Int128(row[index] as Int64) << 32) + Int128(row[index + 1] as Int64) : Int128(row[index] as Int64)
     }
 
-    /// `(key, currency, sum, count)` rows.
-    static func totals(_ statement: Statement, _ arguments: StatementArguments) throws -> [ReportTotal] {
-        try Columns.fetchAll(statement, arguments: arguments) { ReportTotal(key: $0[0], currency: $0[1], amount: sumValue($0, 2), count: $0[4]) }
+    /// Runs `query` with plain sums, and again with split ones if a sum overflowed.
+    static func exact<T>(_ query: (Sums) throws -> T) throws -> T {
+        do {
+            return try query(Sums(split: false))
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_ERROR && (e.message ?? "").contains("integer overflow") {
+            return try query(Sums(split: true))
+        }
+    }
+
+    /// `(key, currency, count, sum)` rows.
+    func totals(_ statement: Statement, _ arguments: StatementArguments) throws -> [ReportTotal] {
+        try Columns.fetchAll(statement, arguments: arguments) { ReportTotal(key: $0[0], currency: $0[1], amount: value($0, 3), count: $0[2]) }
     }
 }
 
@@ -32,11 +48,13 @@ extension SQLiteTransaction: ReportStore {
     {
         let key = periodLength.map { "substr(occurredAt, 1, \($0))" } ?? "''"
         let (column, id) = resellerId.map { ("resellerId", $0) } ?? ("partnerId", partnerId)
-        return try ReportSQL.totals(db.cachedStatement(sql: """
-            SELECT \(key) AS k, currency, \(ReportSQL.sum("amount - refunded")), COUNT(*) FROM sale
-            WHERE \(column) = ? AND occurredAt >= ? AND occurredAt <= ?
-            GROUP BY k, currency ORDER BY k, currency
-            """), [id, first, last])
+        return try Sums.exact { sums in
+            try sums.totals(db.cachedStatement(sql: """
+                SELECT \(key) AS k, currency, COUNT(*), \(sums.sql("amount - refunded")) FROM sale
+                WHERE \(column) = ? AND occurredAt >= ? AND occurredAt <= ?
+                GROUP BY k, currency ORDER BY k, currency
+                """), [id, first, last])
+        }
     }
 
     /// Commissions by effective status (payable = pending whose hold has ended at `now`)
@@ -49,13 +67,18 @@ extension SQLiteTransaction: ReportStore {
         let key = periodLength.map { "substr(occurredAt, 1, \($0))" }
             ?? "CASE WHEN status = 'pending' AND payableAt <= ? THEN 'payable' ELSE status END"
         var args: [(any DatabaseValueConvertible)?] = periodLength == nil ? [now] : []
-        var sql = "SELECT \(key) AS k, currency, \(ReportSQL.sum("amount")), COUNT(*) FROM commission WHERE partnerId = ?"
+        var conditions = "partnerId = ?"
         args.append(partnerId)
-        if let resellerId { sql += " AND resellerId = ?"; args.append(resellerId) }
-        if periodLength != nil { sql += " AND status != 'cancelled' AND status != 'reversed'" }
-        sql += " AND occurredAt >= ? AND occurredAt <= ? GROUP BY k, currency ORDER BY k, currency"
+        if let resellerId { conditions += " AND resellerId = ?"; args.append(resellerId) }
+        if periodLength != nil { conditions += " AND status != 'cancelled' AND status != 'reversed'" }
+        conditions += " AND occurredAt >= ? AND occurredAt <= ?"
         args += [first, last]
-        return try ReportSQL.totals(db.cachedStatement(sql: sql), StatementArguments(args))
+        return try Sums.exact { sums in
+            try sums.totals(db.cachedStatement(sql: """
+                SELECT \(key) AS k, currency, COUNT(*), \(sums.sql("amount")) FROM commission WHERE \(conditions)
+                GROUP BY k, currency ORDER BY k, currency
+                """), StatementArguments(args))
+        }
     }
 
     /// Net sales by currency (or by period and currency) from the running totals, for the
@@ -64,10 +87,12 @@ extension SQLiteTransaction: ReportStore {
         let scope = RunningTotals.scope(partnerId: partnerId, resellerId: nil)
         // Without periods, group in the primary key's order (currency): no sorting.
         let (key, groups) = periodLength.map { ("substr(day, 1, \($0))", "k, currency") } ?? ("''", "currency")
-        return try ReportSQL.totals(db.cachedStatement(sql: """
-            SELECT \(key) AS k, currency, \(ReportSQL.sum("amount")), SUM(count) FROM sale_volume
-            WHERE scope = ? AND day >= ? AND day <= ? GROUP BY \(groups) HAVING SUM(count) > 0 ORDER BY k, currency
-            """), [scope, firstDay, lastDay])
+        return try Sums.exact { sums in
+            try sums.totals(db.cachedStatement(sql: """
+                SELECT \(key) AS k, currency, SUM(count), \(sums.sql("amount")) FROM sale_volume
+                WHERE scope = ? AND day >= ? AND day <= ? GROUP BY \(groups) HAVING SUM(count) > 0 ORDER BY k, currency
+                """), [scope, firstDay, lastDay])
+        }
     }
 
     /// Commissions by effective status and currency (or standing ones by period) from the
@@ -79,11 +104,13 @@ extension SQLiteTransaction: ReportStore {
     {
         let now = now.rfc3339
         if let length = periodLength {
-            return try ReportSQL.totals(db.cachedStatement(sql: """
-                SELECT substr(day, 1, \(length)) AS k, currency, \(ReportSQL.sum("amount")), SUM(count) FROM commission_rollup
-                WHERE partnerId = ? AND day >= ? AND day <= ? AND status != 'cancelled' AND status != 'reversed'
-                GROUP BY k, currency HAVING SUM(count) > 0 ORDER BY k, currency
-                """), [partnerId, firstDay, lastDay])
+            return try Sums.exact { sums in
+                try sums.totals(db.cachedStatement(sql: """
+                    SELECT substr(day, 1, \(length)) AS k, currency, SUM(count), \(sums.sql("amount")) FROM commission_rollup
+                    WHERE partnerId = ? AND day >= ? AND day <= ? AND status != 'cancelled' AND status != 'reversed'
+                    GROUP BY k, currency HAVING SUM(count) > 0 ORDER BY k, currency
+                    """), [partnerId, firstDay, lastDay])
+            }
         }
         let today = String(now.prefix(10))
         var totals: [String: ReportTotal] = [:]
@@ -98,19 +125,21 @@ extension SQLiteTransaction: ReportStore {
         // split by payable day: before today payable, from today on pending...
         let standing = "CASE WHEN status != 'pending' OR payableDay >= ? THEN amount ELSE 0 END"
         let due = "CASE WHEN status = 'pending' AND payableDay < ? THEN amount ELSE 0 END"
-        for row in try Columns.fetchAll(db.cachedStatement(sql: """
-            SELECT status, currency, \(ReportSQL.sum(standing)),
-                   SUM(CASE WHEN status != 'pending' OR payableDay >= ? THEN count ELSE 0 END),
-                   \(ReportSQL.sum(due)),
-                   SUM(CASE WHEN status = 'pending' AND payableDay < ? THEN count ELSE 0 END)
-            FROM commission_rollup
-            WHERE partnerId = ? AND day >= ? AND day <= ?
-            GROUP BY currency, status
-            """), arguments: [today, today, today, today, today, today, partnerId, firstDay, lastDay], { row in
-                (status: row[0] as String, currency: row[1] as String, standing: ReportSQL.sumValue(row, 2), standingCount: row[4] as Int64,
-                 due: ReportSQL.sumValue(row, 5), dueCount: row[7] as Int64)
-            })
-        {
+        let rows = try Sums.exact { sums in
+            try Columns.fetchAll(db.cachedStatement(sql: """
+                SELECT status, currency,
+                       SUM(CASE WHEN status != 'pending' OR payableDay >= ? THEN count ELSE 0 END),
+                       SUM(CASE WHEN status = 'pending' AND payableDay < ? THEN count ELSE 0 END),
+                       \(sums.sql(standing)), \(sums.sql(due))
+                FROM commission_rollup
+                WHERE partnerId = ? AND day >= ? AND day <= ?
+                GROUP BY currency, status
+                """), arguments: StatementArguments(Array(repeating: today, count: 2 + 2 * sums.width) + [partnerId, firstDay, lastDay])) { row in
+                (status: row[0] as String, currency: row[1] as String, standingCount: row[2] as Int64, dueCount: row[3] as Int64,
+                 standing: sums.value(row, 4), due: sums.value(row, 4 + sums.width))
+            }
+        }
+        for row in rows {
             add(row.status, row.currency, row.standing, row.standingCount)
             add("payable", row.currency, row.due, row.dueCount)
         }
@@ -118,13 +147,16 @@ extension SQLiteTransaction: ReportStore {
         // the only ones read from the ledger, from a covering index, and only up to `now`.
         // The whole ledger needs no test of the occurrence time.
         let occurred = wholeLedger ? "" : "AND occurredAt >= ? AND occurredAt <= ?"
-        let endedToday = try Columns.fetchAll(db.cachedStatement(sql: """
-            SELECT currency, \(ReportSQL.sum("amount")), COUNT(*) FROM commission INDEXED BY commission_due
-            WHERE partnerId = ? AND status = 'pending' AND payableAt >= ? AND payableAt <= ? \(occurred)
-            GROUP BY currency
-            """), arguments: StatementArguments([partnerId, today + "T00:00:00.000Z", now]
-                + (wholeLedger ? [] : [firstDay + "T00:00:00.000Z", lastDay + "T23:59:59.999Z"])),
-            { (currency: $0[0] as String, amount: ReportSQL.sumValue($0, 1), count: $0[3] as Int64) })
+        let endedToday = try Sums.exact { sums in
+            try Columns.fetchAll(db.cachedStatement(sql: """
+                SELECT currency, COUNT(*), \(sums.sql("amount")) FROM commission INDEXED BY commission_due
+                WHERE partnerId = ? AND status = 'pending' AND payableAt >= ? AND payableAt <= ? \(occurred)
+                GROUP BY currency
+                """), arguments: StatementArguments([partnerId, today + "T00:00:00.000Z", now]
+                    + (wholeLedger ? [] : [firstDay + "T00:00:00.000Z", lastDay + "T23:59:59.999Z"]))) {
+                (currency: $0[0] as String, count: $0[1] as Int64, amount: sums.value($0, 2))
+            }
+        }
         for row in endedToday {
             add("payable", row.currency, row.amount, row.count)
             add("pending", row.currency, -row.amount, -row.count)

@@ -44,11 +44,13 @@ extension SQLiteTransaction: SaleStore {
 
     /// Read from the running totals (`sale_volume`: scope `p:<partner>` or `r:<reseller>`).
     public func salesVolume(partnerId: String, resellerId: String?, currency: String, firstDay: String, lastDay: String) throws -> Int128 {
-        try Columns.fetchOne(db.cachedStatement(sql: """
-            SELECT \(ReportSQL.sum("amount")) FROM sale_volume WHERE scope = ? AND currency = ? AND day >= ? AND day <= ?
-            """), arguments: [RunningTotals.scope(partnerId: partnerId, resellerId: resellerId), currency, firstDay, lastDay]) {
-            ReportSQL.sumValue($0, 0)
-        } ?? 0
+        try Sums.exact { sums in
+            try Columns.fetchOne(db.cachedStatement(sql: """
+                SELECT \(sums.sql("amount")) FROM sale_volume WHERE scope = ? AND currency = ? AND day >= ? AND day <= ?
+                """), arguments: [RunningTotals.scope(partnerId: partnerId, resellerId: resellerId), currency, firstDay, lastDay]) {
+                sums.value($0, 0)
+            } ?? 0
+        }
     }
 
     /// One index probe, whatever the customer's history.

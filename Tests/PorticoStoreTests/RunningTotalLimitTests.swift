@@ -83,6 +83,42 @@ import Testing
         }
     }
 
+    /// Every report query sums plainly first and exactly (split) when a plain sum overflows:
+    /// totals past Int64 come back exact from the running totals, with counts and statuses
+    /// where they belong.
+    @Test func everyReportQueryFallsBackToExactSumsPastInt64() throws {
+        let queue = try fixture()
+        let big = Int128(1) << 62
+        try queue.write { db in
+            try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+            try db.execute(sql: """
+                INSERT INTO sale_volume VALUES ('p:ptr_1', 'BHD', '2027-01-01', 4611686018427387904, 3),
+                                               ('p:ptr_1', 'BHD', '2027-01-02', 4611686018427387904, 4),
+                                               ('p:ptr_1', 'BHD', '2027-01-03', 4611686018427387904, 5);
+                INSERT INTO commission_rollup VALUES ('ptr_1', 'BHD', 'paid', '2027-01-01', '2027-01-01', 4611686018427387904, 2),
+                                                     ('ptr_1', 'BHD', 'paid', '2027-01-02', '2027-01-02', 4611686018427387904, 2),
+                                                     ('ptr_1', 'BHD', 'pending', '2027-01-01', '2027-01-01', 4611686018427387904, 1),
+                                                     ('ptr_1', 'BHD', 'pending', '2027-01-02', '2027-01-02', 4611686018427387904, 1),
+                                                     ('ptr_1', 'BHD', 'pending', '2027-01-03', '2099-01-01', 4611686018427387904, 1);
+                """)
+            try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
+            let tx = SQLiteTransaction(db)
+            let sales = try tx.salesFromRunningTotals(partnerId: "ptr_1", firstDay: "2027-01-01", lastDay: "2027-12-31", periodLength: nil)
+            #expect(sales == [ReportTotal(key: "", currency: "BHD", amount: big * 3, count: 12)])
+            let monthly = try tx.salesFromRunningTotals(partnerId: "ptr_1", firstDay: "2027-01-01", lastDay: "2027-12-31", periodLength: 7)
+            #expect(monthly == [ReportTotal(key: "2027-01", currency: "BHD", amount: big * 3, count: 12)])
+            let now = Timestamp(rfc3339: "2027-06-01T00:00:00Z")!
+            let byStatus = try tx.commissionsFromRunningTotals(partnerId: "ptr_1", firstDay: "2027-01-01", lastDay: "2027-12-31",
+                                                               wholeLedger: false, now: now, periodLength: nil)
+            #expect(byStatus == [ReportTotal(key: "paid", currency: "BHD", amount: big * 2, count: 4),
+                                 ReportTotal(key: "payable", currency: "BHD", amount: big * 2, count: 2),
+                                 ReportTotal(key: "pending", currency: "BHD", amount: big, count: 1)])
+            let standing = try tx.commissionsFromRunningTotals(partnerId: "ptr_1", firstDay: "2027-01-01", lastDay: "2027-12-31",
+                                                               wholeLedger: false, now: now, periodLength: 10)
+            #expect(standing.map(\.amount) == [big * 2, big * 2, big])  // each day: paid and pending
+        }
+    }
+
     static func isTotalLimit(_ body: () throws -> Void) -> Bool {
         do {
             try body()

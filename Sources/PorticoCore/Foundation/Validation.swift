@@ -168,6 +168,16 @@ public enum Validate {
         }
     }
 
+    /// One of an enum's values, as sent (statuses, roles): -32602 listing them otherwise.
+    public static func oneOf<E: CaseIterable & RawRepresentable>(_ raw: String, field: String) throws(PorticoError) -> E
+        where E.RawValue == String
+    {
+        guard let v = E(rawValue: raw) else {
+            throw .invalid(field, "must be one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return v
+    }
+
     /// One of the values the rule files declare (a tier, a region), in any case: answered
     /// in lower case; anything else is -32602 with "did you mean" and the allowed values.
     public static func declared(_ raw: String, among known: [String], kind: String, field: String) throws(PorticoError) -> String {

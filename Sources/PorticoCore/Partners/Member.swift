@@ -43,10 +43,7 @@ public typealias MemberRole = MemberRoleName
 
 extension MemberRoleName {
     public static func parse(_ raw: String, field: String = "role") throws(PorticoError) -> MemberRole {
-        guard let r = MemberRole(rawValue: raw) else {
-            throw .invalid(field, "must be one of \(allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return r
+        try Validate.oneOf(raw, field: field)
     }
 }
 

@@ -94,12 +94,7 @@ public enum PartnerService {
             try ctx.authorize(partner: own)
             onlyID = own.id
         }
-        let status = try status.map { s throws(PorticoError) -> PartnerStatus in
-            guard let v = PartnerStatus(rawValue: s) else {
-                throw .invalid("status", "must be one of \(PartnerStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return v
-        }
+        let status = try status.map { s throws(PorticoError) -> PartnerStatus in try Validate.oneOf(s, field: "status") }
         let region = region?.lowercased()
         let rows = try ctx.store.partners(status: status, region: region, onlyID: onlyID, afterSeq: page.afterSeq,
                                               limit: page.limit + 1)

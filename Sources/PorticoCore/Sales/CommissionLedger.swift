@@ -27,12 +27,7 @@ public enum CommissionLedger {
     static func filter(_ ctx: RequestContext, partnerId: String, status: String?, range: TimeRange) throws -> CommissionFilter {
         let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
-        let status = try status.map { s throws(PorticoError) -> CommissionStatus in
-            guard let v = CommissionStatus(rawValue: s) else {
-                throw .invalid("status", "must be one of \(CommissionStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return v
-        }
+        let status = try status.map { s throws(PorticoError) -> CommissionStatus in try Validate.oneOf(s, field: "status") }
         let open = range == .all
         return CommissionFilter(partnerId: partner.id, status: status, first: open ? nil : range.firstText,
                                 last: open ? nil : range.lastText)

@@ -9,8 +9,12 @@
 ///   partner, an idempotency key in its scope) is enforced by the store's own
 ///   constraints and reported as `PorticoError.conflict` naming the field, so two writers
 ///   that both passed a service's check cannot both succeed.
-/// - A write that would take a running total past 2^53 minor units fails with
-///   `PorticoError.totalLimit`, leaving the total as it was.
+/// - The running totals the reports read (net sales per partner and per reseller, and a
+///   partner's commissions by status, each per currency and UTC day) are the store's to
+///   keep, in the same transaction as the rows they sum (SQLite keeps them by triggers; a
+///   second store may use its own triggers or code behind this boundary). A write that
+///   would take one past 2^53 minor units fails with `PorticoError.totalLimit`, leaving the
+///   total as it was.
 /// - Audit records are appended under a lock on the chain's head (one appender at a
 ///   time), so the chain has no forks or gaps whatever the number of writers.
 /// - Pages are read by a sequence key that only grows in commit order, so paging never
