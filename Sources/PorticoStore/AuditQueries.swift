@@ -52,8 +52,10 @@ extension SQLiteTransaction: AuditStore {
         if let v = f.partnerId { sql += " AND partnerId = ?"; args.append(v) }
         if let v = f.actor { sql += " AND actor = ?"; args.append(v) }
         if let v = f.action { sql += " AND action = ?"; args.append(v) }
-        if let v = f.first { sql += " AND at >= ?"; args.append(v) }
-        if let v = f.last { sql += " AND at <= ?"; args.append(v) }
+        if f.range != .all {
+            sql += " AND at >= ? AND at <= ?"
+            args += [f.range.firstText, f.range.lastText]
+        }
         sql += " ORDER BY seq LIMIT ?"
         args.append(limit)
         return try AuditEntry.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args))

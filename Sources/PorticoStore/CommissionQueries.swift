@@ -28,8 +28,10 @@ extension CommissionFilter {
         case let s?: sql += " AND status = ?"; args.append(s.rawValue)
         case nil: break
         }
-        if let first { sql += " AND occurredAt >= ?"; args.append(first) }
-        if let last { sql += " AND occurredAt <= ?"; args.append(last) }
+        if range != .all {
+            sql += " AND occurredAt >= ? AND occurredAt <= ?"
+            args += [range.firstText, range.lastText]
+        }
         return (sql, args)
     }
 }
@@ -86,13 +88,13 @@ extension SQLiteTransaction: CommissionStore {
         }
     }
 
-    public func earned(partnerId: String, resellerId: String?, currency: String, first: String, last: String) throws -> Int128 {
+    public func earned(partnerId: String, resellerId: String?, currency: String, range: TimeRange) throws -> Int128 {
         try Sums.exact { sums in
             try Columns.fetchOne(db.cachedStatement(sql: """
                 SELECT \(sums.sql("amount")) FROM commission
                 WHERE partnerId = ? AND resellerId IS ? AND currency = ? AND occurredAt >= ? AND occurredAt <= ?
                   AND status != 'cancelled' AND status != 'reversed'
-                """), arguments: [partnerId, resellerId, currency, first, last]) { sums.value($0, 0) } ?? 0
+                """), arguments: [partnerId, resellerId, currency, range.firstText, range.lastText]) { sums.value($0, 0) } ?? 0
         }
     }
 }

@@ -43,9 +43,7 @@ struct Sums {
 extension SQLiteTransaction: ReportStore {
     /// Net sales (amount less refunds) by currency, or by period and currency when
     /// `periodLength` is 10 (YYYY-MM-DD) or 7 (YYYY-MM), for a partner or one reseller.
-    public func salesTotals(partnerId: String, resellerId: String?, first: String, last: String, periodLength: Int?) throws
-        -> [ReportTotal]
-    {
+    public func salesTotals(partnerId: String, resellerId: String?, range: TimeRange, periodLength: Int?) throws -> [ReportTotal] {
         let key = periodLength.map { "substr(occurredAt, 1, \($0))" } ?? "''"
         let (column, id) = resellerId.map { ("resellerId", $0) } ?? ("partnerId", partnerId)
         return try Sums.exact { sums in
@@ -53,14 +51,14 @@ extension SQLiteTransaction: ReportStore {
                 SELECT \(key) AS k, currency, COUNT(*), \(sums.sql("amount - refunded")) FROM sale
                 WHERE \(column) = ? AND occurredAt >= ? AND occurredAt <= ?
                 GROUP BY k, currency ORDER BY k, currency
-                """), [id, first, last])
+                """), [id, range.firstText, range.lastText])
         }
     }
 
     /// Commissions by effective status (payable = pending whose hold has ended at `now`)
     /// and currency, or standing ones (not cancelled or reversed) by period and currency,
     /// occurring from `first` through `last`.
-    public func commissionTotals(partnerId: String, resellerId: String?, first: String, last: String, now: Timestamp,
+    public func commissionTotals(partnerId: String, resellerId: String?, range: TimeRange, now: Timestamp,
                                  periodLength: Int?) throws -> [ReportTotal]
     {
         let now = now.rfc3339
@@ -72,7 +70,7 @@ extension SQLiteTransaction: ReportStore {
         if let resellerId { conditions += " AND resellerId = ?"; args.append(resellerId) }
         if periodLength != nil { conditions += " AND status != 'cancelled' AND status != 'reversed'" }
         conditions += " AND occurredAt >= ? AND occurredAt <= ?"
-        args += [first, last]
+        args += [range.firstText, range.lastText]
         return try Sums.exact { sums in
             try sums.totals(db.cachedStatement(sql: """
                 SELECT \(key) AS k, currency, COUNT(*), \(sums.sql("amount")) FROM commission WHERE \(conditions)
@@ -83,7 +81,7 @@ extension SQLiteTransaction: ReportStore {
 
     /// Net sales by currency (or by period and currency) from the running totals, for the
     /// days `firstDay` through `lastDay`.
-    public func salesFromRunningTotals(partnerId: String, firstDay: String, lastDay: String, periodLength: Int?) throws -> [ReportTotal] {
+    public func salesFromRunningTotals(partnerId: String, days: TimeRange, periodLength: Int?) throws -> [ReportTotal] {
         let scope = RunningTotals.scope(partnerId: partnerId, resellerId: nil)
         // Without periods, group in the primary key's order (currency): no sorting.
         let (key, groups) = periodLength.map { ("substr(day, 1, \($0))", "k, currency") } ?? ("''", "currency")
@@ -91,18 +89,19 @@ extension SQLiteTransaction: ReportStore {
             try sums.totals(db.cachedStatement(sql: """
                 SELECT \(key) AS k, currency, SUM(count), \(sums.sql("amount")) FROM sale_volume
                 WHERE scope = ? AND day >= ? AND day <= ? GROUP BY \(groups) HAVING SUM(count) > 0 ORDER BY k, currency
-                """), [scope, firstDay, lastDay])
+                """), [scope, days.firstDay, days.lastDay])
         }
     }
 
     /// Commissions by effective status and currency (or standing ones by period) from the
-    /// running totals, for the days `firstDay` through `lastDay`. Pending entries whose
-    /// hold ends today are split at `now` from the ledger itself; `wholeLedger` says the
-    /// range is every instant, which spares that split a test of the occurrence time.
-    public func commissionsFromRunningTotals(partnerId: String, firstDay: String, lastDay: String, wholeLedger: Bool, now: Timestamp,
-                                             periodLength: Int?) throws -> [ReportTotal]
+    /// running totals, for the days `days` spans. Pending entries whose
+    /// hold ends today are split at `now` from the ledger itself; a range of every instant
+    /// (`.all`) spares that split a test of the occurrence time.
+    public func commissionsFromRunningTotals(partnerId: String, days: TimeRange, now: Timestamp, periodLength: Int?) throws
+        -> [ReportTotal]
     {
         let now = now.rfc3339
+        let (firstDay, lastDay, wholeLedger) = (days.firstDay, days.lastDay, days == .all)
         if let length = periodLength {
             return try Sums.exact { sums in
                 try sums.totals(db.cachedStatement(sql: """

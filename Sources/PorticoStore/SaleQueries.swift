@@ -43,11 +43,11 @@ extension SQLiteTransaction: SaleStore {
     }
 
     /// Read from the running totals (`sale_volume`: scope `p:<partner>` or `r:<reseller>`).
-    public func salesVolume(partnerId: String, resellerId: String?, currency: String, firstDay: String, lastDay: String) throws -> Int128 {
+    public func salesVolume(partnerId: String, resellerId: String?, currency: String, days: TimeRange) throws -> Int128 {
         try Sums.exact { sums in
             try Columns.fetchOne(db.cachedStatement(sql: """
                 SELECT \(sums.sql("amount")) FROM sale_volume WHERE scope = ? AND currency = ? AND day >= ? AND day <= ?
-                """), arguments: [RunningTotals.scope(partnerId: partnerId, resellerId: resellerId), currency, firstDay, lastDay]) {
+                """), arguments: [RunningTotals.scope(partnerId: partnerId, resellerId: resellerId), currency, days.firstDay, days.lastDay]) {
                 sums.value($0, 0)
             } ?? 0
         }

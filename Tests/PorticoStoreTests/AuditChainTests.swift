@@ -98,7 +98,8 @@ import Testing
             #expect(try db.auditEntries(AuditFilter(partnerId: "ptr_1"), afterSeq: 0, limit: 10).count == 5)
             #expect(try db.auditEntries(AuditFilter(partnerId: "ptr_2"), afterSeq: 0, limit: 10).isEmpty)
             #expect(try db.auditEntries(AuditFilter(actor: "platform:ops", action: "partner.update"), afterSeq: 0, limit: 10).count == 5)
-            let window = AuditFilter(first: "2026-01-01T00:00:02.000Z", last: "2026-01-01T00:00:03.999Z")
+            let window = AuditFilter(range: TimeRange(first: Timestamp(rfc3339: "2026-01-01T00:00:02.000Z")!,
+                                                     last: Timestamp(rfc3339: "2026-01-01T00:00:03.999Z")!))
             #expect(try db.auditEntries(window, afterSeq: 0, limit: 10).map(\.seq) == [2, 3])
         }
     }

@@ -78,7 +78,7 @@ import Testing
             try db.execute(sql: "INSERT INTO sale_volume VALUES ('p:ptr_old', 'BHD', '2026-01-02', 4611686018427387904, 512)")
             try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
             try db.execute(sql: "INSERT INTO sale_volume VALUES ('p:ptr_old', 'BHD', '2026-01-03', -9007199254740992, 1)")
-            let v = try SQLiteTransaction(db).salesVolume(partnerId: "ptr_old", resellerId: nil, currency: "BHD", firstDay: "0001-01-01", lastDay: "9999-12-31")
+            let v = try SQLiteTransaction(db).salesVolume(partnerId: "ptr_old", resellerId: nil, currency: "BHD", days: .all)
             #expect(v == Int128(1 << 62) * 2 - Int128(1 << 53))
         }
     }
@@ -89,6 +89,7 @@ import Testing
     @Test func everyReportQueryFallsBackToExactSumsPastInt64() throws {
         let queue = try fixture()
         let big = Int128(1) << 62
+        let year2027 = TimeRange(first: Timestamp(rfc3339: "2027-01-01T00:00:00Z")!, last: Timestamp(rfc3339: "2027-12-31T23:59:59.999Z")!)
         try queue.write { db in
             try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
             try db.execute(sql: """
@@ -103,18 +104,16 @@ import Testing
                 """)
             try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
             let tx = SQLiteTransaction(db)
-            let sales = try tx.salesFromRunningTotals(partnerId: "ptr_1", firstDay: "2027-01-01", lastDay: "2027-12-31", periodLength: nil)
+            let sales = try tx.salesFromRunningTotals(partnerId: "ptr_1", days: year2027, periodLength: nil)
             #expect(sales == [ReportTotal(key: "", currency: "BHD", amount: big * 3, count: 12)])
-            let monthly = try tx.salesFromRunningTotals(partnerId: "ptr_1", firstDay: "2027-01-01", lastDay: "2027-12-31", periodLength: 7)
+            let monthly = try tx.salesFromRunningTotals(partnerId: "ptr_1", days: year2027, periodLength: 7)
             #expect(monthly == [ReportTotal(key: "2027-01", currency: "BHD", amount: big * 3, count: 12)])
             let now = Timestamp(rfc3339: "2027-06-01T00:00:00Z")!
-            let byStatus = try tx.commissionsFromRunningTotals(partnerId: "ptr_1", firstDay: "2027-01-01", lastDay: "2027-12-31",
-                                                               wholeLedger: false, now: now, periodLength: nil)
+            let byStatus = try tx.commissionsFromRunningTotals(partnerId: "ptr_1", days: year2027, now: now, periodLength: nil)
             #expect(byStatus == [ReportTotal(key: "paid", currency: "BHD", amount: big * 2, count: 4),
                                  ReportTotal(key: "payable", currency: "BHD", amount: big * 2, count: 2),
                                  ReportTotal(key: "pending", currency: "BHD", amount: big, count: 1)])
-            let standing = try tx.commissionsFromRunningTotals(partnerId: "ptr_1", firstDay: "2027-01-01", lastDay: "2027-12-31",
-                                                               wholeLedger: false, now: now, periodLength: 10)
+            let standing = try tx.commissionsFromRunningTotals(partnerId: "ptr_1", days: year2027, now: now, periodLength: 10)
             #expect(standing.map(\.amount) == [big * 2, big * 2, big])  // each day: paid and pending
         }
     }

@@ -120,11 +120,10 @@ public struct AuditFilter: Sendable {
     public var partnerId: String?
     public var actor: String?
     public var action: String?
-    /// The records' time, `first` through `last` (inclusive); nil for open.
-    public var first: String?
-    public var last: String?
-    public init(partnerId: String? = nil, actor: String? = nil, action: String? = nil, first: String? = nil, last: String? = nil) {
-        self.partnerId = partnerId; self.actor = actor; self.action = action; self.first = first; self.last = last
+    /// The records' time.
+    public var range: TimeRange
+    public init(partnerId: String? = nil, actor: String? = nil, action: String? = nil, range: TimeRange = .all) {
+        self.partnerId = partnerId; self.actor = actor; self.action = action; self.range = range
     }
 }
 

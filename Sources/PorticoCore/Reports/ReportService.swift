@@ -15,16 +15,11 @@ public enum ReportService {
     {
         if range.isEmpty { return ([], []) }
         if range.isWholeDays {
-            return (try ctx.store.salesFromRunningTotals(partnerId: partnerId, firstDay: range.firstDay, lastDay: range.lastDay,
-                                                      periodLength: periodLength),
-                    try ctx.store.commissionsFromRunningTotals(partnerId: partnerId, firstDay: range.firstDay, lastDay: range.lastDay,
-                                                            wholeLedger: range == .all, now: ctx.now,
-                                                            periodLength: periodLength))
+            return (try ctx.store.salesFromRunningTotals(partnerId: partnerId, days: range, periodLength: periodLength),
+                    try ctx.store.commissionsFromRunningTotals(partnerId: partnerId, days: range, now: ctx.now, periodLength: periodLength))
         }
-        return (try ctx.store.salesTotals(partnerId: partnerId, resellerId: nil, first: range.firstText, last: range.lastText,
-                                        periodLength: periodLength),
-                try ctx.store.commissionTotals(partnerId: partnerId, resellerId: nil, first: range.firstText, last: range.lastText,
-                                              now: ctx.now, periodLength: periodLength))
+        return (try ctx.store.salesTotals(partnerId: partnerId, resellerId: nil, range: range, periodLength: periodLength),
+                try ctx.store.commissionTotals(partnerId: partnerId, resellerId: nil, range: range, now: ctx.now, periodLength: periodLength))
     }
 
     /// Per currency: net sales and their count, commissions by status, what stands
@@ -71,10 +66,10 @@ public enum ReportService {
         try ctx.authorize(partner: try PartnerService.load(reseller.partnerId, ctx.store))
         var figures = CurrencyFigures()
         if !range.isEmpty {
-            figures.add(sales: try ctx.store.salesTotals(partnerId: reseller.partnerId, resellerId: reseller.id, first: range.firstText,
-                                                       last: range.lastText, periodLength: nil))
+            figures.add(sales: try ctx.store.salesTotals(partnerId: reseller.partnerId, resellerId: reseller.id, range: range,
+                                                       periodLength: nil))
             figures.add(commissionsByStatus: try ctx.store.commissionTotals(
-                partnerId: reseller.partnerId, resellerId: reseller.id, first: range.firstText, last: range.lastText,
+                partnerId: reseller.partnerId, resellerId: reseller.id, range: range,
                 now: ctx.now, periodLength: nil))
         }
         return ResellerReport(reseller: reseller, customers: try ctx.store.customerCount(partnerId: reseller.partnerId,

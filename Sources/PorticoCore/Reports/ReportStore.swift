@@ -12,23 +12,23 @@ public struct ReportTotal: Sendable, Equatable {
 }
 
 /// Aggregates for dashboards and reports. Every amount is grouped by currency: amounts in
-/// different currencies are never added together. Ranges are closed: `first` through
-/// `last` (RFC 3339 text), or `firstDay` through `lastDay` (`YYYY-MM-DD`) for the running
-/// totals the store keeps per UTC day. A `periodLength` of 10 groups by day, 7 by month,
-/// nil not at all. Results are ordered by key, then currency.
+/// different currencies are never added together. Ranges are closed (`TimeRange`); the
+/// running totals, kept per UTC day, are read for the days a range's ends fall on (the
+/// callers pass whole-day ranges). A `periodLength` of 10 groups by day, 7 by month, nil
+/// not at all. Results are ordered by key, then currency.
 public protocol ReportStore {
     /// Net sales (amount less refunds), for a partner or one of its resellers, read from
     /// the sales themselves.
-    func salesTotals(partnerId: String, resellerId: String?, first: String, last: String, periodLength: Int?) throws -> [ReportTotal]
-    /// Commissions of a partner (or one reseller's) occurring `first` through `last`: by
+    func salesTotals(partnerId: String, resellerId: String?, range: TimeRange, periodLength: Int?) throws -> [ReportTotal]
+    /// Commissions of a partner (or one reseller's) occurring in `range`: by
     /// effective status as of `now` when `periodLength` is nil, else the standing ones
     /// (neither cancelled nor reversed) by period.
-    func commissionTotals(partnerId: String, resellerId: String?, first: String, last: String, now: Timestamp,
+    func commissionTotals(partnerId: String, resellerId: String?, range: TimeRange, now: Timestamp,
                           periodLength: Int?) throws -> [ReportTotal]
     /// A partner's net sales from the running totals, for whole days.
-    func salesFromRunningTotals(partnerId: String, firstDay: String, lastDay: String, periodLength: Int?) throws -> [ReportTotal]
+    func salesFromRunningTotals(partnerId: String, days: TimeRange, periodLength: Int?) throws -> [ReportTotal]
     /// A partner's commissions from the running totals, for whole days, keyed as
-    /// `commissionTotals` keys them; `wholeLedger` says the range is every instant.
-    func commissionsFromRunningTotals(partnerId: String, firstDay: String, lastDay: String, wholeLedger: Bool, now: Timestamp,
+    /// `commissionTotals` keys them.
+    func commissionsFromRunningTotals(partnerId: String, days: TimeRange, now: Timestamp,
                                       periodLength: Int?) throws -> [ReportTotal]
 }

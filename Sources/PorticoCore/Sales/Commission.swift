@@ -102,11 +102,10 @@ public struct CommissionFilter: Sendable {
     public var partnerId: String
     /// One of the effective statuses: pending, payable, processing, paid, cancelled, reversed.
     public var status: CommissionStatus?
-    /// When the earning occurred: `first` through `last` (inclusive), nil for open.
-    public var first: String?
-    public var last: String?
-    public init(partnerId: String, status: CommissionStatus? = nil, first: String? = nil, last: String? = nil) {
-        self.partnerId = partnerId; self.status = status; self.first = first; self.last = last
+    /// When the earning occurred.
+    public var range: TimeRange
+    public init(partnerId: String, status: CommissionStatus? = nil, range: TimeRange = .all) {
+        self.partnerId = partnerId; self.status = status; self.range = range
     }
 }
 
@@ -126,6 +125,6 @@ public protocol CommissionStore {
     /// The filtered entries' totals keyed by effective status (as of `now`), per currency.
     func commissionTotals(_ filter: CommissionFilter, now: Timestamp) throws -> [ReportTotal]
     /// What a beneficiary (the partner itself when `resellerId` is nil) earned in a
-    /// currency, occurring `first` through `last`: entries neither cancelled nor reversed.
-    func earned(partnerId: String, resellerId: String?, currency: String, first: String, last: String) throws -> Int128
+    /// currency, occurring in `range`: entries neither cancelled nor reversed.
+    func earned(partnerId: String, resellerId: String?, currency: String, range: TimeRange) throws -> Int128
 }

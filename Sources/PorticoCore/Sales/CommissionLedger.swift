@@ -28,9 +28,7 @@ public enum CommissionLedger {
         let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
         let status = try status.map { s throws(PorticoError) -> CommissionStatus in try Validate.oneOf(s, field: "status") }
-        let open = range == .all
-        return CommissionFilter(partnerId: partner.id, status: status, first: open ? nil : range.firstText,
-                                last: open ? nil : range.lastText)
+        return CommissionFilter(partnerId: partner.id, status: status, range: range)
     }
 
     public static func list(_ ctx: RequestContext, partnerId: String, status: String?, range: TimeRange, page: PageRequest) throws
@@ -49,8 +47,7 @@ public enum CommissionLedger {
         if !range.isEmpty {
             // Whole-day ranges read the running totals; others sum the entries themselves.
             figures.add(commissionsByStatus: range.isWholeDays
-                ? try ctx.store.commissionsFromRunningTotals(partnerId: f.partnerId, firstDay: range.firstDay, lastDay: range.lastDay,
-                                                          wholeLedger: range == .all, now: ctx.now, periodLength: nil)
+                ? try ctx.store.commissionsFromRunningTotals(partnerId: f.partnerId, days: range, now: ctx.now, periodLength: nil)
                 : try ctx.store.commissionTotals(f, now: ctx.now))
         }
         return CommissionSummary(partnerId: f.partnerId, figures: figures)

@@ -61,8 +61,8 @@ public protocol SaleStore {
     func sale(id: String) throws -> SaleRecord?
     func sale(partnerId: String, externalId: String) throws -> SaleRecord?
     /// Net sales (amount less refunds) of a partner, or of one reseller when given, in a
-    /// currency, on the UTC days `firstDay` through `lastDay` (`YYYY-MM-DD`); exact.
-    func salesVolume(partnerId: String, resellerId: String?, currency: String, firstDay: String, lastDay: String) throws -> Int128
+    /// currency, on the UTC days `days` spans; exact.
+    func salesVolume(partnerId: String, resellerId: String?, currency: String, days: TimeRange) throws -> Int128
     /// When the customer first bought the plan (for the subscription's month number).
     func firstSaleOccurred(customerId: String, plan: String) throws -> String?
     /// Whether the customer bought anything before.

@@ -39,11 +39,11 @@ struct SaleFacts {
         for (resellerFact, partnerFact, range) in periods {
             if derived.contains(resellerFact), let reseller {
                 facts[fact: resellerFact] = Self.number(try store.salesVolume(
-                    partnerId: partner.id, resellerId: reseller.id, currency: currency, firstDay: range.firstDay, lastDay: range.lastDay))
+                    partnerId: partner.id, resellerId: reseller.id, currency: currency, days: range))
             }
             if derived.contains(partnerFact) {
                 facts[fact: partnerFact] = Self.number(try store.salesVolume(
-                    partnerId: partner.id, resellerId: nil, currency: currency, firstDay: range.firstDay, lastDay: range.lastDay))
+                    partnerId: partner.id, resellerId: nil, currency: currency, days: range))
             }
         }
         if derived.contains(.customerFirstPurchase) {
@@ -57,11 +57,11 @@ struct SaleFacts {
         let month = TimeRange.month(of: occurredAt)
         if derived.contains(.sellerEarnedMonth) {
             facts[fact: .sellerEarnedMonth] = Self.number(try store.earned(
-                partnerId: partner.id, resellerId: reseller?.id, currency: currency, first: month.firstText, last: month.lastText))
+                partnerId: partner.id, resellerId: reseller?.id, currency: currency, range: month))
         }
         if derived.contains(.partnerEarnedMonth) {
             facts[fact: .partnerEarnedMonth] = Self.number(try store.earned(
-                partnerId: partner.id, resellerId: nil, currency: currency, first: month.firstText, last: month.lastText))
+                partnerId: partner.id, resellerId: nil, currency: currency, range: month))
         }
         return facts
     }

@@ -23,9 +23,8 @@
 ///   applied, so two writers can never both move the same entry.
 /// - Records come back exactly as written: money as `Money`, instants as `Timestamp` (kept
 ///   as their RFC 3339 text, which sorts as time does), statuses and kinds as their enums;
-///   a stored value the engine does not know fails the read, never traps. Range bounds
-///   are passed as that same text (`first`/`last` instants, `firstDay`/`lastDay` UTC days),
-///   so the store compares what it keeps.
+///   a stored value the engine does not know fails the read, never traps. Ranges are
+///   `TimeRange`s, closed at both ends.
 public protocol Store: AnyObject, Sendable {
     /// Where the data is (a file path for SQLite), as `system.health` reports it.
     var location: String { get }

@@ -10,9 +10,8 @@ enum AuditMethods {
             let range = try p.range()
             let page = try p.page()
             try p.finish()
-            return try AuditService.list(ctx, AuditFilter(partnerId: partnerId, actor: actor, action: action,
-                                                          first: range == .all ? nil : range.firstText,
-                                                          last: range == .all ? nil : range.lastText), page: page).json(\.json)
+            return try AuditService.list(ctx, AuditFilter(partnerId: partnerId, actor: actor, action: action, range: range), page: page)
+                .json(\.json)
         },
         Method("audit.verify", access: .read) { p, ctx in
             try p.finish()
