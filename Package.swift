@@ -84,6 +84,7 @@ let package = Package(
         .executableTarget(
             name: "portico-bench",
             dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
                 "PorticoServer",
                 "PorticoCore",
                 "PorticoRules",

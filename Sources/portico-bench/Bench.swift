@@ -1,7 +1,9 @@
 import ArgumentParser
+import Crypto
 import Foundation
 import GRDB
 import JSONRPC
+import PorticoCore
 import PorticoRules
 import PorticoServer
 import PorticoStore
@@ -61,6 +63,7 @@ struct Bench: ParsableCommand {
         if jsonDecodes > 0 { Self.jsonComparison(jsonDecodes) }
         if diskCommits > 0 { try Self.diskCommitRate(diskCommits, dir: base) }
         if decisions > 0 { try Self.ruleFigures(decisions, directory: rules) }
+        if decisions > 0 { Self.webhookSignature(decisions / 10) }
         if trivial > 0 {
             let lines = (0..<trivial).map { #"{"jsonrpc":"2.0","id":\#($0),"method":"system.health"}"# }
             let s = try Self.pipelined(lines, db: base.appendingPathComponent("trivial.sqlite").path)
@@ -154,6 +157,41 @@ struct Bench: ParsableCommand {
 
     /// Permission decisions with the shipped rules (a mix of principals, roles, actions and
     /// partner statuses), and reloading the rule files (read, validate, compile).
+    /// Stripe's webhook signature check on a 2 KB payload (the payout webhook's cost before
+    /// any store work): parse the header, HMAC-SHA256, constant-time compare.
+    static func webhookSignature(_ n: Int) {
+        let secret = Array("whsec_bench_secret_0123456789".utf8)
+        let payload = Array(String(repeating: #"{"object":"transfer","amount":12345},"#, count: 55).utf8.prefix(2048))
+        var signed = Array("1700000000.".utf8)
+        signed.append(contentsOf: payload)
+        let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: secret))
+        let header = "t=1700000000,v1=" + mac.map { String(format: "%02x", $0) }.joined()
+        let at = Timestamp(millisecondsSinceEpoch: 1_700_000_030_000)
+        var samples: [Double] = []
+        var ok = 0
+        let rounds = max(n / 20, 1)
+        for _ in 0..<20 {
+            let start = now()
+            for _ in 0..<rounds {
+                if case .success = StripeSignature.verify(payload: payload, header: header, secret: secret, receivedAt: at) { ok += 1 }
+            }
+            samples.append((now() - start) / Double(rounds))
+        }
+        precondition(ok == 20 * rounds)
+        samples.sort()
+        // The floor: HMAC-SHA256 alone over the same bytes.
+        var floor: [Double] = []
+        var sink: UInt8 = 0
+        for _ in 0..<20 {
+            let start = now()
+            for _ in 0..<rounds { sink ^= HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: secret)).first { _ in true } ?? 0 }
+            floor.append((now() - start) / Double(rounds))
+        }
+        floor.sort()
+        print(String(format: "stripe webhook signature check (2 KB payload): median %.2f µs; HMAC-SHA256 alone %.2f µs%@",
+                     samples[samples.count / 2] * 1e6, floor[floor.count / 2] * 1e6, sink == 1 ? " " : ""))
+    }
+
     static func ruleFigures(_ n: Int, directory: String) throws {
         let load = { () throws -> RuleSet in
             FileManager.default.fileExists(atPath: directory)
