@@ -18,6 +18,24 @@ let usd = Currency.named("USD")!, jpy = Currency.named("JPY")!, bhd = Currency.n
         #expect(Currency.named("KWD")?.exponent == 3)
     }
 
+    /// Major units with exactly the currency's digits, for every exponent and sign, read
+    /// back as the same amount.
+    @Test func theDecimalTextIsExactAndReadsBack() async {
+        #expect(Money(1234, usd).decimalText == "12.34")
+        #expect(Money(5, usd).decimalText == "0.05")
+        #expect(Money(1500, jpy).decimalText == "1500")
+        #expect(Money(1234, bhd).decimalText == "1.234")
+        #expect(Money(-5, eur).decimalText == "-0.05")
+        #expect(Money(Int64.min, usd).decimalText == "-92233720368547758.08")
+        await propertyCheck(count: 500, input: Gen.int64(in: -(1 << 53)...(1 << 53)), Gen.int(in: 0...3)) { amount, pick in
+            let currency = [jpy, usd, bhd, usd][pick]
+            let text = Money(amount, currency).decimalText
+            let digits = text.split(separator: ".").dropFirst().first?.count ?? 0
+            #expect(digits == currency.exponent, "\(text)")
+            #expect(ExactDecimal(text) == ExactDecimal(mantissa: amount, scale: currency.exponent), "\(text)")
+        }
+    }
+
     @Test func arithmeticIsCheckedAndNeverMixesCurrencies() throws {
         #expect(try Money(100, usd) + Money(250, usd) == Money(350, usd))
         #expect(throws: Money.Failure.currencyMismatch("USD", "EUR")) { try Money(1, usd) + Money(1, eur) }

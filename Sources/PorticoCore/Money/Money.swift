@@ -24,14 +24,18 @@ public struct Money: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `12.34 USD`, `1500 JPY`, `1.234 BHD`.
-    public var description: String {
+    public var description: String { "\(decimalText) \(currency.code)" }
+
+    /// The amount in the currency's major units, with exactly its exponent's digits after
+    /// the point: `12.34`, `1500`, `1.234`, `-0.05` (what providers such as PayPal take as
+    /// an amount's value).
+    public var decimalText: String {
         let e = currency.exponent
-        guard e > 0 else { return "\(amount) \(currency.code)" }
-        let unit = ExactDecimal.pow10(e)
+        guard e > 0 else { return String(amount) }
+        let unit = UInt64(ExactDecimal.pow10(e))
         let sign = amount < 0 ? "-" : ""
-        let whole = amount.magnitude / UInt64(unit), frac = amount.magnitude % UInt64(unit)
-        let fracText = String(frac)
-        return "\(sign)\(whole).\(String(repeating: "0", count: e - fracText.count))\(fracText) \(currency.code)"
+        let fracText = String(amount.magnitude % unit)
+        return "\(sign)\(amount.magnitude / unit).\(String(repeating: "0", count: e - fracText.count))\(fracText)"
     }
 
     /// `{"amount": 12345, "currency": "USD"}`: money on the wire and in audit snapshots.
