@@ -165,7 +165,7 @@ struct Bench: ParsableCommand {
         var signed = Array("1700000000.".utf8)
         signed.append(contentsOf: payload)
         let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: secret))
-        let header = "t=1700000000,v1=" + mac.map { String(format: "%02x", $0) }.joined()
+        let header = "t=1700000000,v1=" + lowercaseHex(mac)
         let at = Timestamp(millisecondsSinceEpoch: 1_700_000_030_000)
         var samples: [Double] = []
         var ok = 0

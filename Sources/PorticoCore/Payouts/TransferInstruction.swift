@@ -60,16 +60,17 @@ public enum TransferInstruction: Sendable, Equatable {
                 case UInt8(ascii: " "):
                     out += "+"
                 default:
-                    let digits = Array("0123456789ABCDEF".unicodeScalars)
                     out += "%"
-                    out.unicodeScalars.append(digits[Int(b >> 4)])
-                    out.unicodeScalars.append(digits[Int(b & 0xF)])
+                    out.unicodeScalars.append(Self.upperHex[Int(b >> 4)])
+                    out.unicodeScalars.append(Self.upperHex[Int(b & 0xF)])
                 }
             }
             return out
         }
         return fields.map { encode($0.name) + "=" + encode($0.value) }.joined(separator: "&")
     }
+
+    static let upperHex = Array("0123456789ABCDEF".unicodeScalars)
 
     /// The instruction as answered to the host.
     public var json: JSONValue {

@@ -4,16 +4,18 @@ import JSONRPC
 /// of the recording; or, for the same sale sent again under its external id, the first
 /// answer exactly as it was given (kept in the sale's audit record).
 public enum RecordedSale {
-    case recorded(sale: SaleRecord, commissions: [CommissionRecord], at: Timestamp)
+    /// A new sale, with its answer built once: the audit record keeps the same JSON.
+    case recorded(sale: SaleRecord, commissions: [CommissionRecord], answer: JSONValue)
     case repeated(JSONValue)
 
-    /// The answer, and the audit snapshot of a new sale.
+    /// A new sale's answer and audit snapshot.
+    public static func answer(sale: SaleRecord, commissions: [CommissionRecord], at: Timestamp) -> JSONValue {
+        ["sale": sale.json, "commissions": .array(commissions.map { $0.json(now: at) })]
+    }
+
     public var json: JSONValue {
         switch self {
-        case .recorded(let sale, let commissions, let at):
-            return ["sale": sale.json, "commissions": .array(commissions.map { $0.json(now: at) })]
-        case .repeated(let answer):
-            return answer
+        case .recorded(_, _, let answer), .repeated(let answer): return answer
         }
     }
 }

@@ -58,11 +58,11 @@ public enum SaleService {
         var entries = try commissions(of: sale, at: new.occurredAt, reseller: reseller, rules.commission.evaluate(facts), rules, ctx)
         // The answer is complete before anything is written; its audit record keeps it
         // (once) for retries with the same externalId.
-        sale.auditSeq = try ctx.audit(targetType: "sale", targetId: sale.id, partnerId: partner.id, before: nil,
-                                      after: RecordedSale.recorded(sale: sale, commissions: entries, at: ctx.now).json)
+        let answer = RecordedSale.answer(sale: sale, commissions: entries, at: ctx.now)
+        sale.auditSeq = try ctx.audit(targetType: "sale", targetId: sale.id, partnerId: partner.id, before: nil, after: answer)
         try ctx.store.insert(&sale)
         for i in entries.indices { try ctx.store.insert(&entries[i]) }
-        return .recorded(sale: sale, commissions: entries, at: ctx.now)
+        return .recorded(sale: sale, commissions: entries, answer: answer)
     }
 
     /// The ledger entries the commission rules' lines make of a sale: the seller's (the
