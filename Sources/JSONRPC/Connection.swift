@@ -33,15 +33,33 @@ public final class ConnectionControl: @unchecked Sendable {
         return queue.isCancelled(id)
     }
 
-    /// Sends a notification (progress, events) now, ahead of the group's answers.
-    public func notify(method: String, params: JSONValue) {
+    /// Where notifications go at once, ahead of the group's answers, when the control
+    /// belongs to a connection (its answer writer, which keeps the order of everything
+    /// written); nil for a detached control.
+    var sendNow: (([UInt8]) -> Void)?
+
+    /// Sends a notification now: on the wire at once (progress of a long job the client
+    /// is waiting on), in order with every answer written before it.
+    public func notifyNow(method: String, params: JSONValue) {
+        guard let sendNow else { return notify(method: method, params: params) }
+        var framed: [UInt8] = []
+        framing().frame(Self.notification(method, params), into: &framed)
+        sendNow(framed)
+    }
+
+    static func notification(_ method: String, _ params: JSONValue) -> [UInt8] {
         var msg: [UInt8] = []
         msg.append(contentsOf: #"{"jsonrpc":"2.0","method":"#.utf8)
         JSONWriter.writeString(method, into: &msg)
         msg.append(contentsOf: #","params":"#.utf8)
         JSONWriter.write(params, into: &msg)
         msg.append(UInt8(ascii: "}"))
-        framing().frame(msg, into: &outbound)
+        return msg
+    }
+
+    /// Sends a notification (progress, events) with the group's answers, ahead of them.
+    public func notify(method: String, params: JSONValue) {
+        framing().frame(Self.notification(method, params), into: &outbound)
     }
 }
 
@@ -127,7 +145,13 @@ public final class Connection: @unchecked Sendable {
     public var maxGroup = 1024
     /// The reader runs what it read itself when the queue was idle and holds at most this many messages.
     public var inlineLimit = 2
-    private lazy var control = ConnectionControl(queue: queue, framing: { [unowned self] in framing })
+    private lazy var control: ConnectionControl = {
+        let c = ConnectionControl(queue: queue, framing: { [unowned self] in framing })
+        c.sendNow = { [unowned self] bytes in
+            writer.submit(Answers(group: [], outcomes: [], framing: framing, notifications: bytes), offload: false)
+        }
+        return c
+    }()
     private lazy var writer = AnswerWriter(output: output)
     private var shuttingDown = false
     private let framingLock = NSLock()

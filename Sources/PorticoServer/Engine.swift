@@ -23,11 +23,13 @@ public final class Engine: CallHandler, @unchecked Sendable {
         /// for explicitly, the engine runs the shipped defaults built into it.
         public var rulesDirectory: String
         public var rulesDirectoryRequired: Bool
+        /// What `--secrets` read (webhook endpoint secrets); held in memory only.
+        public var secrets: Secrets
         public init(databasePath: String, openStore: @escaping StoreOpener, clock: any Clock = SystemClock(), seed: UInt64? = nil,
-                    rulesDirectory: String = "./rules", rulesDirectoryRequired: Bool = false)
+                    rulesDirectory: String = "./rules", rulesDirectoryRequired: Bool = false, secrets: Secrets = .none)
         {
             self.databasePath = databasePath; self.openStore = openStore; self.clock = clock; self.seed = seed
-            self.rulesDirectory = rulesDirectory; self.rulesDirectoryRequired = rulesDirectoryRequired
+            self.rulesDirectory = rulesDirectory; self.rulesDirectoryRequired = rulesDirectoryRequired; self.secrets = secrets
         }
     }
 
@@ -55,7 +57,7 @@ public final class Engine: CallHandler, @unchecked Sendable {
             policy: RulesAccessPolicy(rules), activeRules: rules, ids: ids,
             status: EngineStatus(version: Self.version, schemaVersion: schemaVersion, storeLocation: store.location,
                                  deterministic: ids.isDeterministic, activeRules: rules),
-            log: logger)
+            secrets: options.secrets, log: logger)
     }
 
     /// The shipped rule files, built into the engine.
@@ -65,10 +67,26 @@ public final class Engine: CallHandler, @unchecked Sendable {
         do { try store.close() } catch { log.error("closing the database failed: \(error)") }
     }
 
+    /// Runs the calls in order: the calls between long requests (jobs) as groups, each
+    /// job alone in between (see `JobSteps`).
     public func handle(_ calls: [Call], control: ConnectionControl) -> [Outcome?] {
+        let specs = calls.map { pipeline.methods[$0.method] }
+        guard let j = specs.firstIndex(where: { $0?.isJob == true }), case .job(let body)? = specs[j]?.body else {
+            return handleGroup(calls, specs, control: control)
+        }
+        var outcomes = j > 0 ? handleGroup(Array(calls[..<j]), Array(specs[..<j]), control: control) : []
+        if control.isCancelled(calls[j].id) {
+            outcomes.append(.error(.requestCancelled))
+        } else {
+            outcomes.append(pipeline.runJob(calls[j], specs[j]!, body, store: store, clock: { self.options.clock.now() }, control: control))
+        }
+        if j + 1 < calls.count { outcomes += handle(Array(calls[(j + 1)...]), control: control) }
+        return outcomes
+    }
+
+    func handleGroup(_ calls: [Call], _ specs: [Method?], control: ConnectionControl) -> [Outcome?] {
         var outcomes = [Outcome?](repeating: nil, count: calls.count)
         var hooks: [@Sendable () -> Void] = []
-        let specs = calls.map { pipeline.methods[$0.method] }
         let access = specs.map { $0?.access ?? .none }
         let writes = access.contains(.write)
         guard writes || access.contains(.read) else {

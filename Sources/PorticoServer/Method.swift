@@ -11,13 +11,19 @@ public struct Method: Sendable {
 
     /// A method's body: reads its params, calls its service, and encodes the answer.
     public typealias Service = @Sendable (inout Params, RequestContext) throws -> JSONValue
+    /// A long request's body: its params read, it runs its steps (see `JobSteps`).
+    public typealias Job = @Sendable (inout Params, any JobSteps) throws -> JSONValue
 
     enum Body: Sendable {
         /// Answers from the engine's own state (`rpc.discover`, `system.health`): no
         /// transaction, no actor.
         case system(@Sendable (inout Params, EngineStatus) throws -> JSONValue)
         case service(Service)
+        /// Runs alone, outside any group, as steps committed one by one (`JobSteps`).
+        case job(Job)
     }
+
+    var isJob: Bool { if case .job = body { true } else { false } }
 
     public let name: String
     public let access: Access
@@ -32,6 +38,15 @@ public struct Method: Sendable {
         body = .service(run)
     }
 
+    /// A long request that writes in several commits, reports `$/progress` when given a
+    /// `progressToken`, and stops between steps on `$/cancelRequest`.
+    public init(job name: String, _ run: @escaping Job) {
+        self.name = name
+        access = .write
+        needsActor = true
+        body = .job(run)
+    }
+
     init(system name: String, _ run: @escaping @Sendable (inout Params, EngineStatus) throws -> JSONValue) {
         self.name = name
         access = .none
@@ -44,6 +59,7 @@ public struct Method: Sendable {
 public enum MethodTable {
     public static let all: [Method] = SystemMethods.all + PartnerMethods.all + MemberMethods.all + GovernanceMethods.all
         + ResellerMethods.all + SaleMethods.all + ReportMethods.all + AuditMethods.all + RulesMethods.all + PricingMethods.all
+        + PayoutMethods.all
 
     /// The actions permission rules decide on: every method of the API contract that is
     /// called on someone's behalf (an actor, or an API client's token), served yet or not,
@@ -58,7 +74,7 @@ public enum MethodTable {
         "api.usage.get", "audit.list", "audit.verify", "brand.get", "commission.list", "commission.summary",
         "customer.get", "customer.list", "events.subscribe", "oauth.client.list", "oauth.introspect",
         "partner.dashboard", "partner.get", "partner.getBySubdomain", "partner.list", "partner.members.list",
-        "partner.report", "payout.get", "payout.list", "reseller.get", "reseller.list", "reseller.report",
+        "partner.report", "payout.account.get", "payout.get", "payout.list", "payout.statement", "reseller.get", "reseller.list", "reseller.report",
         "rules.explain", "rules.test", "rules.validate",
     ]
 
@@ -66,8 +82,8 @@ public enum MethodTable {
         "api.customer.register", "api.subscription.create", "brand.domain.verify", "brand.update", "commission.create",
         "customer.create", "oauth.client.create", "oauth.client.revoke", "oauth.client.rotateSecret", "partner.activate",
         "partner.create", "partner.freeze", "partner.members.add", "partner.members.remove", "partner.members.updateRole",
-        "partner.suspend", "partner.update", "payout.cancel", "payout.complete", "payout.create", "payout.fail",
-        "payout.process", "payout.runScheduled", "payout.schedule", "reseller.create", "reseller.setCommissionRate", "reseller.update",
+        "partner.suspend", "partner.update", "payout.account.set", "payout.cancel", "payout.complete", "payout.create", "payout.fail",
+        "payout.process", "payout.runScheduled", "payout.schedule", "payout.webhook", "reseller.create", "reseller.setCommissionRate", "reseller.update",
         "rules.reload", "sale.record", "sale.refund",
     ]
 }

@@ -179,6 +179,17 @@ public struct Params {
         }
     }
 
+    /// A long request's `progressToken` (an integer or a string, as in LSP): `$/progress`
+    /// notifications carry it back.
+    public mutating func progressToken() throws(PorticoError) -> JSONValue? {
+        guard let v = raw("progressToken") else { return nil }
+        switch v {
+        case .integer: return v
+        case .string(let s): return .string(try Validate.key(s, field: field("progressToken"), max: 255))
+        default: throw .invalid(field("progressToken"), "must be an integer or a string, got \(v.typeName)")
+        }
+    }
+
     /// `cursor` and `limit` of a list method.
     public mutating func page() throws(PorticoError) -> PageRequest {
         try PageRequest(cursor: try optionalString("cursor"), limit: try optionalInteger("limit"))

@@ -17,13 +17,14 @@ public enum Replay {
         public var rulesDirectory: String?
         /// Opens the fresh store the file replays against.
         public var openStore: StoreOpener
+        public var secrets: Secrets
         public init(requestFile: String, expectFile: String?, openStore: @escaping StoreOpener, update: Bool = false,
                     clock: String = "step:2026-01-01T00:00:00Z,1s", seed: UInt64 = 1, volatileKeys: Set<String> = [],
-                    rulesDirectory: String? = nil)
+                    rulesDirectory: String? = nil, secrets: Secrets = .none)
         {
             self.requestFile = requestFile; self.expectFile = expectFile; self.update = update; self.clock = clock
             self.seed = seed; self.volatileKeys = volatileKeys; self.rulesDirectory = rulesDirectory
-            self.openStore = openStore
+            self.openStore = openStore; self.secrets = secrets
         }
     }
 
@@ -76,7 +77,8 @@ public enum Replay {
         defer { close(fd) }
         let engine = try Engine(options: .init(databasePath: dir.appendingPathComponent("replay.sqlite").path, openStore: options.openStore, clock: clock,
                                                seed: options.seed, rulesDirectory: options.rulesDirectory ?? "./rules",
-                                               rulesDirectoryRequired: options.rulesDirectory != nil), logger: logger)
+                                               rulesDirectoryRequired: options.rulesDirectory != nil, secrets: options.secrets),
+                                logger: logger)
         let sink = BufferSink()
         Connection(input: fd, output: sink, handler: engine, log: { [logger] in logger.warning("\($0)") }).run()
         engine.close()

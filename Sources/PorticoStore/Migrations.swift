@@ -250,6 +250,103 @@ extension SQLiteStore {
             try addCheck(bound, to: "sale_volume", db)
             try addCheck(bound, to: "commission_rollup", db)
         }
+        m.registerMigration("0007-payouts") { db in
+            // A ledger entry is in a payout when its payoutId names it: one column, so in at
+            // most one payout at a time, and the CHECK below ties the link to the statuses
+            // that mean "in a payout". Released lines (a payout failed, cancelled or
+            // reversed) are copied to payout_released_line for the payout's statement.
+            try db.execute(sql: """
+                CREATE TABLE payout_account (
+                    seq INTEGER PRIMARY KEY,
+                    partnerId TEXT NOT NULL REFERENCES partner(id),
+                    currency TEXT NOT NULL,   -- '' for the partner's default account
+                    method TEXT NOT NULL CHECK (method = 'stripe' OR method = 'paypal' OR method = 'manual'),
+                    destination TEXT NOT NULL,
+                    holdUntil TEXT,
+                    createdAt TEXT NOT NULL,
+                    updatedAt TEXT NOT NULL
+                ) STRICT;
+                CREATE UNIQUE INDEX payout_account_unique ON payout_account(partnerId, currency);
+
+                CREATE TABLE payout_schedule (
+                    partnerSeq INTEGER PRIMARY KEY,   -- the partner's seq: runs go in partner order
+                    partnerId TEXT NOT NULL UNIQUE REFERENCES partner(id),
+                    cadence TEXT NOT NULL CHECK (cadence = 'weekly' OR cadence = 'monthly' OR cadence = 'manual'),
+                    day INTEGER CHECK ((cadence = 'manual' AND day IS NULL) OR (cadence = 'weekly' AND day BETWEEN 1 AND 7)
+                                       OR (cadence = 'monthly' AND day BETWEEN 1 AND 31)),
+                    createdAt TEXT NOT NULL,
+                    updatedAt TEXT NOT NULL
+                ) STRICT;
+
+                CREATE TABLE payout (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    partnerId TEXT NOT NULL REFERENCES partner(id),
+                    amount INTEGER NOT NULL CHECK (amount > 0),
+                    currency TEXT NOT NULL,
+                    lineCount INTEGER NOT NULL CHECK (lineCount > 0),
+                    status TEXT NOT NULL CHECK (status = 'created' OR status = 'processing' OR status = 'paid' OR status = 'failed'
+                                                OR status = 'cancelled' OR status = 'reversed'),
+                    method TEXT NOT NULL CHECK (method = 'stripe' OR method = 'paypal' OR method = 'manual'),
+                    destination TEXT NOT NULL,
+                    period TEXT,
+                    asOf TEXT NOT NULL,
+                    holdUntil TEXT,
+                    instruction TEXT,
+                    providerReference TEXT,
+                    failureReason TEXT,
+                    reversedAmount INTEGER NOT NULL DEFAULT 0 CHECK (reversedAmount >= 0 AND reversedAmount <= amount),
+                    createdAt TEXT NOT NULL,
+                    updatedAt TEXT NOT NULL,
+                    -- Processed payouts carry their instruction; paid ones their reference.
+                    CHECK ((status = 'created' OR status = 'cancelled') = (instruction IS NULL)),
+                    CHECK ((status = 'paid' OR status = 'reversed') = (providerReference IS NOT NULL))
+                ) STRICT;
+                -- A scheduled run pays a partner's currency once per period, whatever became of it.
+                CREATE UNIQUE INDEX payout_period_unique ON payout(partnerId, currency, period) WHERE period IS NOT NULL;
+                CREATE INDEX payout_by_partner ON payout(partnerId, seq);
+                CREATE INDEX payout_by_status ON payout(status, seq);
+
+                -- The state machine, in the store as well as in the service.
+                CREATE TRIGGER payout_transition BEFORE UPDATE OF status ON payout
+                    WHEN NEW.status != OLD.status AND NOT (
+                        (OLD.status = 'created' AND (NEW.status = 'processing' OR NEW.status = 'cancelled'))
+                        OR (OLD.status = 'processing' AND (NEW.status = 'paid' OR NEW.status = 'failed'))
+                        OR (OLD.status = 'paid' AND NEW.status = 'reversed'))
+                    BEGIN SELECT RAISE(ABORT, 'payout status transition not allowed'); END;
+                -- What was handed to the host, and what the provider named, never change.
+                CREATE TRIGGER payout_instruction_fixed BEFORE UPDATE OF instruction, providerReference, amount, currency, partnerId,
+                                                                            destination, method, lineCount ON payout
+                    WHEN (OLD.instruction IS NOT NULL AND NEW.instruction IS NOT OLD.instruction)
+                      OR (OLD.providerReference IS NOT NULL AND NEW.providerReference IS NOT OLD.providerReference)
+                      OR NEW.amount != OLD.amount OR NEW.currency != OLD.currency OR NEW.partnerId != OLD.partnerId
+                      OR NEW.destination != OLD.destination OR NEW.method != OLD.method OR NEW.lineCount != OLD.lineCount
+                    BEGIN SELECT RAISE(ABORT, 'a payout''s amount, destination, instruction and reference never change'); END;
+                CREATE TRIGGER payout_no_delete BEFORE DELETE ON payout
+                    BEGIN SELECT RAISE(ABORT, 'payouts are never deleted'); END;
+
+                CREATE TABLE payout_released_line (
+                    payoutId TEXT NOT NULL REFERENCES payout(id),
+                    commissionSeq INTEGER NOT NULL,
+                    amount INTEGER NOT NULL,
+                    PRIMARY KEY (payoutId, commissionSeq)
+                ) STRICT, WITHOUT ROWID;
+
+                CREATE TABLE provider_event (
+                    provider TEXT NOT NULL,
+                    eventId TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    payoutId TEXT,
+                    result TEXT NOT NULL,
+                    receivedAt TEXT NOT NULL,
+                    createdAt TEXT NOT NULL,
+                    PRIMARY KEY (provider, eventId)
+                ) STRICT, WITHOUT ROWID;
+                """)
+            try addCheck("CONSTRAINT commission_payout_link CHECK ((status = 'processing' OR status = 'paid') = (payoutId IS NOT NULL))",
+                         to: "commission", db)
+            try db.execute(sql: "CREATE INDEX commission_by_payout ON commission(payoutId) WHERE payoutId IS NOT NULL")
+        }
         return m
     }
 
@@ -258,9 +355,10 @@ extension SQLiteStore {
     /// on others) are dropped first and created again after, so the rename checks none of
     /// them against a missing table. Existing rows are copied without the new check.
     static func addCheck(_ constraint: String, to table: String, _ db: Database) throws {
-        let prefix = "CREATE TABLE \(table) ("
+        // A table rebuilt before (renamed into place) has its name quoted by SQLite.
+        let prefixes = ["CREATE TABLE \(table) (", "CREATE TABLE \"\(table)\" ("]
         guard let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", arguments: [table]),
-              sql.hasPrefix(prefix), let close = sql.range(of: ")", options: .backwards),
+              let prefix = prefixes.first(where: { sql.hasPrefix($0) }), let close = sql.range(of: ")", options: .backwards),
               sql[close.upperBound...].trimmingCharacters(in: .whitespaces).hasPrefix("STRICT")
         else { throw DatabaseError(message: "unexpected definition of \(table)") }
         let triggers = try Row.fetchAll(db, sql: """

@@ -30,6 +30,9 @@ public final class SQLiteTransaction: StoreTransaction {
         "customer.partnerId, customer.email": ("email", "is already a customer of this partner"),
         "sale.partnerId, sale.externalId": ("externalId", "a sale was already recorded under this external id"),
         "idempotency.scope, idempotency.key": ("idempotencyKey", "was already used"),
+        "payout.partnerId, payout.currency, payout.period": ("period", "a payout was already created for this partner, currency and period"),
+        "provider_event.provider, provider_event.eventId": ("payload.id", "this event was already applied"),
+        "payout_account.partnerId, payout_account.currency": ("currency", "the partner already has an account for this currency"),
     ]
 
     static func contractError(_ e: DatabaseError) -> PorticoError? {

@@ -27,6 +27,15 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Log level on stderr: \(EngineOptions.logLevels).")
     var logLevel: String = "warning"
 
+    @Option(help: "Secrets file: NAME=value lines (stripe.webhook_secret=whsec_..., repeatable for a rollover); held in memory only.")
+    var secrets: String?
+
+    /// Reads `--secrets`, warning on stderr when others than the owner may read the file.
+    func readSecrets(log: Logger) throws -> Secrets {
+        guard let path = secrets else { return .none }
+        return try SecretsFile.read(path, log: log)
+    }
+
     static let logLevels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
 
     func validate() throws {
@@ -78,10 +87,14 @@ struct Serve: ParsableCommand {
         let engineInstance: Engine
         do {
             engineInstance = try Engine(options: .init(databasePath: db, openStore: SQLiteStore.opener, clock: clock, seed: engine.seed,
-                                                       rulesDirectory: rules ?? "./rules", rulesDirectoryRequired: rules != nil),
+                                                       rulesDirectory: rules ?? "./rules", rulesDirectoryRequired: rules != nil,
+                                                       secrets: try engine.readSecrets(log: log)),
                                         logger: log)
         } catch let error as RuleSetError {
             FileHandle.standardError.write(Data((error.description + "\nportico: the rule files are invalid; not starting\n").utf8))
+            throw ExitCode(1)
+        } catch let error as SecretsFile.Failure {
+            FileHandle.standardError.write(Data("portico serve: \(error.description); not starting\n".utf8))
             throw ExitCode(1)
         } catch {
             FileHandle.standardError.write(Data("portico serve: cannot open or migrate the database at \(db): \(error)\n".utf8))
@@ -129,6 +142,9 @@ struct Replay: ParsableCommand {
     @Option(help: "Log level on stderr: \(EngineOptions.logLevels).")
     var logLevel: String = "error"
 
+    @Option(help: "Secrets file for the replay (see serve --secrets).")
+    var secrets: String?
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown --log-level '\(logLevel)'; one of \(EngineOptions.logLevels)")
@@ -140,7 +156,8 @@ struct Replay: ParsableCommand {
         StandardStreams.ignoreSIGPIPE()
         let log = EngineOptions.parseOrExit(["--log-level", logLevel]).logger()
         let options = PorticoServer.Replay.Options(requestFile: file, expectFile: expect, openStore: SQLiteStore.opener, update: update, clock: clock,
-                                                   seed: seed, volatileKeys: Set(volatileKeys), rulesDirectory: rules)
+                                                   seed: seed, volatileKeys: Set(volatileKeys), rulesDirectory: rules,
+                                                   secrets: try secrets.map { try SecretsFile.read($0, log: log) } ?? .none)
         let output = try PorticoServer.Replay.run(options, logger: log)
         guard let expect else {
             FileHandle.standardOutput.write(Data(output))
@@ -237,6 +254,26 @@ struct RulesCommand: ParsableCommand {
             }
             print("\(results.count - failures.count) passed, \(failures.count) failed")
             if !failures.isEmpty { throw ExitCode(1) }
+        }
+    }
+}
+
+/// The file `--secrets` names.
+enum SecretsFile {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func read(_ path: String, log: Logger) throws -> Secrets {
+        guard let data = FileManager.default.contents(atPath: path) else { throw Failure(description: "cannot read the secrets file \(path)") }
+        guard let text = String(data: data, encoding: .utf8) else { throw Failure(description: "\(path) is not UTF-8 text") }
+        var st = stat()
+        if stat(path, &st) == 0, st.st_mode & 0o077 != 0 {
+            log.warning("the secrets file \(path) may be read by others than its owner (chmod 600 it)")
+        }
+        switch Secrets.parse(text) {
+        case .success(let s): return s
+        case .failure(let e): throw Failure(description: "\(path): \(e)")
         }
     }
 }

@@ -20,13 +20,15 @@ public final class RequestContext {
     public let activeRules: ActiveRules
     /// Whether the client has cancelled this request: long work polls it.
     public let cancellation: Cancellation
+    /// The secrets the engine was started with (`--secrets`).
+    public let secrets: Secrets
 
     public init(store: any StoreTransaction, now: Timestamp, requestId: String?, action: String, actor: Actor?, ids: IDGenerator,
-                policy: AccessPolicy, activeRules: ActiveRules, cancellation: Cancellation = .never)
+                policy: AccessPolicy, activeRules: ActiveRules, cancellation: Cancellation = .never, secrets: Secrets = .none)
     {
         self.store = store; self.now = now; self.requestId = requestId; self.action = action; self.actor = actor
         self.ids = ids; self.policy = policy; self.activeRules = activeRules; rules = activeRules.current
-        self.cancellation = cancellation
+        self.cancellation = cancellation; self.secrets = secrets
     }
 
     /// `now` as RFC 3339, formatted once: every row the request writes carries it.

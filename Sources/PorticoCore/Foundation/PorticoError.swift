@@ -12,6 +12,7 @@ public struct PorticoError: Error, Sendable, Equatable, CustomStringConvertible 
         case invalidState = -32010
         case rateLimited = -32029
         case rulesInvalid = -32030
+        case requestCancelled = -32800
     }
 
     public var code: Code
@@ -60,8 +61,14 @@ public struct PorticoError: Error, Sendable, Equatable, CustomStringConvertible 
                      data: ["state": "total_limit", "allowed": [], "limit": .integer(Money.jsonLimit), "reason": .string(what)])
     }
 
-    public static func invalidState(_ state: String, allowed: [String], _ reason: String) -> PorticoError {
-        PorticoError(.invalidState, "Invalid state: \(reason)",
-                     data: ["state": .string(state), "allowed": .array(allowed.map { .string($0) })])
+    public static func invalidState(_ state: String, allowed: [String], _ reason: String, data more: JSONObject = [:]) -> PorticoError {
+        var data: JSONObject = ["state": .string(state), "allowed": .array(allowed.map { .string($0) })]
+        for m in more { data[m.key] = m.value }
+        return PorticoError(.invalidState, "Invalid state: \(reason)", data: data)
+    }
+
+    /// -32800: the client cancelled a long job; `data` says what it had committed.
+    public static func cancelled(_ data: JSONObject) -> PorticoError {
+        PorticoError(.requestCancelled, "Request cancelled; the work committed before stopping stands", data: data)
     }
 }

@@ -19,6 +19,9 @@
 ///   time), so the chain has no forks or gaps whatever the number of writers.
 /// - Pages are read by a sequence key that only grows in commit order, so paging never
 ///   skips a row another writer commits later.
+/// - A ledger entry is in at most one payout: its own `payoutId` column names it, and the
+///   store refuses an entry in `processing` or `paid` status without one or any other
+///   entry with one. A payout's lines move in one statement with its row.
 /// - Status changes are guarded (`...WHERE status = expected`) and answer whether they
 ///   applied, so two writers can never both move the same entry.
 /// - Records come back exactly as written: money as `Money`, instants as `Timestamp` (kept
@@ -58,7 +61,7 @@ public enum StoreAccess: Sendable, Equatable {
 /// One open transaction: everything a request may read or write, by intent. Held only
 /// while the request runs; never shared across threads.
 public protocol StoreTransaction: PartnerStore, MemberStore, ResellerStore, CustomerStore, SaleStore, CommissionStore,
-    AuditStore, IdempotencyStore, ReportStore
+    AuditStore, IdempotencyStore, ReportStore, PayoutStore
 {}
 
 /// Opens (creating and migrating if needed) the store at a location.

@@ -15,6 +15,8 @@ extension CommissionRules {
             if let h = HitPolicy(rawValue: s) { hit = h } else { r.error(node.position, "hit must be first or collect, not '\(s)'") }
         }
         let holdDays = top.take("hold_days").flatMap { r.integer($0, "hold_days", in: 0...3650) }.map(Int.init) ?? 0
+        let destinationHold = top.take("destination_change_hold_days")
+            .flatMap { r.integer($0, "destination_change_hold_days", in: 0...365) }.map(Int.init) ?? 0
         let depth = top.take("override_depth").flatMap { r.integer($0, "override_depth", in: 0...5) }.map(Int.init) ?? 1
         var minimum: [String: Int64] = [:]
         if let node = top.take("minimum_payout") { minimum = amounts(node, "minimum_payout", r, allowZero: true) }
@@ -43,7 +45,7 @@ extension CommissionRules {
         _ = top.take("$schema")
         top.finish(r, in: "the commission file")
         return CommissionRules(hit: hit, holdDays: holdDays, overrideDepth: depth, minimumPayout: minimum, maxTotalPercent: maxTotal,
-                               maxResellerRate: maxRate, rules: rules, tests: tests)
+                               maxResellerRate: maxRate, destinationChangeHoldDays: destinationHold, rules: rules, tests: tests)
     }
 
     /// `{USD: 5000, JPY: 500}`: whole minor units per known currency.

@@ -85,6 +85,10 @@ public struct CommissionRules: Sendable {
     /// The highest `commissionRate` a reseller may be given (`max_reseller_rate`, at most
     /// and by default 100).
     public let maxResellerRate: ExactDecimal
+    /// Days the payouts created after a partner changes a payout destination wait before
+    /// they may be processed (`destination_change_hold_days`, default 0): a changed
+    /// destination is the classic fraud path, and the hold gives the partner time to see it.
+    public let destinationChangeHoldDays: Int
     public let rules: [Rule]
     public let tests: [Test]
 
@@ -104,8 +108,9 @@ public struct CommissionRules: Sendable {
     let table: ConditionTable
 
     init(hit: HitPolicy, holdDays: Int, overrideDepth: Int, minimumPayout: [String: Int64], maxTotalPercent: ExactDecimal = ExactDecimal(100),
-         maxResellerRate: ExactDecimal = ExactDecimal(100), rules: [Rule], tests: [Test])
+         maxResellerRate: ExactDecimal = ExactDecimal(100), destinationChangeHoldDays: Int = 0, rules: [Rule], tests: [Test])
     {
+        self.destinationChangeHoldDays = destinationChangeHoldDays
         self.hit = hit
         self.holdDays = holdDays
         self.overrideDepth = overrideDepth

@@ -43,11 +43,13 @@ struct IdempotencyStage: Sendable {
                          scope: s.scope, key: s.key, createdAt: timestamp)
     }
 
-    /// SHA-256 of the canonical params without the idempotency key itself.
+    /// SHA-256 of the canonical params without the idempotency key itself and the progress
+    /// token (how a retry is followed is not what it asks).
     static func paramsHash(_ params: JSONValue?) -> String {
         var p = params ?? .null
         if case .object(var o) = p {
             o["idempotencyKey"] = nil
+            o["progressToken"] = nil
             p = .object(o)
         }
         return lowercaseHex(SHA256.hash(data: JSONWriter.canonical(p)))

@@ -27,6 +27,8 @@ struct RequestPipeline: Sendable {
     let ids: IDGenerator
     /// What `system.*` methods report.
     let status: EngineStatus
+    /// The secrets file's contents, for the services that verify with them.
+    let secrets: Secrets
     let log: Logger
 
     /// Runs one call. A write's after-commit work is added to `hooks` only when the call
@@ -45,6 +47,8 @@ struct RequestPipeline: Sendable {
                 let (result, after) = try serve(call, method, body, &params, store, now, cancellation)
                 hooks += after
                 return .result(result)
+            case .job:
+                throw PorticoError(.internalError, "\(method.name) runs as a job, not in a group")
             }
         } catch let e as PorticoError {
             return .error(e.rpcError)
@@ -63,7 +67,8 @@ struct RequestPipeline: Sendable {
         let actor = method.needsActor ? try callers.resolve(&params, store) : nil
         try rateLimiter.admit(actor, action: method.name)
         let ctx = RequestContext(store: store, now: now(), requestId: call.id.map(\.description), action: method.name, actor: actor,
-                                 ids: ids, policy: policy, activeRules: activeRules, cancellation: cancellation)
+                                 ids: ids, policy: policy, activeRules: activeRules, cancellation: cancellation,
+                                 secrets: secrets)
         guard let key else { return (try body(&params, ctx), ctx.afterCommit) }
         let scope = IdempotencyStage.Scope(actor: actor, key: key, method: method.name, params: call.params)
         if let answered = try idempotency.replay(scope, store) { return (answered, []) }
