@@ -35,20 +35,33 @@ import Testing
         let (_, rows) = try sale(h, try rules())
         let id = rows[0].id
         try h.db.write { (db: SQLiteTransaction) throws in
-            #expect(try db.changeCommission(id: id, expected: .pending, amount: rows[0].amount.amount, status: .processing, updatedAt: Timestamp(millisecondsSinceEpoch: 0)))
+            #expect(try db.changeCommission(id: id, expected: .pending, amount: 0, status: .cancelled, updatedAt: Timestamp(millisecondsSinceEpoch: 0)))
             // The second writer still believes the entry is pending: its guard matches nothing.
-            #expect(try !db.changeCommission(id: id, expected: .pending, amount: rows[0].amount.amount, status: .processing, updatedAt: Timestamp(millisecondsSinceEpoch: 0)))
-            #expect(try db.changeCommission(id: id, expected: .processing, amount: rows[0].amount.amount, status: .paid, updatedAt: Timestamp(millisecondsSinceEpoch: 0)))
+            #expect(try !db.changeCommission(id: id, expected: .pending, amount: 0, status: .cancelled, updatedAt: Timestamp(millisecondsSinceEpoch: 0)))
+            // No entry is processing or paid outside a payout: the store refuses it.
+            #expect(throws: (any Error).self) {
+                try db.changeCommission(id: id, expected: .cancelled, amount: 0, status: .paid, updatedAt: Timestamp(millisecondsSinceEpoch: 0))
+            }
         }
+    }
+
+    /// Puts an entry in a payout of its own in `status` (`processing` or `paid`), as the
+    /// payout module does, without going through it.
+    static func inPayout(_ db: SQLiteTransaction, _ c: CommissionRecord, _ status: CommissionStatus) throws {
+        let payoutId = "po_test_" + c.id
+        try db.db.execute(sql: """
+            INSERT INTO payout (id, partnerId, amount, currency, lineCount, status, method, destination, asOf, instruction, providerReference, createdAt, updatedAt)
+            VALUES (?, ?, ?, ?, 1, ?, 'manual', 'test', 't', '{}', ?, 't', 't')
+            """, arguments: [payoutId, c.partnerId, max(c.amount.amount, 1), c.currency, status == .paid ? "paid" : "processing",
+                             status == .paid ? "ref" : nil])
+        try db.db.execute(sql: "UPDATE commission SET status = ?, payoutId = ? WHERE id = ?", arguments: [status.rawValue, payoutId, c.id])
     }
 
     @Test func refundingAPaidSaleAddsANegativeAdjustmentForTheNextPayout() throws {
         let h = try Harness()
         let (saleId, rows) = try sale(h, try rules())
         #expect(rows.map(\.amount.amount) == [2475])  // 25% of 99.00 on a first purchase
-        try h.db.write { (db: SQLiteTransaction) throws in
-            _ = try db.changeCommission(id: rows[0].id, expected: .pending, amount: 2475, status: .paid, updatedAt: Timestamp(millisecondsSinceEpoch: 0))
-        }
+        try h.db.write { (db: SQLiteTransaction) throws in try LedgerTests.inPayout(db, rows[0], .paid) }
         let partial = try h.run("sale.refund") { try SaleService.refund($0, saleId: saleId, amount: Money(3300, usd), reason: "a third back") }
         #expect(partial.commissions.first?.amount.amount == -825)
         let rest = try h.run("sale.refund") { try SaleService.refund($0, saleId: saleId, amount: nil, reason: "the rest") }
@@ -74,9 +87,7 @@ import PropertyBased
                 let (saleId, rows) = try LedgerTests().sale(h, rules)
                 let original = rows[0].amount.amount
                 if paidFirst {
-                    try h.db.write { (db: SQLiteTransaction) throws in
-                        _ = try db.changeCommission(id: rows[0].id, expected: .pending, amount: original, status: .paid, updatedAt: Timestamp(millisecondsSinceEpoch: 0))
-                    }
+                    try h.db.write { (db: SQLiteTransaction) throws in try LedgerTests.inPayout(db, rows[0], .paid) }
                 }
                 let sale = try h.db.read { try $0.sale(id: saleId)! }
                 // Slices of the sale by the weights (largest remainder: they sum to the sale).
@@ -138,8 +149,7 @@ import PropertyBased
                 try h.db.write { (db: SQLiteTransaction) throws in
                     for (k, saleId) in sales.enumerated() where k % 4 == 2 {
                         for c in try db.commissions(saleId: saleId) where c.status == .pending {
-                            _ = try db.changeCommission(id: c.id, expected: .pending, amount: c.amount.amount, status: k % 8 == 2 ? .paid : .processing,
-                                                           updatedAt: Timestamp(millisecondsSinceEpoch: 0))
+                            try LedgerTests.inPayout(db, c, k % 8 == 2 ? .paid : .processing)
                         }
                     }
                 }

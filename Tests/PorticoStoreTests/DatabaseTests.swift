@@ -24,9 +24,9 @@ func temporaryDatabase() throws -> SQLiteStore {
 
     @Test func migratesToTheLatestVersionAndIsIdempotent() throws {
         let db = try temporaryDatabase()
-        #expect(try db.schemaVersion() == "0006-running-totals-bounded")
+        #expect(try db.schemaVersion() == "0007-payouts")
         let again = try SQLiteStore(path: db.path)
-        #expect(try again.schemaVersion() == "0006-running-totals-bounded")
+        #expect(try again.schemaVersion() == "0007-payouts")
     }
 
     /// Migration 0005 rebuilds four tables: their rows, indexes and triggers survive, the
@@ -47,7 +47,7 @@ func temporaryDatabase() throws -> SQLiteStore {
                 """)
         }
         let before = try queue.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema ORDER BY name") }
-        try SQLiteStore.migrator.migrate(queue)
+        try SQLiteStore.migrator.migrate(queue, upTo: "0006-running-totals-bounded")
         try queue.write { db in
             #expect(try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema ORDER BY name") == before)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM commission WHERE saleId = 'sal_1'") == 1)
@@ -66,6 +66,46 @@ func temporaryDatabase() throws -> SQLiteStore {
                 let program = try Row.fetchAll(db, sql: "EXPLAIN " + sql, arguments: nulls).map { $0["opcode"] as String }
                 #expect(!program.contains("OpenEphemeral"), "an insert into \(table) builds a temporary b-tree")
             }
+        }
+    }
+
+    /// Migration 0007 adds the payout tables and rebuilds the ledger with a check tying an
+    /// entry's payout link to its status: rows, indexes and triggers survive; an entry in
+    /// `processing` or `paid` without a payout, or pending with one, is refused.
+    @Test func thePayoutMigrationKeepsTheLedgerAndTiesEntriesToPayouts() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let queue = try DatabaseQueue(path: dir.appendingPathComponent("m.sqlite").path)
+        try SQLiteStore.migrator.migrate(queue, upTo: "0006-running-totals-bounded")
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt) VALUES ('ptr_1', 'P', 'p', 'eu', 'standard', 'active', 't', 't');
+                INSERT INTO commission (id, partnerId, beneficiary, kind, amount, originalAmount, currency, status, payableAt, occurredAt, createdAt, updatedAt)
+                    VALUES ('com_1', 'ptr_1', 'partner', 'manual', 100, 100, 'EUR', 'pending', '2027-01-02T00:00:00.000Z', '2027-01-02T00:00:00.000Z', 't', 't');
+                """)
+        }
+        let before = try queue.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema ORDER BY name") }
+        try SQLiteStore.migrator.migrate(queue)
+        try queue.write { db in
+            let after = try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema ORDER BY name")
+            #expect(Set(before).isSubset(of: Set(after)))
+            #expect(try Int.fetchOne(db, sql: "SELECT amount FROM commission_rollup WHERE partnerId = 'ptr_1'") == 100)
+            #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE commission SET status = 'processing' WHERE id = 'com_1'") }
+            #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE commission SET payoutId = 'po_x' WHERE id = 'com_1'") }
+            try db.execute(sql: """
+                INSERT INTO payout (id, partnerId, amount, currency, lineCount, status, method, destination, asOf, createdAt, updatedAt)
+                    VALUES ('po_1', 'ptr_1', 100, 'EUR', 1, 'created', 'manual', 'by hand', 't', 't', 't');
+                UPDATE commission SET status = 'processing', payoutId = 'po_1' WHERE id = 'com_1';
+                """)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM commission_rollup WHERE status = 'processing' AND amount = 100") == 1)
+            // The state machine and the fixed fields hold in the store too.
+            #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE payout SET status = 'paid', providerReference = 'r', instruction = '{}' WHERE id = 'po_1'") }
+            try db.execute(sql: "UPDATE payout SET status = 'processing', instruction = '{}' WHERE id = 'po_1'")
+            #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE payout SET instruction = '{\"x\":1}' WHERE id = 'po_1'") }
+            #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE payout SET amount = 99 WHERE id = 'po_1'") }
+            #expect(throws: DatabaseError.self) { try db.execute(sql: "DELETE FROM payout WHERE id = 'po_1'") }
+            #expect(try String.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
         }
     }
 
