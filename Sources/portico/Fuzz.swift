@@ -85,7 +85,7 @@ struct Fuzzer {
     var wireCases = 0, results = 0, errors = 0
     /// Ids the cases draw from: both partners' and a few that name nothing.
     var partners: [String] = [], members: [String] = [], resellers: [String] = [], customers: [String] = []
-    var sales: [String] = []
+    var sales: [String] = [], payouts: [String] = []
     var nextId: Int64 = 1
 
     static let knownCodes: Set<Int> = [-32700, -32600, -32601, -32602, -32800, -32001, -32003, -32004, -32009, -32010, -32029, -32030]
@@ -128,6 +128,18 @@ struct Fuzzer {
                 sales.append(try must("sale.record", ["actor": platform, "customerId": .string(customer), "plan": "pro", "kind": "new",
                                                       "occurredAt": "2026-12-01T10:00:00Z", "externalId": .string("setup-\(k)-\(j)")])["sale"]!["id"]!.stringValue!)
             }
+            // Payouts in every state the cases move them from.
+            _ = try must("payout.account.set", ["actor": platform, "partnerId": .string(partner), "method": "stripe",
+                                                "destination": "acct_0123456789abcdefXYZ"])
+            _ = try must("payout.schedule", ["actor": platform, "partnerId": .string(partner), "cadence": "monthly", "day": 1])
+            for _ in 0..<3 {
+                _ = try must("commission.create", ["actor": platform, "partnerId": .string(partner), "reason": "bonus",
+                                                   "amount": ["amount": 10_000, "currency": "USD"]])
+                payouts.append(try must("payout.create", ["actor": platform, "partnerId": .string(partner), "currency": "USD"])["id"]!.stringValue!)
+            }
+            _ = try must("payout.process", ["actor": platform, "payoutId": .string(payouts[payouts.count - 2])])
+            _ = try must("payout.process", ["actor": platform, "payoutId": .string(payouts[payouts.count - 1])])
+            _ = try must("payout.complete", ["actor": platform, "payoutId": .string(payouts[payouts.count - 1]), "providerReference": "tr_1"])
         }
     }
 
@@ -239,6 +251,9 @@ struct Fuzzer {
         }
         for answer in answers {
             for response in answer.arrayValue ?? [answer] {
+                // A long request's progress: a notification, with its token and counts.
+                if answer.arrayValue == nil, response["method"] == "$/progress", response["id"] == nil,
+                   response["params"]?["value"]?["done"]?.integerValue != nil { continue }
                 guard response["jsonrpc"] == "2.0", response["id"] != nil, (response["result"] == nil) != (response["error"] == nil) else {
                     return "not a JSON-RPC response: \(JSONWriter.string(response))"
                 }
@@ -287,7 +302,9 @@ struct Fuzzer {
             "partner.freeze", "partner.suspend", "partner.activate", "reseller.create", "reseller.get", "reseller.update",
             "reseller.list", "reseller.report", "customer.create", "customer.get", "customer.list", "sale.record", "sale.refund",
             "commission.create", "commission.list", "commission.summary", "audit.list", "audit.verify", "rules.validate",
-            "rules.explain", "rules.test", "pricing.quote", "system.health", "rpc.discover",
+            "rules.explain", "rules.test", "pricing.quote", "system.health", "rpc.discover", "payout.account.set", "payout.account.get",
+            "payout.schedule", "payout.create", "payout.runScheduled", "payout.process", "payout.complete", "payout.fail", "payout.cancel",
+            "payout.webhook", "payout.get", "payout.list", "payout.statement",
         ])
         switch method {
         case "partner.create":
@@ -341,6 +358,29 @@ struct Fuzzer {
             o["kind"] = "commission"
             o["input"] = ["sale.amount": .integer(pick([100, 1 << 53])), "sale.currency": "USD", "seller.kind": "reseller",
                           "reseller.commissionRate": .string(pick(["40", "100", "-5", "1e3"]))]
+        case "payout.account.set":
+            o["partnerId"] = partner; o["method"] = .string(pick(["stripe", "paypal", "manual"]))
+            o["destination"] = .string(pick(["acct_0123456789abcdefXYZ", "pay@p.example", "ABCDEFGHJKLMN", "bank ref 1"]))
+            if Bool.random(using: &rng) { o["currency"] = .string(pick(["USD", "eur", "JPY"])) }
+        case "payout.account.get": o["partnerId"] = partner
+        case "payout.schedule":
+            o["partnerId"] = partner; o["cadence"] = .string(pick(["weekly", "monthly", "manual"]))
+            if Int.random(in: 0..<3, using: &rng) > 0 { o["day"] = .integer(pick([1, 5, 7, 28, 31])) }
+        case "payout.create":
+            o["partnerId"] = partner; o["currency"] = .string(pick(["USD", "EUR", "JPY", "CHF"]))
+        case "payout.runScheduled":
+            if Bool.random(using: &rng) { o["asOf"] = .string(pick(["2027-01-01T00:00:00Z", "2026-12-01T00:00:00Z", "9999-01-01T00:00:00Z"])) }
+            if Bool.random(using: &rng) { o["progressToken"] = .string("t\(k)") }
+        case "payout.process", "payout.cancel", "payout.get", "payout.statement": o["payoutId"] = anyId(payouts)
+        case "payout.complete": o["payoutId"] = anyId(payouts); o["providerReference"] = .string(pick(["tr_1", "tr_\(k)"]))
+        case "payout.fail": o["payoutId"] = anyId(payouts); o["reason"] = "declined"
+        case "payout.list":
+            if Bool.random(using: &rng) { o["partnerId"] = partner }
+            if Bool.random(using: &rng) { o["status"] = .string(pick(["created", "paid", "failed"])) }
+            range(&o)
+        case "payout.webhook":
+            o["provider"] = .string(pick(["stripe", "paypal"])); o["payload"] = .string(#"{"id":"evt_1","type":"transfer.created"}"#)
+            o["signatureHeader"] = .string(pick(["t=1798761600,v1=00", "garbage"])); o["receivedAt"] = "2027-01-01T00:00:00Z"
         case "pricing.quote":
             o = ["plan": .string(pick(["pro", "none"])), "country": .string(pick(["DE", "jp", "XX", "BR"]))]
         default:
