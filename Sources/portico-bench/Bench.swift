@@ -50,6 +50,12 @@ struct Bench: ParsableCommand {
     @Option(help: "sale.record requests sent one at a time on the large ledger.")
     var salesSequential = 2_000
 
+    @Option(help: "Partners in the payout ledger (0 skips the payout figures).")
+    var payoutPartners = 10_000
+
+    @Option(help: "Payable commissions per partner in the payout ledger.")
+    var payoutLines = 100
+
     @Option(help: "Directory for the benchmark databases (default: a temporary directory).")
     var dir: String?
 
@@ -77,6 +83,9 @@ struct Bench: ParsableCommand {
         if pipelined > 0 {
             let s = try Self.pipelined(Self.creates(pipelined, prefix: "p"), db: base.appendingPathComponent("pipelined.sqlite").path)
             print(String(format: "partner.create, pipelined:        %9.0f requests/s  (%d in %.3f s)", Double(pipelined) / s, pipelined, s))
+        }
+        if payoutPartners > 0 {
+            try PayoutBench.run(dir: base, partners: payoutPartners, lines: payoutLines, smallLines: 2)
         }
         if salesLedger > 0 {
             try SalesBench.run(dir: base, large: salesLedger, pipelined: salesPipelined, sequential: salesSequential)
@@ -375,10 +384,16 @@ struct Bench: ParsableCommand {
         server.write(Data(#"{"jsonrpc":"2.0","id":"warm","method":"system.health"}"#.utf8 + [0x0A]))
         try server.awaitAnswers(1, buffer: buffer)
         let start = now()
-        let writer = Thread { server.write(payload) }
+        let written = DispatchSemaphore(value: 0)
+        let writer = Thread {
+            server.write(payload)
+            written.signal()
+        }
         writer.start()
         try server.awaitAnswers(lines.count, buffer: buffer)
         let elapsed = now() - start
+        // Closing the pipe while the writer is still inside its write would fail it.
+        written.wait()
         server.finish()
         return elapsed
     }

@@ -23,7 +23,7 @@ import Testing
         let records: [(String, String)] = [
             ("partner", PartnerRecord.columns), ("member", MemberRecord.columns), ("reseller", ResellerRecord.columns),
             ("customer", CustomerRecord.columns), ("sale", SaleRecord.columns), ("commission", CommissionRecord.columns),
-            ("audit", AuditEntry.columns),
+            ("audit", AuditEntry.columns), ("payout", PayoutRecord.columns), ("payout_account", PayoutAccountRecord.columns),
         ]
         for (table, columns) in records {
             #expect(Self.named(columns) == (try Self.tableColumns(table, store)), "\(table)")
@@ -72,6 +72,20 @@ import Testing
                                               createdAt: ts("2027-01-01T00:00:14.000Z"), updatedAt: ts("2027-01-01T00:00:15.000Z"))
             try tx.insert(&commission)
             #expect(try tx.commission(id: commission.id) == commission)
+
+            var payout = PayoutRecord(id: "po_a", partnerId: partner.id, amount: Money(4_321, Currency.named("GBP")!), lineCount: 3,
+                                      status: .paid, method: .paypal, destination: "p@example.com", period: "2027-W05",
+                                      asOf: ts("2027-01-01T00:00:17.000Z"), holdUntil: ts("2027-01-01T00:00:18.000Z"), instruction: "{}",
+                                      providerReference: "batch-1", failureReason: "none really", reversedAmount: 21,
+                                      createdAt: ts("2027-01-01T00:00:19.000Z"), updatedAt: ts("2027-01-01T00:00:20.000Z"))
+            _ = try tx.insert(&payout)
+            #expect(try tx.payout(id: payout.id) == payout)
+
+            let account = PayoutAccountRecord(seq: 1, partnerId: partner.id, currency: "JPY", method: .manual, destination: "bank ref",
+                                              holdUntil: ts("2027-01-01T00:00:21.000Z"), createdAt: ts("2027-01-01T00:00:22.000Z"),
+                                              updatedAt: ts("2027-01-01T00:00:23.000Z"))
+            try tx.save(account)
+            #expect(try tx.payoutAccount(partnerId: partner.id, currency: "JPY") == account)
 
             let entry = try tx.append(AuditEntry(id: "aud_a", at: "2027-01-01T00:00:16.000Z", requestId: "req-1", actor: "platform:ops",
                                                  action: "partner.update", targetType: "partner", targetId: partner.id,
