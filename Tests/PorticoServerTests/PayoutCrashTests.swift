@@ -193,6 +193,13 @@ import Testing
             let paidLedger = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(amount), 0) FROM commission WHERE status = 'paid'") ?? 0
             let paidPayouts = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(amount), 0) FROM payout WHERE status = 'paid'") ?? 0
             if paidLedger != paidPayouts { problems.append("paid in the ledger \(paidLedger) != paid payouts \(paidPayouts)") }
+            // What came back by partial reversals of payouts still paid is owed again, once:
+            // what the partner received plus what it is owed is what it earned.
+            let recredited = try Int64.fetchOne(db, sql: """
+                SELECT COALESCE(SUM(amount), 0) FROM commission WHERE basis LIKE 'reversal of %' AND status != 'cancelled' AND status != 'reversed'
+                """) ?? 0
+            let reversedOfPaid = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(reversedAmount), 0) FROM payout WHERE status = 'paid'") ?? 0
+            if recredited != reversedOfPaid { problems.append("re-credited \(recredited) != partly reversed \(reversedOfPaid)") }
             let released = try Int.fetchOne(db, sql: """
                 SELECT COUNT(*) FROM payout p WHERE p.status IN ('failed', 'cancelled', 'reversed')
                   AND (SELECT COUNT(*) FROM payout_released_line l WHERE l.payoutId = p.id) != p.lineCount

@@ -112,12 +112,12 @@ public enum PayoutService {
                                             "payout \(payout.id) waits until \(hold.rfc3339): its destination changed recently",
                                             data: ["holdUntil": .string(hold.rfc3339)])
         }
+        // Stored as the text answered; answered later by reading that text back, which
+        // writes the same bytes (the reader keeps members in order).
         let instruction = try Self.instruction(payout)
-        var text: [UInt8] = []
-        JSONWriter.write(instruction, into: &text)
-        payout.instruction = String(decoding: text, as: UTF8.self)
+        payout.instruction = JSONWriter.string(instruction)
         try move(ctx, &payout, to: .processing, from: .created)
-        return (payout, try instructionValue(payout.instruction!))
+        return (payout, instruction)
     }
 
     static func instructionValue(_ text: String) throws -> JSONValue {

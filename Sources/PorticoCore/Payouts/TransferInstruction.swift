@@ -50,27 +50,33 @@ public enum TransferInstruction: Sendable, Equatable {
     /// `application/x-www-form-urlencoded`: letters, digits and `*-._` as they are, a
     /// space as `+`, every other byte of the UTF-8 text as `%XX`.
     public static func formBody(_ fields: [FormField]) -> String {
-        func encode(_ text: String) -> String {
-            var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 } * 3 / 2)
+        func encode(_ text: String) {
             for b in text.utf8 {
                 switch b {
                 case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
                      UInt8(ascii: "*"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"):
-                    out.unicodeScalars.append(Unicode.Scalar(b))
+                    out.append(b)
                 case UInt8(ascii: " "):
-                    out += "+"
+                    out.append(UInt8(ascii: "+"))
                 default:
-                    out += "%"
-                    out.unicodeScalars.append(Self.upperHex[Int(b >> 4)])
-                    out.unicodeScalars.append(Self.upperHex[Int(b & 0xF)])
+                    out.append(UInt8(ascii: "%"))
+                    out.append(Self.upperHex[Int(b >> 4)])
+                    out.append(Self.upperHex[Int(b & 0xF)])
                 }
             }
-            return out
         }
-        return fields.map { encode($0.name) + "=" + encode($0.value) }.joined(separator: "&")
+        for (i, f) in fields.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: "&")) }
+            encode(f.name)
+            out.append(UInt8(ascii: "="))
+            encode(f.value)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
-    static let upperHex = Array("0123456789ABCDEF".unicodeScalars)
+    static let upperHex = Array("0123456789ABCDEF".utf8)
 
     /// The instruction as answered to the host.
     public var json: JSONValue {
