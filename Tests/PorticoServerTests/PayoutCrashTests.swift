@@ -114,6 +114,9 @@ import Testing
     /// One host loop: earnings, payouts, processing, outcomes; as far as it gets.
     static func hostLoop(_ child: Child, partners: [String], memory: HostMemory, round: Int) {
         var rng = SystemRandomNumberGenerator()
+        // Restarted after the last kill: the audit chain verifies before anything else.
+        guard let verified = child.send([("audit.verify", ["actor": platform])]) else { return }
+        if verified[0]["result"]?["ok"] != true { memory.note("round \(round): audit.verify \(JSONWriter.string(verified[0]))") }
         var earnings: [(String, JSONValue)] = []
         for p in partners.shuffled().prefix(6) {
             earnings.append(("commission.create", ["actor": platform, "partnerId": .string(p), "reason": .string("round \(round)"),
