@@ -84,10 +84,7 @@ public struct Params {
         guard case .object = v else { throw .invalid(field(key), "must be {\"amount\": <minor units>, \"currency\": \"USD\"}") }
         var m = try Params(v, path: field(key))
         guard let amount = try m.optionalAmount("amount") else { throw .invalid(field("\(key).amount"), "is required") }
-        let code = try m.string("currency")
-        guard let currency = Currency.named(code.uppercased()) else {
-            throw .invalid(field("\(key).currency"), "unknown currency '\(code)' (an ISO 4217 code such as USD, EUR, JPY)")
-        }
+        let currency = try Validate.currency(try m.string("currency"), field: field("\(key).currency"))
         try m.finish()
         return Money(amount, currency)
     }

@@ -185,19 +185,19 @@ extension SQLiteTransaction: PayoutStore {
 
     /// Live lines are the entries naming the payout; released ones its copies, joined to
     /// the entries for everything but the amount (an entry released may have shrunk since).
-    static func lineSource(released: Bool) -> (from: String, amount: String) {
+    static func lineSource(released: Bool) -> (from: String, condition: String, amount: String) {
         released
-            ? ("payout_released_line l JOIN commission c ON c.seq = l.commissionSeq WHERE l.payoutId = ?", "l.amount")
-            : ("commission c WHERE c.payoutId = ?", "c.amount")
+            ? ("payout_released_line l JOIN commission c ON c.seq = l.commissionSeq", "l.payoutId = ?", "l.amount")
+            : ("commission c", "c.payoutId = ?", "c.amount")
     }
 
     public func statementLines(payoutId: String, released: Bool, afterSeq: Int64, limit: Int) throws -> [StatementLine] {
-        let (from, amount) = Self.lineSource(released: released)
+        let (from, condition, amount) = Self.lineSource(released: released)
         let columns = CommissionRecord.columns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }
             .map { $0 == "c.amount" ? amount : $0 }.joined(separator: ", ")
         return try Columns.fetchAll(db.cachedStatement(sql: """
-            SELECT \(columns), s.customerId, s.plan FROM \(from.replacingOccurrences(of: " WHERE ", with: " LEFT JOIN sale s ON s.id = c.saleId WHERE "))
-              AND c.seq > ? ORDER BY c.seq LIMIT ?
+            SELECT \(columns), s.customerId, s.plan FROM \(from) LEFT JOIN sale s ON s.id = c.saleId
+            WHERE \(condition) AND c.seq > ? ORDER BY c.seq LIMIT ?
             """), arguments: [payoutId, afterSeq, limit]) { row in
             let c = try CommissionRecord(row: row)
             return StatementLine(seq: c.seq, commission: c, customerId: row[20], plan: row[21])
@@ -205,10 +205,10 @@ extension SQLiteTransaction: PayoutStore {
     }
 
     public func statementTotals(payoutId: String, released: Bool) throws -> [(kind: CommissionKind, count: Int64, amount: Int128)] {
-        let (from, amount) = Self.lineSource(released: released)
+        let (from, condition, amount) = Self.lineSource(released: released)
         return try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
-                SELECT c.kind, COUNT(*), \(sums.sql(amount)) FROM \(from) GROUP BY c.kind ORDER BY c.kind
+                SELECT c.kind, COUNT(*), \(sums.sql(amount)) FROM \(from) WHERE \(condition) GROUP BY c.kind ORDER BY c.kind
                 """), arguments: [payoutId]) { (kind: try $0.value(0), count: $0[1], amount: sums.value($0, 2)) }
         }
     }

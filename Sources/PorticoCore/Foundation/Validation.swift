@@ -205,6 +205,14 @@ public enum Validate {
         }
         return c
     }
+
+    /// An ISO 4217 currency code the engine knows, in any case; answered canonical.
+    public static func currency(_ raw: String, field: String = "currency") throws(PorticoError) -> Currency {
+        guard let c = Currency.named(raw.uppercased()) else {
+            throw .invalid(field, "unknown currency '\(raw)' (an ISO 4217 code such as USD, EUR, JPY)")
+        }
+        return c
+    }
 }
 
 extension String {

@@ -77,7 +77,7 @@ public enum PayoutService {
     public static func create(_ ctx: RequestContext, partnerId: String, currency: String) throws -> PayoutRecord {
         let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
-        let currency = try PayoutSetup.currency(currency)
+        let currency = try Validate.currency(currency)
         let minimum = try minimum(ctx, currency)
         try requireActive(partner)
         switch try gather(ctx, partner: partner, currency: currency, minimum: minimum, asOf: ctx.now, period: nil, balance: nil) {

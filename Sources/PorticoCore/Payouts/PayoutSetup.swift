@@ -40,14 +40,6 @@ public enum PayoutSetup {
         isDigit(b) || (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
     }
 
-    /// A currency code a request names: any case, answered canonical (upper case).
-    public static func currency(_ raw: String, field: String = "currency") throws(PorticoError) -> Currency {
-        guard let c = Currency.named(raw.uppercased()) else {
-            throw .invalid(field, "unknown currency '\(raw)' (an ISO 4217 code such as USD, EUR, JPY)")
-        }
-        return c
-    }
-
     /// Sets the partner's account for `currency` (nil: its default). A new destination or
     /// method on an account that existed holds the payouts created from then on for the
     /// rules' `destination_change_hold_days`; the first account set is not held.
@@ -58,7 +50,7 @@ public enum PayoutSetup {
         try ctx.authorize(partner: partner)
         let method: PayoutMethod = try Validate.oneOf(method, field: "method")
         let dest = try Self.destination(destination, method: method)
-        let code = try currency.map { c throws(PorticoError) in try Self.currency(c).code }
+        let code = try currency.map { c throws(PorticoError) in try Validate.currency(c).code }
         let before = try ctx.store.payoutAccount(partnerId: partner.id, currency: code)
         var account = PayoutAccountRecord(partnerId: partner.id, currency: code, method: method, destination: dest.text,
                                           holdUntil: nil, createdAt: before?.createdAt ?? ctx.now, updatedAt: ctx.now)
