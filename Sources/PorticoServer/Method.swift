@@ -29,12 +29,16 @@ public struct Method: Sendable {
     public let access: Access
     /// Whether params carry an `actor` that is resolved before the body runs.
     public let needsActor: Bool
+    /// Whether a write takes an `idempotencyKey`. Not for writes that answer a secret: a
+    /// retry would have to answer it again, so it would be stored in the clear.
+    public let takesIdempotencyKey: Bool
     let body: Body
 
-    public init(_ name: String, access: Access, needsActor: Bool = true, _ run: @escaping Service) {
+    public init(_ name: String, access: Access, needsActor: Bool = true, takesIdempotencyKey: Bool = true, _ run: @escaping Service) {
         self.name = name
         self.access = access
         self.needsActor = needsActor
+        self.takesIdempotencyKey = access == .write && takesIdempotencyKey
         body = .service(run)
     }
 
@@ -44,6 +48,7 @@ public struct Method: Sendable {
         self.name = name
         access = .write
         needsActor = true
+        takesIdempotencyKey = true
         body = .job(run)
     }
 
@@ -51,6 +56,7 @@ public struct Method: Sendable {
         self.name = name
         access = .none
         needsActor = false
+        takesIdempotencyKey = false
         body = .system(run)
     }
 }
@@ -59,7 +65,7 @@ public struct Method: Sendable {
 public enum MethodTable {
     public static let all: [Method] = SystemMethods.all + PartnerMethods.all + MemberMethods.all + GovernanceMethods.all
         + ResellerMethods.all + SaleMethods.all + ReportMethods.all + AuditMethods.all + RulesMethods.all + PricingMethods.all
-        + PayoutMethods.all
+        + PayoutMethods.all + OAuthMethods.all
 
     /// The actions permission rules decide on: every method of the API contract that is
     /// called on someone's behalf (an actor, or an API client's token), served yet or not,

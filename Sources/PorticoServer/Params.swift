@@ -47,6 +47,20 @@ public struct Params {
         return s
     }
 
+    /// A list of strings (at most `max`), each passing `Validate.wireText`.
+    public mutating func strings(_ key: String, max: Int = 100) throws(PorticoError) -> [String] {
+        guard let v = raw(key) else { throw .invalid(field(key), "is required") }
+        guard case .array(let items) = v else { throw .invalid(field(key), "must be an array of strings, got \(v.typeName)") }
+        guard items.count <= max else { throw .invalid(field(key), "holds at most \(max) items") }
+        var out: [String] = []
+        for (i, item) in items.enumerated() {
+            guard case .string(let s) = item else { throw .invalid(field("\(key)[\(i)]"), "must be a string, got \(item.typeName)") }
+            try Validate.wireText(s, field: field("\(key)[\(i)]"))
+            out.append(s)
+        }
+        return out
+    }
+
     public mutating func optionalInteger(_ key: String) throws(PorticoError) -> Int64? {
         guard let v = raw(key) else { return nil }
         switch v {

@@ -347,6 +347,37 @@ extension SQLiteStore {
                          to: "commission", db)
             try db.execute(sql: "CREATE INDEX commission_by_payout ON commission(payoutId) WHERE payoutId IS NOT NULL")
         }
+        m.registerMigration("0008-oauth") { db in
+            // Secrets and tokens are kept only as SHA-256 hashes (hex); scopes as
+            // space-separated text, sorted.
+            try db.execute(sql: """
+                CREATE TABLE oauth_client (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    partnerId TEXT NOT NULL REFERENCES partner(id),
+                    name TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    secretHash TEXT NOT NULL CHECK (length(secretHash) = 64),
+                    previousSecretHash TEXT CHECK (previousSecretHash IS NULL OR length(previousSecretHash) = 64),
+                    previousSecretExpiresAt TEXT,
+                    status TEXT NOT NULL CHECK (status = 'active' OR status = 'revoked'),
+                    createdAt TEXT NOT NULL,
+                    updatedAt TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX oauth_client_by_partner ON oauth_client(partnerId, seq);
+
+                CREATE TABLE oauth_token (
+                    hash TEXT PRIMARY KEY CHECK (length(hash) = 64),
+                    id TEXT NOT NULL UNIQUE,
+                    clientId TEXT NOT NULL REFERENCES oauth_client(id),
+                    partnerId TEXT NOT NULL REFERENCES partner(id),
+                    scopes TEXT NOT NULL,
+                    issuedAt TEXT NOT NULL,
+                    expiresAt TEXT NOT NULL,
+                    revokedAt TEXT
+                ) STRICT, WITHOUT ROWID;
+                """)
+        }
         return m
     }
 

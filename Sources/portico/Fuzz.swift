@@ -85,7 +85,7 @@ struct Fuzzer {
     var wireCases = 0, results = 0, errors = 0
     /// Ids the cases draw from: both partners' and a few that name nothing.
     var partners: [String] = [], members: [String] = [], resellers: [String] = [], customers: [String] = []
-    var sales: [String] = [], payouts: [String] = []
+    var sales: [String] = [], payouts: [String] = [], clients: [(id: String, secret: String)] = [], tokens: [String] = []
     var nextId: Int64 = 1
 
     static let knownCodes: Set<Int> = [-32700, -32600, -32601, -32602, -32800, -32001, -32003, -32004, -32009, -32010, -32029, -32030]
@@ -140,6 +140,10 @@ struct Fuzzer {
             _ = try must("payout.process", ["actor": platform, "payoutId": .string(payouts[payouts.count - 2])])
             _ = try must("payout.process", ["actor": platform, "payoutId": .string(payouts[payouts.count - 1])])
             _ = try must("payout.complete", ["actor": platform, "payoutId": .string(payouts[payouts.count - 1]), "providerReference": "tr_1"])
+            let client = try must("oauth.client.create", ["actor": platform, "partnerId": .string(partner), "name": "C", "scopes": ["sales:read"]])
+            clients.append((client["client"]!["id"]!.stringValue!, client["clientSecret"]!.stringValue!))
+            tokens.append(try must("oauth.token", ["grantType": "client_credentials", "clientId": client["client"]!["id"]!,
+                                                   "clientSecret": client["clientSecret"]!])["accessToken"]!.stringValue!)
         }
     }
 
@@ -304,7 +308,8 @@ struct Fuzzer {
             "commission.create", "commission.list", "commission.summary", "audit.list", "audit.verify", "rules.validate",
             "rules.explain", "rules.test", "pricing.quote", "system.health", "rpc.discover", "payout.account.set", "payout.account.get",
             "payout.schedule", "payout.create", "payout.runScheduled", "payout.process", "payout.complete", "payout.fail", "payout.cancel",
-            "payout.webhook", "payout.get", "payout.list", "payout.statement",
+            "payout.webhook", "payout.get", "payout.list", "payout.statement", "oauth.client.create", "oauth.client.list",
+            "oauth.client.revoke", "oauth.client.rotateSecret", "oauth.token", "oauth.revoke", "oauth.introspect",
         ])
         switch method {
         case "partner.create":
@@ -381,6 +386,19 @@ struct Fuzzer {
         case "payout.webhook":
             o["provider"] = .string(pick(["stripe", "paypal"])); o["payload"] = .string(#"{"id":"evt_1","type":"transfer.created"}"#)
             o["signatureHeader"] = .string(pick(["t=1798761600,v1=00", "garbage"])); o["receivedAt"] = "2027-01-01T00:00:00Z"
+        case "oauth.client.create":
+            o["partnerId"] = partner; o["name"] = .string("C\(k)"); o["scopes"] = [.string(pick(["sales:read", "usage:read", "admin"]))]
+        case "oauth.client.list": o["partnerId"] = partner
+        case "oauth.client.revoke", "oauth.client.rotateSecret":
+            o["clientId"] = anyId(clients.map(\.id))
+            if method == "oauth.client.rotateSecret", Bool.random(using: &rng) { o["graceSeconds"] = .integer(pick([0, 60, 86_400, 86_401])) }
+        case "oauth.token":
+            let c = pick(clients)
+            o = ["grantType": .string(pick(["client_credentials", "password"])), "clientId": .string(c.id),
+                 "clientSecret": .string(pick([c.secret, c.secret + "x", ""]))]
+            if Bool.random(using: &rng) { o["scope"] = .string(pick(["sales:read", "usage:read", " ", "sales:read sales:read"])) }
+        case "oauth.revoke": o = ["token": .string(pick(tokens + ["portico_at_x", ""]))]
+        case "oauth.introspect": o["token"] = .string(pick(tokens + ["portico_at_x"]))
         case "pricing.quote":
             o = ["plan": .string(pick(["pro", "none"])), "country": .string(pick(["DE", "jp", "XX", "BR"]))]
         default:

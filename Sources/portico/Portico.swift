@@ -100,6 +100,9 @@ struct Serve: ParsableCommand {
             FileHandle.standardError.write(Data("portico serve: cannot open or migrate the database at \(db): \(error)\n".utf8))
             throw ExitCode(1)
         }
+        if engine.seed != nil {
+            log.warning("--seed: ids, OAuth client secrets and access tokens come from a seeded generator and are predictable; for tests and replays only")
+        }
         let connection = Connection(input: STDIN_FILENO, output: FileDescriptorSink(fd: protocolOut), handler: engineInstance,
                                     limits: MessageLimits(maxMessageBytes: maxMessage), log: { log.warning("\($0)") })
         signal(SIGTERM, SIG_IGN)

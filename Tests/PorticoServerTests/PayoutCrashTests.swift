@@ -30,13 +30,25 @@ import Testing
         var buffer: [UInt8] = []
         var nextId = 1
 
-        init(db: String, secrets: String) throws {
+        let stderr = Pipe()
+
+        /// `extra` replaces the quiet log level (`--log-level trace` to read everything the
+        /// engine logs, then `finishReadingStderr`).
+        init(db: String, secrets: String, extra: [String] = ["--log-level", "critical"]) throws {
             process.executableURL = PayoutCrashTests.binary
-            process.arguments = ["serve", "--db", db, "--secrets", secrets, "--log-level", "critical"]
+            process.arguments = ["serve", "--db", db, "--secrets", secrets] + extra
             process.standardInput = stdin
             process.standardOutput = stdout
-            process.standardError = FileHandle.nullDevice
+            process.standardError = extra.contains("trace") ? stderr : FileHandle.nullDevice
             try process.run()
+        }
+
+        /// Ends the session and answers everything the engine wrote to stderr.
+        func finishReadingStderr() -> Data {
+            try? stdin.fileHandleForWriting.close()
+            let data = stderr.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return data
         }
 
         /// Sends the calls together and reads their answers (nil once the engine is gone).

@@ -24,9 +24,9 @@ func temporaryDatabase() throws -> SQLiteStore {
 
     @Test func migratesToTheLatestVersionAndIsIdempotent() throws {
         let db = try temporaryDatabase()
-        #expect(try db.schemaVersion() == "0007-payouts")
+        #expect(try db.schemaVersion() == "0008-oauth")
         let again = try SQLiteStore(path: db.path)
-        #expect(try again.schemaVersion() == "0007-payouts")
+        #expect(try again.schemaVersion() == "0008-oauth")
     }
 
     /// Migration 0005 rebuilds four tables: their rows, indexes and triggers survive, the

@@ -61,11 +61,13 @@ public final class RequestContext {
     }
 
     /// Appends the audit record for a change this request made, in its transaction.
+    /// `actorName` names who acted when the request has no actor (an OAuth client:
+    /// `client:cli_...`).
     @discardableResult
     public func audit(targetType: String, targetId: String, partnerId: String?, reason: String? = nil,
-                      before: JSONValue?, after: JSONValue?) throws -> Int64
+                      before: JSONValue?, after: JSONValue?, actorName: String? = nil) throws -> Int64
     {
-        let entry = AuditEntry(id: newID("aud"), at: timestamp, requestId: requestId, actor: actor?.name ?? "anonymous",
+        let entry = AuditEntry(id: newID("aud"), at: timestamp, requestId: requestId, actor: actorName ?? actor?.name ?? "anonymous",
                                action: action, targetType: targetType, targetId: targetId, partnerId: partnerId,
                                reason: reason, before: before, after: after)
         return try store.append(entry).seq

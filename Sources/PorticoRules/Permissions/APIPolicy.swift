@@ -13,11 +13,18 @@ public struct APIPolicy: Sendable {
     public let rateLimits: [String: RateLimit]
     /// Where each tier's limit is written, for checking the tiers against pricing.yaml's.
     public var tierPositions: [(String, SourcePosition)] = []
+    /// How long an access token lives (`token_lifetime_seconds`, 60 to 86,400; default 3,600).
+    public let tokenLifetimeSeconds: Int
 
-    init(scopes: [String: Set<String>], rateLimits: [String: RateLimit], tierPositions: [(String, SourcePosition)] = []) {
+    public static let defaultTokenLifetimeSeconds = 3_600
+
+    init(scopes: [String: Set<String>], rateLimits: [String: RateLimit], tierPositions: [(String, SourcePosition)] = [],
+         tokenLifetimeSeconds: Int = APIPolicy.defaultTokenLifetimeSeconds)
+    {
         self.scopes = scopes
         self.rateLimits = rateLimits
         self.tierPositions = tierPositions
+        self.tokenLifetimeSeconds = tokenLifetimeSeconds
     }
 
     public static let none = APIPolicy(scopes: [:], rateLimits: ["default": RateLimit(requests: 0, perSeconds: 1)])
@@ -68,8 +75,10 @@ public struct APIPolicy: Sendable {
                 r.error(n.position, "api.rate_limits needs a 'default' limit for the tiers it does not name")
             }
         }
+        let lifetime = f.take("token_lifetime_seconds").flatMap { r.integer($0, "token_lifetime_seconds", in: 60...86_400) }
         f.finish(r, in: "api")
         guard r.diagnostics.count == before else { return nil }
-        return APIPolicy(scopes: scopes, rateLimits: limits, tierPositions: positions)
+        return APIPolicy(scopes: scopes, rateLimits: limits, tierPositions: positions,
+                         tokenLifetimeSeconds: lifetime.map(Int.init) ?? Self.defaultTokenLifetimeSeconds)
     }
 }

@@ -63,7 +63,7 @@ struct RequestPipeline: Sendable {
     func serve(_ call: Call, _ method: Method, _ body: Method.Service, _ params: inout Params, _ store: any StoreTransaction,
                _ now: () -> Timestamp, _ cancellation: Cancellation) throws -> (JSONValue, [@Sendable () -> Void])
     {
-        let key = method.access == .write ? try idempotency.key(&params) : nil
+        let key = method.takesIdempotencyKey ? try idempotency.key(&params) : nil
         let actor = method.needsActor ? try callers.resolve(&params, store) : nil
         try rateLimiter.admit(actor, action: method.name)
         let ctx = RequestContext(store: store, now: now(), requestId: call.id.map(\.description), action: method.name, actor: actor,
