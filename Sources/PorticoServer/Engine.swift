@@ -53,7 +53,7 @@ public final class Engine: CallHandler, @unchecked Sendable {
         schemaVersion = try store.schemaVersion()
         ids = IDGenerator(seed: options.seed)
         pipeline = RequestPipeline(
-            methods: Dictionary(uniqueKeysWithValues: MethodTable.all.map { ($0.name, $0) }), rateLimiter: Unlimited(),
+            methods: Dictionary(uniqueKeysWithValues: MethodTable.all.map { ($0.name, $0) }), rateLimiter: PartnerRateLimiter(rules: rules),
             policy: RulesAccessPolicy(rules), activeRules: rules, ids: ids,
             status: EngineStatus(version: Self.version, schemaVersion: schemaVersion, storeLocation: store.location,
                                  deterministic: ids.isDeterministic, activeRules: rules),

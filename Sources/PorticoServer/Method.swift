@@ -34,11 +34,26 @@ public struct Method: Sendable {
     public let takesIdempotencyKey: Bool
     let body: Body
 
+    /// Whether the caller is an OAuth client named by an `accessToken` param (the partner
+    /// API's `api.*` methods) rather than an `actor`.
+    public let byAccessToken: Bool
+
     public init(_ name: String, access: Access, needsActor: Bool = true, takesIdempotencyKey: Bool = true, _ run: @escaping Service) {
         self.name = name
         self.access = access
         self.needsActor = needsActor
         self.takesIdempotencyKey = access == .write && takesIdempotencyKey
+        byAccessToken = false
+        body = .service(run)
+    }
+
+    /// A partner API method: called with an `accessToken` instead of an actor.
+    public init(api name: String, access: Access, _ run: @escaping Service) {
+        self.name = name
+        self.access = access
+        needsActor = true
+        takesIdempotencyKey = access == .write
+        byAccessToken = true
         body = .service(run)
     }
 
@@ -49,6 +64,7 @@ public struct Method: Sendable {
         access = .write
         needsActor = true
         takesIdempotencyKey = true
+        byAccessToken = false
         body = .job(run)
     }
 
@@ -57,6 +73,7 @@ public struct Method: Sendable {
         access = .none
         needsActor = false
         takesIdempotencyKey = false
+        byAccessToken = false
         body = .system(run)
     }
 }
@@ -65,7 +82,7 @@ public struct Method: Sendable {
 public enum MethodTable {
     public static let all: [Method] = SystemMethods.all + PartnerMethods.all + MemberMethods.all + GovernanceMethods.all
         + ResellerMethods.all + SaleMethods.all + ReportMethods.all + AuditMethods.all + RulesMethods.all + PricingMethods.all
-        + PayoutMethods.all + OAuthMethods.all
+        + PayoutMethods.all + OAuthMethods.all + APIMethods.all
 
     /// The actions permission rules decide on: every method of the API contract that is
     /// called on someone's behalf (an actor, or an API client's token), served yet or not,
@@ -76,7 +93,8 @@ public enum MethodTable {
         contractReads.map { ActionCatalog.Action($0, .read) } + contractWrites.map { ActionCatalog.Action($0, .write) })
 
     static let contractReads = [
-        "analytics.export", "analytics.partner", "analytics.regions", "analytics.topPartners", "api.sales.list",
+        "analytics.export", "analytics.partner", "analytics.regions", "analytics.topPartners", "api.commissions.list",
+        "api.customer.get", "api.customer.list", "api.sales.list",
         "api.usage.get", "audit.list", "audit.verify", "brand.get", "commission.list", "commission.summary",
         "customer.get", "customer.list", "events.subscribe", "oauth.client.list", "oauth.introspect",
         "partner.dashboard", "partner.get", "partner.getBySubdomain", "partner.list", "partner.members.list",

@@ -140,7 +140,8 @@ struct Fuzzer {
             _ = try must("payout.process", ["actor": platform, "payoutId": .string(payouts[payouts.count - 2])])
             _ = try must("payout.process", ["actor": platform, "payoutId": .string(payouts[payouts.count - 1])])
             _ = try must("payout.complete", ["actor": platform, "payoutId": .string(payouts[payouts.count - 1]), "providerReference": "tr_1"])
-            let client = try must("oauth.client.create", ["actor": platform, "partnerId": .string(partner), "name": "C", "scopes": ["sales:read"]])
+            let client = try must("oauth.client.create", ["actor": platform, "partnerId": .string(partner), "name": "C",
+                                                          "scopes": ["sales:read", "customers:read", "customers:write", "commissions:read"]])
             clients.append((client["client"]!["id"]!.stringValue!, client["clientSecret"]!.stringValue!))
             tokens.append(try must("oauth.token", ["grantType": "client_credentials", "clientId": client["client"]!["id"]!,
                                                    "clientSecret": client["clientSecret"]!])["accessToken"]!.stringValue!)
@@ -310,6 +311,7 @@ struct Fuzzer {
             "payout.schedule", "payout.create", "payout.runScheduled", "payout.process", "payout.complete", "payout.fail", "payout.cancel",
             "payout.webhook", "payout.get", "payout.list", "payout.statement", "oauth.client.create", "oauth.client.list",
             "oauth.client.revoke", "oauth.client.rotateSecret", "oauth.token", "oauth.revoke", "oauth.introspect",
+            "api.customer.register", "api.customer.get", "api.customer.list", "api.commissions.list",
         ])
         switch method {
         case "partner.create":
@@ -397,6 +399,15 @@ struct Fuzzer {
             o = ["grantType": .string(pick(["client_credentials", "password"])), "clientId": .string(c.id),
                  "clientSecret": .string(pick([c.secret, c.secret + "x", ""]))]
             if Bool.random(using: &rng) { o["scope"] = .string(pick(["sales:read", "usage:read", " ", "sales:read sales:read"])) }
+        case "api.customer.register", "api.customer.get", "api.customer.list", "api.commissions.list":
+            o = ["accessToken": .string(pick(tokens + ["portico_at_forged"]))]
+            switch method {
+            case "api.customer.register":
+                o["name"] = "C"; o["email"] = .string("api\(k)@x.example"); o["country"] = .string(pick(["DE", "US", "XX"]))
+            case "api.customer.get": o["customerId"] = anyId(customers)
+            case "api.commissions.list": o["status"] = .string(pick(["payable", "paid", "nope"])); range(&o)
+            default: break
+            }
         case "oauth.revoke": o = ["token": .string(pick(tokens + ["portico_at_x", ""]))]
         case "oauth.introspect": o["token"] = .string(pick(tokens + ["portico_at_x"]))
         case "pricing.quote":

@@ -30,17 +30,21 @@ import Testing
         let owner = created["result"]!["owner"]!["id"]!.stringValue!
         try t.engine.database.write { tx in
             var p = try Params(["actor": ["platform": "ops"]])
-            #expect(try CallerResolution().resolve(&p, tx).name == "platform:ops")
+            #expect(try CallerResolution().resolve(&p, tx, byAccessToken: false, now: { .min }).name == "platform:ops")
             p = try Params(["actor": ["member": .string(owner)]])
-            #expect(try CallerResolution().resolve(&p, tx).name == "member:\(owner)")
+            #expect(try CallerResolution().resolve(&p, tx, byAccessToken: false, now: { .min }).name == "member:\(owner)")
             p = try Params(["actor": ["member": "mem_nobody"]])
-            #expect(throws: PorticoError.self) { _ = try CallerResolution().resolve(&p, tx) }
+            #expect(throws: PorticoError.self) { _ = try CallerResolution().resolve(&p, tx, byAccessToken: false, now: { .min }) }
         }
     }
 
-    @Test func theRateLimiterOfTheStdioProtocolAdmitsEveryCall() throws {
-        try Unlimited().admit(nil, action: "partner.create")
-        try Unlimited().admit(.platform(operatorId: "ops"), action: "sale.record")
+    @Test func theRateLimiterAdmitsEveryCallOfThePlatformAndMembers() throws {
+        let t = try TestEngine()
+        let limiter = PartnerRateLimiter(rules: t.engine.rules)
+        for _ in 0..<10_000 {
+            try limiter.admit(nil, action: "partner.create", now: .min)
+            try limiter.admit(.platform(operatorId: "ops"), action: "sale.record", now: .min)
+        }
     }
 
     @Test func idempotencyReplaysTheSameParamsAndRefusesOthers() throws {

@@ -55,6 +55,8 @@ public struct RulesAccessPolicy: AccessPolicy {
     public init(_ rules: ActiveRules) { self.rules = rules }
 
     public static let tenantIsolationRule = "builtin.tenant-isolation"
+    /// An API client's token lacks a scope granting the action.
+    public static let scopeRule = "builtin.scope"
 
     public func authorize(_ actor: Actor, action: String, partner: PartnerRecord?) throws(PorticoError) {
         let request: PermissionRequest
@@ -67,12 +69,26 @@ public struct RulesAccessPolicy: AccessPolicy {
             }
             request = PermissionRequest(principal: .member, role: member.role, action: action,
                                         partner: partner.map(Self.facts))
+        case .client(_, let own, let scopes):
+            if let partner, partner.id != own.id {
+                throw .forbidden(rule: Self.tenantIsolationRule, "an API client may act only inside its own partner")
+            }
+            // The token's scopes bound what the rules may allow.
+            guard rules.current.permissions.api.allows(action, scopes: scopes) else {
+                throw .forbidden(rule: Self.scopeRule, "the token's scopes (\(scopes.joined(separator: " "))) do not grant \(action)")
+            }
+            request = PermissionRequest(principal: .client, action: action, partner: (partner ?? own).facts)
         }
         let decision = rules.current.permissions.decide(request)
         guard decision.allowed else { throw .forbidden(rule: decision.rule, decision.reason) }
     }
 
-    public static func facts(_ p: PartnerRecord) -> PermissionRequest.PartnerFacts {
-        .init(status: p.status.rawValue, tier: p.tier, region: p.region)
+    public static func facts(_ p: PartnerRecord) -> PermissionRequest.PartnerFacts { p.facts }
+}
+
+extension PartnerRecord {
+    /// What permission rules read of a partner.
+    var facts: PermissionRequest.PartnerFacts {
+        .init(status: status.rawValue, tier: tier, region: region)
     }
 }

@@ -5,16 +5,27 @@ public enum ActorRef: Sendable, Equatable {
     case member(String)
 }
 
-/// A resolved actor: a platform operator, or an active member with its partner.
+/// A resolved actor: a platform operator, an active member with its partner, or a
+/// partner's OAuth client calling the partner API with a usable token's scopes.
 public enum Actor: Sendable {
     case platform(operatorId: String)
     case member(MemberRecord, partner: PartnerRecord)
+    case client(OAuthClientRecord, partner: PartnerRecord, scopes: [String])
 
     /// How the audit log and idempotency scopes name this actor.
     public var name: String {
         switch self {
         case .platform(let op): return "platform:\(op)"
         case .member(let m, _): return "member:\(m.id)"
+        case .client(let c, _, _): return "client:\(c.id)"
+        }
+    }
+
+    /// The partner a member or a client belongs to; nil for the platform.
+    public var ownPartner: PartnerRecord? {
+        switch self {
+        case .platform: return nil
+        case .member(_, let p), .client(_, let p, _): return p
         }
     }
 

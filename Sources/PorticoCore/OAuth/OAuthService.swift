@@ -161,11 +161,27 @@ public enum OAuthService {
     /// The token if it is usable now: known, not revoked, not expired, its client active,
     /// its partner not suspended.
     public static func usable(_ ctx: RequestContext, token: String) throws -> (OAuthTokenRecord, OAuthClientRecord, PartnerRecord)? {
-        guard token.hasPrefix(tokenPrefix), let t = try ctx.store.oauthToken(hash: hash(token)), t.revokedAt == nil, t.expiresAt > ctx.now,
-              let client = try ctx.store.oauthClient(id: t.clientId), client.status == .active,
-              let partner = try ctx.store.partner(id: t.partnerId), partner.status != .suspended
+        try usable(ctx.store, now: ctx.now, token: token)
+    }
+
+    public static func usable(_ store: any StoreTransaction, now: Timestamp, token: String) throws
+        -> (OAuthTokenRecord, OAuthClientRecord, PartnerRecord)?
+    {
+        guard token.hasPrefix(tokenPrefix), let t = try store.oauthToken(hash: hash(token)), t.revokedAt == nil, t.expiresAt > now,
+              let client = try store.oauthClient(id: t.clientId), client.status == .active,
+              let partner = try store.partner(id: t.partnerId), partner.status != .suspended
         else { return nil }
         return (t, client, partner)
+    }
+
+    /// The caller of a partner API method: the client of a usable access token, with the
+    /// token's scopes; -32001 with `oauthError: "invalid_token"` otherwise (RFC 6750 §3.1),
+    /// the same whatever made it unusable.
+    public static func caller(_ store: any StoreTransaction, now: Timestamp, accessToken: String) throws -> Actor {
+        guard let (t, client, partner) = try usable(store, now: now, token: accessToken) else {
+            throw oauth(.unauthenticated("the access token is unknown, expired or revoked"), "invalid_token")
+        }
+        return .client(client, partner: partner, scopes: t.scopes)
     }
 
     /// `oauth.revoke` (RFC 7009): an unknown or already revoked token answers success too.

@@ -5,6 +5,7 @@ public struct APIPolicy: Sendable {
     public struct RateLimit: Sendable, Equatable {
         public var requests: Int
         public var perSeconds: Int
+        public init(requests: Int, perSeconds: Int) { self.requests = requests; self.perSeconds = perSeconds }
     }
 
     /// Scope name -> the actions it grants.

@@ -21,7 +21,7 @@ extension RequestPipeline {
                                    token: token)
             let scope = { (actor: Actor) in IdempotencyStage.Scope(actor: actor, key: key ?? "", method: method.name, params: call.params) }
             let first = try runner.step { ctx -> JSONValue? in
-                try rateLimiter.admit(ctx.actor, action: method.name)
+                try rateLimiter.admit(ctx.actor, action: method.name, now: ctx.now)
                 guard key != nil, let actor = ctx.actor else { return nil }
                 return try idempotency.replay(scope(actor), ctx.store)
             }

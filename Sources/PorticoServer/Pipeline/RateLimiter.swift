@@ -1,13 +1,69 @@
+import Foundation
 import PorticoCore
+import PorticoRules
 
-/// The rate-limit stage: admits a call or refuses it with -32029 and a retry-after. The
-/// partner API's per-client limits plug in here; calls on the stdio protocol are not
-/// limited.
+/// The rate-limit stage: admits a call or refuses it with -32029 and a retry-after,
+/// before any other work of the request. Calls on behalf of the platform and of members
+/// (the stdio protocol's callers) are not limited; partner API clients are.
 protocol RateLimiter: Sendable {
-    func admit(_ actor: Actor?, action: String) throws(PorticoError)
+    func admit(_ actor: Actor?, action: String, now: Timestamp) throws(PorticoError)
 }
 
 /// Admits every call.
 struct Unlimited: RateLimiter {
-    func admit(_ actor: Actor?, action: String) throws(PorticoError) {}
+    func admit(_ actor: Actor?, action: String, now: Timestamp) throws(PorticoError) {}
+}
+
+/// GCRA (the generic cell rate algorithm, a leaky bucket kept as one instant per key) per
+/// partner: its API clients share the limit of its tier in permissions.yaml (`api.rate_limits`,
+/// `requests` per `per_seconds`, the whole allowance usable as a burst). The time is the
+/// request's (the engine's clock), so replays decide alike. State is in memory: a restart
+/// forgets it, which at worst grants one more burst.
+final class PartnerRateLimiter: RateLimiter, @unchecked Sendable {
+    let rules: ActiveRules
+    private let lock = NSLock()
+    /// Partner id -> theoretical arrival time, in microseconds since the epoch.
+    private var tat: [String: Int64] = [:]
+
+    init(rules: ActiveRules) { self.rules = rules }
+
+    /// One decision: nil when admitted, else the refusal's figures.
+    struct Decision: Equatable {
+        var admitted: Bool
+        var retryAfterMicros: Int64
+        var remaining: Int
+        var resetMicros: Int64
+    }
+
+    /// GCRA for `limit` at `now` (microseconds) on the bucket whose arrival time is `tat`;
+    /// answers the decision and the new arrival time.
+    static func decide(tat: Int64?, now: Int64, limit: APIPolicy.RateLimit) -> (Decision, Int64) {
+        let interval = Int64(limit.perSeconds) * 1_000_000 / Int64(limit.requests)
+        let tolerance = interval * Int64(limit.requests - 1)
+        let arrival = max(tat ?? now, now)
+        if arrival - now > tolerance {
+            let used = arrival - now
+            return (Decision(admitted: false, retryAfterMicros: used - tolerance, remaining: 0, resetMicros: used), arrival)
+        }
+        let next = arrival + interval
+        let remaining = Int((tolerance - (next - now) + interval) / interval)
+        return (Decision(admitted: true, retryAfterMicros: 0, remaining: max(0, remaining), resetMicros: next - now), next)
+    }
+
+    func admit(_ actor: Actor?, action: String, now: Timestamp) throws(PorticoError) {
+        guard case .client(_, let partner, _)? = actor else { return }
+        let limit = rules.current.permissions.api.rateLimit(tier: partner.tier)
+        let micros = now.millisecondsSinceEpoch * 1000
+        let decision: Decision = lock.withLock {
+            let (d, next) = Self.decide(tat: tat[partner.id], now: micros, limit: limit)
+            if d.admitted { tat[partner.id] = next }
+            return d
+        }
+        guard !decision.admitted else { return }
+        let retry = (decision.retryAfterMicros + 999) / 1000
+        throw PorticoError(.rateLimited, "Rate limited: partner \(partner.id) may make \(limit.requests) API requests per \(limit.perSeconds) s (tier \(partner.tier)); retry after \(retry) ms",
+                           data: ["retryAfterMs": .integer(retry), "limit": .integer(Int64(limit.requests)), "remaining": 0,
+                                  "resetMs": .integer((decision.resetMicros + 999) / 1000),
+                                  "policy": .string("\(limit.requests);w=\(limit.perSeconds)")])
+    }
 }

@@ -64,8 +64,8 @@ struct RequestPipeline: Sendable {
                _ now: () -> Timestamp, _ cancellation: Cancellation) throws -> (JSONValue, [@Sendable () -> Void])
     {
         let key = method.takesIdempotencyKey ? try idempotency.key(&params) : nil
-        let actor = method.needsActor ? try callers.resolve(&params, store) : nil
-        try rateLimiter.admit(actor, action: method.name)
+        let actor = method.needsActor ? try callers.resolve(&params, store, byAccessToken: method.byAccessToken, now: now) : nil
+        try rateLimiter.admit(actor, action: method.name, now: now())
         let ctx = RequestContext(store: store, now: now(), requestId: call.id.map(\.description), action: method.name, actor: actor,
                                  ids: ids, policy: policy, activeRules: activeRules, cancellation: cancellation,
                                  secrets: secrets)

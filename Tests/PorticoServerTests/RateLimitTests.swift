@@ -1,0 +1,78 @@
+import Foundation
+import JSONRPC
+import PorticoCore
+import PorticoRules
+import PorticoStore
+import PropertyBased
+import Testing
+@testable import PorticoServer
+
+/// GCRA against a reference model, and the limit through the engine.
+@Suite struct RateLimitTests {
+    /// The reference: a token bucket of `requests` tokens refilled continuously at
+    /// `requests` per `perSeconds`, in exact rational arithmetic (tokens scaled by
+    /// perSeconds * 1e6 so every refill is an integer). A request is admitted when a whole
+    /// token is there. GCRA with the whole allowance as its burst is this bucket.
+    struct Bucket {
+        let requests: Int64, perMicros: Int64
+        var level: Int64  // tokens * perMicros
+        var last: Int64
+        init(_ limit: APIPolicy.RateLimit) {
+            requests = Int64(limit.requests); perMicros = Int64(limit.perSeconds) * 1_000_000
+            level = requests * perMicros; last = Int64.min
+        }
+        mutating func admit(at now: Int64) -> Bool {
+            if last != Int64.min { level = min(requests * perMicros, level + (now - last) * requests) }
+            last = now
+            guard level >= perMicros else { return false }
+            level -= perMicros
+            return true
+        }
+    }
+
+    @Test func gcraAdmitsExactlyWhatATokenBucketDoes() async throws {
+        // Limits whose interval is a whole number of microseconds (GCRA keeps integer time).
+        let limits: [APIPolicy.RateLimit] = [.init(requests: 5, perSeconds: 1), .init(requests: 600, perSeconds: 60),
+                                             .init(requests: 2, perSeconds: 10), .init(requests: 1, perSeconds: 1)]
+        await propertyCheck(count: 200, input: Gen.int(in: 0..<4), Gen.int64(in: 0...400_000).array(of: 1...120)) { which, gaps in
+            let limit = limits[which]
+            var bucket = Bucket(limit)
+            var tat: Int64? = nil
+            var now: Int64 = 1_000_000_000
+            for gap in gaps {
+                now += gap
+                let (d, next) = PartnerRateLimiter.decide(tat: tat, now: now, limit: limit)
+                if d.admitted { tat = next }
+                #expect(d.admitted == bucket.admit(at: now), "\(limit) at \(now)")
+                if !d.admitted { #expect(d.retryAfterMicros > 0) }
+            }
+        }
+    }
+
+    @Test func aPartnersClientsAreLimitedTogetherAndRecover() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        // One instant for every request: nothing refills between them.
+        let engine = try Engine(options: .init(databasePath: dir.appendingPathComponent("r.sqlite").path, openStore: SQLiteStore.opener,
+                                               clock: ClockSpec.parse("fixed:2026-01-01T00:00:00Z")!, seed: 4,
+                                               rulesDirectory: RulesIntegrationTests.rulesDirectory, rulesDirectoryRequired: true))
+        let t = TestEngine(engine: engine, dir: dir)
+        let partner = try t.call("partner.create", createParams("acme"))["result"]!["id"]!
+        var tokens: [String] = []
+        for _ in 0..<2 {
+            let c = try t.call("oauth.client.create", ["actor": platform, "partnerId": partner, "name": "C", "scopes": ["customers:read"]])["result"]!
+            tokens.append(try t.call("oauth.token", ["grantType": "client_credentials", "clientId": c["client"]!["id"]!,
+                                                     "clientSecret": c["clientSecret"]!])["result"]!["accessToken"]!.stringValue!)
+        }
+        // The default tier: 600 a minute, shared by the partner's clients.
+        let lines = (0..<601).map { request("api.customer.list", ["accessToken": .string(tokens[$0 % 2]), "limit": 1], id: $0) }
+        let answers = try t.send(lines)
+        #expect(answers.prefix(600).allSatisfy { $0["result"] != nil })
+        let refused = answers[600]
+        #expect(refused["error"]?["code"] == -32029)
+        #expect(refused["error"]?["data"]?["retryAfterMs"] == 100 && refused["error"]?["data"]?["limit"] == 600)
+        #expect(refused["error"]?["data"]?["policy"] == "600;w=60" && refused["error"]?["data"]?["remaining"] == 0)
+        // The platform is not limited.
+        #expect(try t.call("customer.list", ["actor": platform, "partnerId": partner])["result"] != nil)
+    }
+}
