@@ -76,3 +76,44 @@ import Testing
         #expect(try t.call("customer.list", ["actor": platform, "partnerId": partner])["result"] != nil)
     }
 }
+
+/// Token and secret lifetimes against the clock: an hour after issue a token is dead, and
+/// a rotated secret's grace ends when it says.
+@Suite struct OAuthLifetimeTests {
+    func engine(_ clock: String) throws -> TestEngine {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("oauth-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let e = try Engine(options: .init(databasePath: dir.appendingPathComponent("o.sqlite").path, openStore: SQLiteStore.opener,
+                                          clock: ClockSpec.parse(clock)!, seed: 6, rulesDirectory: RulesIntegrationTests.rulesDirectory,
+                                          rulesDirectoryRequired: true))
+        return TestEngine(engine: e, dir: dir)
+    }
+
+    @Test func aTokenDiesWhenItsLifetimeEnds() throws {
+        // Each request is 30 minutes after the one before.
+        let t = try engine("step:2026-01-01T00:00:00Z,30m")
+        let partner = try t.call("partner.create", createParams("acme"))["result"]!["id"]!
+        let c = try t.call("oauth.client.create", ["actor": platform, "partnerId": partner, "name": "C", "scopes": ["customers:read"]])["result"]!
+        let token = try t.call("oauth.token", ["grantType": "client_credentials", "clientId": c["client"]!["id"]!,
+                                               "clientSecret": c["clientSecret"]!])["result"]!["accessToken"]!
+        #expect(try t.call("api.customer.list", ["accessToken": token])["result"] != nil)  // 30 minutes old
+        let late = try t.call("api.customer.list", ["accessToken": token])                   // an hour old: expired
+        #expect(late["error"]?["code"] == -32001 && late["error"]?["data"]?["oauthError"] == "invalid_token")
+        #expect(try t.call("oauth.introspect", ["actor": platform, "token": token])["result"] == ["active": false])
+    }
+
+    @Test func aRotatedSecretWorksUntilItsGraceEnds() throws {
+        let t = try engine("step:2026-01-01T00:00:00Z,1m")
+        let partner = try t.call("partner.create", createParams("acme"))["result"]!["id"]!
+        let c = try t.call("oauth.client.create", ["actor": platform, "partnerId": partner, "name": "C", "scopes": ["customers:read"]])["result"]!
+        let id = c["client"]!["id"]!
+        let rotated = try t.call("oauth.client.rotateSecret", ["actor": platform, "clientId": id, "graceSeconds": 150])["result"]!
+        let grant: (JSONValue) throws -> JSONValue = { secret in
+            try t.call("oauth.token", ["grantType": "client_credentials", "clientId": id, "clientSecret": secret])
+        }
+        #expect(try grant(c["clientSecret"]!)["result"] != nil)        // 1 minute into the grace
+        #expect(try grant(c["clientSecret"]!)["result"] != nil)        // 2 minutes
+        #expect(try grant(c["clientSecret"]!)["error"]?["data"]?["oauthError"] == "invalid_client")  // 3 minutes: over
+        #expect(try grant(rotated["clientSecret"]!)["result"] != nil)
+    }
+}
