@@ -38,43 +38,33 @@ public struct Method: Sendable {
     /// API's `api.*` methods) rather than an `actor`.
     public let byAccessToken: Bool
 
-    public init(_ name: String, access: Access, needsActor: Bool = true, takesIdempotencyKey: Bool = true, _ run: @escaping Service) {
+    private init(name: String, access: Access, needsActor: Bool, takesIdempotencyKey: Bool, byAccessToken: Bool, body: Body) {
         self.name = name
         self.access = access
         self.needsActor = needsActor
         self.takesIdempotencyKey = access == .write && takesIdempotencyKey
-        byAccessToken = false
-        body = .service(run)
+        self.byAccessToken = byAccessToken
+        self.body = body
+    }
+
+    public init(_ name: String, access: Access, needsActor: Bool = true, takesIdempotencyKey: Bool = true, _ run: @escaping Service) {
+        self.init(name: name, access: access, needsActor: needsActor, takesIdempotencyKey: takesIdempotencyKey, byAccessToken: false,
+                  body: .service(run))
     }
 
     /// A partner API method: called with an `accessToken` instead of an actor.
     public init(api name: String, access: Access, _ run: @escaping Service) {
-        self.name = name
-        self.access = access
-        needsActor = true
-        takesIdempotencyKey = access == .write
-        byAccessToken = true
-        body = .service(run)
+        self.init(name: name, access: access, needsActor: true, takesIdempotencyKey: true, byAccessToken: true, body: .service(run))
     }
 
     /// A long request that writes in several commits, reports `$/progress` when given a
     /// `progressToken`, and stops between steps on `$/cancelRequest`.
     public init(job name: String, _ run: @escaping Job) {
-        self.name = name
-        access = .write
-        needsActor = true
-        takesIdempotencyKey = true
-        byAccessToken = false
-        body = .job(run)
+        self.init(name: name, access: .write, needsActor: true, takesIdempotencyKey: true, byAccessToken: false, body: .job(run))
     }
 
     init(system name: String, _ run: @escaping @Sendable (inout Params, EngineStatus) throws -> JSONValue) {
-        self.name = name
-        access = .none
-        needsActor = false
-        takesIdempotencyKey = false
-        byAccessToken = false
-        body = .system(run)
+        self.init(name: name, access: .none, needsActor: false, takesIdempotencyKey: false, byAccessToken: false, body: .system(run))
     }
 }
 

@@ -89,7 +89,7 @@ extension SQLiteTransaction: PayoutStore {
             """), arguments: [afterPartnerSeq, limit]) { row in (row[5] as Int64, try PayoutScheduleRecord(row: row)) }
     }
 
-    public func countScheduledPayouts() throws -> Int {
+    public func countPayoutSchedules() throws -> Int {
         try Columns.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM payout_schedule WHERE cadence != 'manual'")) { $0[0] as Int } ?? 0
     }
 

@@ -59,6 +59,8 @@ public struct RulesAccessPolicy: AccessPolicy {
     public static let scopeRule = "builtin.scope"
 
     public func authorize(_ actor: Actor, action: String, partner: PartnerRecord?) throws(PorticoError) {
+        // One read of the rules in force: the scope check and the decision see the same set.
+        let permissions = rules.current.permissions
         let request: PermissionRequest
         switch actor {
         case .platform:
@@ -74,12 +76,12 @@ public struct RulesAccessPolicy: AccessPolicy {
                 throw .forbidden(rule: Self.tenantIsolationRule, "an API client may act only inside its own partner")
             }
             // The token's scopes bound what the rules may allow.
-            guard rules.current.permissions.api.allows(action, scopes: scopes) else {
+            guard permissions.api.allows(action, scopes: scopes) else {
                 throw .forbidden(rule: Self.scopeRule, "the token's scopes (\(scopes.joined(separator: " "))) do not grant \(action)")
             }
             request = PermissionRequest(principal: .client, action: action, partner: (partner ?? own).facts)
         }
-        let decision = rules.current.permissions.decide(request)
+        let decision = permissions.decide(request)
         guard decision.allowed else { throw .forbidden(rule: decision.rule, decision.reason) }
     }
 

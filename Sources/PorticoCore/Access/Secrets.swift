@@ -24,7 +24,7 @@ public struct Secrets: Sendable {
             guard let eq = trimmed.firstIndex(of: "=") else {
                 return .failure(SecretsError(line: i + 1, message: "expected NAME=value"))
             }
-            let name = trimmed[..<eq].trimmingSpaces, value = trimmed[trimmed.index(after: eq)...].trimmingSpaces
+            let name = String(trimmed[..<eq]).trimmingWhitespace, value = String(trimmed[trimmed.index(after: eq)...]).trimmingWhitespace
             guard !value.isEmpty else { return .failure(SecretsError(line: i + 1, message: "\(name) has no value")) }
             guard value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
                 return .failure(SecretsError(line: i + 1, message: "\(name): a value is printable ASCII without spaces"))
@@ -42,10 +42,4 @@ public struct SecretsError: Error, Sendable, CustomStringConvertible {
     public var line: Int
     public var message: String
     public var description: String { "line \(line): \(message)" }
-}
-
-extension Substring {
-    var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-    }
 }

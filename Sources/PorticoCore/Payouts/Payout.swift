@@ -205,7 +205,8 @@ public protocol PayoutStore {
     func save(_ schedule: PayoutScheduleRecord) throws
     /// Every schedule that is not `manual`, in partner creation order, after `afterPartnerSeq`.
     func payoutSchedules(afterPartnerSeq: Int64, limit: Int) throws -> [(partnerSeq: Int64, schedule: PayoutScheduleRecord)]
-    func countScheduledPayouts() throws -> Int
+    /// How many schedules are not `manual` (what a scheduled run goes through).
+    func countPayoutSchedules() throws -> Int
 
     /// The partner's payable entries (pending, hold ended at `asOf`) summed per currency.
     func payableBalances(partnerId: String, asOf: Timestamp) throws -> [PayableBalance]

@@ -12,7 +12,7 @@ public enum PayoutRun {
     public static let batch = 500
 
     /// What a run did, added up over its steps.
-    public struct Summary: Sendable, Equatable {
+    public struct Summary: Sendable {
         public var asOf: Timestamp
         public var schedules = 0
         public var checked = 0
@@ -28,8 +28,6 @@ public enum PayoutRun {
         public var noMinimumPayout = 0
 
         public init(asOf: Timestamp) { self.asOf = asOf }
-
-        public static func == (a: Summary, b: Summary) -> Bool { a.json == b.json }
 
         mutating func add(_ o: Summary) {
             checked += o.checked; due += o.due; notDue += o.notDue; created += o.created; belowMinimum += o.belowMinimum
@@ -66,7 +64,7 @@ public enum PayoutRun {
                 throw PorticoError.invalid("asOf", "must not be after the engine's clock (\(ctx.timestamp)): entries payable later are not payable yet")
             }
             var s = Summary(asOf: asOf)
-            s.schedules = try ctx.store.countScheduledPayouts()
+            s.schedules = try ctx.store.countPayoutSchedules()
             return s
         }
         job.progress(done: 0, total: summary.schedules, message: "payouts as of \(summary.asOf.rfc3339)")

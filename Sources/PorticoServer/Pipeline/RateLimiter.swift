@@ -27,7 +27,7 @@ final class PartnerRateLimiter: RateLimiter, @unchecked Sendable {
 
     init(rules: ActiveRules) { self.rules = rules }
 
-    /// One decision: nil when admitted, else the refusal's figures.
+    /// One decision: admitted or not, with the figures a refusal reports.
     struct Decision: Equatable {
         var admitted: Bool
         var retryAfterMicros: Int64
