@@ -72,7 +72,7 @@ public struct Method: Sendable {
 public enum MethodTable {
     public static let all: [Method] = SystemMethods.all + PartnerMethods.all + MemberMethods.all + GovernanceMethods.all
         + ResellerMethods.all + SaleMethods.all + ReportMethods.all + AuditMethods.all + RulesMethods.all + PricingMethods.all
-        + PayoutMethods.all + OAuthMethods.all + APIMethods.all
+        + PayoutMethods.all + OAuthMethods.all + APIMethods.all + SubscriptionMethods.all
 
     /// The actions permission rules decide on: every method of the API contract that is
     /// called on someone's behalf (an actor, or an API client's token), served yet or not,
@@ -84,20 +84,21 @@ public enum MethodTable {
 
     static let contractReads = [
         "analytics.export", "analytics.partner", "analytics.regions", "analytics.topPartners", "api.commissions.list",
-        "api.customer.get", "api.customer.list", "api.sales.list",
+        "api.customer.get", "api.customer.list", "api.sales.list", "api.subscription.get", "api.subscription.list",
         "api.usage.get", "audit.list", "audit.verify", "brand.get", "commission.list", "commission.summary",
         "customer.get", "customer.list", "events.subscribe", "oauth.client.list", "oauth.introspect",
         "partner.dashboard", "partner.get", "partner.getBySubdomain", "partner.list", "partner.members.list",
         "partner.report", "payout.account.get", "payout.get", "payout.list", "payout.statement", "reseller.get", "reseller.list", "reseller.report",
-        "rules.explain", "rules.test", "rules.validate",
+        "rules.explain", "rules.test", "rules.validate", "sale.list", "subscription.get", "subscription.list", "usage.get",
     ]
 
     static let contractWrites = [
-        "api.customer.register", "api.subscription.create", "brand.domain.verify", "brand.update", "commission.create",
+        "api.customer.register", "api.subscription.cancel", "api.subscription.create", "api.usage.record", "brand.domain.verify", "brand.update", "commission.create",
         "customer.create", "oauth.client.create", "oauth.client.revoke", "oauth.client.rotateSecret", "partner.activate",
         "partner.create", "partner.freeze", "partner.members.add", "partner.members.remove", "partner.members.updateRole",
         "partner.suspend", "partner.update", "payout.account.set", "payout.cancel", "payout.complete", "payout.create", "payout.fail",
         "payout.process", "payout.runScheduled", "payout.schedule", "payout.webhook", "reseller.create", "reseller.setCommissionRate", "reseller.update",
-        "rules.reload", "sale.record", "sale.refund",
+        "rules.reload", "sale.record", "sale.refund", "subscription.cancel", "subscription.create", "subscription.renewDue",
+        "usage.close",
     ]
 }

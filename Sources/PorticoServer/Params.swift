@@ -176,6 +176,16 @@ public struct Params {
         return t
     }
 
+    /// A date-time when present and not null.
+    public mutating func optionalTimestamp(_ key: String) throws(PorticoError) -> Timestamp? {
+        has(key) && !isExplicitNull(key) ? try timestamp(key) : nil
+    }
+
+    public mutating func bool(_ key: String) throws(PorticoError) -> Bool {
+        guard let b = try optionalBool(key) else { throw .invalid(field(key), "is required") }
+        return b
+    }
+
     /// The `actor` object: exactly one of `platform` or `member`.
     public mutating func actor() throws(PorticoError) -> ActorRef {
         guard let v = raw("actor") else { throw .invalid(field("actor"), "is required") }

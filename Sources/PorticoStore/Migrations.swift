@@ -378,14 +378,68 @@ extension SQLiteStore {
                 ) STRICT, WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("0009-subscriptions") { db in
+            // A subscription renews once per period: `period` counts the periods sold, and
+            // each period's sale has the external id `<subscription>/<period>`, unique in
+            // the partner like every sale's, so no period is sold twice.
+            try replace("kind = 'upgrade'", with: "kind = 'upgrade' OR kind = 'usage'", in: "sale", db)
+            try db.execute(sql: """
+                CREATE INDEX sale_by_partner ON sale(partnerId);
+
+                CREATE TABLE subscription (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    partnerId TEXT NOT NULL REFERENCES partner(id),
+                    resellerId TEXT REFERENCES reseller(id),
+                    customerId TEXT NOT NULL REFERENCES customer(id),
+                    plan TEXT NOT NULL,
+                    interval TEXT NOT NULL CHECK (interval = 'month' OR interval = 'year'),
+                    status TEXT NOT NULL CHECK (status = 'active' OR status = 'cancelled'),
+                    startAt TEXT NOT NULL,
+                    period INTEGER NOT NULL CHECK (period >= 1),
+                    periodStart TEXT NOT NULL,
+                    periodEnd TEXT NOT NULL CHECK (periodEnd > periodStart),
+                    amount INTEGER NOT NULL CHECK (amount >= 0),
+                    currency TEXT NOT NULL,
+                    cancelAtPeriodEnd INTEGER NOT NULL CHECK (cancelAtPeriodEnd = 0 OR cancelAtPeriodEnd = 1),
+                    cancelledAt TEXT,
+                    endedAt TEXT,
+                    lastSaleId TEXT NOT NULL REFERENCES sale(id),
+                    createdAt TEXT NOT NULL,
+                    updatedAt TEXT NOT NULL,
+                    CHECK ((status = 'cancelled') = (endedAt IS NOT NULL))
+                ) STRICT;
+                CREATE INDEX subscription_by_partner ON subscription(partnerId, seq);
+                CREATE INDEX subscription_by_customer ON subscription(customerId, seq);
+                -- The renewal run reads the active subscriptions whose period has ended.
+                CREATE INDEX subscription_due ON subscription(periodEnd, seq) WHERE status = 'active';
+                """)
+        }
         return m
     }
 
-    /// Rebuilds `table` with one more table constraint, following SQLite's procedure for
-    /// schema changes ALTER TABLE cannot make; the triggers that write the table (defined
-    /// on others) are dropped first and created again after, so the rename checks none of
-    /// them against a missing table. Existing rows are copied without the new check.
+    /// Rebuilds `table` with one more table constraint (see `redefine`). Existing rows
+    /// are copied without the new check.
     static func addCheck(_ constraint: String, to table: String, _ db: Database) throws {
+        try redefine(table, db) { body in body + ",\n    " + constraint + "\n" }
+    }
+
+    /// Rebuilds `table` with `old` in its definition replaced by `new` (a check widened,
+    /// say); `old` must occur exactly once.
+    static func replace(_ old: String, with new: String, in table: String, _ db: Database) throws {
+        try redefine(table, db) { body in
+            let parts = body.components(separatedBy: old)
+            guard parts.count == 2 else { throw DatabaseError(message: "\(table): expected '\(old)' once in its definition") }
+            return parts.joined(separator: new)
+        }
+    }
+
+    /// Rebuilds `table` with its column and constraint list edited by `edit`, following
+    /// SQLite's procedure for schema changes ALTER TABLE cannot make; the triggers that
+    /// write the table (defined on others) are dropped first and created again after, so
+    /// the rename checks none of them against a missing table. Rows are copied as they
+    /// are, without the checks (they passed the ones they were written under).
+    static func redefine(_ table: String, _ db: Database, _ edit: (String) throws -> String) throws {
         // A table rebuilt before (renamed into place) has its name quoted by SQLite.
         let prefixes = ["CREATE TABLE \(table) (", "CREATE TABLE \"\(table)\" ("]
         guard let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", arguments: [table]),
@@ -399,8 +453,8 @@ extension SQLiteStore {
             SELECT sql FROM sqlite_schema WHERE tbl_name = ? AND type = 'index' AND sql IS NOT NULL ORDER BY rowid
             """, arguments: [table])
         for (name, _) in triggers { try db.execute(sql: "DROP TRIGGER \(name)") }
-        let body = sql[sql.index(sql.startIndex, offsetBy: prefix.count)..<close.lowerBound]
-        try db.execute(sql: "CREATE TABLE \(table)_rebuilt (" + body + ",\n    " + constraint + "\n" + sql[close.lowerBound...])
+        let body = try edit(String(sql[sql.index(sql.startIndex, offsetBy: prefix.count)..<close.lowerBound]))
+        try db.execute(sql: "CREATE TABLE \(table)_rebuilt (" + body + sql[close.lowerBound...])
         try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
         try db.execute(sql: "INSERT INTO \(table)_rebuilt SELECT * FROM \(table)")
         try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")

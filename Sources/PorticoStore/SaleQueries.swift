@@ -42,6 +42,15 @@ extension SQLiteTransaction: SaleStore {
                                 arguments: [partnerId, externalId])
     }
 
+    public func sales(_ f: SaleFilter, afterSeq: Int64, limit: Int) throws -> [SaleRecord] {
+        try SaleRecord.fetchAll(db.cachedStatement(sql: """
+            SELECT \(SaleRecord.columns) FROM sale INDEXED BY sale_by_partner
+            WHERE partnerId = ?1 AND (?2 IS NULL OR customerId = ?2) AND (?3 IS NULL OR kind = ?3)
+              AND occurredAt >= ?4 AND occurredAt <= ?5 AND seq > ?6
+            ORDER BY seq LIMIT ?7
+            """), arguments: [f.partnerId, f.customerId, f.kind?.rawValue, f.range.firstText, f.range.lastText, afterSeq, limit])
+    }
+
     /// Read from the running totals (`sale_volume`: scope `p:<partner>` or `r:<reseller>`).
     public func salesVolume(partnerId: String, resellerId: String?, currency: String, days: TimeRange) throws -> Int128 {
         try Sums.exact { sums in

@@ -85,7 +85,7 @@ struct Fuzzer {
     var wireCases = 0, results = 0, errors = 0
     /// Ids the cases draw from: both partners' and a few that name nothing.
     var partners: [String] = [], members: [String] = [], resellers: [String] = [], customers: [String] = []
-    var sales: [String] = [], payouts: [String] = [], clients: [(id: String, secret: String)] = [], tokens: [String] = []
+    var sales: [String] = [], payouts: [String] = [], clients: [(id: String, secret: String)] = [], tokens: [String] = [], subscriptions: [String] = []
     var nextId: Int64 = 1
 
     static let knownCodes: Set<Int> = [-32700, -32600, -32601, -32602, -32800, -32001, -32003, -32004, -32009, -32010, -32029, -32030]
@@ -140,8 +140,11 @@ struct Fuzzer {
             _ = try must("payout.process", ["actor": platform, "payoutId": .string(payouts[payouts.count - 2])])
             _ = try must("payout.process", ["actor": platform, "payoutId": .string(payouts[payouts.count - 1])])
             _ = try must("payout.complete", ["actor": platform, "payoutId": .string(payouts[payouts.count - 1]), "providerReference": "tr_1"])
+            subscriptions.append(try must("subscription.create", ["actor": platform, "customerId": .string(customers[customers.count - 4]),
+                                                                  "plan": "pro", "interval": "month", "startAt": "2026-10-31T09:00:00Z"])["subscription"]!["id"]!.stringValue!)
             let client = try must("oauth.client.create", ["actor": platform, "partnerId": .string(partner), "name": "C",
-                                                          "scopes": ["sales:read", "customers:read", "customers:write", "commissions:read"]])
+                                                          "scopes": ["sales:read", "customers:read", "customers:write", "commissions:read",
+                                                                     "subscriptions:read", "subscriptions:write"]])
             clients.append((client["client"]!["id"]!.stringValue!, client["clientSecret"]!.stringValue!))
             tokens.append(try must("oauth.token", ["grantType": "client_credentials", "clientId": client["client"]!["id"]!,
                                                    "clientSecret": client["clientSecret"]!])["accessToken"]!.stringValue!)
@@ -311,7 +314,9 @@ struct Fuzzer {
             "payout.schedule", "payout.create", "payout.runScheduled", "payout.process", "payout.complete", "payout.fail", "payout.cancel",
             "payout.webhook", "payout.get", "payout.list", "payout.statement", "oauth.client.create", "oauth.client.list",
             "oauth.client.revoke", "oauth.client.rotateSecret", "oauth.token", "oauth.revoke", "oauth.introspect",
-            "api.customer.register", "api.customer.get", "api.customer.list", "api.commissions.list",
+            "api.customer.register", "api.customer.get", "api.customer.list", "api.commissions.list", "sale.list", "subscription.create",
+            "subscription.get", "subscription.list", "subscription.cancel", "subscription.renewDue", "api.sales.list",
+            "api.subscription.create", "api.subscription.get", "api.subscription.list", "api.subscription.cancel",
         ])
         switch method {
         case "partner.create":
@@ -399,9 +404,34 @@ struct Fuzzer {
             o = ["grantType": .string(pick(["client_credentials", "password"])), "clientId": .string(c.id),
                  "clientSecret": .string(pick([c.secret, c.secret + "x", ""]))]
             if Bool.random(using: &rng) { o["scope"] = .string(pick(["sales:read", "usage:read", " ", "sales:read sales:read"])) }
-        case "api.customer.register", "api.customer.get", "api.customer.list", "api.commissions.list":
+        case "sale.list":
+            o["partnerId"] = partner
+            if Bool.random(using: &rng) { o["customerId"] = customer }
+            if Bool.random(using: &rng) { o["kind"] = .string(pick(["new", "renewal", "usage", "gift"])) }
+            range(&o)
+        case "subscription.create":
+            o["customerId"] = customer; o["plan"] = .string(pick(["pro", "starter", "none"])); o["interval"] = .string(pick(["month", "year", "week"]))
+            if Bool.random(using: &rng) { o["startAt"] = .string(pick(["2026-01-31T00:00:00Z", "2027-03-01T00:00:00Z", "0001-01-01T00:00:00Z"])) }
+        case "subscription.get": o["subscriptionId"] = anyId(subscriptions)
+        case "subscription.list":
+            if Bool.random(using: &rng) { o["partnerId"] = partner } else { o["customerId"] = customer }
+            if Bool.random(using: &rng) { o["status"] = .string(pick(["active", "cancelled", "paused"])) }
+        case "subscription.cancel": o["subscriptionId"] = anyId(subscriptions); o["atPeriodEnd"] = .bool(Bool.random(using: &rng))
+        case "subscription.renewDue":
+            if Bool.random(using: &rng) { o["asOf"] = .string(pick(["2027-01-01T00:00:00Z", "2026-12-01T00:00:00Z", "9999-01-01T00:00:00Z"])) }
+            if Bool.random(using: &rng) { o["progressToken"] = .string("t\(k)") }
+        case "api.customer.register", "api.customer.get", "api.customer.list", "api.commissions.list", "api.sales.list",
+             "api.subscription.create", "api.subscription.get", "api.subscription.list", "api.subscription.cancel":
             o = ["accessToken": .string(pick(tokens + ["portico_at_forged"]))]
             switch method {
+            case "api.sales.list":
+                if Bool.random(using: &rng) { o["kind"] = .string(pick(["new", "renewal", "gift"])) }
+                range(&o)
+            case "api.subscription.create":
+                o["customerId"] = customer; o["plan"] = .string(pick(["pro", "enterprise"])); o["interval"] = .string(pick(["month", "year", "day"]))
+            case "api.subscription.get": o["subscriptionId"] = anyId(subscriptions)
+            case "api.subscription.list": if Bool.random(using: &rng) { o["status"] = "active" }
+            case "api.subscription.cancel": o["subscriptionId"] = anyId(subscriptions); o["atPeriodEnd"] = .bool(Bool.random(using: &rng))
             case "api.customer.register":
                 o["name"] = "C"; o["email"] = .string("api\(k)@x.example"); o["country"] = .string(pick(["DE", "US", "XX"]))
             case "api.customer.get": o["customerId"] = anyId(customers)

@@ -307,14 +307,18 @@ import GRDB
 final class CountingJob: JobSteps {
     let engine: Engine
     let cancelAfter: Int
+    let action: String
+    let now: Timestamp
     var steps = 0
     var reports: [(Int, Int)] = []
-    init(_ engine: Engine, cancelAfter: Int) { self.engine = engine; self.cancelAfter = cancelAfter }
+    init(_ engine: Engine, cancelAfter: Int, action: String = "payout.runScheduled", now: String = "2026-02-01T00:00:00Z") {
+        self.engine = engine; self.cancelAfter = cancelAfter; self.action = action; self.now = Timestamp(rfc3339: now)!
+    }
 
     func step<T>(_ body: (RequestContext) throws -> T) throws -> T {
         steps += 1
         return try engine.database.write { tx in
-            let ctx = RequestContext(store: tx, now: Timestamp(rfc3339: "2026-02-01T00:00:00Z")!, requestId: "job", action: "payout.runScheduled",
+            let ctx = RequestContext(store: tx, now: now, requestId: "job", action: action,
                                      actor: try ActorResolver.resolve(.platform("ops"), tx), ids: engine.ids,
                                      policy: RulesAccessPolicy(engine.rules), activeRules: engine.rules)
             return try body(ctx)

@@ -45,3 +45,20 @@ extension Int64 {
     func floorDiv(_ d: Int64) -> Int64 { let q = self / d; return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q }
     func floorMod(_ d: Int64) -> Int64 { self - floorDiv(d) * d }
 }
+
+extension Timestamp {
+    /// This instant `n` calendar months later (or earlier), the day clamped to the
+    /// target month's last (January 31 + 1 month = February 28 or 29), the time of day
+    /// kept; nil past the instants the engine holds.
+    public func adding(months n: Int64) -> Timestamp? {
+        let (y, m, d) = civil
+        let (months, overflow) = (y * 12 + (m - 1)).addingReportingOverflow(n)
+        guard !overflow, abs(n) < 1_000_000 else { return nil }
+        let ny = months.floorDiv(12), nm = months.floorMod(12) + 1
+        guard ny >= 1 && ny <= 9999 else { return nil }
+        let day = Swift.min(d, Timestamp.daysIn(month: nm, year: ny))
+        let t = Timestamp(millisecondsSinceEpoch: Timestamp.days(fromCivil: ny, nm, day) * Self.msPerDay
+            + millisecondsSinceEpoch.floorMod(Self.msPerDay))
+        return t <= .max ? t : nil
+    }
+}

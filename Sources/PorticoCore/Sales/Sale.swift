@@ -47,7 +47,7 @@ public struct SaleRecord: Sendable, Equatable {
 
 /// What a sale is to the customer's subscription.
 public enum SaleKind: String, Sendable, CaseIterable {
-    case new, renewal, upgrade
+    case new, renewal, upgrade, usage
 }
 
 /// Sales in storage. A second sale with the same externalId in one partner is a
@@ -60,6 +60,8 @@ public protocol SaleStore {
     func addRefund(saleId: String, amount: Int64) throws -> Bool
     func sale(id: String) throws -> SaleRecord?
     func sale(partnerId: String, externalId: String) throws -> SaleRecord?
+    /// A partner's sales matching the filter, in recording order after `afterSeq`.
+    func sales(_ filter: SaleFilter, afterSeq: Int64, limit: Int) throws -> [SaleRecord]
     /// Net sales (amount less refunds) of a partner, or of one reseller when given, in a
     /// currency, on the UTC days `days` spans; exact.
     func salesVolume(partnerId: String, resellerId: String?, currency: String, days: TimeRange) throws -> Int128
@@ -67,4 +69,16 @@ public protocol SaleStore {
     func firstSaleOccurred(customerId: String, plan: String) throws -> String?
     /// Whether the customer bought anything before.
     func hasPurchased(customerId: String) throws -> Bool
+}
+
+/// Which of a partner's sales a list shows: optionally one customer's, of one kind,
+/// occurred in a range.
+public struct SaleFilter: Sendable {
+    public var partnerId: String
+    public var customerId: String?
+    public var kind: SaleKind?
+    public var range: TimeRange
+    public init(partnerId: String, customerId: String? = nil, kind: SaleKind? = nil, range: TimeRange = .all) {
+        self.partnerId = partnerId; self.customerId = customerId; self.kind = kind; self.range = range
+    }
 }

@@ -28,7 +28,10 @@ public enum SaleService {
         }
         let partner = try PartnerService.load(customer.partnerId, ctx.store)
         try ctx.authorize(partner: partner)
-        guard let kind = SaleKind(rawValue: new.kind) else { throw PorticoError.invalid("kind", "must be new, renewal or upgrade") }
+        // Usage sales come only from usage.close, which prices the metered usage itself.
+        guard let kind = SaleKind(rawValue: new.kind), kind != .usage else {
+            throw PorticoError.invalid("kind", "must be new, renewal or upgrade")
+        }
         if let first = try ctx.store.sale(partnerId: partner.id, externalId: externalId) {
             // The same sale sent again answers the first result; another sale under the
             // same external id is a conflict, never silently the first one's answer.
@@ -48,14 +51,39 @@ public enum SaleService {
         }
         let amount = try SalePricing.amount(plan: new.plan, given: new.amount, day: new.occurredAt.ruleDate, customer: customer,
                                             partner: partner, rules.pricing)
+        return try write(ctx, rules: rules, customer: customer, partner: partner, plan: new.plan, kind: kind, amount: amount,
+                         occurredAt: new.occurredAt, externalId: externalId)
+    }
+
+    /// A partner's sales, newest last, optionally one customer's or one kind's, occurred
+    /// in `range`.
+    public static func list(_ ctx: RequestContext, partnerId: String, customerId: String?, kind: String?, range: TimeRange,
+                            page: PageRequest) throws -> Page<SaleRecord>
+    {
+        let partner = try PartnerService.load(partnerId, ctx.store)
+        try ctx.authorize(partner: partner)
+        let kind = try kind.map { k throws(PorticoError) -> SaleKind in try Validate.oneOf(k, field: "kind") }
+        if let customerId, try ctx.store.customer(id: customerId)?.partnerId != partner.id {
+            throw PorticoError.notFound("customer", customerId)
+        }
+        let f = SaleFilter(partnerId: partner.id, customerId: customerId, kind: kind, range: range)
+        let rows = range.isEmpty ? [] : try ctx.store.sales(f, afterSeq: page.afterSeq, limit: page.limit + 1)
+        return page.page(rows, seq: \.seq)
+    }
+
+    /// Writes a new sale at its amount with the commissions the rules give it, audited;
+    /// the caller has checked the external id is free and authorized the partner.
+    static func write(_ ctx: RequestContext, rules: RuleSet, customer: CustomerRecord, partner: PartnerRecord, plan: String,
+                      kind: SaleKind, amount: Money, occurredAt: Timestamp, externalId: String) throws -> RecordedSale
+    {
         let reseller = try customer.resellerId.map { try ResellerService.load($0, ctx.store) }
-        let facts = try SaleFacts(plan: new.plan, kind: kind, amount: amount, occurredAt: new.occurredAt, customer: customer,
+        let facts = try SaleFacts(plan: plan, kind: kind, amount: amount, occurredAt: occurredAt, customer: customer,
                                   partner: partner, reseller: reseller)
             .gather(rules.commission, region: rules.pricing.countryRegion[customer.country], ctx.store)
         var sale = SaleRecord(id: ctx.newID("sal"), partnerId: partner.id, resellerId: reseller?.id, customerId: customer.id,
-                              externalId: externalId, plan: new.plan, kind: kind, amount: amount, occurredAt: new.occurredAt,
+                              externalId: externalId, plan: plan, kind: kind, amount: amount, occurredAt: occurredAt,
                               rulesHash: rules.hash, createdAt: ctx.now)
-        var entries = try commissions(of: sale, at: new.occurredAt, reseller: reseller, rules.commission.evaluate(facts), rules, ctx)
+        var entries = try commissions(of: sale, at: occurredAt, reseller: reseller, rules.commission.evaluate(facts), rules, ctx)
         // The answer is complete before anything is written; its audit record keeps it
         // (once) for retries with the same externalId.
         let answer = RecordedSale.answer(sale: sale, commissions: entries, at: ctx.now)

@@ -38,7 +38,7 @@ public enum CommissionFact: String, CaseIterable, Sendable {
         case .saleAmount: return .init(rawValue, .number, "the sale's amount in minor units")
         case .saleCurrency: return .init(rawValue, .string, "the sale's ISO 4217 currency", values: Currency.all.keys.sorted())
         case .salePlan: return .init(rawValue, .string, "the plan sold")
-        case .saleKind: return .init(rawValue, .string, "new, renewal or upgrade", values: ["new", "renewal", "upgrade"])
+        case .saleKind: return .init(rawValue, .string, "new, renewal, upgrade or usage (metered usage closed for a period)", values: ["new", "renewal", "upgrade", "usage"])
         case .saleDate: return .init(rawValue, .date, "the day the sale occurred (UTC)")
         case .sellerKind:
             return .init(rawValue, .string, "who sold: the partner itself or one of its resellers", values: ["partner", "reseller"])

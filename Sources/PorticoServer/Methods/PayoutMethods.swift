@@ -32,7 +32,7 @@ enum PayoutMethods {
             return try PayoutService.create(ctx, partnerId: partnerId, currency: currency).json
         },
         Method(job: "payout.runScheduled") { p, job in
-            let asOf = p.has("asOf") && !p.isExplicitNull("asOf") ? try p.timestamp("asOf") : nil
+            let asOf = try p.optionalTimestamp("asOf")
             try p.finish()
             return try PayoutRun.run(job, asOf: asOf).json
         },

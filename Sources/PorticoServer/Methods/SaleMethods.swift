@@ -16,6 +16,15 @@ enum SaleMethods {
                                           .init(customerId: customerId, plan: plan, kind: kind, occurredAt: occurredAt,
                                                 externalId: externalId, amount: amount)).json
         },
+        Method("sale.list", access: .read) { p, ctx in
+            let partnerId = try p.string("partnerId")
+            let customerId = try p.optionalString("customerId")
+            let kind = try p.optionalString("kind")
+            let range = try p.range()
+            let page = try p.page()
+            try p.finish()
+            return try SaleService.list(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range, page: page).json(\.json)
+        },
         Method("sale.refund", access: .write) { p, ctx in
             let saleId = try p.string("saleId")
             let amount = try p.optionalMoney("amount")
