@@ -72,7 +72,7 @@ public struct Method: Sendable {
 public enum MethodTable {
     public static let all: [Method] = SystemMethods.all + PartnerMethods.all + MemberMethods.all + GovernanceMethods.all
         + ResellerMethods.all + SaleMethods.all + ReportMethods.all + AuditMethods.all + RulesMethods.all + PricingMethods.all
-        + PayoutMethods.all + OAuthMethods.all + APIMethods.all + SubscriptionMethods.all
+        + PayoutMethods.all + OAuthMethods.all + APIMethods.all + SubscriptionMethods.all + UsageMethods.all
 
     /// The actions permission rules decide on: every method of the API contract that is
     /// called on someone's behalf (an actor, or an API client's token), served yet or not,

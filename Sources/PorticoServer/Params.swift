@@ -122,6 +122,34 @@ public struct Params {
         return try exactDecimal(key)
     }
 
+    /// The text of a decimal as sent: a JSON number's own digits or a string ("12.5"),
+    /// never through a Double; its caller reads it exactly.
+    public mutating func decimalText(_ key: String) throws(PorticoError) -> String {
+        guard let v = raw(key) else { throw .invalid(field(key), "is required") }
+        switch v {
+        case .integer(let i): return String(i)
+        case .number(let t): return t
+        case .string(let s):
+            try Validate.wireText(s, field: field(key))
+            return s
+        default: throw .invalid(field(key), "must be a decimal number or a string such as \"12.5\", got \(v.typeName)")
+        }
+    }
+
+    /// A list of objects (1 to `max`), each read as params at its path (`events[3]`).
+    public mutating func objects(_ key: String, max: Int) throws(PorticoError) -> [Params] {
+        guard let v = raw(key) else { throw .invalid(field(key), "is required") }
+        guard case .array(let items) = v else { throw .invalid(field(key), "must be an array of objects, got \(v.typeName)") }
+        guard !items.isEmpty && items.count <= max else { throw .invalid(field(key), "must hold 1 to \(max) items, got \(items.count)") }
+        var out: [Params] = []
+        out.reserveCapacity(items.count)
+        for (i, item) in items.enumerated() {
+            guard case .object = item else { throw .invalid(field("\(key)[\(i)]"), "must be an object, got \(item.typeName)") }
+            out.append(try Params(item, path: field("\(key)[\(i)]")))
+        }
+        return out
+    }
+
     /// An exact decimal: a JSON number or a numeric string ("12.5"), never through a Double.
     public mutating func exactDecimal(_ key: String) throws(PorticoError) -> ExactDecimal {
         guard let v = raw(key) else { throw .invalid(field(key), "is required") }

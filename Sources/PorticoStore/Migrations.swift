@@ -415,6 +415,60 @@ extension SQLiteStore {
                 CREATE INDEX subscription_due ON subscription(periodEnd, seq) WHERE status = 'active';
                 """)
         }
+        m.registerMigration("0010-usage") { db in
+            // Metered usage: each event once per partner (its eventId), quantities as whole
+            // units of the meter's smallest step (`scale` decimals, as the meter had when the
+            // event was recorded). usage_total keeps each customer's daily total per meter, by
+            // trigger in the same transaction, bounded so a sum can never leave Int64;
+            // usage_period is a customer's month: open until usage.close sells it, once.
+            try db.execute(sql: """
+                CREATE TABLE usage_event (
+                    partnerId TEXT NOT NULL,
+                    eventId TEXT NOT NULL,
+                    customerId TEXT NOT NULL,
+                    meter TEXT NOT NULL,
+                    units INTEGER NOT NULL CHECK (units >= 0),
+                    scale INTEGER NOT NULL CHECK (scale BETWEEN 0 AND 9),
+                    occurredAt TEXT NOT NULL,
+                    recordedAt TEXT NOT NULL,
+                    PRIMARY KEY (partnerId, eventId)
+                ) STRICT, WITHOUT ROWID;
+
+                CREATE TABLE usage_total (
+                    partnerId TEXT NOT NULL,
+                    customerId TEXT NOT NULL,
+                    meter TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    scale INTEGER NOT NULL,
+                    units INTEGER NOT NULL,
+                    events INTEGER NOT NULL,
+                    CONSTRAINT \(UsageTotals.constraint) CHECK (units BETWEEN 0 AND \(UsageTotals.bound)),
+                    PRIMARY KEY (partnerId, customerId, meter, day, scale)
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX usage_total_by_partner_day ON usage_total(partnerId, day);
+
+                CREATE TRIGGER usage_total_insert AFTER INSERT ON usage_event BEGIN
+                    INSERT INTO usage_total VALUES (NEW.partnerId, NEW.customerId, NEW.meter, substr(NEW.occurredAt, 1, 10), NEW.scale, NEW.units, 1)
+                        ON CONFLICT DO UPDATE SET units = units + excluded.units, events = events + 1;
+                END;
+
+                CREATE TABLE usage_period (
+                    partnerId TEXT NOT NULL REFERENCES partner(id),
+                    customerId TEXT NOT NULL REFERENCES customer(id),
+                    month TEXT NOT NULL,      -- YYYY-MM (UTC)
+                    closedAt TEXT,
+                    saleId TEXT REFERENCES sale(id),
+                    PRIMARY KEY (partnerId, customerId, month),
+                    CHECK (saleId IS NULL OR closedAt IS NOT NULL)
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX usage_period_open ON usage_period(month, partnerId, customerId) WHERE closedAt IS NULL;
+
+                CREATE TRIGGER usage_period_closed_once BEFORE UPDATE OF closedAt, saleId ON usage_period
+                WHEN OLD.closedAt IS NOT NULL BEGIN
+                    SELECT RAISE(ABORT, 'a closed usage period does not change');
+                END;
+                """)
+        }
         return m
     }
 

@@ -33,6 +33,7 @@ public final class SQLiteTransaction: StoreTransaction {
         "payout.partnerId, payout.currency, payout.period": ("period", "a payout was already created for this partner, currency and period"),
         "provider_event.provider, provider_event.eventId": ("payload.id", "this event was already applied"),
         "payout_account.partnerId, payout_account.currency": ("currency", "the partner already has an account for this currency"),
+        "usage_event.partnerId, usage_event.eventId": ("eventId", "an event was already recorded under this id"),
     ]
 
     static func contractError(_ e: DatabaseError) -> PorticoError? {
@@ -40,6 +41,8 @@ public final class SQLiteTransaction: StoreTransaction {
         switch e.extendedResultCode {
         case .SQLITE_CONSTRAINT_CHECK where message.contains(RunningTotals.constraint):
             return .totalLimit(RunningTotals.what)
+        case .SQLITE_CONSTRAINT_CHECK where message.contains(UsageTotals.constraint):
+            return .totalLimit(UsageTotals.what, limit: UsageTotals.bound, unit: "of the meter's smallest unit (2^62)")
         case .SQLITE_CONSTRAINT_UNIQUE, .SQLITE_CONSTRAINT_PRIMARYKEY:
             let prefix = "UNIQUE constraint failed: "
             guard message.hasPrefix(prefix), let key = uniqueKeys[String(message.dropFirst(prefix.count))] else { return nil }
@@ -61,6 +64,14 @@ public enum RunningTotals {
     static let constraint = "total_limit"
     /// What the error names.
     static let what = "a running total (a partner's or reseller's sales, or a partner's commissions, in one currency on one UTC day)"
+}
+
+/// The bound on a customer's daily usage total per meter: 2^62 of the meter's smallest
+/// unit, so adding one more event (at most 2^53) can never leave Int64.
+public enum UsageTotals {
+    public static let bound: Int64 = 1 << 62
+    static let constraint = "usage_limit"
+    static let what = "a customer's usage of one meter on one UTC day"
 }
 
 extension RunningTotals {

@@ -144,7 +144,7 @@ struct Fuzzer {
                                                                   "plan": "pro", "interval": "month", "startAt": "2026-10-31T09:00:00Z"])["subscription"]!["id"]!.stringValue!)
             let client = try must("oauth.client.create", ["actor": platform, "partnerId": .string(partner), "name": "C",
                                                           "scopes": ["sales:read", "customers:read", "customers:write", "commissions:read",
-                                                                     "subscriptions:read", "subscriptions:write"]])
+                                                                     "subscriptions:read", "subscriptions:write", "usage:read", "usage:write"]])
             clients.append((client["client"]!["id"]!.stringValue!, client["clientSecret"]!.stringValue!))
             tokens.append(try must("oauth.token", ["grantType": "client_credentials", "clientId": client["client"]!["id"]!,
                                                    "clientSecret": client["clientSecret"]!])["accessToken"]!.stringValue!)
@@ -317,6 +317,7 @@ struct Fuzzer {
             "api.customer.register", "api.customer.get", "api.customer.list", "api.commissions.list", "sale.list", "subscription.create",
             "subscription.get", "subscription.list", "subscription.cancel", "subscription.renewDue", "api.sales.list",
             "api.subscription.create", "api.subscription.get", "api.subscription.list", "api.subscription.cancel",
+            "usage.get", "usage.close", "api.usage.record", "api.usage.get",
         ])
         switch method {
         case "partner.create":
@@ -420,10 +421,27 @@ struct Fuzzer {
         case "subscription.renewDue":
             if Bool.random(using: &rng) { o["asOf"] = .string(pick(["2027-01-01T00:00:00Z", "2026-12-01T00:00:00Z", "9999-01-01T00:00:00Z"])) }
             if Bool.random(using: &rng) { o["progressToken"] = .string("t\(k)") }
+        case "usage.get":
+            o["partnerId"] = partner; o["groupBy"] = .string(pick(["day", "meter", "customer", "hour"]))
+            if Bool.random(using: &rng) { o["from"] = .string(pick(["2026-11-01", "2026-11-01T10:00:00Z"])) }
+        case "usage.close":
+            if Bool.random(using: &rng) { o["asOf"] = .string(pick(["2027-01-01T00:00:00Z", "2026-12-01T00:00:00Z", "9999-01-01T00:00:00Z"])) }
+            if Bool.random(using: &rng) { o["progressToken"] = .string("t\(k)") }
         case "api.customer.register", "api.customer.get", "api.customer.list", "api.commissions.list", "api.sales.list",
-             "api.subscription.create", "api.subscription.get", "api.subscription.list", "api.subscription.cancel":
+             "api.subscription.create", "api.subscription.get", "api.subscription.list", "api.subscription.cancel",
+             "api.usage.record", "api.usage.get":
             o = ["accessToken": .string(pick(tokens + ["portico_at_forged"]))]
             switch method {
+            case "api.usage.record":
+                o["events"] = .array((0..<Int.random(in: 1...5, using: &rng)).map { i in
+                    ["eventId": .string("u\(k % 40)-\(i)"), "customerId": customer,
+                     "meter": .string(pick(["gpu-h100-hours", "llm-tokens", "storage-gb-months", "none"])),
+                     "quantity": pick([.string("1.5"), .string("0.000001"), .integer(1 << 53), .number("2.25"), .string("-1"), .string("1e3")]),
+                     "occurredAt": .string(pick(["2026-12-15T10:00:00Z", "2026-11-30T23:59:59.999Z", "2027-02-01T00:00:00Z"]))]
+                })
+            case "api.usage.get":
+                o["groupBy"] = .string(pick(["day", "meter", "customer"]))
+                if Bool.random(using: &rng) { o["meter"] = "llm-tokens" }
             case "api.sales.list":
                 if Bool.random(using: &rng) { o["kind"] = .string(pick(["new", "renewal", "gift"])) }
                 range(&o)

@@ -61,6 +61,12 @@ public struct PorticoError: Error, Sendable, Equatable, CustomStringConvertible 
                      data: ["state": "total_limit", "allowed": [], "limit": .integer(Money.jsonLimit), "reason": .string(what)])
     }
 
+    /// A running total of something other than money (usage units) would pass its bound.
+    public static func totalLimit(_ what: String, limit: Int64, unit: String) -> PorticoError {
+        PorticoError(.invalidState, "Invalid state: \(what) would pass \(limit) \(unit)",
+                     data: ["state": "total_limit", "allowed": [], "limit": .integer(limit), "reason": .string(what)])
+    }
+
     public static func invalidState(_ state: String, allowed: [String], _ reason: String, data more: JSONObject = [:]) -> PorticoError {
         var data: JSONObject = ["state": .string(state), "allowed": .array(allowed.map { .string($0) })]
         for m in more { data[m.key] = m.value }

@@ -61,7 +61,7 @@ public enum StoreAccess: Sendable, Equatable {
 /// One open transaction: everything a request may read or write, by intent. Held only
 /// while the request runs; never shared across threads.
 public protocol StoreTransaction: PartnerStore, MemberStore, ResellerStore, CustomerStore, SaleStore, CommissionStore,
-    AuditStore, IdempotencyStore, ReportStore, PayoutStore, OAuthStore, SubscriptionStore
+    AuditStore, IdempotencyStore, ReportStore, PayoutStore, OAuthStore, SubscriptionStore, UsageStore
 {}
 
 /// Opens (creating and migrating if needed) the store at a location.

@@ -49,6 +49,8 @@ public struct PricingRules: Sendable {
     public struct Test: Sendable {
         public var name: String
         public var request: QuoteRequest
+        /// A usage test instead of a plan's: a meter's charge for a period's quantity.
+        public var usage: UsageTest?
         public var expectPrice: Int64?
         public var expectCurrency: String?
         public var expectRule: String?
@@ -106,14 +108,17 @@ public struct PricingRules: Sendable {
     public let tiers: [String]
     public let rules: [Rule]
     public let tests: [Test]
+    /// Metered usage and its prices by region.
+    public let meters: [String: Meter]
     let table: ConditionTable
 
     /// The tier a partner gets when none is named.
     public var defaultTier: String { tiers.first ?? "standard" }
 
     init(baseCurrency: Currency, plans: [String: [PlanPrice]], regions: [String: Region], tiers: [String] = ["standard"],
-         rules: [Rule], tests: [Test])
+         rules: [Rule], tests: [Test], meters: [String: Meter] = [:])
     {
+        self.meters = meters
         self.baseCurrency = baseCurrency
         self.plans = plans
         self.regions = regions
@@ -269,8 +274,33 @@ public struct PricingRules: Sendable {
         return (traces, Array(Set(missing)).sorted())
     }
 
+    /// A usage test: the meter, where, the period's quantity, and the charge expected.
+    public struct UsageTest: Sendable {
+        public var meter: String
+        public var region: String
+        public var quantity: String
+        public var expectAmount: Int64?
+        public var expectCurrency: String?
+        public var expectError: Bool
+    }
+
+    func run(_ u: UsageTest) -> String? {
+        guard let meter = meters[u.meter] else { return "no meter '\(u.meter)'" }
+        guard case .success(let units) = meter.units(u.quantity) else { return "quantity \(u.quantity) does not fit meter \(u.meter)" }
+        switch usageCharge([(u.meter, Int128(units))], region: u.region) {
+        case .success(let c):
+            if u.expectError { return "expected no price, got \(c.amount) \(c.currency)" }
+            if let a = u.expectAmount, a != c.amount { return "expected \(a), got \(c.amount) \(c.currency) (exactly \(c.exact))" }
+            if let cur = u.expectCurrency, cur != c.currency { return "expected \(cur), got \(c.currency)" }
+            return nil
+        case .failure(let e):
+            return u.expectError ? nil : "expected a price, got: \(e)"
+        }
+    }
+
     public func runTests(file: String = "pricing.yaml") -> [RuleTestResult] {
         tests.map { t in
+            if let u = t.usage { return RuleTestResult(file: file, name: t.name, position: t.position, failure: run(u)) }
             let result = quote(t.request)
             var failure: String? = nil
             switch result {

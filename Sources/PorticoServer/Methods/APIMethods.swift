@@ -76,5 +76,13 @@ enum APIMethods {
             try p.finish()
             return try SubscriptionService.cancel(ctx, id: id, atPeriodEnd: atPeriodEnd).json
         },
+        Method(api: "api.usage.record", access: .write) { p, ctx in
+            let events = try UsageMethods.events(&p)
+            try p.finish()
+            return try UsageService.record(ctx, partnerId: try partner(ctx), events).json
+        },
+        Method(api: "api.usage.get", access: .read) { p, ctx in
+            try UsageMethods.get(&p, ctx, partnerId: try partner(ctx))
+        },
     ]
 }

@@ -71,6 +71,20 @@ enum RulesMethods {
                 let facts = try factSet(&input, catalog: CommissionRules.facts, start: CommissionRules.newFacts())
                 try p.finish()
                 return explain(rules, facts)
+            case "pricing" where input.has("meter"):
+                let meter = try input.string("meter")
+                let quantity = try input.decimalText("quantity")
+                let country = try input.optionalString("country")
+                var region = try input.optionalString("region")
+                try input.finish()
+                try p.finish()
+                let rules = ctx.rules.pricing
+                if let country {
+                    guard let r = rules.countryRegion[country] else { throw PorticoError.invalid("input.country", "no pricing region includes \(country)") }
+                    region = r
+                }
+                guard let region else { throw PorticoError.invalid("input.region", "is required (or input.country)") }
+                return try explainUsage(rules, meter: meter, quantity: quantity, region: region)
             case "pricing":
                 let rules = ctx.rules.pricing
                 let plan = try input.string("plan")
@@ -197,6 +211,31 @@ enum RulesMethods {
     static func uniqued(_ items: [String]) -> [String] {
         var seen = Set<String>()
         return items.filter { seen.insert($0).inserted }
+    }
+
+    /// A meter's charge for a period's quantity: each band's part, the exact sum, the
+    /// amount rounded once.
+    static func explainUsage(_ rules: PricingRules, meter name: String, quantity: String, region: String) throws -> JSONValue {
+        guard let meter = rules.meters[name] else {
+            throw PorticoError.invalid("input.meter", "no meter '\(name)' (\(rules.meters.keys.sorted().joined(separator: ", ")))")
+        }
+        let units: Int64
+        switch meter.units(quantity) {
+        case .success(let u): units = u
+        case .failure(let why): throw PorticoError.invalid("input.quantity", "'\(quantity)' \(why)")
+        }
+        var o: JSONObject = ["kind": "pricing", "meter": .string(name), "region": .string(region)]
+        switch rules.usageCharge([(name, Int128(units))], region: region) {
+        case .success(let c):
+            o["decision"] = ["amount": Money.json(c.amount, code: c.currency), "exact": .string(c.exact),
+                             "quantity": .string(meter.quantity(Int128(units))), "unit": .string(meter.unit),
+                             "bands": .array((c.lines.first?.parts ?? []).map { .string($0) }),
+                             "rounding": "half to even, once on the period total"]
+        case .failure(let e):
+            o["decision"] = .null
+            o["reason"] = .string(e.description)
+        }
+        return .object(o)
     }
 
     static func explain(_ rules: PricingRules, _ request: PricingRules.QuoteRequest) -> JSONValue {

@@ -1,0 +1,152 @@
+import JSONRPC
+import PorticoRules
+
+/// `usage.close`: every customer's month of metered usage that ended at or before `asOf`
+/// becomes one sale of kind `usage` (plan `usage`), priced once on the month's totals by
+/// the meters of the pricing rules in the customer's region (half to even on the sum), so
+/// commission rules can pay on usage revenue. The sale's external id is
+/// `usage/<customer>/<YYYY-MM>` and the month is closed in the same transaction: no month
+/// is sold twice, whatever reruns or crashes happen. A job, in batches, like the others.
+public enum UsageClose {
+    public static let batch = 500
+
+    public struct Summary: Sendable {
+        public var asOf: Timestamp
+        public var due = 0
+        public var checked = 0
+        public var closed = 0
+        public var sales = 0
+        public var amounts: [String: (count: Int, amount: Int128)] = [:]
+        public var partnerNotActive = 0
+        public var unpriced = 0
+
+        public init(asOf: Timestamp) { self.asOf = asOf }
+
+        mutating func add(_ o: Summary) {
+            checked += o.checked; closed += o.closed; sales += o.sales; partnerNotActive += o.partnerNotActive; unpriced += o.unpriced
+            for (c, v) in o.amounts {
+                let was = amounts[c] ?? (0, 0)
+                amounts[c] = (was.count + v.count, was.amount + v.amount)
+            }
+        }
+
+        public var json: JSONValue {
+            [
+                "asOf": .string(asOf.rfc3339), "due": .integer(Int64(due)), "checked": .integer(Int64(checked)),
+                "closed": .integer(Int64(closed)), "sales": .integer(Int64(sales)),
+                "currencies": .array(amounts.keys.sorted().map { c in
+                    let v = amounts[c]!
+                    return ["currency": .string(c), "sales": .integer(Int64(v.count)), "amount": .string(String(v.amount))]
+                }),
+                "skipped": ["partnerNotActive": .integer(Int64(partnerNotActive)), "unpriced": .integer(Int64(unpriced))],
+            ]
+        }
+    }
+
+    public static func run(_ job: any JobSteps, asOf requested: Timestamp?) throws -> Summary {
+        var summary = try job.step { ctx in
+            try ctx.authorize(partner: nil)
+            let asOf = requested ?? ctx.now
+            guard asOf <= ctx.now else {
+                throw PorticoError.invalid("asOf", "must not be after the engine's clock (\(ctx.timestamp)): a month that has not ended is not closed")
+            }
+            var s = Summary(asOf: asOf)
+            s.due = try ctx.store.countOpenUsagePeriods(before: UsageService.month(of: asOf))
+            return s
+        }
+        let before = UsageService.month(of: summary.asOf)
+        job.progress(done: 0, total: summary.due, message: "usage before \(before)")
+        var after: UsagePeriodKey? = nil
+        while true {
+            if job.isCancelled {
+                throw PorticoError.cancelled(["done": .integer(Int64(summary.checked)), "total": .integer(Int64(summary.due)),
+                                              "committed": summary.json])
+            }
+            let (step, last) = try job.step { ctx in try runBatch(ctx, before: before, after: after, asOf: summary.asOf) }
+            summary.add(step)
+            guard let last else { break }
+            after = last
+            job.progress(done: summary.checked, total: max(summary.due, summary.checked), message: "\(summary.sales) usage sales")
+        }
+        return summary
+    }
+
+    static func runBatch(_ ctx: RequestContext, before: String, after: UsagePeriodKey?, asOf: Timestamp) throws -> (Summary, UsagePeriodKey?) {
+        var s = Summary(asOf: asOf)
+        let keys = try ctx.store.openUsagePeriods(before: before, after: after, limit: batch)
+        var partners: [String: PartnerRecord?] = [:]
+        for key in keys {
+            s.checked += 1
+            let partner: PartnerRecord?
+            if let known = partners[key.partnerId] { partner = known } else {
+                let loaded = try PartnerService.load(key.partnerId, ctx.store)
+                partner = (try? ctx.authorize(partner: loaded)) != nil ? loaded : nil
+                partners[key.partnerId] = partner
+            }
+            guard let partner else { s.partnerNotActive += 1; continue }
+            try close(ctx, key, partner: partner, &s)
+        }
+        return (s, keys.last)
+    }
+
+    /// The last instant of a month `YYYY-MM`.
+    static func end(of month: String) -> Timestamp? {
+        guard let start = Timestamp(rfc3339: month + "-01T00:00:00Z"), let next = start.adding(months: 1) else { return nil }
+        return next.adding(milliseconds: -1)
+    }
+
+    static func close(_ ctx: RequestContext, _ key: UsagePeriodKey, partner: PartnerRecord, _ s: inout Summary) throws {
+        let customer = try CustomerService.load(key.customerId, ctx.store)
+        let pricing = ctx.rules.pricing
+        guard let region = pricing.countryRegion[customer.country], let occurredAt = end(of: key.month) else { s.unpriced += 1; return }
+        // Each meter's total at its precision now; a total kept at a finer scale than the
+        // meter has now is left for a person (the month stays open, counted).
+        var totals: [String: Int128] = [:]
+        for row in try ctx.store.usagePeriodTotals(key) {
+            guard let meter = pricing.meters[row.meter] else { s.unpriced += 1; return }
+            let units: Int128
+            if meter.decimals >= row.scale {
+                units = row.units * Int128(ExactDecimal.pow10(meter.decimals - row.scale))
+            } else {
+                let d = Int128(ExactDecimal.pow10(row.scale - meter.decimals))
+                guard row.units % d == 0 else { s.unpriced += 1; return }
+                units = row.units / d
+            }
+            totals[row.meter, default: 0] += units
+        }
+        let charge: UsageCharge
+        switch pricing.usageCharge(totals.map { ($0.key, $0.value) }, region: region) {
+        case .success(let c): charge = c
+        case .failure: s.unpriced += 1; return
+        }
+        var saleId: String? = nil
+        if charge.amount > 0, let currency = Currency.named(charge.currency) {
+            let externalId = "usage/\(customer.id)/\(key.month)"
+            if let existing = try ctx.store.sale(partnerId: partner.id, externalId: externalId) {
+                saleId = existing.id
+            } else {
+                let sale = try SaleService.write(ctx, rules: ctx.rules, customer: customer, partner: partner, plan: PricingRules.usagePlan,
+                                                 kind: .usage, amount: Money(charge.amount, currency), occurredAt: occurredAt,
+                                                 externalId: externalId)
+                guard case .recorded(let recorded, _, _) = sale else { throw PorticoError(.internalError, "a usage sale was not new") }
+                saleId = recorded.id
+                s.sales += 1
+                let was = s.amounts[charge.currency] ?? (0, 0)
+                s.amounts[charge.currency] = (was.count + 1, was.amount + Int128(charge.amount))
+            }
+        }
+        guard try ctx.store.closeUsagePeriod(key, saleId: saleId, at: ctx.now) else {
+            throw PorticoError.invalidState("closed", allowed: ["open"], "the usage of \(customer.id) for \(key.month) was closed meanwhile")
+        }
+        s.closed += 1
+        try ctx.audit(targetType: "usage-period", targetId: "\(customer.id)/\(key.month)", partnerId: partner.id, before: nil, after: [
+            "month": .string(key.month), "customerId": .string(customer.id), "region": .string(charge.region),
+            "amount": Money.json(charge.amount, code: charge.currency), "exact": .string(charge.exact),
+            "saleId": saleId.map { .string($0) } ?? .null,
+            "meters": .array(charge.lines.map { l in
+                ["meter": .string(l.meter), "quantity": .string(l.quantity), "unit": .string(l.unit), "exact": .string(l.exact),
+                 "bands": .array(l.parts.map { .string($0) })]
+            }),
+        ])
+    }
+}

@@ -1,0 +1,99 @@
+import GRDB
+import PorticoCore
+
+extension UsageEventRecord: ColumnRecord {
+    static let columns = "partnerId, eventId, customerId, meter, units, scale, occurredAt, recordedAt"
+
+    init(row: Columns) throws {
+        self.init(partnerId: row[0], eventId: row[1], customerId: row[2], meter: row[3], units: row[4], scale: row[5],
+                  occurredAt: try row.timestamp(6), recordedAt: try row.timestamp(7))
+    }
+}
+
+extension SQLiteTransaction: UsageStore {
+    public func insertUsageEvent(_ e: UsageEventRecord) throws -> UsageEventRecord? {
+        try writing {
+            try db.cachedStatement(sql: """
+                INSERT INTO usage_event (partnerId, eventId, customerId, meter, units, scale, occurredAt, recordedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """).execute(arguments: [e.partnerId, e.eventId, e.customerId, e.meter, e.units, e.scale, e.occurredAt.rfc3339,
+                                         e.recordedAt.rfc3339])
+        }
+        return db.changesCount == 1 ? nil : try usageEvent(partnerId: e.partnerId, eventId: e.eventId)
+    }
+
+    public func usageEvent(partnerId: String, eventId: String) throws -> UsageEventRecord? {
+        try UsageEventRecord.fetchOne(db.cachedStatement(sql: """
+            SELECT \(UsageEventRecord.columns) FROM usage_event WHERE partnerId = ? AND eventId = ?
+            """), arguments: [partnerId, eventId])
+    }
+
+    public func openUsagePeriod(_ key: UsagePeriodKey) throws -> Bool {
+        try writing {
+            try db.cachedStatement(sql: """
+                INSERT INTO usage_period (partnerId, customerId, month) VALUES (?, ?, ?) ON CONFLICT DO NOTHING
+                """).execute(arguments: [key.partnerId, key.customerId, key.month])
+        }
+        if db.changesCount == 1 { return false }
+        return try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT closedAt IS NOT NULL FROM usage_period WHERE partnerId = ? AND customerId = ? AND month = ?
+            """), arguments: [key.partnerId, key.customerId, key.month]) ?? false
+    }
+
+    public func usageTotals(partnerId: String, customerId: String?, meter: String?, days: TimeRange, groupBy: UsageGrouping, offset: Int64,
+                            limit: Int) throws -> [UsageTotalRow]
+    {
+        let key: String
+        switch groupBy {
+        case .day: key = "day"
+        case .customer: key = "customerId"
+        case .meter: key = "''"
+        }
+        return try Sums.exact { sums in
+            try Columns.fetchAll(db.cachedStatement(sql: """
+                SELECT \(key) AS k, meter, scale, SUM(events), \(sums.sql("units")) FROM usage_total
+                WHERE partnerId = ?1 AND day >= ?2 AND day <= ?3 AND (?4 IS NULL OR customerId = ?4) AND (?5 IS NULL OR meter = ?5)
+                GROUP BY k, meter, scale ORDER BY k, meter, scale LIMIT ?6 OFFSET ?7
+                """), arguments: [partnerId, days.firstDay, days.lastDay, customerId, meter, limit, offset]) { row in
+                UsageTotalRow(key: row[0], meter: row[1], scale: row[2], units: sums.value(row, 4), events: row[3])
+            }
+        }
+    }
+
+    public func openUsagePeriods(before month: String, after: UsagePeriodKey?, limit: Int) throws -> [UsagePeriodKey] {
+        try Columns.fetchAll(db.cachedStatement(sql: """
+            SELECT month, partnerId, customerId FROM usage_period INDEXED BY usage_period_open
+            WHERE closedAt IS NULL AND month < ?1 AND (month, partnerId, customerId) > (?2, ?3, ?4)
+            ORDER BY month, partnerId, customerId LIMIT ?5
+            """), arguments: [month, after?.month ?? "", after?.partnerId ?? "", after?.customerId ?? "", limit]) {
+            UsagePeriodKey(month: $0[0], partnerId: $0[1], customerId: $0[2])
+        }
+    }
+
+    public func countOpenUsagePeriods(before month: String) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT COUNT(*) FROM usage_period INDEXED BY usage_period_open WHERE closedAt IS NULL AND month < ?
+            """), arguments: [month]) ?? 0
+    }
+
+    public func usagePeriodTotals(_ key: UsagePeriodKey) throws -> [UsageTotalRow] {
+        try Sums.exact { sums in
+            try Columns.fetchAll(db.cachedStatement(sql: """
+                SELECT meter, scale, SUM(events), \(sums.sql("units")) FROM usage_total
+                WHERE partnerId = ? AND customerId = ? AND day >= ? AND day <= ?
+                GROUP BY meter, scale ORDER BY meter, scale
+                """), arguments: [key.partnerId, key.customerId, key.month + "-01", key.month + "-31"]) { row in
+                UsageTotalRow(key: "", meter: row[0], scale: row[1], units: sums.value(row, 3), events: row[2])
+            }
+        }
+    }
+
+    public func closeUsagePeriod(_ key: UsagePeriodKey, saleId: String?, at: Timestamp) throws -> Bool {
+        try writing {
+            try db.cachedStatement(sql: """
+                UPDATE usage_period SET closedAt = ?, saleId = ? WHERE partnerId = ? AND customerId = ? AND month = ? AND closedAt IS NULL
+                """).execute(arguments: [at.rfc3339, saleId, key.partnerId, key.customerId, key.month])
+        }
+        return db.changesCount == 1
+    }
+}
