@@ -58,7 +58,10 @@ extension SQLiteTransaction: OAuthStore {
         }
     }
 
+    // oauth_token is a WITHOUT ROWID table, whose changes SQLite's update hook does not
+    // report: its writes tell the auth version themselves.
     public func insert(_ t: OAuthTokenRecord) throws {
+        auth?.noteChange()
         try writing {
             try db.cachedStatement(sql: """
                 INSERT INTO oauth_token (hash, id, clientId, partnerId, scopes, issuedAt, expiresAt, revokedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -73,6 +76,7 @@ extension SQLiteTransaction: OAuthStore {
     }
 
     public func revokeToken(hash: String, at: Timestamp) throws -> Bool {
+        auth?.noteChange()
         try writing {
             try db.cachedStatement(sql: "UPDATE oauth_token SET revokedAt = ? WHERE hash = ? AND revokedAt IS NULL")
                 .execute(arguments: [at.rfc3339, hash])

@@ -19,6 +19,10 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     public var location: String { path }
     private let checkpointer: Checkpointer
     private var closed = false
+    let auth = AuthVersion()
+
+    /// See `AuthVersioned`.
+    public var authVersion: UInt64 { auth.current }
 
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String) throws {
@@ -48,6 +52,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         try Self.migrator.migrate(writer)
         checkpointer = Checkpointer(path: path)
         writer.writeWithoutTransaction { db in checkpointer.install(on: db) }
+        writer.add(transactionObserver: auth, extent: .databaseLifetime)
     }
 
     deinit { try? close() }
@@ -88,8 +93,9 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     {
         guard access.contains(.write) else {
             // Only reads: one snapshot on a reader, whatever the writer is doing.
+            let version = auth.current
             return try writer.read { db in
-                let transaction = SQLiteTransaction(db)
+                let transaction = SQLiteTransaction(db, auth: auth, versionAtStart: version)
                 for i in access.indices { _ = request(i, transaction) }
             }
         }
@@ -103,8 +109,9 @@ public final class SQLiteStore: Store, @unchecked Sendable {
 
     func attempt(_ access: [StoreAccess], savepoints: Bool, _ request: (Int, any StoreTransaction) -> Bool) throws {
         try writer.writeWithoutTransaction { db in
+            let version = auth.current
             try db.inTransaction(.immediate) {
-                let transaction = SQLiteTransaction(db)
+                let transaction = SQLiteTransaction(db, auth: auth, versionAtStart: version)
                 for i in access.indices {
                     let changes = db.totalChangesCount
                     let succeeded = savepoints && access[i] == .write
@@ -134,11 +141,13 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     /// Runs `body` in one write transaction of its own, outside any group: for tools that
     /// fill or inspect a database (benchmarks, tests).
     public func write<T>(_ body: (SQLiteTransaction) throws -> T) throws -> T {
-        try writer.write { db in try body(SQLiteTransaction(db)) }
+        let version = auth.current
+        return try writer.write { db in try body(SQLiteTransaction(db, auth: auth, versionAtStart: version)) }
     }
 
     /// Runs `body` in a read transaction of its own, on a snapshot.
     public func read<T>(_ body: (SQLiteTransaction) throws -> T) throws -> T {
-        try writer.read { db in try body(SQLiteTransaction(db)) }
+        let version = auth.current
+        return try writer.read { db in try body(SQLiteTransaction(db, auth: auth, versionAtStart: version)) }
     }
 }

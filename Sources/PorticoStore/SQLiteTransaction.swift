@@ -6,8 +6,18 @@ import PorticoCore
 /// group of requests by `SQLiteStore.runGroup`, and valid only inside it.
 public final class SQLiteTransaction: StoreTransaction {
     public let db: Database
+    let auth: AuthVersion?
+    public let authVersionAtStart: UInt64
 
-    public init(_ db: Database) { self.db = db }
+    /// `versionAtStart` is the store's auth version read before the transaction began.
+    init(_ db: Database, auth: AuthVersion, versionAtStart: UInt64) {
+        self.db = db; self.auth = auth; authVersionAtStart = versionAtStart
+    }
+
+    /// A transaction on a connection outside a store: nothing it reads may be cached.
+    public init(_ db: Database) { self.db = db; auth = nil; authVersionAtStart = 0 }
+
+    public var authVersion: UInt64 { auth?.current ?? .max }
 
     /// Runs a writing statement, turning the constraint failures Core's contract names
     /// into its errors: a unique key into `conflict` on its field, a running total past
@@ -42,7 +52,7 @@ public final class SQLiteTransaction: StoreTransaction {
         case .SQLITE_CONSTRAINT_CHECK where message.contains(RunningTotals.constraint):
             return .totalLimit(RunningTotals.what)
         case .SQLITE_CONSTRAINT_CHECK where message.contains(UsageTotals.constraint):
-            return .totalLimit(UsageTotals.what, limit: UsageTotals.bound, unit: "of the meter's smallest unit (2^62)")
+            return .totalLimit(UsageTotals.what, limit: UsageTotals.bound, unit: UsageTotals.unit)
         case .SQLITE_CONSTRAINT_UNIQUE, .SQLITE_CONSTRAINT_PRIMARYKEY:
             let prefix = "UNIQUE constraint failed: "
             guard message.hasPrefix(prefix), let key = uniqueKeys[String(message.dropFirst(prefix.count))] else { return nil }
@@ -72,6 +82,7 @@ public enum UsageTotals {
     public static let bound: Int64 = 1 << 62
     static let constraint = "usage_limit"
     static let what = "a customer's usage of one meter on one UTC day"
+    static let unit = "of the meter's smallest unit (2^62)"
 }
 
 extension RunningTotals {

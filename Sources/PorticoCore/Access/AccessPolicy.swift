@@ -60,7 +60,30 @@ public struct RulesAccessPolicy: AccessPolicy {
 
     public func authorize(_ actor: Actor, action: String, partner: PartnerRecord?) throws(PorticoError) {
         // One read of the rules in force: the scope check and the decision see the same set.
-        let permissions = rules.current.permissions
+        let set = rules.current
+        if case .client(let grant) = actor {
+            if let partner, partner.id != grant.partner.id {
+                throw .forbidden(rule: Self.tenantIsolationRule, "an API client may act only inside its own partner")
+            }
+            // A token's calls repeat: decided once per action, rule set and partner facts.
+            let facts = partner?.facts ?? grant.partner.facts
+            if let known = grant.decision(action, rules: set, facts: facts) {
+                if let refusal = known { throw refusal }
+                return
+            }
+            do {
+                try decide(set.permissions, actor, action: action, partner: partner)
+                grant.remember(action, rules: set, facts: facts, refusal: nil)
+            } catch {
+                grant.remember(action, rules: set, facts: facts, refusal: error)
+                throw error
+            }
+            return
+        }
+        try decide(set.permissions, actor, action: action, partner: partner)
+    }
+
+    func decide(_ permissions: PermissionRules, _ actor: Actor, action: String, partner: PartnerRecord?) throws(PorticoError) {
         let request: PermissionRequest
         switch actor {
         case .platform:
@@ -71,13 +94,14 @@ public struct RulesAccessPolicy: AccessPolicy {
             }
             request = PermissionRequest(principal: .member, role: member.role, action: action,
                                         partner: partner.map(Self.facts))
-        case .client(_, let own, let scopes):
+        case .client(let grant):
+            let own = grant.partner
             if let partner, partner.id != own.id {
                 throw .forbidden(rule: Self.tenantIsolationRule, "an API client may act only inside its own partner")
             }
             // The token's scopes bound what the rules may allow.
-            guard permissions.api.allows(action, scopes: scopes) else {
-                throw .forbidden(rule: Self.scopeRule, "the token's scopes (\(scopes.joined(separator: " "))) do not grant \(action)")
+            guard permissions.api.allows(action, scopes: grant.scopes) else {
+                throw .forbidden(rule: Self.scopeRule, "the token's scopes (\(grant.scopes.joined(separator: " "))) do not grant \(action)")
             }
             request = PermissionRequest(principal: .client, action: action, partner: (partner ?? own).facts)
         }

@@ -6,18 +6,19 @@ public enum ActorRef: Sendable, Equatable {
 }
 
 /// A resolved actor: a platform operator, an active member with its partner, or a
-/// partner's OAuth client calling the partner API with a usable token's scopes.
+/// partner's OAuth client calling the partner API with what a usable token grants.
 public enum Actor: Sendable {
     case platform(operatorId: String)
-    case member(MemberRecord, partner: PartnerRecord)
-    case client(OAuthClientRecord, partner: PartnerRecord, scopes: [String])
+    // Boxed: an actor is passed along the whole request, and a copy is one retain.
+    indirect case member(MemberRecord, partner: PartnerRecord)
+    case client(TokenGrant)
 
     /// How the audit log and idempotency scopes name this actor.
     public var name: String {
         switch self {
         case .platform(let op): return "platform:\(op)"
         case .member(let m, _): return "member:\(m.id)"
-        case .client(let c, _, _): return "client:\(c.id)"
+        case .client(let g): return "client:\(g.client.id)"
         }
     }
 
@@ -25,7 +26,8 @@ public enum Actor: Sendable {
     public var ownPartner: PartnerRecord? {
         switch self {
         case .platform: return nil
-        case .member(_, let p), .client(_, let p, _): return p
+        case .member(_, let p): return p
+        case .client(let g): return g.partner
         }
     }
 

@@ -177,11 +177,14 @@ public enum OAuthService {
     /// The caller of a partner API method: the client of a usable access token, with the
     /// token's scopes; -32001 with `oauthError: "invalid_token"` otherwise (RFC 6750 §3.1),
     /// the same whatever made it unusable.
-    public static func caller(_ store: any StoreTransaction, now: Timestamp, accessToken: String) throws -> Actor {
+    public static func caller(_ store: any StoreTransaction, now: Timestamp, accessToken: String, cache: TokenCache? = nil) throws -> Actor {
+        if let cache, let actor = cache.lookup(accessToken, version: store.authVersion, now: now) { return actor }
         guard let (t, client, partner) = try usable(store, now: now, token: accessToken) else {
             throw oauth(.unauthenticated("the access token is unknown, expired or revoked"), "invalid_token")
         }
-        return .client(client, partner: partner, scopes: t.scopes)
+        let actor = Actor.client(TokenGrant(client: client, partner: partner, scopes: t.scopes))
+        cache?.store(accessToken, actor, expiresAt: t.expiresAt, version: store.authVersionAtStart, now: now)
+        return actor
     }
 
     /// `oauth.revoke` (RFC 7009): an unknown or already revoked token answers success too.

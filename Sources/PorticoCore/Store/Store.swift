@@ -15,6 +15,11 @@
 ///   second store may use its own triggers or code behind this boundary). A write that
 ///   would take one past 2^53 minor units fails with `PorticoError.totalLimit`, leaving the
 ///   total as it was.
+/// - Each customer's daily usage per meter is kept with the usage events that make it, in
+///   their transaction, never past 2^62 of the meter's smallest unit (`totalLimit`); an
+///   event id is stored once per partner.
+/// - `authVersion` moves with every change to a partner, an OAuth client or an access
+///   token (see `AuthVersioned`), so the engine may keep what it read of them meanwhile.
 /// - Audit records are appended under a lock on the chain's head (one appender at a
 ///   time), so the chain has no forks or gaps whatever the number of writers.
 /// - Pages are read by a sequence key that only grows in commit order, so paging never
@@ -60,7 +65,18 @@ public enum StoreAccess: Sendable, Equatable {
 
 /// One open transaction: everything a request may read or write, by intent. Held only
 /// while the request runs; never shared across threads.
-public protocol StoreTransaction: PartnerStore, MemberStore, ResellerStore, CustomerStore, SaleStore, CommissionStore,
+/// What was read of partners, OAuth clients and tokens may be kept (the engine's
+/// `TokenCache`) while `authVersion` stays what it was when the reading transaction began:
+/// the store moves it whenever one of those rows changes, and again when that change
+/// commits or rolls back.
+public protocol AuthVersioned {
+    /// The store's version now.
+    var authVersion: UInt64 { get }
+    /// The version when this transaction began (before its first read).
+    var authVersionAtStart: UInt64 { get }
+}
+
+public protocol StoreTransaction: AuthVersioned, PartnerStore, MemberStore, ResellerStore, CustomerStore, SaleStore, CommissionStore,
     AuditStore, IdempotencyStore, ReportStore, PayoutStore, OAuthStore, SubscriptionStore, UsageStore
 {}
 

@@ -7,7 +7,7 @@ public struct PermissionRequest: Sendable {
     /// The partner whose data is touched; nil for platform-wide actions.
     public var partner: PartnerFacts?
 
-    public struct PartnerFacts: Sendable {
+    public struct PartnerFacts: Sendable, Equatable {
         public var status: String
         public var tier: String
         public var region: String

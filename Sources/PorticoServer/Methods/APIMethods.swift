@@ -7,8 +7,8 @@ import PorticoCore
 enum APIMethods {
     /// The partner of the calling client.
     static func partner(_ ctx: RequestContext) throws -> String {
-        guard case .client(_, let partner, _)? = ctx.actor else { throw PorticoError.unauthenticated("an access token is required") }
-        return partner.id
+        guard case .client(let grant)? = ctx.actor else { throw PorticoError.unauthenticated("an access token is required") }
+        return grant.partner.id
     }
 
     static let all: [Method] = [

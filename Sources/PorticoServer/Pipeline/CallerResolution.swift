@@ -5,10 +5,13 @@ import PorticoCore
 /// methods (`api.*`), from its `accessToken`, the client of a usable token with the token's
 /// scopes. Anything else is -32001.
 struct CallerResolution: Sendable {
+    /// Tokens resolved before, while nothing they depend on changed.
+    let tokens = TokenCache()
+
     func resolve(_ params: inout Params, _ store: any StoreTransaction, byAccessToken: Bool, now: () -> Timestamp) throws -> Actor {
         if byAccessToken {
             let token = try params.string("accessToken")
-            return try OAuthService.caller(store, now: now(), accessToken: token)
+            return try OAuthService.caller(store, now: now(), accessToken: token, cache: tokens)
         }
         return try ActorResolver.resolve(try params.actor(), store)
     }

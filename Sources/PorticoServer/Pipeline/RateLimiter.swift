@@ -5,7 +5,7 @@ import PorticoRules
 /// The rate-limit stage: admits a call or refuses it with -32029 and a retry-after,
 /// before any other work of the request. Calls on behalf of the platform and of members
 /// (the stdio protocol's callers) are not limited; partner API clients are.
-protocol RateLimiter: Sendable {
+public protocol RateLimiter: Sendable {
     func admit(_ actor: Actor?, action: String, now: Timestamp) throws(PorticoError)
 }
 
@@ -19,13 +19,13 @@ struct Unlimited: RateLimiter {
 /// `requests` per `per_seconds`, the whole allowance usable as a burst). The time is the
 /// request's (the engine's clock), so replays decide alike. State is in memory: a restart
 /// forgets it, which at worst grants one more burst.
-final class PartnerRateLimiter: RateLimiter, @unchecked Sendable {
+public final class PartnerRateLimiter: RateLimiter, @unchecked Sendable {
     let rules: ActiveRules
     private let lock = NSLock()
     /// Partner id -> theoretical arrival time, in microseconds since the epoch.
     private var tat: [String: Int64] = [:]
 
-    init(rules: ActiveRules) { self.rules = rules }
+    public init(rules: ActiveRules) { self.rules = rules }
 
     /// One decision: admitted or not, with the figures a refusal reports.
     struct Decision: Equatable {
@@ -50,18 +50,25 @@ final class PartnerRateLimiter: RateLimiter, @unchecked Sendable {
         return (Decision(admitted: true, retryAfterMicros: 0, remaining: max(0, remaining), resetMicros: next - now), next)
     }
 
-    func admit(_ actor: Actor?, action: String, now: Timestamp) throws(PorticoError) {
-        guard case .client(_, let partner, _)? = actor else { return }
-        let limit = rules.current.permissions.api.rateLimit(tier: partner.tier)
+    public func admit(_ actor: Actor?, action: String, now: Timestamp) throws(PorticoError) {
+        guard case .client(let grant)? = actor else { return }
+        let limit = rules.current.permissions.api.rateLimit(tier: grant.partner.tier)
         let micros = now.millisecondsSinceEpoch * 1000
+        let id = grant.partner.id
         let decision: Decision = lock.withLock {
-            let (d, next) = Self.decide(tat: tat[partner.id], now: micros, limit: limit)
-            if d.admitted { tat[partner.id] = next }
+            // One lookup by the partner's id, then the slot written in place.
+            guard let slot = tat.index(forKey: id) else {
+                let (d, next) = Self.decide(tat: nil, now: micros, limit: limit)
+                if d.admitted { tat[id] = next }
+                return d
+            }
+            let (d, next) = Self.decide(tat: tat.values[slot], now: micros, limit: limit)
+            if d.admitted { tat.values[slot] = next }
             return d
         }
         guard !decision.admitted else { return }
         let retry = (decision.retryAfterMicros + 999) / 1000
-        throw PorticoError(.rateLimited, "Rate limited: partner \(partner.id) may make \(limit.requests) API requests per \(limit.perSeconds) s (tier \(partner.tier)); retry after \(retry) ms",
+        throw PorticoError(.rateLimited, "Rate limited: partner \(grant.partner.id) may make \(limit.requests) API requests per \(limit.perSeconds) s (tier \(grant.partner.tier)); retry after \(retry) ms",
                            data: ["retryAfterMs": .integer(retry), "limit": .integer(Int64(limit.requests)), "remaining": 0,
                                   "resetMs": .integer((decision.resetMicros + 999) / 1000),
                                   "policy": .string("\(limit.requests);w=\(limit.perSeconds)")])
