@@ -8,7 +8,9 @@ import PorticoRules
 public struct Params {
     let object: JSONObject
     let path: String
-    private(set) var used: Set<String> = []
+    /// Which members the method read, by position (a request's objects are small: a scan
+    /// by code points finds a key faster than hashing it).
+    private var used: [Bool]
 
     public init(_ value: JSONValue?, path: String = "") throws(PorticoError) {
         switch value {
@@ -18,13 +20,22 @@ public struct Params {
         case let v?: throw .invalid(path.isEmpty ? "params" : path, "must be an object, got \(v.typeName)")
         }
         self.path = path
+        used = Array(repeating: false, count: object.count)
+    }
+
+    /// The member named `key` (by code points), marked as read; nil when absent.
+    private mutating func take(_ key: String) -> JSONValue? {
+        for (i, m) in object.members.enumerated() where m.key.hasSameCodePoints(as: key) {
+            used[i] = true
+            return m.value
+        }
+        return nil
     }
 
     func field(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     mutating func raw(_ key: String) -> JSONValue? {
-        used.insert(key)
-        guard let v = object[key], !v.isNull else { return nil }
+        guard let v = take(key), !v.isNull else { return nil }
         return v
     }
 
@@ -43,7 +54,7 @@ public struct Params {
     public mutating func optionalString(_ key: String) throws(PorticoError) -> String? {
         guard let v = raw(key) else { return nil }
         guard case .string(let s) = v else { throw .invalid(field(key), "must be a string, got \(v.typeName)") }
-        try Validate.wireText(s, field: field(key))
+        try Validate.wireText(s, field: self.field(key))
         return s
     }
 
@@ -109,16 +120,10 @@ public struct Params {
     }
 
     /// Whether the key is present with an explicit `null` (to clear a value).
-    public mutating func isExplicitNull(_ key: String) -> Bool {
-        used.insert(key)
-        return object[key] == .null
-    }
+    public mutating func isExplicitNull(_ key: String) -> Bool { take(key) == .null }
 
     public mutating func optionalExactDecimal(_ key: String) throws(PorticoError) -> ExactDecimal? {
-        guard let v = object[key], !v.isNull else {
-            used.insert(key)
-            return nil
-        }
+        guard let v = take(key), !v.isNull else { return nil }
         return try exactDecimal(key)
     }
 
@@ -246,7 +251,7 @@ public struct Params {
 
     /// Refuses any field the method did not read.
     public func finish() throws(PorticoError) {
-        for m in object where !used.contains(m.key) {
+        for (i, m) in object.members.enumerated() where !used[i] {
             throw .invalid(field(m.key), "is not a parameter of this method")
         }
     }

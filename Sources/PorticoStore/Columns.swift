@@ -126,3 +126,33 @@ final class ColumnCursor<Element>: DatabaseCursor {
 
     func _element(sqliteStatement: SQLiteStatement) throws -> Element { try read(Columns(statement: sqliteStatement)) }
 }
+
+/// Binds and runs a prepared statement straight through SQLite's C API, for writes made
+/// many times a request (a usage batch's events): GRDB's arguments box every value. A
+/// failure is the `DatabaseError` GRDB would have raised (extended code and message), so
+/// `SQLiteTransaction.writing` maps constraint failures alike.
+public enum Bind {
+    case text(String)
+    case int(Int64)
+
+    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    public static func execute(_ statement: Statement, _ db: Database, _ values: Bind...) throws {
+        let h = statement.sqliteStatement
+        sqlite3_reset(h)
+        for (i, v) in values.enumerated() {
+            switch v {
+            case .int(let x): sqlite3_bind_int64(h, Int32(i + 1), x)
+            case .text(var t):
+                t.withUTF8 { p in _ = sqlite3_bind_text(h, Int32(i + 1), p.baseAddress, Int32(p.count), transient) }
+            }
+        }
+        let rc = sqlite3_step(h)
+        sqlite3_reset(h)
+        guard rc == SQLITE_DONE else {
+            let code = sqlite3_extended_errcode(db.sqliteConnection)
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                                sql: statement.sql)
+        }
+    }
+}

@@ -418,8 +418,10 @@ extension SQLiteStore {
         m.registerMigration("0010-usage") { db in
             // Metered usage: each event once per partner (its eventId), quantities as whole
             // units of the meter's smallest step (`scale` decimals, as the meter had when the
-            // event was recorded). usage_total keeps each customer's daily total per meter, by
-            // trigger in the same transaction, bounded so a sum can never leave Int64;
+            // event was recorded). usage_total keeps each customer's daily total per meter, moved
+            // by the store once per day and meter of a batch in the same transaction as its
+            // events (a trigger would move it once per event), bounded so a sum can never
+            // leave Int64;
             // usage_period is a customer's month: open until usage.close sells it, once.
             try db.execute(sql: """
                 CREATE TABLE usage_event (
@@ -446,11 +448,6 @@ extension SQLiteStore {
                     PRIMARY KEY (partnerId, customerId, meter, day, scale)
                 ) STRICT, WITHOUT ROWID;
                 CREATE INDEX usage_total_by_partner_day ON usage_total(partnerId, day);
-
-                CREATE TRIGGER usage_total_insert AFTER INSERT ON usage_event BEGIN
-                    INSERT INTO usage_total VALUES (NEW.partnerId, NEW.customerId, NEW.meter, substr(NEW.occurredAt, 1, 10), NEW.scale, NEW.units, 1)
-                        ON CONFLICT DO UPDATE SET units = units + excluded.units, events = events + 1;
-                END;
 
                 CREATE TABLE usage_period (
                     partnerId TEXT NOT NULL REFERENCES partner(id),

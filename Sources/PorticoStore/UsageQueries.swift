@@ -11,15 +11,52 @@ extension UsageEventRecord: ColumnRecord {
 }
 
 extension SQLiteTransaction: UsageStore {
-    public func insertUsageEvent(_ e: UsageEventRecord) throws -> UsageEventRecord? {
-        try writing {
-            try db.cachedStatement(sql: """
-                INSERT INTO usage_event (partnerId, eventId, customerId, meter, units, scale, occurredAt, recordedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                """).execute(arguments: [e.partnerId, e.eventId, e.customerId, e.meter, e.units, e.scale, e.occurredAt.rfc3339,
-                                         e.recordedAt.rfc3339])
+    /// The daily totals move once per customer, meter, day and scale of the list, not once
+    /// per event, in the same transaction (see `UsageTotals` for the bound).
+    public func insertUsageEvents(_ events: [UsageEventRecord]) throws -> [Int: UsageEventRecord] {
+        struct Day: Equatable { let partner: String, customer: String, meter: String, day: Substring, scale: Int }
+        var earlier: [Int: UsageEventRecord] = [:]
+        // A batch is a few customers' days: a short list searched by equality (the strings
+        // are mostly the very same ones) beats hashing four strings an event.
+        var totals: [(key: Day, units: Int128, events: Int64)] = []
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO usage_event (partnerId, eventId, customerId, meter, units, scale, occurredAt, recordedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """)
+        let recordedAt = events.first?.recordedAt.rfc3339 ?? ""
+        for (i, e) in events.enumerated() {
+            let at = e.occurredAt.rfc3339
+            try writing {
+                try Bind.execute(insert, db, .text(e.partnerId), .text(e.eventId), .text(e.customerId), .text(e.meter), .int(e.units),
+                                 .int(Int64(e.scale)), .text(at), .text(e.recordedAt == events[0].recordedAt ? recordedAt : e.recordedAt.rfc3339))
+            }
+            guard db.changesCount == 1 else {
+                earlier[i] = try usageEvent(partnerId: e.partnerId, eventId: e.eventId)
+                continue
+            }
+            let key = Day(partner: e.partnerId, customer: e.customerId, meter: e.meter, day: at.prefix(10), scale: e.scale)
+            if let k = totals.lastIndex(where: { $0.key == key }) {
+                totals[k].units += Int128(e.units)
+                totals[k].events += 1
+            } else {
+                totals.append((key, Int128(e.units), 1))
+            }
         }
-        return db.changesCount == 1 ? nil : try usageEvent(partnerId: e.partnerId, eventId: e.eventId)
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO usage_total VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO UPDATE SET units = units + excluded.units, events = events + excluded.events
+            """)
+        for total in totals {
+            guard total.units <= Int128(UsageTotals.bound) else {
+                throw PorticoError.totalLimit(UsageTotals.what, limit: UsageTotals.bound, unit: UsageTotals.unit)
+            }
+            let key = total.key
+            try writing {
+                try Bind.execute(upsert, db, .text(key.partner), .text(key.customer), .text(key.meter), .text(String(key.day)), .int(Int64(key.scale)),
+                                 .int(Int64(total.units)), .int(total.events))
+            }
+        }
+        return earlier
     }
 
     public func usageEvent(partnerId: String, eventId: String) throws -> UsageEventRecord? {

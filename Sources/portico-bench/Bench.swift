@@ -56,6 +56,18 @@ struct Bench: ParsableCommand {
     @Option(help: "Payable commissions per partner in the payout ledger.")
     var payoutLines = 100
 
+    @Option(help: "Token checks (with scope and rate-limit decision) to time in process (0 skips the partner API figures).")
+    var tokenChecks = 1_000_000
+
+    @Option(help: "oauth.token requests sent pipelined.")
+    var tokens = 100_000
+
+    @Option(help: "Usage events sent pipelined with api.usage.record, 100 a call.")
+    var usageEvents = 500_000
+
+    @Option(help: "Due subscriptions for subscription.renewDue.")
+    var renewals = 100_000
+
     @Option(help: "Directory for the benchmark databases (default: a temporary directory).")
     var dir: String?
 
@@ -83,6 +95,9 @@ struct Bench: ParsableCommand {
         if pipelined > 0 {
             let s = try Self.pipelined(Self.creates(pipelined, prefix: "p"), db: base.appendingPathComponent("pipelined.sqlite").path)
             print(String(format: "partner.create, pipelined:        %9.0f requests/s  (%d in %.3f s)", Double(pipelined) / s, pipelined, s))
+        }
+        if tokenChecks > 0 {
+            try APIBench.run(dir: base, checks: tokenChecks, tokens: tokens, usageEvents: usageEvents, subscriptions: renewals)
         }
         if payoutPartners > 0 {
             try PayoutBench.run(dir: base, partners: payoutPartners, lines: payoutLines, smallLines: 2)

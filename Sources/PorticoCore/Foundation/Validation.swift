@@ -9,17 +9,17 @@ public enum Validate {
     /// What every string the engine reads from a request may hold: no C0 control
     /// character but tab, line feed and carriage return, no DEL, no C1 control. NUL in
     /// particular never reaches the store, where SQLite would cut the text at it.
-    public static func wireText(_ s: String, field: String) throws(PorticoError) {
+    public static func wireText(_ s: String, field: @autoclosure () -> String) throws(PorticoError) {
         var mayHoldC1 = false
         for b in s.utf8 where b < 0x20 || b == 0x7F || b == 0xC2 {
             switch b {
             case 0x09, 0x0A, 0x0D: continue
             case 0xC2: mayHoldC1 = true  // U+0080-U+009F are C2 80-C2 9F; other C2 xx are printable
-            default: throw .invalid(field, "must not contain control characters (\(controlName(b)))")
+            default: throw .invalid(field(), "must not contain control characters (\(controlName(b)))")
             }
         }
         if mayHoldC1, s.unicodeScalars.contains(where: { (0x80...0x9F).contains($0.value) }) {
-            throw .invalid(field, "must not contain control characters (U+0080-U+009F)")
+            throw .invalid(field(), "must not contain control characters (U+0080-U+009F)")
         }
     }
 
@@ -96,7 +96,10 @@ public enum Validate {
     /// An opaque key a client chooses (an external id, an idempotency key, an operator id):
     /// 1 to `max` Unicode scalars, compared exactly; no control characters (tab and line
     /// breaks included), no bidirectional controls or line separators.
-    public static func key(_ s: String, field: String, max: Int) throws(PorticoError) -> String {
+    public static func key(_ s: String, field: @autoclosure () -> String, max: Int) throws(PorticoError) -> String {
+        // Printable ASCII (most keys): nothing to look up per scalar.
+        if s.utf8.count <= max && !s.isEmpty && s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return s }
+        let field = field()
         guard !s.isEmpty else { throw .invalid(field, "must not be empty") }
         guard !hasMoreScalars(s, than: max) else { throw .invalid(field, "must be 1-\(max) characters (Unicode code points)") }
         for u in s.unicodeScalars {

@@ -58,9 +58,10 @@ public struct UsagePeriodKey: Sendable, Equatable {
 /// total per meter (and scale) is kept with the events, bounded (`totalLimit` past it); a
 /// customer's month is open until it is closed, once.
 public protocol UsageStore {
-    /// Stores the event unless the partner has one under its id: nil when stored, else the
-    /// one stored before (nothing written).
-    func insertUsageEvent(_ event: UsageEventRecord) throws -> UsageEventRecord?
+    /// Stores each event unless its partner has one under its id (an earlier one of the
+    /// same list included), adding the stored ones to their daily totals: answers, by
+    /// position, the event stored before for those not stored.
+    func insertUsageEvents(_ events: [UsageEventRecord]) throws -> [Int: UsageEventRecord]
     func usageEvent(partnerId: String, eventId: String) throws -> UsageEventRecord?
     /// Opens the customer's month if it is not yet known; answers whether it is closed.
     func openUsagePeriod(_ key: UsagePeriodKey) throws -> Bool

@@ -33,7 +33,7 @@ public enum UsageService {
     /// Records a batch for the partner, all or nothing: an event already recorded with the
     /// same content is a duplicate (accepted once, counted), with other content a conflict
     /// naming it; an event of a month already closed for its customer is refused unless
-    /// it is such a duplicate.
+    /// it is such a duplicate. Every event is checked before any is written.
     public static func record(_ ctx: RequestContext, partnerId: String, _ events: [NewEvent]) throws -> Recorded {
         let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
@@ -42,64 +42,81 @@ public enum UsageService {
         }
         let pricing = ctx.rules.pricing
         let latest = ctx.now.adding(milliseconds: clockSkewMs)
-        var customers: [String: (CustomerRecord, String)] = [:]
-        var periods: [String: Bool] = [:]
-        var out = Recorded(events: events.count, accepted: 0, duplicates: 0)
+        var customers: [String: (id: String, region: String)] = [:]
+        struct Month: Hashable { let customer: String; let index: Int64 }
+        var closed: [Month: Bool] = [:]
+        var records: [UsageEventRecord] = []
+        var inClosedMonth: [Bool] = []
+        records.reserveCapacity(events.count)
+        inClosedMonth.reserveCapacity(events.count)
         for (i, e) in events.enumerated() {
-            let at = "events[\(i)]"
-            let eventId = try Validate.key(e.eventId, field: "\(at).eventId", max: 200)
-            let (customer, region): (CustomerRecord, String)
+            func field(_ name: String) -> String { "events[\(i)].\(name)" }
+            let eventId = try Validate.key(e.eventId, field: field("eventId"), max: 200)
+            let customer: (id: String, region: String)
             if let known = customers[e.customerId] {
-                (customer, region) = known
+                customer = known
             } else {
                 guard let c = try ctx.store.customer(id: e.customerId), c.partnerId == partner.id else {
-                    throw PorticoError.invalid("\(at).customerId", "is not a customer of this partner")
+                    throw PorticoError.invalid(field("customerId"), "is not a customer of this partner")
                 }
                 guard let r = pricing.countryRegion[c.country] else {
-                    throw PorticoError.invalid("\(at).customerId", "the customer's country \(c.country) is in no pricing region, so no meter is sold to it")
+                    throw PorticoError.invalid(field("customerId"), "the customer's country \(c.country) is in no pricing region, so no meter is sold to it")
                 }
-                (customer, region) = (c, r)
-                customers[e.customerId] = (c, r)
+                customer = (c.id, r)
+                customers[e.customerId] = customer
             }
             guard let meter = pricing.meters[e.meter] else {
-                throw PorticoError.invalid("\(at).meter", "no meter '\(e.meter)' in the pricing rules (\(pricing.meters.keys.sorted().joined(separator: ", ")))")
+                throw PorticoError.invalid(field("meter"), "no meter '\(e.meter)' in the pricing rules (\(pricing.meters.keys.sorted().joined(separator: ", ")))")
             }
-            guard meter.prices[region] != nil else {
-                throw PorticoError.invalid("\(at).meter", "\(meter.name) is not sold in the customer's region \(region)")
+            guard meter.prices[customer.region] != nil else {
+                throw PorticoError.invalid(field("meter"), "\(meter.name) is not sold in the customer's region \(customer.region)")
             }
             let units: Int64
             switch meter.units(e.quantity) {
             case .success(let u): units = u
-            case .failure(let why): throw PorticoError.invalid("\(at).quantity", "'\(e.quantity)' \(why)")
+            case .failure(let why): throw PorticoError.invalid(field("quantity"), "'\(e.quantity)' \(why)")
             }
             guard e.occurredAt <= latest else {
-                throw PorticoError.invalid("\(at).occurredAt", "is more than \(clockSkewMs / 60_000) minutes after the engine's clock (\(ctx.timestamp))")
+                throw PorticoError.invalid(field("occurredAt"), "is more than \(clockSkewMs / 60_000) minutes after the engine's clock (\(ctx.timestamp))")
             }
-            let event = UsageEventRecord(partnerId: partner.id, eventId: eventId, customerId: customer.id, meter: meter.name, units: units,
-                                         scale: meter.decimals, occurredAt: e.occurredAt, recordedAt: ctx.now)
-            let key = UsagePeriodKey(month: month(of: e.occurredAt), partnerId: partner.id, customerId: customer.id)
-            let cacheKey = key.customerId + "/" + key.month
-            let closed: Bool
-            if let known = periods[cacheKey] { closed = known } else {
-                closed = try ctx.store.openUsagePeriod(key)
-                periods[cacheKey] = closed
+            let civil = e.occurredAt.civil
+            let month = Month(customer: customer.id, index: civil.year * 12 + civil.month - 1)
+            let isClosed: Bool
+            if let known = closed[month] { isClosed = known } else {
+                isClosed = try ctx.store.openUsagePeriod(UsagePeriodKey(month: Self.month(of: e.occurredAt), partnerId: partner.id,
+                                                                        customerId: customer.id))
+                closed[month] = isClosed
             }
-            let earlier = closed ? try ctx.store.usageEvent(partnerId: partner.id, eventId: eventId) : try ctx.store.insertUsageEvent(event)
-            guard let earlier else {
-                guard !closed else {
-                    throw PorticoError.invalid("\(at).occurredAt", "falls in \(key.month), whose usage for this customer was already closed (usage.close)")
-                }
-                out.accepted += 1
-                continue
+            records.append(UsageEventRecord(partnerId: partner.id, eventId: eventId, customerId: customer.id, meter: meter.name, units: units,
+                                            scale: meter.decimals, occurredAt: e.occurredAt, recordedAt: ctx.now))
+            inClosedMonth.append(isClosed)
+        }
+        // Events of closed months are written never: each must be a duplicate.
+        var open: [Int] = []
+        open.reserveCapacity(records.count)
+        var out = Recorded(events: events.count, accepted: 0, duplicates: 0)
+        for i in records.indices {
+            guard inClosedMonth[i] else { open.append(i); continue }
+            guard let earlier = try ctx.store.usageEvent(partnerId: partner.id, eventId: records[i].eventId) else {
+                throw PorticoError.invalid("events[\(i)].occurredAt",
+                                           "falls in \(Self.month(of: records[i].occurredAt)), whose usage for this customer was already closed (usage.close)")
             }
-            guard earlier.sameContent(as: event) else {
-                throw PorticoError.conflict("\(at).eventId", "event \(eventId) was recorded with another customer, meter, quantity or time")
-            }
+            guard earlier.sameContent(as: records[i]) else { throw conflict(i, records[i].eventId) }
+            out.duplicates += 1
+        }
+        let earlier = try ctx.store.insertUsageEvents(open.map { records[$0] })
+        for (k, i) in open.enumerated() {
+            guard let first = earlier[k] else { out.accepted += 1; continue }
+            guard first.sameContent(as: records[i]) else { throw conflict(i, records[i].eventId) }
             out.duplicates += 1
         }
         try ctx.audit(targetType: "usage", targetId: partner.id, partnerId: partner.id, before: nil,
                       after: ["first": .string(events.first!.eventId), "last": .string(events.last!.eventId), "recorded": out.json])
         return out
+    }
+
+    static func conflict(_ i: Int, _ eventId: String) -> PorticoError {
+        .conflict("events[\(i)].eventId", "event \(eventId) was recorded with another customer, meter, quantity or time")
     }
 
     /// `YYYY-MM` of an instant (UTC).
