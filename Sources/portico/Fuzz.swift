@@ -63,20 +63,8 @@ struct Fuzz: ParsableCommand {
     }
 }
 
-/// SplitMix64: small, fast, and the same sequence for the same seed everywhere.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 struct Fuzzer {
-    var rng: SeededGenerator
+    var rng: SplitMix64
     let verbose: Bool
     let engine: Engine
     /// The store under the engine, read directly to check it after each case.
@@ -91,7 +79,7 @@ struct Fuzzer {
     static let knownCodes: Set<Int> = [-32700, -32600, -32601, -32602, -32800, -32001, -32003, -32004, -32009, -32010, -32029, -32030]
 
     init(seed: UInt64, verbose: Bool) throws {
-        rng = SeededGenerator(state: seed)
+        rng = SplitMix64(state: seed)
         self.verbose = verbose
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("portico-fuzz-\(getpid())-\(seed)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -12,17 +12,6 @@ import Testing
 /// usage sales when the months close, and the same commissions; and those totals are the
 /// exact sums of the events' quantities.
 @Suite struct UsagePropertyTests {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// A partner with customers in three pricing regions, on its own engine.
     struct World {
         let t: TestEngine
@@ -77,7 +66,7 @@ import Testing
     /// `n` events with random customers, meters, quantities (any precision the meter
     /// allows) and times over three months.
     static func events(_ n: Int, customers: [String], seed: UInt64) -> [UsageService.NewEvent] {
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix64(state: seed)
         let start = Timestamp(rfc3339: "2025-10-01T00:00:00Z")!.millisecondsSinceEpoch
         let span = Timestamp(rfc3339: "2026-01-01T00:00:00Z")!.millisecondsSinceEpoch - start
         return (0..<n).map { i in
@@ -98,7 +87,7 @@ import Testing
 
     /// Records `events` in random batches of 1 to `maxBatch`, with `replays` of earlier ones sent again.
     static func recordInBatches(_ w: World, _ events: [UsageService.NewEvent], maxBatch: Int, replays: Int, seed: UInt64) throws {
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix64(state: seed)
         var i = 0
         var sent: [UsageService.NewEvent] = []
         var accepted = 0, duplicates = 0, replayed = 0
@@ -138,7 +127,7 @@ import Testing
         let map = Dictionary(uniqueKeysWithValues: zip(a.customers, b.customers))
         var eventsB = eventsA.map { e in UsageService.NewEvent(eventId: e.eventId, customerId: map[e.customerId]!, meter: e.meter,
                                                                   quantity: e.quantity, occurredAt: e.occurredAt) }
-        var rng = SplitMix(state: seed ^ 0xFFFF)
+        var rng = SplitMix64(state: seed ^ 0xFFFF)
         eventsB.shuffle(using: &rng)
         try recordInBatches(a, eventsA, maxBatch: maxBatch, replays: 0, seed: seed &+ 1)
         try recordInBatches(b, eventsB, maxBatch: max(1, maxBatch / 3), replays: 3, seed: seed &+ 2)

@@ -12,3 +12,69 @@ public protocol JobSteps: AnyObject {
     /// True once the client sent `$/cancelRequest` for this request.
     var isCancelled: Bool { get }
 }
+
+/// What a job made of batches adds up over its steps.
+public protocol JobSummary {
+    /// Items looked at so far (the progress reported).
+    var checked: Int { get }
+    var json: JSONValue { get }
+    mutating func add(_ step: Self)
+}
+
+extension RequestContext {
+    /// The instant a job works as of: the one asked for, or now; never after the engine's
+    /// clock (-32602 naming `asOf`, saying why with `reason`).
+    public func asOf(_ requested: Timestamp?, reason: String) throws(PorticoError) -> Timestamp {
+        let asOf = requested ?? now
+        guard asOf <= now else { throw .invalid("asOf", "must not be after the engine's clock (\(timestamp)): \(reason)") }
+        return asOf
+    }
+}
+
+extension JobSteps {
+    /// Runs `batch` from the start until it answers no cursor, each call a step committed
+    /// on its own, with progress after each; a cancel between steps is -32800 with what was
+    /// done and committed. `summary` is what the first step found, `total` what there is to do.
+    public func batches<Summary: JobSummary, Cursor>(_ summary: Summary, total: Int, message: (Summary) -> String,
+                                                      _ batch: (RequestContext, Cursor?) throws -> (Summary, Cursor?)) throws -> Summary
+    {
+        var summary = summary
+        var after: Cursor? = nil
+        while true {
+            if isCancelled {
+                throw PorticoError.cancelled(["done": .integer(Int64(summary.checked)), "total": .integer(Int64(total)),
+                                              "committed": summary.json])
+            }
+            let (step, last) = try self.step { ctx in try batch(ctx, after) }
+            summary.add(step)
+            guard let last else { return summary }
+            after = last
+            progress(done: summary.checked, total: max(total, summary.checked), message: message(summary))
+        }
+    }
+}
+
+/// Counts and exact totals per currency, as jobs report what they made.
+public struct CurrencyTally: Sendable {
+    public private(set) var amounts: [String: (count: Int, amount: Int128)] = [:]
+
+    public init() {}
+
+    public mutating func add(_ currency: String, _ amount: Int128, count: Int = 1) {
+        let was = amounts[currency] ?? (0, 0)
+        amounts[currency] = (was.count + count, was.amount + amount)
+    }
+
+    public mutating func add(_ other: CurrencyTally) {
+        for (c, v) in other.amounts { add(c, v.amount, count: v.count) }
+    }
+
+    /// `[{currency, <countKey>, amount}]` by currency, the amount an exact decimal string.
+    public func json(countKey: String) -> JSONValue {
+        .array(amounts.keys.sorted().map { c in
+            let v = amounts[c]!
+            return .object(JSONObject(uniqueMembers: [.init(key: "currency", value: .string(c)), .init(key: countKey, value: .integer(Int64(v.count))),
+                                                      .init(key: "amount", value: .string(String(v.amount)))]))
+        })
+    }
+}

@@ -6,7 +6,7 @@ import Foundation
 /// (`--seed N`), it draws from SplitMix64 so a replayed request file produces the same
 /// ids and tokens byte for byte. Only the worker thread draws, in request order.
 public final class IDGenerator: @unchecked Sendable {
-    private var state: UInt64
+    private var mix: SplitMix64
     private let seeded: Bool
     private let lock = NSLock()
     private var pool: [UInt64] = []
@@ -17,7 +17,7 @@ public final class IDGenerator: @unchecked Sendable {
     }()
 
     public init(seed: UInt64? = nil) {
-        state = seed ?? 0
+        mix = SplitMix64(state: seed ?? 0)
         seeded = seed != nil
     }
 
@@ -41,11 +41,7 @@ public final class IDGenerator: @unchecked Sendable {
             }
             return pool.removeLast()
         }
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        return mix.next()
     }
 
     static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)  // Crockford base32, lower case
@@ -57,11 +53,11 @@ public final class IDGenerator: @unchecked Sendable {
     }
 
     public func checkpoint() -> Checkpoint {
-        lock.withLock { Checkpoint(state: state, pool: pool, lastTime: lastTime, lastRandom: lastRandom, made: made) }
+        lock.withLock { Checkpoint(state: mix.state, pool: pool, lastTime: lastTime, lastRandom: lastRandom, made: made) }
     }
 
     public func restore(_ c: Checkpoint) {
-        lock.withLock { state = c.state; pool = c.pool; lastTime = c.lastTime; lastRandom = c.lastRandom; made = c.made }
+        lock.withLock { mix.state = c.state; pool = c.pool; lastTime = c.lastTime; lastRandom = c.lastRandom; made = c.made }
     }
 
     /// The last id's time and random part: ids made in the same millisecond (or with a

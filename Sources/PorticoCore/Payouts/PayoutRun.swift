@@ -12,7 +12,7 @@ public enum PayoutRun {
     public static let batch = 500
 
     /// What a run did, added up over its steps.
-    public struct Summary: Sendable {
+    public struct Summary: Sendable, JobSummary {
         public var asOf: Timestamp
         public var schedules = 0
         public var checked = 0
@@ -20,7 +20,7 @@ public enum PayoutRun {
         public var notDue = 0
         public var created = 0
         /// Per currency: payouts created and their total.
-        public var amounts: [String: (count: Int, amount: Int128)] = [:]
+        public var amounts = CurrencyTally()
         public var belowMinimum = 0
         public var noAccount = 0
         public var alreadyCreated = 0
@@ -29,24 +29,18 @@ public enum PayoutRun {
 
         public init(asOf: Timestamp) { self.asOf = asOf }
 
-        mutating func add(_ o: Summary) {
+        public mutating func add(_ o: Summary) {
             checked += o.checked; due += o.due; notDue += o.notDue; created += o.created; belowMinimum += o.belowMinimum
             noAccount += o.noAccount; alreadyCreated += o.alreadyCreated; partnerNotActive += o.partnerNotActive
             noMinimumPayout += o.noMinimumPayout
-            for (c, v) in o.amounts {
-                let was = amounts[c] ?? (0, 0)
-                amounts[c] = (was.count + v.count, was.amount + v.amount)
-            }
+            amounts.add(o.amounts)
         }
 
         public var json: JSONValue {
             [
                 "asOf": .string(asOf.rfc3339), "schedules": .integer(Int64(schedules)), "checked": .integer(Int64(checked)),
                 "due": .integer(Int64(due)), "payoutsCreated": .integer(Int64(created)),
-                "currencies": .array(amounts.keys.sorted().map { c in
-                    let v = amounts[c]!
-                    return ["currency": .string(c), "payouts": .integer(Int64(v.count)), "amount": .string(String(v.amount))]
-                }),
+                "currencies": amounts.json(countKey: "payouts"),
                 "skipped": [
                     "notDue": .integer(Int64(notDue)), "belowMinimum": .integer(Int64(belowMinimum)), "noAccount": .integer(Int64(noAccount)),
                     "alreadyCreated": .integer(Int64(alreadyCreated)), "partnerNotActive": .integer(Int64(partnerNotActive)),
@@ -57,31 +51,16 @@ public enum PayoutRun {
     }
 
     public static func run(_ job: any JobSteps, asOf requested: Timestamp?) throws -> Summary {
-        var summary = try job.step { ctx in
+        let first = try job.step { ctx in
             try ctx.authorize(partner: nil)
-            let asOf = requested ?? ctx.now
-            guard asOf <= ctx.now else {
-                throw PorticoError.invalid("asOf", "must not be after the engine's clock (\(ctx.timestamp)): entries payable later are not payable yet")
-            }
-            var s = Summary(asOf: asOf)
+            var s = Summary(asOf: try ctx.asOf(requested, reason: "entries payable later are not payable yet"))
             s.schedules = try ctx.store.countPayoutSchedules()
             return s
         }
-        job.progress(done: 0, total: summary.schedules, message: "payouts as of \(summary.asOf.rfc3339)")
-        var after: Int64 = 0
-        while true {
-            if job.isCancelled {
-                throw PorticoError.cancelled(["done": .integer(Int64(summary.checked)), "total": .integer(Int64(summary.schedules)),
-                                              "committed": summary.json])
-            }
-            let (step, last) = try job.step { ctx in try runBatch(ctx, asOf: summary.asOf, after: after) }
-            summary.add(step)
-            guard let last else { break }
-            after = last
-            job.progress(done: summary.checked, total: max(summary.schedules, summary.checked),
-                         message: "\(summary.created) payouts created")
+        job.progress(done: 0, total: first.schedules, message: "payouts as of \(first.asOf.rfc3339)")
+        return try job.batches(first, total: first.schedules, message: { "\($0.created) payouts created" }) { ctx, after in
+            try runBatch(ctx, asOf: first.asOf, after: after ?? 0)
         }
-        return summary
     }
 
     /// One batch of schedules after the partner `after`: what it did and the last partner
@@ -109,8 +88,7 @@ public enum PayoutRun {
                                                 balance: balance) {
                 case .created(let p):
                     s.created += 1
-                    let was = s.amounts[p.currency] ?? (0, 0)
-                    s.amounts[p.currency] = (was.count + 1, was.amount + Int128(p.amount.amount))
+                    s.amounts.add(p.currency, Int128(p.amount.amount))
                 case .belowMinimum: s.belowMinimum += 1
                 case .noAccount: s.noAccount += 1
                 case .alreadyCreated: s.alreadyCreated += 1

@@ -12,7 +12,7 @@ public enum RenewalRun {
     /// Subscriptions per committed step (one fsync each).
     public static let batch = 500
 
-    public struct Summary: Sendable {
+    public struct Summary: Sendable, JobSummary {
         public var asOf: Timestamp
         public var due = 0
         public var checked = 0
@@ -20,59 +20,39 @@ public enum RenewalRun {
         public var sales = 0
         public var ended = 0
         /// Per currency: renewal sales and their total.
-        public var amounts: [String: (count: Int, amount: Int128)] = [:]
+        public var amounts = CurrencyTally()
         public var partnerNotActive = 0
         public var unpriced = 0
 
         public init(asOf: Timestamp) { self.asOf = asOf }
 
-        mutating func add(_ o: Summary) {
+        public mutating func add(_ o: Summary) {
             checked += o.checked; renewed += o.renewed; sales += o.sales; ended += o.ended
             partnerNotActive += o.partnerNotActive; unpriced += o.unpriced
-            for (c, v) in o.amounts {
-                let was = amounts[c] ?? (0, 0)
-                amounts[c] = (was.count + v.count, was.amount + v.amount)
-            }
+            amounts.add(o.amounts)
         }
 
         public var json: JSONValue {
             [
                 "asOf": .string(asOf.rfc3339), "due": .integer(Int64(due)), "checked": .integer(Int64(checked)),
                 "renewed": .integer(Int64(renewed)), "sales": .integer(Int64(sales)), "ended": .integer(Int64(ended)),
-                "currencies": .array(amounts.keys.sorted().map { c in
-                    let v = amounts[c]!
-                    return ["currency": .string(c), "sales": .integer(Int64(v.count)), "amount": .string(String(v.amount))]
-                }),
+                "currencies": amounts.json(countKey: "sales"),
                 "skipped": ["partnerNotActive": .integer(Int64(partnerNotActive)), "unpriced": .integer(Int64(unpriced))],
             ]
         }
     }
 
     public static func run(_ job: any JobSteps, asOf requested: Timestamp?) throws -> Summary {
-        var summary = try job.step { ctx in
+        let first = try job.step { ctx in
             try ctx.authorize(partner: nil)
-            let asOf = requested ?? ctx.now
-            guard asOf <= ctx.now else {
-                throw PorticoError.invalid("asOf", "must not be after the engine's clock (\(ctx.timestamp)): a period that has not ended is not renewed")
-            }
-            var s = Summary(asOf: asOf)
-            s.due = try ctx.store.countDueSubscriptions(asOf: asOf)
+            var s = Summary(asOf: try ctx.asOf(requested, reason: "a period that has not ended is not renewed"))
+            s.due = try ctx.store.countDueSubscriptions(asOf: s.asOf)
             return s
         }
-        job.progress(done: 0, total: summary.due, message: "renewals as of \(summary.asOf.rfc3339)")
-        var after: (Timestamp, Int64)? = nil
-        while true {
-            if job.isCancelled {
-                throw PorticoError.cancelled(["done": .integer(Int64(summary.checked)), "total": .integer(Int64(summary.due)),
-                                              "committed": summary.json])
-            }
-            let (step, last) = try job.step { ctx in try runBatch(ctx, asOf: summary.asOf, after: after) }
-            summary.add(step)
-            guard let last else { break }
-            after = last
-            job.progress(done: summary.checked, total: max(summary.due, summary.checked), message: "\(summary.sales) renewal sales")
+        job.progress(done: 0, total: first.due, message: "renewals as of \(first.asOf.rfc3339)")
+        return try job.batches(first, total: first.due, message: { "\($0.sales) renewal sales" }) { ctx, after in
+            try runBatch(ctx, asOf: first.asOf, after: after)
         }
-        return summary
     }
 
     /// One batch of due subscriptions after the key `after`: what it did and the key of
@@ -137,8 +117,7 @@ public enum RenewalRun {
                     guard case .recorded(let recorded, _, _) = sale else { throw PorticoError(.internalError, "a renewal sale was not new") }
                     saleId = recorded.id
                     s.sales += 1
-                    let was = s.amounts[amount.currency.code] ?? (0, 0)
-                    s.amounts[amount.currency.code] = (was.count + 1, was.amount + Int128(amount.amount))
+                    s.amounts.add(amount.currency.code, Int128(amount.amount))
                 }
                 next.period = n
                 next.periodStart = current.periodEnd

@@ -10,65 +10,46 @@ import PorticoRules
 public enum UsageClose {
     public static let batch = 500
 
-    public struct Summary: Sendable {
+    public struct Summary: Sendable, JobSummary {
         public var asOf: Timestamp
         public var due = 0
         public var checked = 0
         public var closed = 0
         public var sales = 0
-        public var amounts: [String: (count: Int, amount: Int128)] = [:]
+        /// Per currency: usage sales and their total.
+        public var amounts = CurrencyTally()
         public var partnerNotActive = 0
         public var unpriced = 0
 
         public init(asOf: Timestamp) { self.asOf = asOf }
 
-        mutating func add(_ o: Summary) {
+        public mutating func add(_ o: Summary) {
             checked += o.checked; closed += o.closed; sales += o.sales; partnerNotActive += o.partnerNotActive; unpriced += o.unpriced
-            for (c, v) in o.amounts {
-                let was = amounts[c] ?? (0, 0)
-                amounts[c] = (was.count + v.count, was.amount + v.amount)
-            }
+            amounts.add(o.amounts)
         }
 
         public var json: JSONValue {
             [
                 "asOf": .string(asOf.rfc3339), "due": .integer(Int64(due)), "checked": .integer(Int64(checked)),
                 "closed": .integer(Int64(closed)), "sales": .integer(Int64(sales)),
-                "currencies": .array(amounts.keys.sorted().map { c in
-                    let v = amounts[c]!
-                    return ["currency": .string(c), "sales": .integer(Int64(v.count)), "amount": .string(String(v.amount))]
-                }),
+                "currencies": amounts.json(countKey: "sales"),
                 "skipped": ["partnerNotActive": .integer(Int64(partnerNotActive)), "unpriced": .integer(Int64(unpriced))],
             ]
         }
     }
 
     public static func run(_ job: any JobSteps, asOf requested: Timestamp?) throws -> Summary {
-        var summary = try job.step { ctx in
+        let first = try job.step { ctx in
             try ctx.authorize(partner: nil)
-            let asOf = requested ?? ctx.now
-            guard asOf <= ctx.now else {
-                throw PorticoError.invalid("asOf", "must not be after the engine's clock (\(ctx.timestamp)): a month that has not ended is not closed")
-            }
-            var s = Summary(asOf: asOf)
-            s.due = try ctx.store.countOpenUsagePeriods(before: UsageService.month(of: asOf))
+            var s = Summary(asOf: try ctx.asOf(requested, reason: "a month that has not ended is not closed"))
+            s.due = try ctx.store.countOpenUsagePeriods(before: UsageService.month(of: s.asOf))
             return s
         }
-        let before = UsageService.month(of: summary.asOf)
-        job.progress(done: 0, total: summary.due, message: "usage before \(before)")
-        var after: UsagePeriodKey? = nil
-        while true {
-            if job.isCancelled {
-                throw PorticoError.cancelled(["done": .integer(Int64(summary.checked)), "total": .integer(Int64(summary.due)),
-                                              "committed": summary.json])
-            }
-            let (step, last) = try job.step { ctx in try runBatch(ctx, before: before, after: after, asOf: summary.asOf) }
-            summary.add(step)
-            guard let last else { break }
-            after = last
-            job.progress(done: summary.checked, total: max(summary.due, summary.checked), message: "\(summary.sales) usage sales")
+        let before = UsageService.month(of: first.asOf)
+        job.progress(done: 0, total: first.due, message: "usage before \(before)")
+        return try job.batches(first, total: first.due, message: { "\($0.sales) usage sales" }) { ctx, after in
+            try runBatch(ctx, before: before, after: after, asOf: first.asOf)
         }
-        return summary
     }
 
     static func runBatch(_ ctx: RequestContext, before: String, after: UsagePeriodKey?, asOf: Timestamp) throws -> (Summary, UsagePeriodKey?) {
@@ -131,8 +112,7 @@ public enum UsageClose {
                 guard case .recorded(let recorded, _, _) = sale else { throw PorticoError(.internalError, "a usage sale was not new") }
                 saleId = recorded.id
                 s.sales += 1
-                let was = s.amounts[charge.currency] ?? (0, 0)
-                s.amounts[charge.currency] = (was.count + 1, was.amount + Int128(charge.amount))
+                s.amounts.add(charge.currency, Int128(charge.amount))
             }
         }
         guard try ctx.store.closeUsagePeriod(key, saleId: saleId, at: ctx.now) else {

@@ -40,42 +40,11 @@ enum APIMethods {
             return try CommissionLedger.list(ctx, partnerId: try partner(ctx), status: status, range: range, page: page)
                 .json { $0.json(now: ctx.now) }
         },
-        Method(api: "api.sales.list", access: .read) { p, ctx in
-            let customerId = try p.optionalString("customerId")
-            let kind = try p.optionalString("kind")
-            let range = try p.range()
-            let page = try p.page()
-            try p.finish()
-            return try SaleService.list(ctx, partnerId: try partner(ctx), customerId: customerId, kind: kind, range: range, page: page)
-                .json(\.json)
-        },
-        Method(api: "api.subscription.create", access: .write) { p, ctx in
-            let customerId = try p.string("customerId")
-            let plan = try p.string("plan")
-            let interval = try p.string("interval")
-            let startAt = try p.optionalTimestamp("startAt")
-            try p.finish()
-            return try SubscriptionService.create(ctx, customerId: customerId, plan: plan, interval: interval, startAt: startAt).json
-        },
-        Method(api: "api.subscription.get", access: .read) { p, ctx in
-            let id = try p.string("subscriptionId")
-            try p.finish()
-            return try SubscriptionService.get(ctx, id: id).json
-        },
-        Method(api: "api.subscription.list", access: .read) { p, ctx in
-            let customerId = try p.optionalString("customerId")
-            let status = try p.optionalString("status")
-            let page = try p.page()
-            try p.finish()
-            return try SubscriptionService.list(ctx, partnerId: try partner(ctx), customerId: customerId, status: status, page: page)
-                .json(\.json)
-        },
-        Method(api: "api.subscription.cancel", access: .write) { p, ctx in
-            let id = try p.string("subscriptionId")
-            let atPeriodEnd = try p.bool("atPeriodEnd")
-            try p.finish()
-            return try SubscriptionService.cancel(ctx, id: id, atPeriodEnd: atPeriodEnd).json
-        },
+        Method(api: "api.sales.list", access: .read) { p, ctx in try SaleMethods.list(&p, ctx, partnerId: try partner(ctx)) },
+        Method(api: "api.subscription.create", access: .write) { p, ctx in try SubscriptionMethods.create(&p, ctx) },
+        Method(api: "api.subscription.get", access: .read) { p, ctx in try SubscriptionMethods.get(&p, ctx) },
+        Method(api: "api.subscription.list", access: .read) { p, ctx in try SubscriptionMethods.list(&p, ctx, partnerId: try partner(ctx)) },
+        Method(api: "api.subscription.cancel", access: .write) { p, ctx in try SubscriptionMethods.cancel(&p, ctx) },
         Method(api: "api.usage.record", access: .write) { p, ctx in
             let events = try UsageMethods.events(&p)
             try p.finish()

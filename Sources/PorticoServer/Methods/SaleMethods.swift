@@ -3,6 +3,16 @@ import PorticoCore
 
 /// `sale.*` and `commission.*`: see SaleService and CommissionLedger.
 enum SaleMethods {
+    /// A partner's sales by customer, kind and time (the partner API's on the token's partner).
+    static func list(_ p: inout Params, _ ctx: RequestContext, partnerId: String) throws -> JSONValue {
+        let customerId = try p.optionalString("customerId")
+        let kind = try p.optionalString("kind")
+        let range = try p.range()
+        let page = try p.page()
+        try p.finish()
+        return try SaleService.list(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range, page: page).json(\.json)
+    }
+
     static let all: [Method] = [
         Method("sale.record", access: .write) { p, ctx in
             let customerId = try p.string("customerId")
@@ -16,15 +26,7 @@ enum SaleMethods {
                                           .init(customerId: customerId, plan: plan, kind: kind, occurredAt: occurredAt,
                                                 externalId: externalId, amount: amount)).json
         },
-        Method("sale.list", access: .read) { p, ctx in
-            let partnerId = try p.string("partnerId")
-            let customerId = try p.optionalString("customerId")
-            let kind = try p.optionalString("kind")
-            let range = try p.range()
-            let page = try p.page()
-            try p.finish()
-            return try SaleService.list(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range, page: page).json(\.json)
-        },
+        Method("sale.list", access: .read) { p, ctx in try list(&p, ctx, partnerId: try p.string("partnerId")) },
         Method("sale.refund", access: .write) { p, ctx in
             let saleId = try p.string("saleId")
             let amount = try p.optionalMoney("amount")
