@@ -18,20 +18,21 @@ extension SQLiteTransaction: AuditStore {
         // SQLite cuts text at a NUL, so the hash would cover more than is stored and the
         // chain would fail to verify forever. Requests cannot carry one (every string is
         // checked on the way in); this refuses the write should one ever get this far.
-        for text in [entry.id, entry.at, entry.actor, entry.action, entry.targetType, entry.targetId] + [entry.requestId,
-                     entry.partnerId, entry.reason].compactMap({ $0 }) where text.utf8.contains(0) {
+        for text in [entry.id, entry.at, entry.actor, entry.action, entry.targetType, entry.targetId, entry.requestId, entry.partnerId,
+                     entry.reason] where text?.utf8.contains(0) == true {
             throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "audit text holds a NUL character: refused")
         }
         let e = entry.chained(after: try auditHead())
+        // Every write appends here: bound straight through SQLite's C API.
         try writing {
-            try db.cachedStatement(sql: """
+            try Bind.execute(db.cachedStatement(sql: """
                 INSERT INTO audit (\(AuditEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [e.seq, e.id, e.at, e.requestId, e.actor, e.action, e.targetType, e.targetId,
-                                         e.partnerId, e.reason, e.before, e.after, e.prevHash, e.hash])
-            try db.cachedStatement(sql: """
+                """), db, .int(e.seq), .text(e.id), .text(e.at), .text(e.requestId), .text(e.actor), .text(e.action), .text(e.targetType),
+                             .text(e.targetId), .text(e.partnerId), .text(e.reason), .text(e.before), .text(e.after), .text(e.prevHash), .text(e.hash))
+            try Bind.execute(db.cachedStatement(sql: """
                 INSERT INTO audit_head (singleton, seq, hash) VALUES (1, ?, ?)
                 ON CONFLICT (singleton) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
-                """).execute(arguments: [e.seq, e.hash])
+                """), db, .int(e.seq), .text(e.hash))
         }
         return e
     }

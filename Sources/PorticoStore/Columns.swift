@@ -134,6 +134,10 @@ final class ColumnCursor<Element>: DatabaseCursor {
 public enum Bind {
     case text(String)
     case int(Int64)
+    case null
+
+    /// Text, or NULL.
+    public static func text(_ s: String?) -> Bind { s.map { .text($0) } ?? .null }
 
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
@@ -143,6 +147,7 @@ public enum Bind {
         for (i, v) in values.enumerated() {
             switch v {
             case .int(let x): sqlite3_bind_int64(h, Int32(i + 1), x)
+            case .null: sqlite3_bind_null(h, Int32(i + 1))
             case .text(var t):
                 t.withUTF8 { p in _ = sqlite3_bind_text(h, Int32(i + 1), p.baseAddress, Int32(p.count), transient) }
             }

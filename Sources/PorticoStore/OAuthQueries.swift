@@ -63,10 +63,10 @@ extension SQLiteTransaction: OAuthStore {
     public func insert(_ t: OAuthTokenRecord) throws {
         auth?.noteChange()
         try writing {
-            try db.cachedStatement(sql: """
+            try Bind.execute(db.cachedStatement(sql: """
                 INSERT INTO oauth_token (hash, id, clientId, partnerId, scopes, issuedAt, expiresAt, revokedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [t.hash, t.id, t.clientId, t.partnerId, t.scopes.joined(separator: " "), t.issuedAt.rfc3339,
-                                         t.expiresAt.rfc3339, t.revokedAt?.rfc3339])
+                """), db, .text(t.hash), .text(t.id), .text(t.clientId), .text(t.partnerId), .text(t.scopes.joined(separator: " ")),
+                             .text(t.issuedAt.rfc3339), .text(t.expiresAt.rfc3339), .text(t.revokedAt?.rfc3339))
         }
     }
 
