@@ -10,6 +10,14 @@ public enum Validate {
     /// character but tab, line feed and carriage return, no DEL, no C1 control. NUL in
     /// particular never reaches the store, where SQLite would cut the text at it.
     public static func wireText(_ s: String, field: @autoclosure () -> String) throws(PorticoError) {
+        // Most text holds no byte below 0x20, no DEL and no C2 lead: one pass over the
+        // contiguous bytes says so.
+        let plain = s.utf8.withContiguousStorageIfAvailable { bytes in
+            var suspect = false
+            for b in bytes { suspect = suspect || b < 0x20 || b == 0x7F || b == 0xC2 }
+            return !suspect
+        }
+        if plain == true { return }
         var mayHoldC1 = false
         for b in s.utf8 where b < 0x20 || b == 0x7F || b == 0xC2 {
             switch b {
