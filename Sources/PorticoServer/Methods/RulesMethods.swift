@@ -224,7 +224,8 @@ enum RulesMethods {
         case .success(let u): units = u
         case .failure(let why): throw PorticoError.invalid("input.quantity", "'\(quantity)' \(why)")
         }
-        var o: JSONObject = ["kind": "pricing", "meter": .string(name), "region": .string(region)]
+        // No rule decides a meter's charge: its bands do (in `decision.bands`).
+        var o: JSONObject = ["kind": "pricing", "meter": .string(name), "region": .string(region), "rules": [], "missingFacts": [], "trace": []]
         switch rules.usageCharge([(name, Int128(units))], region: region) {
         case .success(let c):
             o["decision"] = ["amount": Money.json(c.amount, code: c.currency), "exact": .string(c.exact),
