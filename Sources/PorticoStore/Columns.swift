@@ -107,6 +107,27 @@ extension Columns {
     }
 }
 
+extension ColumnRecord {
+    /// The row of a point query by key, bound and stepped straight through SQLite's C API:
+    /// the hot reads (a token's, a client's, a partner's, a customer's) skip GRDB's
+    /// arguments and cursor. Reads only: no observer needs to see them.
+    static func fetchOne(_ statement: Statement, _ db: Database, key: String) throws -> Self? {
+        let h = statement.sqliteStatement
+        sqlite3_reset(h)
+        _ = key.utf8CString.withUnsafeBufferPointer { p in
+            sqlite3_bind_text(h, 1, p.baseAddress, Int32(p.count - 1), Bind.transient)
+        }
+        defer { sqlite3_reset(h) }
+        switch sqlite3_step(h) {
+        case SQLITE_ROW: return try Self(row: Columns(statement: h))
+        case SQLITE_DONE: return nil
+        default:
+            throw DatabaseError(resultCode: ResultCode(rawValue: sqlite3_extended_errcode(db.sqliteConnection)),
+                                message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+        }
+    }
+}
+
 /// Steps through GRDB (so its bookkeeping around each execution runs as for its own
 /// cursors) and hands each row to `read`. `DatabaseCursor` is one of GRDB's underscored
 /// protocols: Package.swift pins GRDB's version for it.

@@ -22,7 +22,7 @@ extension SQLiteTransaction: CustomerStore {
     }
 
     public func customer(id: String) throws -> CustomerRecord? {
-        try CustomerRecord.fetchOne(db.cachedStatement(sql: "SELECT \(CustomerRecord.columns) FROM customer WHERE id = ?"), arguments: [id])
+        try CustomerRecord.fetchOne(db.cachedStatement(sql: "SELECT \(CustomerRecord.columns) FROM customer WHERE id = ?"), db, key: id)
     }
 
     public func customerEmailTaken(partnerId: String, email: String) throws -> Bool {

@@ -73,7 +73,14 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     ///
     /// A date alone (`2026-01-31`) is not a date-time: see `init(dateOrDateTime:)`.
     public init?(rfc3339 text: String) {
-        let b = Array(text.utf8)
+        // Read in place: records read several instants each, on every point query.
+        guard let ms = text.utf8.withContiguousStorageIfAvailable(Self.parse) ?? Array(text.utf8).withUnsafeBufferPointer(Self.parse)
+        else { return nil }
+        millisecondsSinceEpoch = ms
+    }
+
+    /// Milliseconds since the epoch of an RFC 3339 date-time's bytes; nil when not one.
+    static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
         var i = 0
         func digits(_ n: Int) -> Int64? {
             guard i + n <= b.count else { return nil }
@@ -86,13 +93,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             i += n
             return v
         }
-        func expect(_ c: UInt8...) -> Bool {
-            guard i < b.count, c.contains(b[i]) else { return false }
+        func expect(_ c: UInt8, or other: UInt8? = nil) -> Bool {
+            guard i < b.count, b[i] == c || b[i] == other else { return false }
             i += 1
             return true
         }
         guard let y = digits(4), expect(0x2D), let mo = digits(2), expect(0x2D), let d = digits(2),
-              expect(0x54, 0x74), let h = digits(2), expect(0x3A), let mi = digits(2), expect(0x3A), let s = digits(2)
+              expect(0x54, or: 0x74), let h = digits(2), expect(0x3A), let mi = digits(2), expect(0x3A), let s = digits(2)
         else { return nil }
         guard (1...12).contains(mo), d >= 1, d <= Self.daysIn(month: mo, year: y), h <= 23, mi <= 59, s <= 60 else { return nil }
         let leapSecond = s == 60
@@ -125,7 +132,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let local = ((days * 24 + h) * 60 + mi) * 60 + (leapSecond ? 59 : s)
         let ms = (local - offsetMinutes * 60) * 1000 + (leapSecond ? 999 : frac)
         guard ms >= Self.min.millisecondsSinceEpoch, ms <= Self.max.millisecondsSinceEpoch else { return nil }
-        millisecondsSinceEpoch = ms
+        return ms
     }
 
     /// A date-time, or a date alone (`YYYY-MM-DD`) read as the start of that UTC day;
