@@ -23,12 +23,18 @@ extension SQLiteTransaction: UsageStore {
             INSERT INTO usage_event (partnerId, eventId, customerId, meter, units, scale, occurredAt, recordedAt)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """)
-        let recordedAt = events.first?.recordedAt.rfc3339 ?? ""
+        // A call's events share their recording time: formatted once.
+        var stamp: (at: Timestamp, text: String)? = nil
+        func text(_ t: Timestamp) -> String {
+            if let s = stamp, s.at == t { return s.text }
+            stamp = (t, t.rfc3339)
+            return stamp!.text
+        }
         for (i, e) in events.enumerated() {
             let at = e.occurredAt.rfc3339
             try writing {
                 try Bind.execute(insert, db, .text(e.partnerId), .text(e.eventId), .text(e.customerId), .text(e.meter), .int(e.units),
-                                 .int(Int64(e.scale)), .text(at), .text(e.recordedAt == events[0].recordedAt ? recordedAt : e.recordedAt.rfc3339))
+                                 .int(Int64(e.scale)), .text(at), .text(text(e.recordedAt)))
             }
             guard db.changesCount == 1 else {
                 earlier[i] = try usageEvent(partnerId: e.partnerId, eventId: e.eventId)

@@ -42,12 +42,7 @@ import Testing
     }
 
     @Test func killedAnywhereInTheRenewalAndUsageRunsNothingIsSoldTwiceOrSkipped() throws {
-        signal(SIGPIPE, SIG_IGN)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jobcrash-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let db = dir.appendingPathComponent("j.sqlite").path, secrets = dir.appendingPathComponent("secrets").path
-        try Data("stripe.webhook_secret=whsec_unused\n".utf8).write(to: URL(fileURLWithPath: secrets))
-        chmod(secrets, 0o600)
+        let (db, secrets) = try PayoutCrashTests.workspace("jobcrash")
 
         // Set-up, not killed: a partner, 60 customers, each a monthly subscription two years
         // old and a usage event in each of the last twelve months.

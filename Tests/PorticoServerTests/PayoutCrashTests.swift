@@ -106,6 +106,18 @@ import Testing
 
     static let platform: JSONValue = ["platform": "crash-test"]
 
+    /// A fresh directory with a database path and a secrets file (mode 600) for a child.
+    static func workspace(_ name: String) throws -> (db: String, secrets: String) {
+        // Writing to a child killed a moment before must fail the write, not kill the tests.
+        signal(SIGPIPE, SIG_IGN)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let secrets = dir.appendingPathComponent("secrets").path
+        try Data("stripe.webhook_secret=\(Self.secret)\n".utf8).write(to: URL(fileURLWithPath: secrets))
+        chmod(secrets, 0o600)
+        return (dir.appendingPathComponent("p.sqlite").path, secrets)
+    }
+
     /// What the host learnt from answers it received: the instruction of every payout it
     /// processed, and the payouts it was told were paid.
     final class HostMemory: @unchecked Sendable {
@@ -237,13 +249,7 @@ import Testing
     }
 
     @Test func killedAnywhereInThePayoutLoopNothingIsPaidTwiceOrLost() throws {
-        // Writing to a child killed a moment before must fail the write, not kill the tests.
-        signal(SIGPIPE, SIG_IGN)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let db = dir.appendingPathComponent("p.sqlite").path, secrets = dir.appendingPathComponent("secrets").path
-        try Data("stripe.webhook_secret=\(Self.secret)\n".utf8).write(to: URL(fileURLWithPath: secrets))
-        chmod(secrets, 0o600)
+        let (db, secrets) = try Self.workspace("crash")
 
         // Set-up, not killed: partners with accounts and monthly schedules.
         let setup = try Child(db: db, secrets: secrets)

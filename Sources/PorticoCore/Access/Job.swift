@@ -54,6 +54,23 @@ extension JobSteps {
     }
 }
 
+/// The partners a job's batch acts for, each loaded and authorized once: nil for one the
+/// rules forbid the job (a suspended partner, in the shipped rules), whose items the job
+/// skips and counts; they stay due for a later run.
+public struct JobPartners {
+    private var known: [String: PartnerRecord?] = [:]
+
+    public init() {}
+
+    public mutating func allowed(_ id: String, _ ctx: RequestContext) throws -> PartnerRecord? {
+        if let decided = known[id] { return decided }
+        let loaded = try PartnerService.load(id, ctx.store)
+        let partner = (try? ctx.authorize(partner: loaded)) != nil ? loaded : nil
+        known[id] = partner
+        return partner
+    }
+}
+
 /// Counts and exact totals per currency, as jobs report what they made.
 public struct CurrencyTally: Sendable {
     public private(set) var amounts: [String: (count: Int, amount: Int128)] = [:]

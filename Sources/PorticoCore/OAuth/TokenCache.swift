@@ -39,7 +39,4 @@ public final class TokenCache: @unchecked Sendable {
             entries[token] = entry
         }
     }
-
-    /// How many tokens are held (for tests).
-    public var count: Int { lock.withLock { entries.count } }
 }

@@ -60,21 +60,11 @@ public enum RenewalRun {
     static func runBatch(_ ctx: RequestContext, asOf: Timestamp, after: (Timestamp, Int64)?) throws -> (Summary, (Timestamp, Int64)?) {
         var s = Summary(asOf: asOf)
         let rows = try ctx.store.dueSubscriptions(asOf: asOf, after: after.map { (periodEnd: $0.0, seq: $0.1) }, limit: batch)
-        var partners: [String: PartnerRecord?] = [:]
+        var partners = JobPartners()
         for sub in rows {
             s.checked += 1
-            let partner: PartnerRecord?
-            if let known = partners[sub.partnerId] {
-                partner = known
-            } else {
-                // Suspended partners are skipped (the shipped rules forbid the platform's
-                // writes on them), as is any partner the rules forbid this run for; their
-                // subscriptions stay due and renew when the partner is active again.
-                let loaded = try PartnerService.load(sub.partnerId, ctx.store)
-                partner = (try? ctx.authorize(partner: loaded)) != nil ? loaded : nil
-                partners[sub.partnerId] = partner
-            }
-            guard let partner else { s.partnerNotActive += 1; continue }
+            // Suspended partners' subscriptions stay due and renew when the partner is active again.
+            guard let partner = try partners.allowed(sub.partnerId, ctx) else { s.partnerNotActive += 1; continue }
             try renew(ctx, sub, partner: partner, asOf: asOf, &s)
         }
         return (s, rows.last.map { ($0.periodEnd, $0.seq) })

@@ -55,16 +55,10 @@ public enum UsageClose {
     static func runBatch(_ ctx: RequestContext, before: String, after: UsagePeriodKey?, asOf: Timestamp) throws -> (Summary, UsagePeriodKey?) {
         var s = Summary(asOf: asOf)
         let keys = try ctx.store.openUsagePeriods(before: before, after: after, limit: batch)
-        var partners: [String: PartnerRecord?] = [:]
+        var partners = JobPartners()
         for key in keys {
             s.checked += 1
-            let partner: PartnerRecord?
-            if let known = partners[key.partnerId] { partner = known } else {
-                let loaded = try PartnerService.load(key.partnerId, ctx.store)
-                partner = (try? ctx.authorize(partner: loaded)) != nil ? loaded : nil
-                partners[key.partnerId] = partner
-            }
-            guard let partner else { s.partnerNotActive += 1; continue }
+            guard let partner = try partners.allowed(key.partnerId, ctx) else { s.partnerNotActive += 1; continue }
             try close(ctx, key, partner: partner, &s)
         }
         return (s, keys.last)
