@@ -162,9 +162,21 @@ public enum Bind {
 
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    public static func execute(_ statement: Statement, _ db: Database, _ values: Bind...) throws {
+    /// Runs a writing statement with `values` bound in order; answers how many rows it
+    /// changed.
+    @discardableResult
+    public static func execute(_ statement: Statement, _ db: Database, _ values: Bind...) throws -> Int {
+        try run(statement, db, values) { _ in }
+    }
+
+    /// Runs `statement` with `values` bound in order, handing each row it answers (a
+    /// query's, or a write's `RETURNING`) to `row` as it comes; answers how many rows it
+    /// changed (a write's).
+    @discardableResult
+    public static func run(_ statement: Statement, _ db: Database, _ values: [Bind], row: (Columns) throws -> Void) throws -> Int {
         let h = statement.sqliteStatement
         sqlite3_reset(h)
+        defer { sqlite3_reset(h) }
         for (i, v) in values.enumerated() {
             switch v {
             case .int(let x): sqlite3_bind_int64(h, Int32(i + 1), x)
@@ -173,12 +185,15 @@ public enum Bind {
                 t.withUTF8 { p in _ = sqlite3_bind_text(h, Int32(i + 1), p.baseAddress, Int32(p.count), transient) }
             }
         }
-        let rc = sqlite3_step(h)
-        sqlite3_reset(h)
-        guard rc == SQLITE_DONE else {
-            let code = sqlite3_extended_errcode(db.sqliteConnection)
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                                sql: statement.sql)
+        while true {
+            switch sqlite3_step(h) {
+            case SQLITE_ROW: try row(Columns(statement: h))
+            case SQLITE_DONE: return Int(sqlite3_changes(db.sqliteConnection))
+            default:
+                let code = sqlite3_extended_errcode(db.sqliteConnection)
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                                    sql: statement.sql)
+            }
         }
     }
 }

@@ -10,6 +10,20 @@ extension UsageEventRecord: ColumnRecord {
     }
 }
 
+/// The statements that insert usage events: `rows` at once, failing whole (and changing
+/// nothing) if any id was stored before; or one, skipping an id stored before (`ON
+/// CONFLICT DO NOTHING`). Public for the benchmark's floor, which writes the same rows with
+/// the same statements.
+public enum UsageInsert {
+    public static let rows = 50
+    static func sql(rows: Int) -> String {
+        "INSERT INTO usage_event (\(UsageEventRecord.columns)) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+    }
+    public static let one = sql(rows: 1) + " ON CONFLICT DO NOTHING"
+    public static let many = sql(rows: rows)
+}
+
 extension SQLiteTransaction: UsageStore {
     /// The daily totals move once per customer, meter, day and scale of the list, not once
     /// per event, in the same transaction (see `UsageTotals` for the bound).
@@ -19,10 +33,6 @@ extension SQLiteTransaction: UsageStore {
         // A batch is a few customers' days: a short list searched by equality (the strings
         // are mostly the very same ones) beats hashing four strings an event.
         var totals: [(key: Day, units: Int128, events: Int64)] = []
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO usage_event (partnerId, eventId, customerId, meter, units, scale, occurredAt, recordedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-            """)
         // A call's events share their recording time: formatted once.
         var stamp: (at: Timestamp, text: String)? = nil
         func text(_ t: Timestamp) -> String {
@@ -30,16 +40,7 @@ extension SQLiteTransaction: UsageStore {
             stamp = (t, t.rfc3339)
             return stamp!.text
         }
-        for (i, e) in events.enumerated() {
-            let at = e.occurredAt.rfc3339
-            try writing {
-                try Bind.execute(insert, db, .text(e.partnerId), .text(e.eventId), .text(e.customerId), .text(e.meter), .int(e.units),
-                                 .int(Int64(e.scale)), .text(at), .text(text(e.recordedAt)))
-            }
-            guard db.changesCount == 1 else {
-                earlier[i] = try usageEvent(partnerId: e.partnerId, eventId: e.eventId)
-                continue
-            }
+        func count(_ e: UsageEventRecord, _ at: String) {
             let key = Day(partner: e.partnerId, customer: e.customerId, meter: e.meter, day: at.prefix(10), scale: e.scale)
             if let k = totals.lastIndex(where: { $0.key == key }) {
                 totals[k].units += Int128(e.units)
@@ -47,6 +48,43 @@ extension SQLiteTransaction: UsageStore {
             } else {
                 totals.append((key, Int128(e.units), 1))
             }
+        }
+        // Written `UsageInsert.rows` to a statement, so a statement's fixed cost is paid per
+        // chunk, not per event. A chunk holding an id stored before (a retried batch, or a
+        // repeat inside this one) fails whole and changes nothing; it is then written one
+        // event at a time, each repeat read back for the caller to compare.
+        var values: [Bind] = []
+        var start = 0
+        while start < events.count {
+            let n = min(UsageInsert.rows, events.count - start)
+            let chunk = events[start..<(start + n)]
+            let times = chunk.map { $0.occurredAt.rfc3339 }
+            if n == UsageInsert.rows {
+                values.removeAll(keepingCapacity: true)
+                for (e, at) in zip(chunk, times) {
+                    values += [.text(e.partnerId), .text(e.eventId), .text(e.customerId), .text(e.meter), .int(e.units),
+                               .int(Int64(e.scale)), .text(at), .text(text(e.recordedAt))]
+                }
+                do {
+                    try Bind.run(db.cachedStatement(sql: UsageInsert.many), db, values) { _ in }
+                    for (e, at) in zip(chunk, times) { count(e, at) }
+                    start += n
+                    continue
+                } catch let e as DatabaseError where e.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+                    // A repeated id: one at a time below.
+                } catch let e as DatabaseError {
+                    throw Self.contractError(e) ?? e
+                }
+            }
+            let one = try db.cachedStatement(sql: UsageInsert.one)
+            for (k, (e, at)) in zip(chunk, times).enumerated() {
+                let inserted = try writing {
+                    try Bind.execute(one, db, .text(e.partnerId), .text(e.eventId), .text(e.customerId), .text(e.meter), .int(e.units),
+                                     .int(Int64(e.scale)), .text(at), .text(text(e.recordedAt)))
+                }
+                if inserted == 1 { count(e, at) } else { earlier[start + k] = try usageEvent(partnerId: e.partnerId, eventId: e.eventId) }
+            }
+            start += n
         }
         let upsert = try db.cachedStatement(sql: """
             INSERT INTO usage_total VALUES (?, ?, ?, ?, ?, ?, ?)

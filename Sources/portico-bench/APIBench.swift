@@ -183,14 +183,19 @@ enum APIBench {
         let times = (0..<calls).map { call in (0..<100).map { k in "\(day(call))T10:\(String(format: "%02d", k % 60)):00.000Z" } }
         let days = (0..<calls).map(day)
         let floor = try auditedRowsFloor(path: dir.appendingPathComponent("usage-floor.sqlite").path, count: calls, perCommit: 1024) { db, call in
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO usage_event (partnerId, eventId, customerId, meter, units, scale, occurredAt, recordedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                """)
+            // The engine's own statement: 50 events to an insert.
+            let insert = try db.cachedStatement(sql: UsageInsert.many)
             let customer = customers[call % customers.count]
-            for k in 0..<100 {
-                try Bind.execute(insert, db, .text("ptr"), .text(eventIds[call * 100 + k]), .text(customer), .text(meters[k % 3]), .int(units[k % 3]),
-                                 .int(Int64(scales[k % 3])), .text(times[call][k]), .text("t"))
+            var values: [Bind] = []
+            values.reserveCapacity(8 * UsageInsert.rows)
+            for chunk in stride(from: 0, to: 100, by: UsageInsert.rows) {
+                values.removeAll(keepingCapacity: true)
+                for k in chunk..<(chunk + UsageInsert.rows) {
+                    values += [.text("ptr"), .text(eventIds[call * 100 + k]), .text(customer), .text(meters[k % 3]), .int(units[k % 3]),
+                               .int(Int64(scales[k % 3])), .text(times[call][k]), .text("t")]
+                }
+                let inserted = try Bind.run(insert, db, values) { _ in }
+                guard inserted == UsageInsert.rows else { throw ValidationError("floor: \(inserted) events inserted of \(UsageInsert.rows)") }
             }
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO usage_total VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET units = units + excluded.units, events = events + excluded.events

@@ -26,6 +26,41 @@ import Testing
         #expect(try w.record(good).accepted == 50)
     }
 
+    /// A batch is written 50 events to a statement; a statement holding an id stored
+    /// before fails whole and its events go one at a time: repeats inside one statement,
+    /// across two of the same batch, and of an earlier batch all count once.
+    @Test func repeatsInsideAndAcrossABatchsStatementsCountOnce() throws {
+        let w = try World()
+        func units() throws -> [Int] {
+            try w.t.engine.database.writer.read { db in
+                [try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(units), 0) FROM usage_event") ?? -1,
+                 try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(units), 0) FROM usage_total") ?? -1,
+                 try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(events), 0) FROM usage_total") ?? -1]
+            }
+        }
+        var batch = (0..<120).map { Self.event("r\($0)", w.customers[$0 % 2], "llm-tokens", String($0 + 1)) }
+        batch[30] = batch[10]  // in the same statement
+        batch[70] = batch[20]  // in the next one
+        batch[119] = batch[60]  // in the short tail
+        let first = try w.record(batch)
+        #expect(first.accepted == 117 && first.duplicates == 3)
+        let sum = (0..<120).filter { ![30, 70, 119].contains($0) }.reduce(0) { $0 + $1 + 1 }
+        #expect(try w.t.count("usage_event") == 117 && units() == [sum, sum, 117])
+        // Sent again whole: every event a duplicate, nothing moves.
+        let again = try w.record(batch)
+        #expect(try again.accepted == 0 && again.duplicates == 120 && units() == [sum, sum, 117])
+        // An earlier id with other content is a conflict naming the event; nothing is written.
+        var other = (0..<60).map { Self.event("s\($0)", w.customers[0]) }
+        other[55] = Self.event("r5", w.customers[1], "llm-tokens", "999")
+        do {
+            _ = try w.record(other)
+            Issue.record("a changed event was accepted")
+        } catch let e as PorticoError {
+            #expect(e.code == .conflict && e.data["field"] == "events[55].eventId")
+        }
+        #expect(try w.t.count("usage_event") == 117 && units() == [sum, sum, 117])
+    }
+
     @Test func aDailyTotalStopsAtItsBoundAndSaysSo() throws {
         let w = try World()
         // 2^53 tokens per event; 2^62 / 2^53 = 512 events reach the bound.
