@@ -22,20 +22,21 @@ extension SQLiteTransaction: AuditStore {
                      entry.reason] where text?.utf8.contains(0) == true {
             throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "audit text holds a NUL character: refused")
         }
-        let e = entry.chained(after: try auditHead())
+        let e = entry.chained(after: try appendHead ?? auditHead())
         // Every write appends here: bound straight through SQLite's C API.
         try writing {
-            try Bind.execute(db.cachedStatement(sql: """
-                INSERT INTO audit (\(AuditEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """), db, .int(e.seq), .text(e.id), .text(e.at), .text(e.requestId), .text(e.actor), .text(e.action), .text(e.targetType),
-                             .text(e.targetId), .text(e.partnerId), .text(e.reason), .text(e.before), .text(e.after), .text(e.prevHash), .text(e.hash))
+            try Bind.execute(db.cachedStatement(sql: Self.insertAudit), db, .int(e.seq), .text(e.id), .text(e.at), .text(e.requestId), .text(e.actor),
+                             .text(e.action), .text(e.targetType), .text(e.targetId), .text(e.partnerId), .text(e.reason), .text(e.before), .text(e.after), .text(e.prevHash), .text(e.hash))
             try Bind.execute(db.cachedStatement(sql: """
                 INSERT INTO audit_head (singleton, seq, hash) VALUES (1, ?, ?)
                 ON CONFLICT (singleton) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
                 """), db, .int(e.seq), .text(e.hash))
         }
+        appendHead = AuditHead(seq: e.seq, hash: e.hash)
         return e
     }
+
+    static let insertAudit = "INSERT INTO audit (\(AuditEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
     public func auditHead() throws -> AuditHead {
         try Columns.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE singleton = 1")) {

@@ -24,6 +24,9 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     /// See `AuthVersioned`.
     public var authVersion: UInt64 { auth.current }
 
+    /// The auth versions now, read before a transaction begins.
+    private var versions: (all: UInt64, principals: UInt64) { (auth.current, auth.principals) }
+
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String) throws {
         var config = Configuration()
@@ -93,9 +96,9 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     {
         guard access.contains(.write) else {
             // Only reads: one snapshot on a reader, whatever the writer is doing.
-            let version = auth.current
+            let versions = versions
             return try writer.read { db in
-                let transaction = SQLiteTransaction(db, auth: auth, versionAtStart: version)
+                let transaction = SQLiteTransaction(db, auth: auth, versions: versions)
                 for i in access.indices { _ = request(i, transaction) }
             }
         }
@@ -109,13 +112,13 @@ public final class SQLiteStore: Store, @unchecked Sendable {
 
     func attempt(_ access: [StoreAccess], savepoints: Bool, _ request: (Int, any StoreTransaction) -> Bool) throws {
         try writer.writeWithoutTransaction { db in
-            let version = auth.current
+            let versions = versions
             try db.inTransaction(.immediate) {
-                let transaction = SQLiteTransaction(db, auth: auth, versionAtStart: version)
+                let transaction = SQLiteTransaction(db, auth: auth, versions: versions)
                 for i in access.indices {
                     let changes = db.totalChangesCount
                     let succeeded = savepoints && access[i] == .write
-                        ? try Self.inSavepoint(db) { request(i, transaction) }
+                        ? try Self.inSavepoint(transaction) { request(i, transaction) }
                         : request(i, transaction)
                     // Some errors (disk full, I/O) make SQLite roll the whole transaction
                     // back itself: the group's writes are gone, and later requests must not
@@ -130,10 +133,14 @@ public final class SQLiteStore: Store, @unchecked Sendable {
 
     /// Runs `body` in a savepoint of the group's transaction: released when it succeeded,
     /// rolled back whole when it failed. Cached statements: every writing request takes one.
-    static func inSavepoint(_ db: Database, _ body: () -> Bool) throws -> Bool {
+    static func inSavepoint(_ transaction: SQLiteTransaction, _ body: () -> Bool) throws -> Bool {
+        let db = transaction.db
         try db.cachedStatement(sql: "SAVEPOINT request").execute()
         let succeeded = body()
-        if !succeeded { try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT request").execute() }
+        if !succeeded {
+            try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT request").execute()
+            transaction.rolledBack()
+        }
         try db.cachedStatement(sql: "RELEASE SAVEPOINT request").execute()
         return succeeded
     }
@@ -141,13 +148,13 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     /// Runs `body` in one write transaction of its own, outside any group: for tools that
     /// fill or inspect a database (benchmarks, tests).
     public func write<T>(_ body: (SQLiteTransaction) throws -> T) throws -> T {
-        let version = auth.current
-        return try writer.write { db in try body(SQLiteTransaction(db, auth: auth, versionAtStart: version)) }
+        let versions = versions
+        return try writer.write { db in try body(SQLiteTransaction(db, auth: auth, versions: versions)) }
     }
 
     /// Runs `body` in a read transaction of its own, on a snapshot.
     public func read<T>(_ body: (SQLiteTransaction) throws -> T) throws -> T {
-        let version = auth.current
-        return try writer.read { db in try body(SQLiteTransaction(db, auth: auth, versionAtStart: version)) }
+        let versions = versions
+        return try writer.read { db in try body(SQLiteTransaction(db, auth: auth, versions: versions)) }
     }
 }

@@ -8,16 +8,25 @@ public final class SQLiteTransaction: StoreTransaction {
     public let db: Database
     let auth: AuthVersion?
     public let authVersionAtStart: UInt64
+    public let principalVersionAtStart: UInt64
+    /// The audit chain's head as this transaction's last append left it, so the next one
+    /// needn't read it back; forgotten when a savepoint rolls back (see `rolledBack()`).
+    var appendHead: AuditHead?
 
-    /// `versionAtStart` is the store's auth version read before the transaction began.
-    init(_ db: Database, auth: AuthVersion, versionAtStart: UInt64) {
-        self.db = db; self.auth = auth; authVersionAtStart = versionAtStart
+    /// `versions` are the store's auth versions read before the transaction began.
+    init(_ db: Database, auth: AuthVersion, versions: (all: UInt64, principals: UInt64)) {
+        self.db = db; self.auth = auth; authVersionAtStart = versions.all; principalVersionAtStart = versions.principals
     }
 
     /// A transaction on a connection outside a store: nothing it reads may be cached.
-    public init(_ db: Database) { self.db = db; auth = nil; authVersionAtStart = 0 }
+    public init(_ db: Database) { self.db = db; auth = nil; authVersionAtStart = 0; principalVersionAtStart = 0 }
+
+    /// A savepoint of this transaction rolled back: what it remembers of the data it wrote
+    /// may be undone.
+    func rolledBack() { appendHead = nil }
 
     public var authVersion: UInt64 { auth?.current ?? .max }
+    public var principalVersion: UInt64 { auth?.principals ?? .max }
 
     /// Runs a writing statement, turning the constraint failures Core's contract names
     /// into its errors: a unique key into `conflict` on its field, a running total past

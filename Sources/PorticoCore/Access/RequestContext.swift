@@ -22,13 +22,16 @@ public final class RequestContext {
     public let cancellation: Cancellation
     /// The secrets the engine was started with (`--secrets`).
     public let secrets: Secrets
+    /// What the partner API resolved before (nil: nothing is kept).
+    public let authCaches: AuthCaches?
 
     public init(store: any StoreTransaction, now: Timestamp, requestId: String?, action: String, actor: Actor?, ids: IDGenerator,
-                policy: AccessPolicy, activeRules: ActiveRules, cancellation: Cancellation = .never, secrets: Secrets = .none)
+                policy: AccessPolicy, activeRules: ActiveRules, cancellation: Cancellation = .never, secrets: Secrets = .none,
+                authCaches: AuthCaches? = nil)
     {
         self.store = store; self.now = now; self.requestId = requestId; self.action = action; self.actor = actor
         self.ids = ids; self.policy = policy; self.activeRules = activeRules; rules = activeRules.current
-        self.cancellation = cancellation; self.secrets = secrets
+        self.cancellation = cancellation; self.secrets = secrets; self.authCaches = authCaches
     }
 
     /// `now` as RFC 3339, formatted once: every row the request writes carries it.

@@ -1,42 +1,62 @@
 import Foundation
 
-/// Access tokens resolved before (the token, its client and partner), so a partner API
-/// call's check is a lookup, not a hash and three reads. Keyed by the token as sent and
-/// held in memory only, never written anywhere.
+/// What the partner API resolved before, kept in memory only (never written anywhere) so
+/// a repeated call is a lookup, not a hash and reads: access tokens (the caller each makes)
+/// and OAuth clients (the client and its partner `oauth.token` authenticates against).
 ///
-/// An entry is good while the store's `authVersion` is the version of the transaction
-/// that read it (see `StoreTransaction.authVersionAtStart`): the store moves the version
-/// whenever a partner, an OAuth client or a token changes, and again when that change
-/// commits or rolls back, so nothing revoked, suspended or rolled back is answered from
-/// here. An entry also lives at most `lifetimeMs` of the engine's clock, which bounds how
-/// long a change made by another process goes unseen. Expiry is checked on every use.
-public final class TokenCache: @unchecked Sendable {
+/// An entry is good while the store's version it depends on is the version of the
+/// transaction that read it (see `AuthVersioned`): the store moves `authVersion` whenever
+/// a partner, an OAuth client or a token changes, `principalVersion` whenever a partner or
+/// a client does, and each again when that change commits or rolls back — so nothing
+/// revoked, suspended, rotated or rolled back is answered from here. An entry also lives at
+/// most `lifetimeMs` of the engine's clock (and never past its own expiry), which bounds how
+/// long a change made by another process goes unseen.
+public final class AuthCache<Value>: @unchecked Sendable {
     struct Entry {
-        /// The caller the token makes, built once.
-        let actor: Actor
-        let expiresAt: Timestamp
+        let value: Value
         let version: UInt64
         let until: Timestamp
     }
 
-    public static let lifetimeMs: Int64 = 1000
+    public static var lifetimeMs: Int64 { 1000 }
     public let capacity: Int
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
 
     public init(capacity: Int = 100_000) { self.capacity = capacity }
 
-    func lookup(_ token: String, version: UInt64, now: Timestamp) -> Actor? {
-        guard let e = lock.withLock({ entries[token] }), e.version == version, now < e.until, now < e.expiresAt else { return nil }
-        return e.actor
+    func lookup(_ key: String, version: UInt64, now: Timestamp) -> Value? {
+        guard let e = lock.withLock({ entries[key] }), e.version == version, now < e.until else { return nil }
+        return e.value
     }
 
-    func store(_ token: String, _ actor: Actor, expiresAt: Timestamp, version: UInt64, now: Timestamp) {
-        let entry = Entry(actor: actor, expiresAt: expiresAt, version: version, until: now.adding(milliseconds: Self.lifetimeMs))
+    /// Keeps `value` until `expiresAt` or the cache's lifetime from now, whichever is first.
+    func store(_ key: String, _ value: Value, expiresAt: Timestamp? = nil, version: UInt64, now: Timestamp) {
+        var until = now.adding(milliseconds: Self.lifetimeMs)
+        if let expiresAt, expiresAt < until { until = expiresAt }
+        let entry = Entry(value: value, version: version, until: until)
         lock.withLock {
-            // Full: start again rather than track recency; a miss costs one lookup by hash.
+            // Full: start again rather than track recency; a miss costs one lookup by key.
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[token] = entry
+            entries[key] = entry
         }
     }
+}
+
+/// Access tokens by the token as sent: the caller each makes.
+public typealias TokenCache = AuthCache<Actor>
+
+/// An OAuth client by its id, with its partner; or that there is no such client, so an
+/// unknown id costs what a known one does once both are cached.
+public struct ResolvedClient: Sendable {
+    public let client: OAuthClientRecord?
+    public let partner: PartnerRecord?
+}
+
+/// The engine's caches of what the partner API resolved: one per engine, shared by its
+/// requests.
+public final class AuthCaches: Sendable {
+    public let tokens = TokenCache()
+    public let clients = AuthCache<ResolvedClient>()
+    public init() {}
 }

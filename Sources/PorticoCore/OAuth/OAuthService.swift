@@ -125,15 +125,16 @@ public enum OAuthService {
         guard grantType == "client_credentials" else {
             throw oauth(.invalid("grantType", "only client_credentials is supported"), "unsupported_grant_type")
         }
-        let failed = oauth(.unauthenticated("client authentication failed"), "invalid_client")
         let presented = hash(clientSecret)
-        let client = try ctx.store.oauthClient(id: clientId)
-        var matches = same(presented, client?.secretHash ?? absent)
-        if let c = client, let previous = c.previousSecretHash, let until = c.previousSecretExpiresAt, until > ctx.now {
+        let resolved = try resolveClient(ctx, id: clientId)
+        var matches = same(presented, resolved.client?.secretHash ?? absent)
+        if let c = resolved.client, let previous = c.previousSecretHash, let until = c.previousSecretExpiresAt, until > ctx.now {
             matches = same(presented, previous) || matches
         }
-        guard let client, matches, client.status == .active else { throw failed }
-        let partner = try PartnerService.load(client.partnerId, ctx.store)
+        guard let client = resolved.client, matches, client.status == .active else {
+            throw oauth(.unauthenticated("client authentication failed"), "invalid_client")
+        }
+        guard let partner = resolved.partner else { throw PorticoError.notFound("partner", client.partnerId) }
         guard partner.status != .suspended else {
             throw oauth(.forbidden(rule: "suspended-partner", "the client's partner is suspended"), "unauthorized_client")
         }
@@ -151,11 +152,22 @@ public enum OAuthService {
         let record = OAuthTokenRecord(id: ctx.newID("tok"), hash: token.hash, clientId: client.id, partnerId: partner.id, scopes: granted,
                                       issuedAt: ctx.now, expiresAt: ctx.now.adding(milliseconds: lifetime * 1000))
         try ctx.store.insert(record)
+        let scopeText = granted.joined(separator: " ")
         try ctx.audit(targetType: "oauthToken", targetId: record.id, partnerId: partner.id, before: nil,
-                      after: ["clientId": .string(client.id), "scope": .string(granted.joined(separator: " ")),
-                              "expiresAt": .string(record.expiresAt.rfc3339)], actorName: "client:" + client.id)
-        return ["accessToken": .string(token.value), "tokenType": "Bearer", "expiresIn": .integer(lifetime),
-                "scope": .string(granted.joined(separator: " "))]
+                      after: ["clientId": .string(client.id), "scope": .string(scopeText), "expiresAt": .string(record.expiresAt.rfc3339)],
+                      actorName: "client:" + client.id)
+        return ["accessToken": .string(token.value), "tokenType": "Bearer", "expiresIn": .integer(lifetime), "scope": .string(scopeText)]
+    }
+
+    /// The client `id` names (or that none does) with its partner: from the engine's cache
+    /// while no partner or client changed, else read and kept.
+    static func resolveClient(_ ctx: RequestContext, id: String) throws -> ResolvedClient {
+        let cache = ctx.authCaches?.clients
+        if let known = cache?.lookup(id, version: ctx.store.principalVersion, now: ctx.now) { return known }
+        let client = try ctx.store.oauthClient(id: id)
+        let resolved = ResolvedClient(client: client, partner: try client.flatMap { try ctx.store.partner(id: $0.partnerId) })
+        cache?.store(id, resolved, version: ctx.store.principalVersionAtStart, now: ctx.now)
+        return resolved
     }
 
     /// The token if it is usable now: known, not revoked, not expired, its client active,

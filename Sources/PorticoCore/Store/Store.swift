@@ -19,7 +19,8 @@
 ///   their transaction, never past 2^62 of the meter's smallest unit (`totalLimit`); an
 ///   event id is stored once per partner.
 /// - `authVersion` moves with every change to a partner, an OAuth client or an access
-///   token (see `AuthVersioned`), so the engine may keep what it read of them meanwhile.
+///   token, `principalVersion` with every change to a partner or a client (see
+///   `AuthVersioned`), so the engine may keep what it read of them meanwhile.
 /// - Audit records are appended under a lock on the chain's head (one appender at a
 ///   time), so the chain has no forks or gaps whatever the number of writers.
 /// - Pages are read by a sequence key that only grows in commit order, so paging never
@@ -66,14 +67,19 @@ public enum StoreAccess: Sendable, Equatable {
 /// One open transaction: everything a request may read or write, by intent. Held only
 /// while the request runs; never shared across threads.
 /// What was read of partners, OAuth clients and tokens may be kept (the engine's
-/// `TokenCache`) while `authVersion` stays what it was when the reading transaction began:
+/// `AuthCaches`) while `authVersion` stays what it was when the reading transaction began:
 /// the store moves it whenever one of those rows changes, and again when that change
-/// commits or rolls back.
+/// commits or rolls back. `principalVersion` is the same for partners and clients alone
+/// (what a client's resolution depends on), unmoved by the tokens issued meanwhile.
 public protocol AuthVersioned {
     /// The store's version now.
     var authVersion: UInt64 { get }
     /// The version when this transaction began (before its first read).
     var authVersionAtStart: UInt64 { get }
+    /// The store's version of partners and clients now.
+    var principalVersion: UInt64 { get }
+    /// That version when this transaction began.
+    var principalVersionAtStart: UInt64 { get }
 }
 
 public protocol StoreTransaction: AuthVersioned, PartnerStore, MemberStore, ResellerStore, CustomerStore, SaleStore, CommissionStore,

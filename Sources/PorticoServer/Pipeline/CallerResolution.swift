@@ -5,13 +5,14 @@ import PorticoCore
 /// methods (`api.*`), from its `accessToken`, the client of a usable token with the token's
 /// scopes. Anything else is -32001.
 struct CallerResolution: Sendable {
-    /// Tokens resolved before, while nothing they depend on changed.
-    let tokens = TokenCache()
+    /// Tokens (and, for `oauth.token`, clients) resolved before, while nothing they
+    /// depend on changed.
+    let caches = AuthCaches()
 
     func resolve(_ params: inout Params, _ store: any StoreTransaction, byAccessToken: Bool, now: () -> Timestamp) throws -> Actor {
         if byAccessToken {
             let token = try params.string("accessToken")
-            return try OAuthService.caller(store, now: now(), accessToken: token, cache: tokens)
+            return try OAuthService.caller(store, now: now(), accessToken: token, cache: caches.tokens)
         }
         return try ActorResolver.resolve(try params.actor(), store)
     }

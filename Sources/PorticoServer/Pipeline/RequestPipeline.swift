@@ -68,7 +68,7 @@ struct RequestPipeline: Sendable {
         try rateLimiter.admit(actor, action: method.name, now: now())
         let ctx = RequestContext(store: store, now: now(), requestId: call.id.map(\.description), action: method.name, actor: actor,
                                  ids: ids, policy: policy, activeRules: activeRules, cancellation: cancellation,
-                                 secrets: secrets)
+                                 secrets: secrets, authCaches: callers.caches)
         guard let key else { return (try body(&params, ctx), ctx.afterCommit) }
         let scope = IdempotencyStage.Scope(actor: actor, key: key, method: method.name, params: call.params)
         if let answered = try idempotency.replay(scope, store) { return (answered, []) }
