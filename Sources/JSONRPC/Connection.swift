@@ -7,6 +7,14 @@ import Foundation
 /// after that commit. A handler answers one outcome per call, nil for notifications.
 public protocol CallHandler: AnyObject {
     func handle(_ calls: [Call], control: ConnectionControl) -> [Outcome?]
+    /// Called on the reading thread for each call as it is read, before it is queued: work
+    /// that needs nothing but the call (reading its params) done here overlaps the running
+    /// of the calls before it. Must not depend on anything a call may change.
+    func prepare(_ call: inout Call)
+}
+
+extension CallHandler {
+    public func prepare(_ call: inout Call) {}
 }
 
 /// What a handler may ask of the connection while it runs a group.
@@ -266,8 +274,26 @@ public final class Connection: @unchecked Sendable {
                 default: break
                 }
             }
+            prepare(&envelope)
             batch.append(envelope)
             return false
+        }
+    }
+
+    /// Lets the handler prepare each call of an envelope (`CallHandler.prepare`).
+    func prepare(_ envelope: inout Envelope) {
+        switch envelope {
+        case .single(.call(var c)):
+            handler.prepare(&c)
+            envelope = .single(.call(c))
+        case .batch(var items):
+            for i in items.indices {
+                guard case .call(var c) = items[i] else { continue }
+                handler.prepare(&c)
+                items[i] = .call(c)
+            }
+            envelope = .batch(items)
+        default: break
         }
     }
 

@@ -12,6 +12,9 @@ public struct Call: Sendable {
     public var method: String
     /// An object or an array; nil when the request had no `params`.
     public var params: JSONValue?
+    /// What the handler made of the params ahead of running the call, on the thread that
+    /// read it (see `CallHandler.prepare`); nil when it made nothing.
+    public var prepared: (any Sendable)?
 
     public init(id: RequestID?, method: String, params: JSONValue?) {
         self.id = id

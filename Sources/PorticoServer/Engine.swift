@@ -69,6 +69,12 @@ public final class Engine: CallHandler, @unchecked Sendable {
 
     /// Runs the calls in order: the calls between long requests (jobs) as groups, each
     /// job alone in between (see `JobSteps`).
+    /// Reads ahead the params of the methods that prepare them (`Method.preparing`).
+    public func prepare(_ call: inout Call) {
+        guard let prepare = pipeline.methods[call.method]?.prepare else { return }
+        call.prepared = prepare(call.params)
+    }
+
     public func handle(_ calls: [Call], control: ConnectionControl) -> [Outcome?] {
         let specs = calls.map { pipeline.methods[$0.method] }
         guard let j = specs.firstIndex(where: { $0?.isJob == true }), case .job(let body)? = specs[j]?.body else {

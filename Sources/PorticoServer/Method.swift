@@ -37,6 +37,9 @@ public struct Method: Sendable {
     /// Whether the caller is an OAuth client named by an `accessToken` param (the partner
     /// API's `api.*` methods) rather than an `actor`.
     public let byAccessToken: Bool
+    /// Reads the params ahead of the call, on the thread that read the request (see
+    /// `preparing(_:)`); nil for most methods.
+    private(set) var prepare: (@Sendable (JSONValue?) -> (any Sendable)?)?
 
     private init(name: String, access: Access, needsActor: Bool, takesIdempotencyKey: Bool, byAccessToken: Bool, body: Body) {
         self.name = name
@@ -65,6 +68,17 @@ public struct Method: Sendable {
 
     init(system name: String, _ run: @escaping @Sendable (inout Params, EngineStatus) throws -> JSONValue) {
         self.init(name: name, access: .none, needsActor: false, takesIdempotencyKey: false, byAccessToken: false, body: .system(run))
+    }
+
+    /// This method with `read` run on its params as each request is read, while the calls
+    /// before it run: its body takes the result with `params.prepared(read)` (which runs
+    /// `read` then, should nothing have been made ahead). For methods whose params are
+    /// large (a batch of usage events): reading them is then off the thread that writes.
+    /// `read` must depend on the params alone — no rules, no clock, no store.
+    func preparing<T: Sendable>(_ read: @escaping @Sendable (inout Params) throws -> T) -> Method {
+        var m = self
+        m.prepare = { Params.prepare($0, read) }
+        return m
     }
 }
 

@@ -7,32 +7,83 @@ import PorticoRules
 /// an error rather than a silently ignored option.
 public struct Params {
     let object: JSONObject
-    let path: String
+    /// The path of these params in the request (`""` at the top), with the index when
+    /// they are an item of a list (`events`, 3: `events[3]`): put together only for an
+    /// error's field, never for the many items read without one.
+    let base: String
+    let index: Int?
     /// Which members the method read, by position (a request's objects are small: a scan
-    /// by code points finds a key faster than hashing it).
-    private var used: [Bool]
+    /// by code points finds a key faster than hashing it): the first 64 as bits, any more
+    /// in a list.
+    private var used: UInt64 = 0
+    private var usedBeyond: [Bool]
+    /// What the engine made of these params ahead of the call (see `prepared(_:)`).
+    var ahead: (any Sendable)?
 
     public init(_ value: JSONValue?, path: String = "") throws(PorticoError) {
+        try self.init(value, base: path, index: nil)
+    }
+
+    /// What a method's `read` made of its params, with the members it read.
+    struct Prepared<T: Sendable>: Sendable {
+        let result: Result<T, any Error>
+        let used: UInt64
+        let usedBeyond: [Bool]
+    }
+
+    /// Runs `read` on `value` as params, ahead of the call (`Method.preparing`); nil when
+    /// the params are no object (the call fails on that when it runs).
+    static func prepare<T: Sendable>(_ value: JSONValue?, _ read: (inout Params) throws -> T) -> (any Sendable)? {
+        guard var p = try? Params(value) else { return nil }
+        let result = Result { try read(&p) }
+        return Prepared(result: result, used: p.used, usedBeyond: p.usedBeyond)
+    }
+
+    /// What `read` makes of these params: made ahead, on the thread that read the request,
+    /// when the method prepares it (`Method.preparing`), else now — the same value or the
+    /// same error either way, the members it read marked read.
+    public mutating func prepared<T: Sendable>(_ read: (inout Params) throws -> T) throws -> T {
+        guard let made = ahead as? Prepared<T> else { return try read(&self) }
+        ahead = nil
+        used |= made.used
+        for (i, u) in made.usedBeyond.enumerated() where u { usedBeyond[i] = true }
+        return try made.result.get()
+    }
+
+    init(_ value: JSONValue?, base: String, index: Int?) throws(PorticoError) {
+        self.base = base
+        self.index = index
         switch value {
         case nil: object = [:]
         case .object(let o)?: object = o
-        case .array?: throw .invalid(path.isEmpty ? "params" : path, "must be an object of named params")
-        case let v?: throw .invalid(path.isEmpty ? "params" : path, "must be an object, got \(v.typeName)")
+        case .array?: throw .invalid(Self.path(base, index) ?? "params", "must be an object of named params")
+        case let v?: throw .invalid(Self.path(base, index) ?? "params", "must be an object, got \(v.typeName)")
         }
-        self.path = path
-        used = Array(repeating: false, count: object.count)
+        usedBeyond = object.count > 64 ? Array(repeating: false, count: object.count - 64) : []
     }
+
+    static func path(_ base: String, _ index: Int?) -> String? {
+        if let index { return "\(base)[\(index)]" }
+        return base.isEmpty ? nil : base
+    }
+
+    var path: String { Self.path(base, index) ?? "" }
+
+    private func isUsed(_ i: Int) -> Bool { i < 64 ? used & (1 << UInt64(i)) != 0 : usedBeyond[i - 64] }
 
     /// The member named `key` (by code points), marked as read; nil when absent.
     private mutating func take(_ key: String) -> JSONValue? {
         for (i, m) in object.members.enumerated() where m.key.hasSameCodePoints(as: key) {
-            used[i] = true
+            if i < 64 { used |= 1 << UInt64(i) } else { usedBeyond[i - 64] = true }
             return m.value
         }
         return nil
     }
 
-    func field(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    func field(_ key: String) -> String {
+        guard let path = Self.path(base, index) else { return key }
+        return "\(path).\(key)"
+    }
 
     mutating func raw(_ key: String) -> JSONValue? {
         guard let v = take(key), !v.isNull else { return nil }
@@ -148,9 +199,10 @@ public struct Params {
         guard !items.isEmpty && items.count <= max else { throw .invalid(field(key), "must hold 1 to \(max) items, got \(items.count)") }
         var out: [Params] = []
         out.reserveCapacity(items.count)
+        let list = field(key)
         for (i, item) in items.enumerated() {
-            guard case .object = item else { throw .invalid(field("\(key)[\(i)]"), "must be an object, got \(item.typeName)") }
-            out.append(try Params(item, path: field("\(key)[\(i)]")))
+            guard case .object = item else { throw .invalid("\(list)[\(i)]", "must be an object, got \(item.typeName)") }
+            out.append(try Params(item, base: list, index: i))
         }
         return out
     }
@@ -251,7 +303,7 @@ public struct Params {
 
     /// Refuses any field the method did not read.
     public func finish() throws(PorticoError) {
-        for (i, m) in object.members.enumerated() where !used[i] {
+        for (i, m) in object.members.enumerated() where !isUsed(i) {
             throw .invalid(field(m.key), "is not a parameter of this method")
         }
     }

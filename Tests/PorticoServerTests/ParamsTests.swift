@@ -73,4 +73,49 @@ import Testing
         } while cursor != .null
         #expect(seen == ["p1", "p2", "p3", "p4", "p5"])
     }
+
+    /// Params read ahead (`Method.preparing`, on the reading thread) answer what they
+    /// answer read in the call: the same events or the same error naming the same field,
+    /// and the members read ahead count as read (`finish`), the others still refused.
+    @Test func paramsReadAheadAnswerAsParamsReadInTheCall() {
+        let event: JSONValue = ["eventId": "e1", "customerId": "cus_1", "meter": "llm-tokens", "quantity": "12.5", "occurredAt": "2026-01-01T00:00:00Z"]
+        func drop(_ key: String) -> JSONValue {
+            guard case .object(let o) = event else { return event }
+            return .object(JSONObject(uniqueMembers: o.members.filter { $0.key != key }))
+        }
+        func with(_ key: String, _ v: JSONValue) -> JSONValue {
+            guard case .object(let o) = event else { return event }
+            return .object(JSONObject(uniqueMembers: o.members.filter { $0.key != key } + [.init(key: key, value: v)]))
+        }
+        let cases: [JSONValue?] = [
+            ["accessToken": "t", "events": [event, event]],
+            ["accessToken": "t", "events": [event, drop("meter")]],
+            ["accessToken": "t", "events": [event, with("quantity", .number("1.5"))]],
+            ["accessToken": "t", "events": [event, with("occurredAt", "yesterday")]],
+            ["accessToken": "t", "events": [event, with("extra", 1)]],
+            ["accessToken": "t", "events": [event], "extra": true],
+            ["accessToken": "t", "events": []],
+            ["accessToken": "t", "events": "none"],
+            ["accessToken": "t"],
+            [1, 2],
+            nil,
+        ]
+        func answer(_ params: JSONValue?, ahead: Bool) -> String {
+            do {
+                var p = try Params(params)
+                if ahead { p.ahead = Params.prepare(params, UsageMethods.events) }
+                _ = try p.string("accessToken")
+                let events = try p.prepared(UsageMethods.events)
+                try p.finish()
+                return events.map { "\($0.eventId) \($0.meter) \($0.quantity) \($0.occurredAt.rfc3339)" }.joined(separator: ", ")
+            } catch let e as PorticoError {
+                return "\(e.code.rawValue) \(e.data["field"]?.stringValue ?? "-"): \(e.message)"
+            } catch { return "\(error)" }
+        }
+        for params in cases {
+            #expect(answer(params, ahead: true) == answer(params, ahead: false), "\(params.map { JSONWriter.string($0) } ?? "nil")")
+        }
+        #expect(answer(cases[0], ahead: true).hasPrefix("e1 llm-tokens 12.5"))
+        #expect(answer(cases[4], ahead: true).contains("events[1].extra") && answer(cases[5], ahead: true).contains("-32602 extra"))
+    }
 }

@@ -46,10 +46,10 @@ enum APIMethods {
         Method(api: "api.subscription.list", access: .read) { p, ctx in try SubscriptionMethods.list(&p, ctx, partnerId: try partner(ctx)) },
         Method(api: "api.subscription.cancel", access: .write) { p, ctx in try SubscriptionMethods.cancel(&p, ctx) },
         Method(api: "api.usage.record", access: .write) { p, ctx in
-            let events = try UsageMethods.events(&p)
+            let events = try p.prepared(UsageMethods.events)
             try p.finish()
             return try UsageService.record(ctx, partnerId: try partner(ctx), events).json
-        },
+        }.preparing(UsageMethods.events),
         Method(api: "api.usage.get", access: .read) { p, ctx in
             try UsageMethods.get(&p, ctx, partnerId: try partner(ctx))
         },

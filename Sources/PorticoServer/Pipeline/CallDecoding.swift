@@ -7,6 +7,8 @@ import PorticoCore
 enum CallDecoding {
     static func params(of call: Call) throws(PorticoError) -> Params {
         if case .string(let id)? = call.id { _ = try Validate.key(id, field: "id", max: 255) }
-        return try Params(call.params)
+        var params = try Params(call.params)
+        params.ahead = call.prepared
+        return params
     }
 }
