@@ -74,6 +74,11 @@ import Testing
         #expect(refused["error"]?["data"]?["policy"] == "600;w=60" && refused["error"]?["data"]?["remaining"] == 0)
         // The platform is not limited.
         #expect(try t.call("customer.list", ["actor": platform, "partnerId": partner])["result"] != nil)
+        // Moved to another tier, the partner's tokens are held to its limit at once (a
+        // token keeps its bucket and limit only while its partner and the rules are the same).
+        #expect(try t.call("partner.update", ["actor": platform, "partnerId": partner, "tier": "gold"])["result"] != nil)
+        let gold = try t.send([request("api.customer.list", ["accessToken": .string(tokens[0]), "limit": 1], id: 1)])[0]
+        #expect(gold["error"]?["data"]?["limit"] == 3000 && gold["error"]?["data"]?["policy"] == "3000;w=60")
     }
 }
 

@@ -22,8 +22,14 @@ struct Unlimited: RateLimiter {
 public final class PartnerRateLimiter: RateLimiter, @unchecked Sendable {
     let rules: ActiveRules
     private let lock = NSLock()
-    /// Partner id -> theoretical arrival time, in microseconds since the epoch.
-    private var tat: [String: Int64] = [:]
+    /// A partner's theoretical arrival time, in microseconds since the epoch (`Int64.min`
+    /// before its first call); read and moved under the limiter's lock.
+    final class Bucket {
+        var tat = Int64.min
+    }
+    /// By partner id. A token's grant keeps its partner's bucket (`TokenGrant.rateSlot`),
+    /// so a token's repeated calls find it without this lookup.
+    private var buckets: [String: Bucket] = [:]
 
     public init(rules: ActiveRules) { self.rules = rules }
 
@@ -52,18 +58,27 @@ public final class PartnerRateLimiter: RateLimiter, @unchecked Sendable {
 
     public func admit(_ actor: Actor?, action: String, now: Timestamp) throws(PorticoError) {
         guard case .client(let grant)? = actor else { return }
-        let limit = rules.current.permissions.api.rateLimit(tier: grant.partner.tier)
-        let micros = now.millisecondsSinceEpoch * 1000
-        let id = grant.partner.id
-        let decision: Decision = lock.withLock {
-            // One lookup by the partner's id, then the slot written in place.
-            guard let slot = tat.index(forKey: id) else {
-                let (d, next) = Self.decide(tat: nil, now: micros, limit: limit)
-                if d.admitted { tat[id] = next }
-                return d
+        let current = rules.current
+        let bucket: Bucket
+        let limit: APIPolicy.RateLimit
+        if let kept = grant.rateSlot(limiter: self, rules: current) {
+            bucket = unsafeDowncast(kept.bucket, to: Bucket.self)
+            limit = kept.limit
+        } else {
+            limit = current.permissions.api.rateLimit(tier: grant.partner.tier)
+            let id = grant.partner.id
+            bucket = lock.withLock {
+                if let b = buckets[id] { return b }
+                let b = Bucket()
+                buckets[id] = b
+                return b
             }
-            let (d, next) = Self.decide(tat: tat.values[slot], now: micros, limit: limit)
-            if d.admitted { tat.values[slot] = next }
+            grant.keepRateSlot(limiter: self, rules: current, bucket: bucket, limit: limit)
+        }
+        let micros = now.millisecondsSinceEpoch * 1000
+        let decision: Decision = lock.withLock {
+            let (d, next) = Self.decide(tat: bucket.tat, now: micros, limit: limit)
+            if d.admitted { bucket.tat = next }
             return d
         }
         guard !decision.admitted else { return }
