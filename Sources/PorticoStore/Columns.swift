@@ -176,13 +176,30 @@ public enum Bind {
     public static func run(_ statement: Statement, _ db: Database, _ values: [Bind], row: (Columns) throws -> Void) throws -> Int {
         let h = statement.sqliteStatement
         sqlite3_reset(h)
-        defer { sqlite3_reset(h) }
+        // Every text is copied once into one buffer and bound from there (SQLite then
+        // copies none of them: a many-row insert binds hundreds); the bindings are cleared
+        // before the buffer goes.
+        var size = 0
+        for case .text(let t) in values { size += t.utf8.count }
+        let texts = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 1)
+        defer {
+            sqlite3_reset(h)
+            sqlite3_clear_bindings(h)
+            texts.deallocate()
+        }
+        var offset = 0
         for (i, v) in values.enumerated() {
             switch v {
             case .int(let x): sqlite3_bind_int64(h, Int32(i + 1), x)
             case .null: sqlite3_bind_null(h, Int32(i + 1))
             case .text(var t):
-                t.withUTF8 { p in _ = sqlite3_bind_text(h, Int32(i + 1), p.baseAddress, Int32(p.count), transient) }
+                let start = texts.baseAddress! + offset
+                let count = t.withUTF8 { p in
+                    if let base = p.baseAddress { start.copyMemory(from: base, byteCount: p.count) }
+                    return p.count
+                }
+                sqlite3_bind_text(h, Int32(i + 1), start.assumingMemoryBound(to: CChar.self), Int32(count), nil)
+                offset += count
             }
         }
         while true {

@@ -123,4 +123,24 @@ import Testing
         #expect(throws: DatabaseError.self) { try store.read { try $0.partner(id: "ptr_y") } }
         #expect(throws: DatabaseError.self) { try store.read { try $0.sale(id: "sal_1") } }
     }
+
+    /// `Bind` copies a statement's texts into one buffer and binds them from there: each
+    /// value arrives whole — empty text stays text, not NULL; inline and heap strings,
+    /// multi-byte ones too — and a statement run again with other values holds only those.
+    @Test func boundTextsArriveWholeAndNothingOutlivesTheRun() throws {
+        let store = try temporaryDatabase()
+        try store.write { tx in
+            try tx.db.execute(sql: "CREATE TEMP TABLE t (a TEXT, b TEXT, c INTEGER, d TEXT)")
+            let insert = try tx.db.cachedStatement(sql: "INSERT INTO t VALUES (?, ?, ?, ?), (?, ?, ?, ?)")
+            let long = String(repeating: "ü€𝄞", count: 40)
+            try Bind.run(insert, tx.db, [.text(""), .text("short"), .int(-1), .null, .text(long), .text("naïve"), .int(Int64.max), .text("x")]) { _ in }
+            try Bind.run(insert, tx.db, [.text("y"), .null, .int(0), .text(""), .text("z"), .text(long + long), .int(7), .text("")]) { _ in }
+            let rows = try Row.fetchAll(tx.db, sql: "SELECT a, b, c, d, typeof(a), typeof(d) FROM t ORDER BY rowid")
+            #expect(rows.count == 4)
+            #expect(rows[0][0] as String? == "" && rows[0][4] as String == "text" && rows[0][1] as String? == "short" && rows[0][3] as String? == nil)
+            #expect(rows[1][0] as String? == long && rows[1][1] as String? == "naïve" && rows[1][2] as Int64 == .max && rows[1][3] as String? == "x")
+            #expect(rows[2][1] as String? == nil && rows[2][3] as String? == "" && rows[2][5] as String == "text")
+            #expect(rows[3][1] as String? == long + long && rows[3][2] as Int64 == 7)
+        }
+    }
 }

@@ -43,6 +43,10 @@ public enum UsageService {
         let pricing = ctx.rules.pricing
         let latest = ctx.now.adding(milliseconds: clockSkewMs)
         var customers: [String: (id: String, region: String)] = [:]
+        var lastCustomer: (key: String, id: String, region: String)? = nil
+        // The meters the batch names, each with a region it is sold in: a few, found by
+        // equality (the same strings, mostly) instead of two lookups by hash an event.
+        var sold: [(name: String, region: String, meter: Meter)] = []
         struct Month: Hashable { let customer: String; let index: Int64 }
         var closed: [Month: Bool] = [:]
         var records: [UsageEventRecord] = []
@@ -53,7 +57,9 @@ public enum UsageService {
             func field(_ name: String) -> String { "events[\(i)].\(name)" }
             let eventId = try Validate.key(e.eventId, field: field("eventId"), max: 200)
             let customer: (id: String, region: String)
-            if let known = customers[e.customerId] {
+            if let last = lastCustomer, last.key == e.customerId {
+                customer = (last.id, last.region)
+            } else if let known = customers[e.customerId] {
                 customer = known
             } else {
                 guard let c = try ctx.store.customer(id: e.customerId), c.partnerId == partner.id else {
@@ -65,14 +71,22 @@ public enum UsageService {
                 customer = (c.id, r)
                 customers[e.customerId] = customer
             }
-            guard let meter = pricing.meters[e.meter] else {
-                throw PorticoError.invalid(field("meter"), "no meter '\(e.meter)' in the pricing rules (\(pricing.meters.keys.sorted().joined(separator: ", ")))")
-            }
-            guard meter.prices[customer.region] != nil else {
-                throw PorticoError.invalid(field("meter"), "\(meter.name) is not sold in the customer's region \(customer.region)")
+            lastCustomer = (e.customerId, customer.id, customer.region)
+            let k: Int
+            if let found = sold.firstIndex(where: { $0.name == e.meter && $0.region == customer.region }) {
+                k = found
+            } else {
+                guard let meter = pricing.meters[e.meter] else {
+                    throw PorticoError.invalid(field("meter"), "no meter '\(e.meter)' in the pricing rules (\(pricing.meters.keys.sorted().joined(separator: ", ")))")
+                }
+                guard meter.prices[customer.region] != nil else {
+                    throw PorticoError.invalid(field("meter"), "\(meter.name) is not sold in the customer's region \(customer.region)")
+                }
+                sold.append((e.meter, customer.region, meter))
+                k = sold.count - 1
             }
             let units: Int64
-            switch meter.units(e.quantity) {
+            switch sold[k].meter.units(e.quantity) {
             case .success(let u): units = u
             case .failure(let why): throw PorticoError.invalid(field("quantity"), "'\(e.quantity)' \(why)")
             }
@@ -87,8 +101,8 @@ public enum UsageService {
                                                                         customerId: customer.id))
                 closed[month] = isClosed
             }
-            records.append(UsageEventRecord(partnerId: partner.id, eventId: eventId, customerId: customer.id, meter: meter.name, units: units,
-                                            scale: meter.decimals, occurredAt: e.occurredAt, recordedAt: ctx.now))
+            records.append(UsageEventRecord(partnerId: partner.id, eventId: eventId, customerId: customer.id, meter: sold[k].meter.name,
+                                            units: units, scale: sold[k].meter.decimals, occurredAt: e.occurredAt, recordedAt: ctx.now))
             inClosedMonth.append(isClosed)
         }
         // Events of closed months are written never: each must be a duplicate.
