@@ -166,7 +166,11 @@ public enum OAuthService {
         if let known = cache?.lookup(id, version: ctx.store.principalVersion, now: ctx.now) { return known }
         let client = try ctx.store.oauthClient(id: id)
         let resolved = ResolvedClient(client: client, partner: try client.flatMap { try ctx.store.partner(id: $0.partnerId) })
-        cache?.store(id, resolved, version: ctx.store.principalVersionAtStart, now: ctx.now)
+        // An id no client could have (ours are `cli_` and 20 characters) is not kept: the
+        // cache holds nothing a caller could make large.
+        if client != nil || id.utf8.count <= 64 {
+            cache?.store(id, resolved, version: ctx.store.principalVersionAtStart, now: ctx.now)
+        }
         return resolved
     }
 
