@@ -25,11 +25,15 @@ public final class Engine: CallHandler, @unchecked Sendable {
         public var rulesDirectoryRequired: Bool
         /// What `--secrets` read (webhook endpoint secrets); held in memory only.
         public var secrets: Secrets
+        /// The platform's own domain (`--base-domain`): storefronts at `<subdomain>.<baseDomain>`.
+        public var baseDomain: String
         public init(databasePath: String, openStore: @escaping StoreOpener, clock: any Clock = SystemClock(), seed: UInt64? = nil,
-                    rulesDirectory: String = "./rules", rulesDirectoryRequired: Bool = false, secrets: Secrets = .none)
+                    rulesDirectory: String = "./rules", rulesDirectoryRequired: Bool = false, secrets: Secrets = .none,
+                    baseDomain: String = RequestContext.defaultBaseDomain)
         {
             self.databasePath = databasePath; self.openStore = openStore; self.clock = clock; self.seed = seed
             self.rulesDirectory = rulesDirectory; self.rulesDirectoryRequired = rulesDirectoryRequired; self.secrets = secrets
+            self.baseDomain = baseDomain
         }
     }
 
@@ -57,7 +61,7 @@ public final class Engine: CallHandler, @unchecked Sendable {
             policy: RulesAccessPolicy(rules), activeRules: rules, ids: ids,
             status: EngineStatus(version: Self.version, schemaVersion: schemaVersion, storeLocation: store.location,
                                  deterministic: ids.isDeterministic, activeRules: rules),
-            secrets: options.secrets, log: logger)
+            secrets: options.secrets, baseDomain: options.baseDomain, log: logger)
     }
 
     /// The shipped rule files, built into the engine.

@@ -86,7 +86,7 @@ public struct Method: Sendable {
 public enum MethodTable {
     public static let all: [Method] = SystemMethods.all + PartnerMethods.all + MemberMethods.all + GovernanceMethods.all
         + ResellerMethods.all + SaleMethods.all + ReportMethods.all + AuditMethods.all + RulesMethods.all + PricingMethods.all
-        + PayoutMethods.all + OAuthMethods.all + APIMethods.all + SubscriptionMethods.all + UsageMethods.all
+        + PayoutMethods.all + OAuthMethods.all + APIMethods.all + SubscriptionMethods.all + UsageMethods.all + BrandMethods.all
 
     /// The actions permission rules decide on: every method of the API contract that is
     /// called on someone's behalf (an actor, or an API client's token), served yet or not,
@@ -99,7 +99,7 @@ public enum MethodTable {
     static let contractReads = [
         "analytics.export", "analytics.partner", "analytics.regions", "analytics.topPartners", "api.commissions.list",
         "api.customer.get", "api.customer.list", "api.sales.list", "api.subscription.get", "api.subscription.list",
-        "api.usage.get", "audit.list", "audit.verify", "brand.get", "commission.list", "commission.summary",
+        "api.usage.get", "audit.list", "audit.verify", "brand.domain.list", "brand.get", "commission.list", "commission.summary",
         "customer.get", "customer.list", "events.subscribe", "oauth.client.list", "oauth.introspect",
         "partner.dashboard", "partner.get", "partner.getBySubdomain", "partner.list", "partner.members.list",
         "partner.report", "payout.account.get", "payout.get", "payout.list", "payout.statement", "reseller.get", "reseller.list", "reseller.report",
@@ -107,7 +107,8 @@ public enum MethodTable {
     ]
 
     static let contractWrites = [
-        "api.customer.register", "api.subscription.cancel", "api.subscription.create", "api.usage.record", "brand.domain.verify", "brand.update", "commission.create",
+        "api.customer.register", "api.subscription.cancel", "api.subscription.create", "api.usage.record", "brand.domain.add",
+        "brand.domain.certificate", "brand.domain.due", "brand.domain.remove", "brand.domain.verify", "brand.update", "commission.create",
         "customer.create", "oauth.client.create", "oauth.client.revoke", "oauth.client.rotateSecret", "partner.activate",
         "partner.create", "partner.freeze", "partner.members.add", "partner.members.remove", "partner.members.updateRole",
         "partner.suspend", "partner.update", "payout.account.set", "payout.cancel", "payout.complete", "payout.create", "payout.fail",

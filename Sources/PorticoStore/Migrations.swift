@@ -466,6 +466,44 @@ extension SQLiteStore {
                 END;
                 """)
         }
+        m.registerMigration("0011-brands") { db in
+            // A partner's brand (absent: the default one), and its custom domains, each host
+            // name claimed once across partners. Rowid tables, so the store's brand version
+            // sees every change (see AuthVersion).
+            try db.execute(sql: """
+                CREATE TABLE brand (
+                    partnerId TEXT PRIMARY KEY REFERENCES partner(id),
+                    displayName TEXT NOT NULL,
+                    logoUrl TEXT,
+                    faviconUrl TEXT,
+                    primaryColor TEXT NOT NULL CHECK (length(primaryColor) = 7),
+                    accentColor TEXT NOT NULL CHECK (length(accentColor) = 7),
+                    backgroundColor TEXT NOT NULL CHECK (length(backgroundColor) = 7),
+                    textColor TEXT NOT NULL CHECK (length(textColor) = 7),
+                    font TEXT NOT NULL,
+                    supportEmail TEXT,
+                    supportUrl TEXT,
+                    createdAt TEXT NOT NULL,
+                    updatedAt TEXT NOT NULL
+                ) STRICT;
+
+                CREATE TABLE brand_domain (
+                    seq INTEGER PRIMARY KEY,
+                    hostname TEXT NOT NULL UNIQUE CHECK (length(hostname) BETWEEN 3 AND 253),
+                    partnerId TEXT NOT NULL REFERENCES partner(id),
+                    status TEXT NOT NULL CHECK (status IN ('pending_dns', 'verified', 'certificate_pending', 'active', 'failed')),
+                    challenge TEXT NOT NULL,
+                    notAfter TEXT,
+                    error TEXT,
+                    claimedAt TEXT,
+                    createdAt TEXT NOT NULL,
+                    updatedAt TEXT NOT NULL,
+                    CHECK (status != 'active' OR notAfter IS NOT NULL)
+                ) STRICT;
+                CREATE INDEX brand_domain_by_partner ON brand_domain(partnerId, seq);
+                CREATE INDEX brand_domain_by_status ON brand_domain(status, notAfter);
+                """)
+        }
         return m
     }
 

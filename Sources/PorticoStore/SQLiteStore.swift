@@ -25,7 +25,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     public var authVersion: UInt64 { auth.current }
 
     /// The auth versions now, read before a transaction begins.
-    private var versions: (all: UInt64, principals: UInt64) { (auth.current, auth.principals) }
+    private var versions: (all: UInt64, principals: UInt64, brands: UInt64) { (auth.current, auth.principals, auth.brands) }
 
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String) throws {

@@ -9,17 +9,21 @@ public final class SQLiteTransaction: StoreTransaction {
     let auth: AuthVersion?
     public let authVersionAtStart: UInt64
     public let principalVersionAtStart: UInt64
+    public let brandVersionAtStart: UInt64
     /// The audit chain's head as this transaction's last append left it, so the next one
     /// needn't read it back; forgotten when a savepoint rolls back (see `rolledBack()`).
     var appendHead: AuditHead?
 
     /// `versions` are the store's auth versions read before the transaction began.
-    init(_ db: Database, auth: AuthVersion, versions: (all: UInt64, principals: UInt64)) {
+    init(_ db: Database, auth: AuthVersion, versions: (all: UInt64, principals: UInt64, brands: UInt64)) {
         self.db = db; self.auth = auth; authVersionAtStart = versions.all; principalVersionAtStart = versions.principals
+        brandVersionAtStart = versions.brands
     }
 
     /// A transaction on a connection outside a store: nothing it reads may be cached.
-    public init(_ db: Database) { self.db = db; auth = nil; authVersionAtStart = 0; principalVersionAtStart = 0 }
+    public init(_ db: Database) {
+        self.db = db; auth = nil; authVersionAtStart = 0; principalVersionAtStart = 0; brandVersionAtStart = 0
+    }
 
     /// A savepoint of this transaction rolled back: what it remembers of the data it wrote
     /// may be undone.
@@ -27,6 +31,7 @@ public final class SQLiteTransaction: StoreTransaction {
 
     public var authVersion: UInt64 { auth?.current ?? .max }
     public var principalVersion: UInt64 { auth?.principals ?? .max }
+    public var brandVersion: UInt64 { auth?.brands ?? .max }
 
     /// Runs a writing statement, turning the constraint failures Core's contract names
     /// into its errors: a unique key into `conflict` on its field, a running total past
@@ -53,6 +58,7 @@ public final class SQLiteTransaction: StoreTransaction {
         "provider_event.provider, provider_event.eventId": ("payload.id", "this event was already applied"),
         "payout_account.partnerId, payout_account.currency": ("currency", "the partner already has an account for this currency"),
         "usage_event.partnerId, usage_event.eventId": ("eventId", "an event was already recorded under this id"),
+        "brand_domain.hostname": ("hostname", "is already claimed (by this partner or another)"),
     ]
 
     static func contractError(_ e: DatabaseError) -> PorticoError? {

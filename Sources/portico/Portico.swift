@@ -30,6 +30,9 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Secrets file: NAME=value lines (stripe.webhook_secret=whsec_..., repeatable for a rollover); held in memory only.")
     var secrets: String?
 
+    @Option(help: "The platform's own domain: each partner's storefront is at <subdomain>.<base-domain> (default \(RequestContext.defaultBaseDomain)).")
+    var baseDomain: String = RequestContext.defaultBaseDomain
+
     /// Reads `--secrets`, warning on stderr when others than the owner may read the file.
     func readSecrets(log: Logger) throws -> Secrets {
         guard let path = secrets else { return .none }
@@ -44,6 +47,13 @@ struct EngineOptions: ParsableArguments {
         }
         if let clock, ClockSpec.parse(clock) == nil {
             throw ValidationError("invalid --clock '\(clock)'; \(ClockSpec.accepted)")
+        }
+        do {
+            guard try Hostname.normalize(baseDomain, field: "--base-domain") == baseDomain else {
+                throw ValidationError("--base-domain must be written as stored: lower case, ASCII (punycode), no trailing dot")
+            }
+        } catch let e as PorticoError {
+            throw ValidationError("invalid --base-domain '\(baseDomain)': \(e.message)")
         }
     }
 
@@ -88,7 +98,7 @@ struct Serve: ParsableCommand {
         do {
             engineInstance = try Engine(options: .init(databasePath: db, openStore: SQLiteStore.opener, clock: clock, seed: engine.seed,
                                                        rulesDirectory: rules ?? "./rules", rulesDirectoryRequired: rules != nil,
-                                                       secrets: try engine.readSecrets(log: log)),
+                                                       secrets: try engine.readSecrets(log: log), baseDomain: engine.baseDomain),
                                         logger: log)
         } catch let error as RuleSetError {
             FileHandle.standardError.write(Data((error.description + "\nportico: the rule files are invalid; not starting\n").utf8))

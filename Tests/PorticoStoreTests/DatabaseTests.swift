@@ -24,9 +24,9 @@ func temporaryDatabase() throws -> SQLiteStore {
 
     @Test func migratesToTheLatestVersionAndIsIdempotent() throws {
         let db = try temporaryDatabase()
-        #expect(try db.schemaVersion() == "0010-usage")
+        #expect(try db.schemaVersion() == "0011-brands")
         let again = try SQLiteStore(path: db.path)
-        #expect(try again.schemaVersion() == "0010-usage")
+        #expect(try again.schemaVersion() == "0011-brands")
     }
 
     /// Migration 0005 rebuilds four tables: their rows, indexes and triggers survive, the

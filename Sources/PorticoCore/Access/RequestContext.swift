@@ -22,17 +22,22 @@ public final class RequestContext {
     public let cancellation: Cancellation
     /// The secrets the engine was started with (`--secrets`).
     public let secrets: Secrets
-    /// What the partner API resolved before (nil: nothing is kept).
-    public let authCaches: AuthCaches?
+    /// What requests resolved before (nil: nothing is kept).
+    public let caches: EngineCaches?
+    /// The platform's own domain: partners' storefronts are at `<subdomain>.<baseDomain>`.
+    public let baseDomain: String
 
     public init(store: any StoreTransaction, now: Timestamp, requestId: String?, action: String, actor: Actor?, ids: IDGenerator,
                 policy: AccessPolicy, activeRules: ActiveRules, cancellation: Cancellation = .never, secrets: Secrets = .none,
-                authCaches: AuthCaches? = nil)
+                caches: EngineCaches? = nil, baseDomain: String = RequestContext.defaultBaseDomain)
     {
         self.store = store; self.now = now; self.requestId = requestId; self.action = action; self.actor = actor
         self.ids = ids; self.policy = policy; self.activeRules = activeRules; rules = activeRules.current
-        self.cancellation = cancellation; self.secrets = secrets; self.authCaches = authCaches
+        self.cancellation = cancellation; self.secrets = secrets; self.caches = caches
+        self.baseDomain = baseDomain
     }
+
+    public static let defaultBaseDomain = "portal.example"
 
     /// `now` as RFC 3339, formatted once: every row the request writes carries it.
     public private(set) lazy var timestamp: String = now.rfc3339

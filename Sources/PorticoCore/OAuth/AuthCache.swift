@@ -1,4 +1,5 @@
 import Foundation
+import JSONRPC
 
 /// What the partner API resolved before, kept in memory only (never written anywhere) so
 /// a repeated call is a lookup, not a hash and reads: access tokens (the caller each makes)
@@ -53,10 +54,12 @@ public struct ResolvedClient: Sendable {
     public let partner: PartnerRecord?
 }
 
-/// The engine's caches of what the partner API resolved: one per engine, shared by its
-/// requests.
-public final class AuthCaches: Sendable {
+/// The engine's caches of what requests resolved: access tokens and OAuth clients (the
+/// partner API), request hosts (`brand.resolve`). One per engine, shared by its requests.
+public final class EngineCaches: Sendable {
     public let tokens = TokenCache()
     public let clients = AuthCache<ResolvedClient>()
+    /// `brand.resolve`'s answers by the host as sent, kept while `brandVersion` is unmoved.
+    public let hosts = AuthCache<Result<JSONValue, PorticoError>>()
     public init() {}
 }

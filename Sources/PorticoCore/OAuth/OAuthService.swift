@@ -162,7 +162,7 @@ public enum OAuthService {
     /// The client `id` names (or that none does) with its partner: from the engine's cache
     /// while no partner or client changed, else read and kept.
     static func resolveClient(_ ctx: RequestContext, id: String) throws -> ResolvedClient {
-        let cache = ctx.authCaches?.clients
+        let cache = ctx.caches?.clients
         if let known = cache?.lookup(id, version: ctx.store.principalVersion, now: ctx.now) { return known }
         let client = try ctx.store.oauthClient(id: id)
         let resolved = ResolvedClient(client: client, partner: try client.flatMap { try ctx.store.partner(id: $0.partnerId) })

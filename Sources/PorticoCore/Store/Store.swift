@@ -67,7 +67,7 @@ public enum StoreAccess: Sendable, Equatable {
 /// One open transaction: everything a request may read or write, by intent. Held only
 /// while the request runs; never shared across threads.
 /// What was read of partners, OAuth clients and tokens may be kept (the engine's
-/// `AuthCaches`) while `authVersion` stays what it was when the reading transaction began:
+/// `EngineCaches`) while `authVersion` stays what it was when the reading transaction began:
 /// the store moves it whenever one of those rows changes, and again when that change
 /// commits or rolls back. `principalVersion` is the same for partners and clients alone
 /// (what a client's resolution depends on), unmoved by the tokens issued meanwhile.
@@ -80,10 +80,15 @@ public protocol AuthVersioned {
     var principalVersion: UInt64 { get }
     /// That version when this transaction began.
     var principalVersionAtStart: UInt64 { get }
+    /// The store's version of partners, brands and custom domains now (what a request
+    /// host resolves to).
+    var brandVersion: UInt64 { get }
+    /// That version when this transaction began.
+    var brandVersionAtStart: UInt64 { get }
 }
 
 public protocol StoreTransaction: AuthVersioned, PartnerStore, MemberStore, ResellerStore, CustomerStore, SaleStore, CommissionStore,
-    AuditStore, IdempotencyStore, ReportStore, PayoutStore, OAuthStore, SubscriptionStore, UsageStore
+    AuditStore, IdempotencyStore, ReportStore, PayoutStore, OAuthStore, SubscriptionStore, UsageStore, BrandStore
 {}
 
 /// Opens (creating and migrating if needed) the store at a location.

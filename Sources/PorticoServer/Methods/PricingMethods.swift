@@ -3,7 +3,8 @@ import PorticoCore
 import PorticoRules
 
 /// `pricing.quote`: the price of a plan for a country or region (and a partner's tier),
-/// from the active pricing rules. Needs no actor: host web pages quote prices publicly.
+/// from the active pricing rules; `pricing.sheet`: every plan's, for a storefront's price
+/// table. Need no actor: host web pages quote prices publicly.
 enum PricingMethods {
     static let all: [Method] = [
         Method("pricing.quote", access: .read, needsActor: false) { p, ctx in
@@ -18,6 +19,26 @@ enum PricingMethods {
             if let partnerId { tier = try PartnerService.load(partnerId, ctx.store).tier }
             let request = PricingRules.QuoteRequest(plan: plan, country: country, region: region, partnerTier: tier, date: ctx.now.ruleDate)
             return try json(ctx.rules.pricing.quote(request, describe: true).mapError(error).get(), plan: plan)
+        },
+        Method("pricing.sheet", access: .read, needsActor: false) { p, ctx in
+            let region = try p.string("region").lowercased()
+            let partnerId = try p.optionalString("partnerId")
+            try p.finish()
+            let pricing = ctx.rules.pricing
+            guard let r = pricing.regions[region] else {
+                throw PorticoError.invalid("region", "no pricing region '\(region)' (\(pricing.regions.keys.sorted().joined(separator: ", ")))")
+            }
+            var tier: String? = nil
+            if let partnerId { tier = try PartnerService.load(partnerId, ctx.store).tier }
+            var plans: [JSONValue] = []
+            for plan in pricing.plans.keys.sorted() {
+                let request = PricingRules.QuoteRequest(plan: plan, region: region, partnerTier: tier, date: ctx.now.ruleDate)
+                // A plan no rule prices here (or not yet, by its dates) is left off the sheet.
+                guard case .success(let q) = pricing.quote(request) else { continue }
+                plans.append(json(q, plan: plan))
+            }
+            return ["region": .string(region), "currency": .string(r.currency.code), "taxIncluded": .bool(r.tax == .inclusive),
+                    "partnerId": .string(partnerId), "tier": .string(tier), "plans": .array(plans)]
         },
     ]
 

@@ -7,7 +7,7 @@ import PorticoCore
 struct CallerResolution: Sendable {
     /// Tokens (and, for `oauth.token`, clients) resolved before, while nothing they
     /// depend on changed.
-    let caches = AuthCaches()
+    let caches = EngineCaches()
 
     func resolve(_ params: inout Params, _ store: any StoreTransaction, byAccessToken: Bool, now: () -> Timestamp) throws -> Actor {
         if byAccessToken {

@@ -29,6 +29,8 @@ struct RequestPipeline: Sendable {
     let status: EngineStatus
     /// The secrets file's contents, for the services that verify with them.
     let secrets: Secrets
+    /// The platform's own domain (see `RequestContext.baseDomain`).
+    let baseDomain: String
     let log: Logger
 
     /// Runs one call. A write's after-commit work is added to `hooks` only when the call
@@ -68,7 +70,7 @@ struct RequestPipeline: Sendable {
         try rateLimiter.admit(actor, action: method.name, now: now())
         let ctx = RequestContext(store: store, now: now(), requestId: call.id.map(\.description), action: method.name, actor: actor,
                                  ids: ids, policy: policy, activeRules: activeRules, cancellation: cancellation,
-                                 secrets: secrets, authCaches: callers.caches)
+                                 secrets: secrets, caches: callers.caches, baseDomain: baseDomain)
         guard let key else { return (try body(&params, ctx), ctx.afterCommit) }
         let scope = IdempotencyStage.Scope(actor: actor, key: key, method: method.name, params: call.params)
         if let answered = try idempotency.replay(scope, store) { return (answered, []) }
