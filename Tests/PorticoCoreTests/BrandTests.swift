@@ -20,7 +20,10 @@ import Testing
         #expect(try Hostname.normalize("bu\u{308}cher.example") == "xn--bcher-kva.example")
         for bad in ["", ".", "localhost", "10.0.0.1", "::1", "[::1]", "shop.example.com:8080", "*.example.com", "https://shop.example",
                     "-shop.example", "shop-.example", "sh op.example", "shop..example", "example.123", String(repeating: "a", count: 64) + ".example",
-                    Array(repeating: "abcdefghi", count: 26).joined(separator: ".") + ".example", "shop\u{0}.example", "☃.example"]
+                    Array(repeating: "abcdefghi", count: 26).joined(separator: ".") + ".example", "shop\u{0}.example", "☃.example",
+                    // Long international labels and names are refused before any encoding.
+                    String((0..<5000).map { Character(UnicodeScalar(0x4E00 + $0)!) }) + ".example",
+                    String(repeating: "ü.", count: 2000) + "example"]
         {
             #expect(throws: PorticoError.self, "\(bad)") { _ = try Hostname.normalize(bad) }
         }

@@ -8,6 +8,9 @@ import Foundation
 public enum Hostname {
     public static func normalize(_ raw: String, field: String = "hostname") throws(PorticoError) -> String {
         try Validate.wireText(raw, field: field)
+        // No valid name is longer (a label's ASCII form is never shorter than its scalars):
+        // refused before any work grows with it.
+        guard raw.utf8.count <= 1024 else { throw .invalid(field, "is longer than 253 bytes") }
         var text = raw.precomposedStringWithCanonicalMapping.lowercased()
         // The dots IDNA treats as label separators.
         for dot in ["\u{3002}", "\u{FF0E}", "\u{FF61}"] where text.contains(dot) { text = text.replacingOccurrences(of: dot, with: ".") }
@@ -29,6 +32,7 @@ public enum Hostname {
             if label.utf8.allSatisfy({ $0 < 0x80 }) {
                 encoded = label
             } else {
+                guard label.unicodeScalars.count <= 63 else { throw .invalid(field, "label '\(label)' is longer than 63 bytes") }
                 guard label.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "-" }) else {
                     throw .invalid(field, "label '\(label)' holds a character a host name cannot")
                 }
