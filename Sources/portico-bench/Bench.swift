@@ -68,6 +68,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Due subscriptions for subscription.renewDue.")
     var renewals = 100_000
 
+    @Option(help: "brand.resolve look-ups to time in process (half as many sent pipelined; 0 skips the brand figures).")
+    var resolves = 1_000_000
+
     @Option(help: "Directory for the benchmark databases (default: a temporary directory).")
     var dir: String?
 
@@ -99,6 +102,7 @@ struct Bench: ParsableCommand {
         if tokenChecks > 0 {
             try APIBench.run(dir: base, checks: tokenChecks, tokens: tokens, usageEvents: usageEvents, subscriptions: renewals)
         }
+        if resolves > 0 { try BrandBench.run(dir: base, resolves: resolves) }
         if payoutPartners > 0 {
             try PayoutBench.run(dir: base, partners: payoutPartners, lines: payoutLines, smallLines: 2)
         }

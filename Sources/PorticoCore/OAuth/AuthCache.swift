@@ -1,5 +1,6 @@
 import Foundation
 import JSONRPC
+import Synchronization
 
 /// What the partner API resolved before, kept in memory only (never written anywhere) so
 /// a repeated call is a lookup, not a hash and reads: access tokens (the caller each makes)
@@ -12,7 +13,7 @@ import JSONRPC
 /// revoked, suspended, rotated or rolled back is answered from here. An entry also lives at
 /// most `lifetimeMs` of the engine's clock (and never past its own expiry), which bounds how
 /// long a change made by another process goes unseen.
-public final class AuthCache<Value>: @unchecked Sendable {
+public final class AuthCache<Value: Sendable>: Sendable {
     struct Entry {
         let value: Value
         let version: UInt64
@@ -21,14 +22,15 @@ public final class AuthCache<Value>: @unchecked Sendable {
 
     public static var lifetimeMs: Int64 { 1000 }
     public let capacity: Int
-    private let lock = NSLock()
-    private var entries: [String: Entry] = [:]
+    private let entries = Mutex<[String: Entry]>([:])
 
     public init(capacity: Int = 100_000) { self.capacity = capacity }
 
     func lookup(_ key: String, version: UInt64, now: Timestamp) -> Value? {
-        guard let e = lock.withLock({ entries[key] }), e.version == version, now < e.until else { return nil }
-        return e.value
+        entries.withLock { entries in
+            guard let e = entries[key], e.version == version, now < e.until else { return nil }
+            return e.value
+        }
     }
 
     /// Keeps `value` until `expiresAt` or the cache's lifetime from now, whichever is first.
@@ -36,7 +38,7 @@ public final class AuthCache<Value>: @unchecked Sendable {
         var until = now.adding(milliseconds: Self.lifetimeMs)
         if let expiresAt, expiresAt < until { until = expiresAt }
         let entry = Entry(value: value, version: version, until: until)
-        lock.withLock {
+        entries.withLock { entries in
             // Full: start again rather than track recency; a miss costs one lookup by key.
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             entries[key] = entry
