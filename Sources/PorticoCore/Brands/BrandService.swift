@@ -70,9 +70,10 @@ public enum BrandService {
             }
             try readable(brand.theme)
         }
+        // Nothing changed: nothing written, nothing audited.
+        if let stored, brand == stored { return json(stored, partner: partner, baseDomain: ctx.baseDomain) }
         brand.updatedAt = ctx.now
         if stored == nil { brand.createdAt = ctx.now }
-        guard brand != stored else { return json(brand, partner: partner, baseDomain: ctx.baseDomain) }
         try ctx.store.save(brand)
         try ctx.audit(targetType: "brand", targetId: partner.id, partnerId: partner.id, before: stored?.json, after: brand.json)
         return json(brand, partner: partner, baseDomain: ctx.baseDomain)
