@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // JSON-RPC 2.0: JSON values, the strict reader, framing, the connection loop.
@@ -66,11 +69,24 @@ let package = Package(
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["portico-embed"]),
         // The plugin's tool: writes texts as Swift string literals, byte for byte.
         .executableTarget(name: "portico-embed"),
+        // `portico gateway`: the reference host. An HTTP server (Hummingbird) that spawns one
+        // `portico serve` child, pipelines requests to it, and serves the partner REST API
+        // and the brands' storefronts. Knows the engine only by its JSON-RPC.
+        .target(
+            name: "PorticoGateway",
+            dependencies: [
+                "JSONRPC",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // The executable: picks the store (SQLite) and runs the server.
         .executableTarget(
             name: "portico",
             dependencies: [
                 "PorticoServer",
+                "PorticoGateway",
                 "PorticoCore",
                 "PorticoRules",
                 "PorticoStore",
@@ -118,7 +134,7 @@ let package = Package(
         // Drives the real `portico` binary with recorded request files.
         .testTarget(
             name: "TranscriptTests",
-            dependencies: ["portico"],
+            dependencies: ["portico", "JSONRPC"],
             // Request files and answers, read from the source tree by the tests.
             exclude: ["Transcripts"]),
     ]

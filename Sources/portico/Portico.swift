@@ -8,12 +8,12 @@ import PorticoServer
 import PorticoStore
 
 @main
-struct Portico: ParsableCommand {
+struct Portico: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portico",
         abstract: "The Portico partner & reseller network engine (JSON-RPC 2.0 over stdio).",
         version: Engine.version,
-        subcommands: [Serve.self, Replay.self, RulesCommand.self, Migrate.self, Fuzz.self])
+        subcommands: [Serve.self, Replay.self, RulesCommand.self, Migrate.self, Fuzz.self, GatewayCommand.self])
 }
 
 /// Options shared by the commands that run an engine.

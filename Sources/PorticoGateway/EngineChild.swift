@@ -1,0 +1,136 @@
+import Foundation
+import JSONRPC
+import Logging
+
+/// One `portico serve` child, spoken to as any host would: requests written to its stdin
+/// one line each, as they come (pipelined: the engine groups what arrived together into
+/// one transaction), answers read from its stdout and matched to their callers by id.
+/// Should the child die, every call waiting is failed (the gateway answers 503) and a new
+/// child is started after a short pause.
+public final class EngineChild: @unchecked Sendable {
+    public struct Unavailable: Error, CustomStringConvertible {
+        public var description: String { "the engine is not running" }
+    }
+
+    let executable: URL
+    let arguments: [String]
+    let log: Logger
+    private let lock = NSLock()
+    private var process: Process?
+    private var input: FileHandle?
+    private var pending: [Int64: CheckedContinuation<JSONValue, any Error>] = [:]
+    private var nextId: Int64 = 1
+    private var stopping = false
+    /// Starts so far (the first and each restart).
+    public private(set) var starts = 0
+
+    public init(executable: URL, arguments: [String], log: Logger) {
+        self.executable = executable; self.arguments = arguments; self.log = log
+    }
+
+    public var isRunning: Bool { lock.withLock { process?.isRunning ?? false } }
+
+    public func start() throws {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        let stdin = Pipe(), stdout = Pipe()
+        p.standardInput = stdin
+        p.standardOutput = stdout
+        p.standardError = FileHandle.standardError
+        p.terminationHandler = { [weak self] proc in self?.exited(proc) }
+        try p.run()
+        lock.withLock {
+            process = p
+            input = stdin.fileHandleForWriting
+            starts += 1
+        }
+        let reader = Thread { [weak self] in self?.read(stdout.fileHandleForReading) }
+        reader.name = "engine-reader"
+        reader.start()
+    }
+
+    /// Sends one request and waits for its answer: the whole response object (`result`
+    /// or `error`).
+    public func call(_ method: String, _ params: JSONValue) async throws -> JSONValue {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<JSONValue, any Error>) in
+            lock.lock()
+            guard let input, process?.isRunning == true, !stopping else {
+                lock.unlock()
+                c.resume(throwing: Unavailable())
+                return
+            }
+            let id = nextId
+            nextId += 1
+            pending[id] = c
+            var line = JSONWriter.bytes(["jsonrpc": "2.0", "id": .integer(id), "method": .string(method), "params": params])
+            line.append(0x0A)
+            do {
+                try input.write(contentsOf: line)
+                lock.unlock()
+            } catch {
+                pending[id] = nil
+                lock.unlock()
+                c.resume(throwing: Unavailable())
+            }
+        }
+    }
+
+    /// Reads answers until the child's stdout closes.
+    func read(_ output: FileHandle) {
+        var buffer: [UInt8] = []
+        while true {
+            let chunk = output.availableData
+            if chunk.isEmpty { return }
+            buffer.append(contentsOf: chunk)
+            var start = 0
+            while let nl = buffer[start...].firstIndex(of: 0x0A) {
+                deliver(buffer[start..<nl])
+                start = nl + 1
+            }
+            buffer.removeFirst(start)
+        }
+    }
+
+    func deliver(_ line: ArraySlice<UInt8>) {
+        guard let answer = try? JSONReader.parse(line), case .integer(let id)? = answer["id"] else {
+            log.warning("engine answer without a known id: \(String(decoding: line.prefix(200), as: UTF8.self))")
+            return
+        }
+        let waiting = lock.withLock { pending.removeValue(forKey: id) }
+        waiting?.resume(returning: answer)
+    }
+
+    func exited(_ p: Process) {
+        let (waiting, restart): ([CheckedContinuation<JSONValue, any Error>], Bool) = lock.withLock {
+            let w = Array(pending.values)
+            pending.removeAll()
+            if process === p { process = nil; input = nil }
+            return (w, !stopping)
+        }
+        for c in waiting { c.resume(throwing: Unavailable()) }
+        guard restart else { return }
+        log.error("the engine exited (status \(p.terminationStatus)); starting it again")
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(200)) { [weak self] in
+            guard let self else { return }
+            do { try self.start() } catch { self.log.error("cannot start the engine: \(error)") }
+        }
+    }
+
+    /// Closes the child's stdin once the calls in flight are answered: it finishes, commits
+    /// and exits 0. Answers whether it exited within `timeout`.
+    public func stop(timeout: Duration = .seconds(10)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        lock.withLock { stopping = true }
+        while lock.withLock({ !pending.isEmpty }) && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        let p = lock.withLock { () -> Process? in
+            try? input?.close()
+            input = nil
+            return process
+        }
+        while p?.isRunning == true && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        return p?.isRunning != true && (p?.terminationStatus ?? 0) == 0
+    }
+}

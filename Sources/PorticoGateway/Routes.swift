@@ -1,0 +1,231 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JSONRPC
+
+/// The gateway's routes, each a thin map onto one engine method.
+struct Routes: Sendable {
+    let engine: EngineChild
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in try await health() }
+        router.post("/oauth/token") { request, _ in try await token(request) }
+        let page = ["cursor", "limit"]
+        router.get("/v1/customers") { request, _ in try await api("api.customer.list", request, query: page + ["resellerId"]) }
+        router.post("/v1/customers") { request, _ in
+            try await api("api.customer.register", request, body: try await object(request), status: .created)
+        }
+        router.get("/v1/customers/:id") { request, context in
+            try await api("api.customer.get", request, extra: ["customerId": .string(try context.parameters.require("id"))])
+        }
+        router.get("/v1/subscriptions") { request, _ in
+            try await api("api.subscription.list", request, query: page + ["customerId", "status"])
+        }
+        router.post("/v1/subscriptions") { request, _ in
+            try await api("api.subscription.create", request, body: try await object(request), status: .created)
+        }
+        router.get("/v1/subscriptions/:id") { request, context in
+            try await api("api.subscription.get", request, extra: ["subscriptionId": .string(try context.parameters.require("id"))])
+        }
+        router.post("/v1/subscriptions/:id/cancel") { request, context in
+            var body = try await object(request)
+            body["subscriptionId"] = .string(try context.parameters.require("id"))
+            return try await api("api.subscription.cancel", request, body: body)
+        }
+        router.post("/v1/usage") { request, _ in try await api("api.usage.record", request, body: try await object(request)) }
+        router.get("/v1/usage") { request, _ in
+            try await api("api.usage.get", request, query: page + ["customerId", "meter", "groupBy", "from", "to"])
+        }
+        router.get("/v1/sales") { request, _ in try await api("api.sales.list", request, query: page + ["customerId", "kind", "from", "to"]) }
+        router.get("/v1/commissions") { request, _ in try await api("api.commissions.list", request, query: page + ["status", "from", "to"]) }
+        router.post("/oauth/revoke") { request, _ in try await revoke(request) }
+        router.get("/") { request, _ in try await Storefront(engine: engine).page(request) }
+    }
+
+    // MARK: answers
+
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var h = headers
+        h[.contentType] = "application/json"
+        return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(value))))
+    }
+
+    /// An engine error as an RFC 9457 problem: the JSON-RPC code and the error's data
+    /// (`field`, `reason`, `state`, ...) as extension members.
+    static func problem(_ error: JSONValue) -> Response {
+        let code = error["code"]?.integerValue ?? -32603
+        let status = Self.status(code)
+        var o: JSONObject = ["type": .string("https://portico.dev/problems/\(-code)"), "title": .string(status.reasonPhrase),
+                             "status": .integer(Int64(status.code)), "detail": error["message"] ?? .null, "code": .integer(code)]
+        if case .object(let data)? = error["data"] { for m in data.members where o[m.key] == nil { o[m.key] = m.value } }
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if code == -32001 {
+            let oauth = error["data"]?["oauthError"]?.stringValue ?? "invalid_token"
+            headers[.wwwAuthenticate] = "Bearer realm=\"portico\", error=\"\(oauth)\""
+        }
+        if code == -32029, let data = error["data"] {
+            let retryMs = data["retryAfterMs"]?.integerValue ?? 1000
+            headers[.retryAfter] = "\((retryMs + 999) / 1000)"
+            if let policy = data["policy"]?.stringValue { headers[HTTPField.Name("RateLimit-Policy")!] = policy }
+            let remaining = data["remaining"]?.integerValue ?? 0
+            let reset = ((data["resetMs"]?.integerValue ?? retryMs) + 999) / 1000
+            headers[HTTPField.Name("RateLimit")!] = "limit=\(data["limit"]?.integerValue ?? 0), remaining=\(remaining), reset=\(reset)"
+        }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(.object(o)))))
+    }
+
+    static func status(_ code: Int64) -> HTTPResponse.Status {
+        switch code {
+        case -32700, -32600, -32602: return .badRequest
+        case -32001: return .unauthorized
+        case -32003: return .forbidden
+        case -32004, -32601: return .notFound
+        case -32009, -32010: return .conflict
+        case -32029: return .tooManyRequests
+        default: return .internalServerError
+        }
+    }
+
+    static let unavailable = problem(["code": -32603, "message": "the engine is restarting; try again shortly"])
+        .withStatus(.serviceUnavailable)
+
+    // MARK: handlers
+
+    func health() async throws -> Response {
+        guard let answer = try? await engine.call("system.health", [:]), let result = answer["result"] else {
+            return Self.json(["status": "unavailable"], status: .serviceUnavailable)
+        }
+        return Self.json(["status": "ok", "engine": result])
+    }
+
+    /// The request's bearer token (RFC 6750 §2.1), or nil.
+    static func bearer(_ request: Request) -> String? {
+        guard let h = request.headers[.authorization] else { return nil }
+        let parts = h.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return String(parts[1]).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The request body as a JSON object; a problem when it is not one.
+    func object(_ request: Request) async throws -> JSONObject {
+        let buffer = try await request.body.collect(upTo: 4 << 20)
+        guard case .object(let o)? = try? JSONReader.parse(Array(buffer.readableBytesView)) else {
+            throw ProblemError(Self.problem(["code": -32602, "message": "the body must be a JSON object",
+                                             "data": ["field": "body", "reason": "must be a JSON object"]]))
+        }
+        return o
+    }
+
+    /// Calls an `api.*` method with the bearer token, the listed query parameters (numbers
+    /// as numbers), the body's members and `Idempotency-Key`.
+    func api(_ method: String, _ request: Request, query: [String] = [], body: JSONObject = [:], extra: JSONObject = [:],
+             status: HTTPResponse.Status = .ok) async throws -> Response
+    {
+        guard let token = Self.bearer(request) else {
+            // No credentials at all: the challenge names no error (RFC 6750 §3.1).
+            var r = Self.problem(["code": -32001, "message": "an access token is required (Authorization: Bearer ...)"])
+            r.headers[.wwwAuthenticate] = "Bearer realm=\"portico\""
+            return r
+        }
+        var params = body
+        for (k, v) in extra.members.map({ ($0.key, $0.value) }) { params[k] = v }
+        for name in query {
+            guard let v = request.uri.queryParameters.get(name) else { continue }
+            // `limit` is a number; every other parameter is text, as the method reads it.
+            params[name] = name == "limit" ? Int64(v).map { .integer($0) } ?? .string(v) : .string(v)
+        }
+        if let key = request.headers[HTTPField.Name("Idempotency-Key")!] { params["idempotencyKey"] = .string(key) }
+        params["accessToken"] = .string(token)
+        let answer: JSONValue
+        do { answer = try await engine.call(method, .object(params)) } catch { return Self.unavailable }
+        if let error = answer["error"] { return Self.problem(error) }
+        let result = answer["result"] ?? .null
+        var headers: HTTPFields = [:]
+        if case .string(let next)? = result["nextCursor"] {
+            var parts = URLComponents()
+            parts.path = request.uri.path
+            var items = (request.uri.queryParameters.map { URLQueryItem(name: String($0.key), value: String($0.value)) })
+                .filter { $0.name != "cursor" }
+            items.append(URLQueryItem(name: "cursor", value: next))
+            parts.queryItems = items.sorted { $0.name < $1.name }
+            headers[HTTPField.Name("Link")!] = "<\(parts.string ?? "")>; rel=\"next\""
+        }
+        return Self.json(result, status: status, headers: headers)
+    }
+
+    /// `POST /oauth/token` (RFC 6749 §4.4): form-encoded, the client authenticated by HTTP
+    /// Basic or by `client_id` and `client_secret` in the body; errors as §5.2 says.
+    func token(_ request: Request) async throws -> Response {
+        let buffer = try await request.body.collect(upTo: 64 << 10)
+        let form = Self.form(String(decoding: buffer.readableBytesView, as: UTF8.self))
+        var clientId = form["client_id"], secret = form["client_secret"]
+        if let basic = request.headers[.authorization], basic.lowercased().hasPrefix("basic "),
+           let data = Data(base64Encoded: String(basic.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+           let pair = String(data: data, encoding: .utf8), let colon = pair.firstIndex(of: ":")
+        {
+            clientId = String(pair[..<colon]).removingPercentEncoding
+            secret = String(pair[pair.index(after: colon)...]).removingPercentEncoding
+        }
+        var params: JSONObject = ["grantType": .string(form["grant_type"] ?? ""), "clientId": .string(clientId ?? ""),
+                                  "clientSecret": .string(secret ?? "")]
+        if let scope = form["scope"] { params["scope"] = .string(scope) }
+        let noStore: HTTPFields = [.cacheControl: "no-store", HTTPField.Name("Pragma")!: "no-cache"]
+        let answer: JSONValue
+        do { answer = try await engine.call("oauth.token", .object(params)) } catch { return Self.unavailable }
+        if let error = answer["error"] {
+            let code = error["data"]?["oauthError"]?.stringValue ?? "invalid_request"
+            var headers = noStore
+            let status: HTTPResponse.Status = code == "invalid_client" ? .unauthorized : .badRequest
+            if code == "invalid_client" { headers[.wwwAuthenticate] = "Basic realm=\"portico\"" }
+            return Self.json(["error": .string(code), "error_description": error["data"]?["reason"] ?? error["message"] ?? .null],
+                             status: status, headers: headers)
+        }
+        let r = answer["result"] ?? .null
+        return Self.json(["access_token": r["accessToken"] ?? .null, "token_type": r["tokenType"] ?? .null,
+                          "expires_in": r["expiresIn"] ?? .null, "scope": r["scope"] ?? .null], headers: noStore)
+    }
+
+    /// `POST /oauth/revoke` (RFC 7009): the token in the form; an unknown or already
+    /// revoked token answers 200 as well.
+    func revoke(_ request: Request) async throws -> Response {
+        let buffer = try await request.body.collect(upTo: 64 << 10)
+        let form = Self.form(String(decoding: buffer.readableBytesView, as: UTF8.self))
+        guard let token = form["token"], !token.isEmpty else {
+            return Self.json(["error": "invalid_request", "error_description": "the token parameter is required"], status: .badRequest)
+        }
+        let answer: JSONValue
+        do { answer = try await engine.call("oauth.revoke", ["token": .string(token)]) } catch { return Self.unavailable }
+        if let error = answer["error"] {
+            return Self.json(["error": "invalid_request", "error_description": error["message"] ?? .null], status: .badRequest)
+        }
+        return Response(status: .ok, headers: [.cacheControl: "no-store"])
+    }
+
+    /// `application/x-www-form-urlencoded` fields; a repeated one keeps its first value.
+    static func form(_ text: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
+            let key = decode(kv[0])
+            if out[key] == nil { out[key] = kv.count > 1 ? decode(kv[1]) : "" }
+        }
+        return out
+    }
+}
+
+/// A response to answer instead of the route's own.
+struct ProblemError: HTTPResponseError {
+    let response: Response
+    init(_ response: Response) { self.response = response }
+    var status: HTTPResponse.Status { response.status }
+    func response(from request: Request, context: some RequestContext) throws -> Response { response }
+}
+
+extension Response {
+    func withStatus(_ status: HTTPResponse.Status) -> Response {
+        var r = self
+        r.status = status
+        return r
+    }
+}
