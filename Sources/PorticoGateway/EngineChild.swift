@@ -16,6 +16,7 @@ public final class EngineChild: @unchecked Sendable {
     let arguments: [String]
     let log: Logger
     private let lock = NSLock()
+    private let writeLock = NSLock()
     private var process: Process?
     private var input: FileHandle?
     private var pending: [Int64: CheckedContinuation<JSONValue, any Error>] = [:]
@@ -54,25 +55,23 @@ public final class EngineChild: @unchecked Sendable {
     /// or `error`).
     public func call(_ method: String, _ params: JSONValue) async throws -> JSONValue {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<JSONValue, any Error>) in
-            lock.lock()
-            guard let input, process?.isRunning == true, !stopping else {
-                lock.unlock()
-                c.resume(throwing: Unavailable())
-                return
+            let (id, handle): (Int64, FileHandle?) = lock.withLock {
+                guard let open = self.input, process?.isRunning == true, !stopping else { return (0, nil) }
+                let id = nextId
+                nextId += 1
+                pending[id] = c
+                return (id, open)
             }
-            let id = nextId
-            nextId += 1
-            pending[id] = c
+            guard let handle else { return c.resume(throwing: Unavailable()) }
             var line = JSONWriter.bytes(["jsonrpc": "2.0", "id": .integer(id), "method": .string(method), "params": params])
             line.append(0x0A)
-            do {
-                try input.write(contentsOf: line)
-                lock.unlock()
-            } catch {
-                pending[id] = nil
-                lock.unlock()
-                c.resume(throwing: Unavailable())
+            // Lines are written whole and one at a time, under their own lock: a write that
+            // waits for the child (its input full while it works) never holds up the reader
+            // handing answers out, which is what lets the child go on.
+            let written: Bool = writeLock.withLock {
+                do { try handle.write(contentsOf: line); return true } catch { return false }
             }
+            if !written, let waiting = lock.withLock({ pending.removeValue(forKey: id) }) { waiting.resume(throwing: Unavailable()) }
         }
     }
 
