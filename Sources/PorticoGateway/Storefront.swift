@@ -49,13 +49,22 @@ struct Storefront: Sendable {
              status: status)
     }
 
-    /// Minor units as the currency writes them: 2 decimals but for the zero-decimal ones.
+    /// ISO 4217 currencies whose minor unit is not a hundredth.
+    static let exponents: [String: Int] = [
+        "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0,
+        "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+        "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+    ]
+
+    /// Minor units as the currency writes them (two decimals, or its ISO 4217 exponent).
     static func money(_ amount: Int64, _ currency: String) -> String {
-        let zeroDecimal: Set<String> = ["JPY", "KRW", "VND", "CLP", "ISK", "HUF"]
-        if zeroDecimal.contains(currency) { return "\(amount) \(currency)" }
+        let exponent = exponents[currency] ?? 2
         let sign = amount < 0 ? "-" : ""
-        let a = amount.magnitude
-        return "\(sign)\(a / 100).\(a % 100 < 10 ? "0" : "")\(a % 100) \(currency)"
+        guard exponent > 0 else { return "\(sign)\(amount.magnitude) \(currency)" }
+        var scale: UInt64 = 1
+        for _ in 0..<exponent { scale *= 10 }
+        let fraction = String(amount.magnitude % scale)
+        return "\(sign)\(amount.magnitude / scale).\(String(repeating: "0", count: exponent - fraction.count))\(fraction) \(currency)"
     }
 
     /// A JSONValue as the plain values Mustache renders (dictionaries, arrays, strings).
