@@ -63,6 +63,18 @@ import Testing
         return out
     }
 
+    /// A child process of `parent`, from /proc (its stat's fourth field is the parent's id).
+    static func childProcess(of parent: Int32) -> Int32? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for name in entries {
+            guard let pid = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, Int32(fields[1]) == parent { return pid }
+        }
+        return nil
+    }
+
     static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
@@ -190,6 +202,21 @@ import Testing
         #expect(store?.status == 200 && store?.body.contains("Nimbus &lt;GPU&gt; Cloud") == true && store?.body.contains("--primary: #1e3a8a") == true)
         #expect(store?.body.contains("<GPU>") == false)
         #expect(Self.http(port, "GET", "/", host: "nobody.portal.example")?.status == 404)
+
+        // The engine killed: what is asked meanwhile is 503, then a new engine answers, the
+        // database as it was.
+        let child = try #require(Self.childProcess(of: gateway.processIdentifier))
+        kill(child, SIGKILL)
+        var sawUnavailable = false, back: HTTPAnswer? = nil
+        for _ in 0..<400 {
+            let a = Self.http(port, "GET", "/healthz")
+            if a?.status == 503 { sawUnavailable = true }
+            if a?.status == 200 && sawUnavailable { back = a; break }
+            usleep(5_000)
+        }
+        #expect(sawUnavailable && back?.status == 200)
+        let after = Self.http(port, "GET", "/v1/customers/\(ids[1])", headers: ["Authorization": "Bearer \(try #require(Self.http(port, "POST", "/oauth/token", headers: form.merging(["Authorization": "Basic \(basic)"]) { a, _ in a }, body: "grant_type=client_credentials")?.json?["access_token"]?.stringValue))"])
+        #expect(after?.status == 200 && after?.json?["email"] == "c1@example.com")
 
         // SIGTERM: the gateway drains, its engine finishes, both exit cleanly.
         kill(gateway.processIdentifier, SIGTERM)
