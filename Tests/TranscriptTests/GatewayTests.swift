@@ -208,7 +208,7 @@ import Testing
         let child = try #require(Self.childProcess(of: gateway.processIdentifier))
         kill(child, SIGKILL)
         var sawUnavailable = false, back: HTTPAnswer? = nil
-        for _ in 0..<400 {
+        for _ in 0..<2000 {
             let a = Self.http(port, "GET", "/healthz")
             if a?.status == 503 { sawUnavailable = true }
             if a?.status == 200 && sawUnavailable { back = a; break }
