@@ -22,8 +22,6 @@ public final class EngineChild: @unchecked Sendable {
     private var pending: [Int64: CheckedContinuation<JSONValue, any Error>] = [:]
     private var nextId: Int64 = 1
     private var stopping = false
-    /// Starts so far (the first and each restart).
-    public private(set) var starts = 0
 
     public init(executable: URL, arguments: [String], log: Logger) {
         self.executable = executable; self.arguments = arguments; self.log = log
@@ -44,7 +42,6 @@ public final class EngineChild: @unchecked Sendable {
         lock.withLock {
             process = p
             input = stdin.fileHandleForWriting
-            starts += 1
         }
         let reader = Thread { [weak self] in self?.read(stdout.fileHandleForReading) }
         reader.name = "engine-reader"

@@ -128,7 +128,7 @@ struct Routes: Sendable {
             return r
         }
         var params = body
-        for (k, v) in extra.members.map({ ($0.key, $0.value) }) { params[k] = v }
+        for m in extra.members { params[m.key] = m.value }
         for name in query {
             guard let v = request.uri.queryParameters.get(name) else { continue }
             // `limit` is a number; every other parameter is text, as the method reads it.

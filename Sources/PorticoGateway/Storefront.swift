@@ -68,10 +68,10 @@ struct Storefront: Sendable {
     }
 
     /// A JSONValue as the plain values Mustache renders (dictionaries, arrays, strings).
-    static func plain(_ v: JSONValue) -> Any {
+    static func mustacheValue(_ v: JSONValue) -> Any {
         switch v {
-        case .object(let o): return Dictionary(o.members.map { ($0.key, plain($0.value)) }, uniquingKeysWith: { a, _ in a })
-        case .array(let a): return a.map(plain)
+        case .object(let o): return Dictionary(o.members.map { ($0.key, mustacheValue($0.value)) }, uniquingKeysWith: { a, _ in a })
+        case .array(let a): return a.map(mustacheValue)
         case .string(let s): return s
         case .integer(let i): return String(i)
         case .bool(let b): return b
@@ -104,7 +104,7 @@ struct Storefront: Sendable {
                     "price": Self.money(price?["amount"]?.integerValue ?? 0, price?["currency"]?.stringValue ?? ""),
                     "taxNote": p["taxIncluded"] == .bool(true) ? "tax included" : "plus tax"]
         }
-        let brand = Self.plain(r["brand"] ?? .null)
+        let brand = Self.mustacheValue(r["brand"] ?? .null)
         let b = r["brand"]
         let context: [String: Any] = ["brand": brand, "plans": plans, "regionName": s["region"]?.stringValue ?? region,
                                       "hasSupport": b?["supportUrl"]?.stringValue != nil || b?["supportEmail"]?.stringValue != nil]
