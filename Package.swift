@@ -133,6 +133,9 @@ let package = Package(
                            .product(name: "PropertyBased", package: "swift-property-based")]),
         // Drives the real `portico` binary with recorded request files.
         .testTarget(
+            name: "PorticoGatewayTests",
+            dependencies: ["PorticoGateway", "JSONRPC", .product(name: "Hummingbird", package: "hummingbird")]),
+        .testTarget(
             name: "TranscriptTests",
             dependencies: ["portico", "JSONRPC"],
             // Request files and answers, read from the source tree by the tests.

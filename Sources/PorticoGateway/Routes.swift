@@ -39,6 +39,7 @@ struct Routes: Sendable {
         router.get("/v1/sales") { request, _ in try await api("api.sales.list", request, query: page + ["customerId", "kind", "from", "to"]) }
         router.get("/v1/commissions") { request, _ in try await api("api.commissions.list", request, query: page + ["status", "from", "to"]) }
         router.post("/oauth/revoke") { request, _ in try await revoke(request) }
+        router.post("/oauth/introspect") { request, _ in try await introspect(request) }
         router.get("/") { request, _ in try await Storefront(engine: engine).page(request) }
     }
 
@@ -156,16 +157,8 @@ struct Routes: Sendable {
     /// `POST /oauth/token` (RFC 6749 §4.4): form-encoded, the client authenticated by HTTP
     /// Basic or by `client_id` and `client_secret` in the body; errors as §5.2 says.
     func token(_ request: Request) async throws -> Response {
-        let buffer = try await request.body.collect(upTo: 64 << 10)
-        let form = Self.form(String(decoding: buffer.readableBytesView, as: UTF8.self))
-        var clientId = form["client_id"], secret = form["client_secret"]
-        if let basic = request.headers[.authorization], basic.lowercased().hasPrefix("basic "),
-           let data = Data(base64Encoded: String(basic.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
-           let pair = String(data: data, encoding: .utf8), let colon = pair.firstIndex(of: ":")
-        {
-            clientId = String(pair[..<colon]).removingPercentEncoding
-            secret = String(pair[pair.index(after: colon)...]).removingPercentEncoding
-        }
+        let form = try await Self.form(request)
+        let (clientId, secret) = Self.clientCredentials(request, form)
         var params: JSONObject = ["grantType": .string(form["grant_type"] ?? ""), "clientId": .string(clientId ?? ""),
                                   "clientSecret": .string(secret ?? "")]
         if let scope = form["scope"] { params["scope"] = .string(scope) }
@@ -185,11 +178,62 @@ struct Routes: Sendable {
                           "expires_in": r["expiresIn"] ?? .null, "scope": r["scope"] ?? .null], headers: noStore)
     }
 
+    /// The client's credentials: HTTP Basic (RFC 6749 §2.3.1, each part form-encoded) or
+    /// `client_id` and `client_secret` in the body.
+    static func clientCredentials(_ request: Request, _ form: [String: String]) -> (String?, String?) {
+        if let basic = request.headers[.authorization], basic.lowercased().hasPrefix("basic "),
+           let data = Data(base64Encoded: String(basic.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+           let pair = String(data: data, encoding: .utf8), let colon = pair.firstIndex(of: ":")
+        {
+            return (formDecode(pair[..<colon]), formDecode(pair[pair.index(after: colon)...]))
+        }
+        return (form["client_id"], form["client_secret"])
+    }
+
+    /// `POST /oauth/introspect` (RFC 7662): the caller, a resource server, authenticates as
+    /// a client of its partner (with the `tokens:introspect` scope) and learns whether a
+    /// token is active, with its scope, client, subject and times; a token of another
+    /// partner is `{"active": false}` like an unknown one.
+    func introspect(_ request: Request) async throws -> Response {
+        let form = try await Self.form(request)
+        let (clientId, secret) = Self.clientCredentials(request, form)
+        let noStore: HTTPFields = [.cacheControl: "no-store"]
+        guard let clientId, let secret else {
+            var headers = noStore
+            headers[.wwwAuthenticate] = "Basic realm=\"portico\""
+            return Self.json(["error": "invalid_client", "error_description": "client authentication is required"],
+                             status: .unauthorized, headers: headers)
+        }
+        guard let token = form["token"] else {
+            return Self.json(["error": "invalid_request", "error_description": "the token parameter is required"],
+                             status: .badRequest, headers: noStore)
+        }
+        let answer: JSONValue
+        do {
+            answer = try await engine.call("oauth.introspect", ["clientId": .string(clientId), "clientSecret": .string(secret),
+                                                                "token": .string(token)])
+        } catch { return Self.unavailable }
+        if let error = answer["error"] {
+            let code = error["code"]?.integerValue ?? -32603
+            var headers = noStore
+            let (status, name): (HTTPResponse.Status, String) = switch code {
+            case -32001: (.unauthorized, "invalid_client")
+            case -32003: (.forbidden, error["data"]?["oauthError"]?.stringValue ?? "insufficient_scope")
+            case -32029: (.tooManyRequests, "rate_limited")
+            default: (.badRequest, "invalid_request")
+            }
+            if code == -32001 { headers[.wwwAuthenticate] = "Basic realm=\"portico\"" }
+            if code == -32029 { return Self.problem(error) }
+            return Self.json(["error": .string(name), "error_description": error["data"]?["reason"] ?? error["message"] ?? .null],
+                             status: status, headers: headers)
+        }
+        return Self.json(answer["result"] ?? ["active": false], headers: noStore)
+    }
+
     /// `POST /oauth/revoke` (RFC 7009): the token in the form; an unknown or already
     /// revoked token answers 200 as well.
     func revoke(_ request: Request) async throws -> Response {
-        let buffer = try await request.body.collect(upTo: 64 << 10)
-        let form = Self.form(String(decoding: buffer.readableBytesView, as: UTF8.self))
+        let form = try await Self.form(request)
         guard let token = form["token"], !token.isEmpty else {
             return Self.json(["error": "invalid_request", "error_description": "the token parameter is required"], status: .badRequest)
         }
@@ -201,16 +245,26 @@ struct Routes: Sendable {
         return Response(status: .ok, headers: [.cacheControl: "no-store"])
     }
 
+    /// The body's `application/x-www-form-urlencoded` fields (up to 64 KiB).
+    static func form(_ request: Request) async throws -> [String: String] {
+        let buffer = try await request.body.collect(upTo: 64 << 10)
+        return form(String(decoding: buffer.readableBytesView, as: UTF8.self))
+    }
+
     /// `application/x-www-form-urlencoded` fields; a repeated one keeps its first value.
     static func form(_ text: String) -> [String: String] {
         var out: [String: String] = [:]
         for pair in text.split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
-            let key = decode(kv[0])
-            if out[key] == nil { out[key] = kv.count > 1 ? decode(kv[1]) : "" }
+            let key = formDecode(kv[0])
+            if out[key] == nil { out[key] = kv.count > 1 ? formDecode(kv[1]) : "" }
         }
         return out
+    }
+
+    static func formDecode(_ s: Substring) -> String {
+        let plain = String(s).replacingOccurrences(of: "+", with: " ")
+        return plain.removingPercentEncoding ?? plain
     }
 }
 

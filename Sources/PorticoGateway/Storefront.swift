@@ -6,7 +6,7 @@ import Mustache
 
 /// `GET /` on a brand's host: the brand's page, rendered on the server (no script): its
 /// logo and name, its theme as CSS custom properties, the plans and prices of the
-/// visitor's region (`?region=`, else the partner's), its support links. An unknown host is
+/// visitor's region (`?region=`, else its `Accept-Language` country's, else the brand's), its support links. An unknown host is
 /// a plain 404 page; a suspended partner's, 410. Mustache escapes every value.
 struct Storefront: Sendable {
     let engine: EngineChild
@@ -49,22 +49,34 @@ struct Storefront: Sendable {
              status: status)
     }
 
-    /// ISO 4217 currencies whose minor unit is not a hundredth.
-    static let exponents: [String: Int] = [
-        "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0,
-        "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-        "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-    ]
-
-    /// Minor units as the currency writes them (two decimals, or its ISO 4217 exponent).
-    static func money(_ amount: Int64, _ currency: String) -> String {
-        let exponent = exponents[currency] ?? 2
+    /// Minor units as the currency writes them: its ISO 4217 exponent's decimals (the
+    /// pricing sheet says which: JPY none, BHD three).
+    static func money(_ amount: Int64, _ currency: String, exponent: Int) -> String {
         let sign = amount < 0 ? "-" : ""
         guard exponent > 0 else { return "\(sign)\(amount.magnitude) \(currency)" }
         var scale: UInt64 = 1
         for _ in 0..<exponent { scale *= 10 }
         let fraction = String(amount.magnitude % scale)
         return "\(sign)\(amount.magnitude / scale).\(String(repeating: "0", count: exponent - fraction.count))\(fraction) \(currency)"
+    }
+
+    /// The countries of an `Accept-Language` header's language tags (`de-AT` -> `AT`), most
+    /// preferred first (by `q`, then order); tags without a region, or refused (`q=0`), left out.
+    static func countries(acceptLanguage header: String) -> [String] {
+        var tags: [(country: String, q: Double, order: Int)] = []
+        for (order, item) in header.split(separator: ",").enumerated() {
+            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let tag = parts.first else { continue }
+            var q = 1.0
+            for p in parts.dropFirst() where p.lowercased().hasPrefix("q=") { q = Double(p.dropFirst(2)) ?? 0 }
+            guard q > 0 else { continue }
+            // BCP 47: language[-script][-region]; the region is the first two-letter subtag after the language.
+            let subtags = tag.split(separator: "-").dropFirst()
+            if let region = subtags.first(where: { $0.count == 2 && $0.allSatisfy { $0.isASCII && $0.isLetter } }) {
+                tags.append((region.uppercased(), q, order))
+            }
+        }
+        return tags.sorted { $0.q != $1.q ? $0.q > $1.q : $0.order < $1.order }.map(\.country)
     }
 
     /// A JSONValue as the plain values Mustache renders (dictionaries, arrays, strings).
@@ -91,22 +103,32 @@ struct Storefront: Sendable {
             }
         }
         let r = resolved["result"] ?? .null
-        let region = request.uri.queryParameters.get("region")?.lowercased() ?? r["region"]?.stringValue ?? ""
-        var sheet = try await engine.call("pricing.sheet", ["region": .string(region), "partnerId": r["partner"]?["id"] ?? .null])
-        if sheet["error"] != nil, let own = r["region"]?.stringValue {
-            // An unknown ?region= falls back to the partner's own.
-            sheet = try await engine.call("pricing.sheet", ["region": .string(own), "partnerId": r["partner"]?["id"] ?? .null])
+        let partner = r["partner"]?["id"] ?? .null
+        // The region asked for (`?region=`), else the visitor's (its languages' countries), else
+        // the brand's own: the first the pricing rules know.
+        var asks: [JSONObject] = []
+        if let region = request.uri.queryParameters.get("region") { asks.append(["region": .string(String(region))]) }
+        if let languages = request.headers[.acceptLanguage] {
+            asks += Self.countries(acceptLanguage: languages).prefix(3).map { ["country": .string($0)] }
+        }
+        asks.append(["region": r["region"] ?? ""])
+        var sheet: JSONValue = .null
+        for var ask in asks {
+            ask["partnerId"] = partner
+            sheet = try await engine.call("pricing.sheet", .object(ask))
+            if sheet["result"] != nil { break }
         }
         let s = sheet["result"] ?? .null
+        let exponent = Int(s["exponent"]?.integerValue ?? 2)
         let plans: [[String: Any]] = (s["plans"]?.arrayValue ?? []).map { p in
             let price = p["price"]
             return ["name": p["plan"]?.stringValue ?? "",
-                    "price": Self.money(price?["amount"]?.integerValue ?? 0, price?["currency"]?.stringValue ?? ""),
+                    "price": Self.money(price?["amount"]?.integerValue ?? 0, price?["currency"]?.stringValue ?? "", exponent: exponent),
                     "taxNote": p["taxIncluded"] == .bool(true) ? "tax included" : "plus tax"]
         }
         let brand = Self.mustacheValue(r["brand"] ?? .null)
         let b = r["brand"]
-        let context: [String: Any] = ["brand": brand, "plans": plans, "regionName": s["region"]?.stringValue ?? region,
+        let context: [String: Any] = ["brand": brand, "plans": plans, "regionName": s["region"]?.stringValue ?? "",
                                       "hasSupport": b?["supportUrl"]?.stringValue != nil || b?["supportEmail"]?.stringValue != nil]
         return Self.html(Self.page.render(context), status: .ok)
     }

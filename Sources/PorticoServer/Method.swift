@@ -34,40 +34,54 @@ public struct Method: Sendable {
     public let takesIdempotencyKey: Bool
     let body: Body
 
-    /// Whether the caller is an OAuth client named by an `accessToken` param (the partner
-    /// API's `api.*` methods) rather than an `actor`.
-    public let byAccessToken: Bool
+    /// How the caller is named (when `needsActor`).
+    public let caller: Caller
     /// Reads the params ahead of the call, on the thread that read the request (see
     /// `preparing(_:)`); nil for most methods.
     private(set) var prepare: (@Sendable (JSONValue?) -> (any Sendable)?)?
 
-    private init(name: String, access: Access, needsActor: Bool, takesIdempotencyKey: Bool, byAccessToken: Bool, body: Body) {
+    /// How a request names who calls.
+    public enum Caller: Sendable {
+        /// An `actor` param: a platform operator or a member.
+        case actor
+        /// An `accessToken` param: the OAuth client of a usable token, with its scopes (the
+        /// partner API's `api.*` methods).
+        case accessToken
+        /// An `actor`, or an OAuth client authenticating itself with `clientId` and
+        /// `clientSecret` (a resource server introspecting tokens, RFC 7662 §2.1), with
+        /// the client's scopes.
+        case actorOrClientCredentials
+    }
+
+    private init(name: String, access: Access, needsActor: Bool, takesIdempotencyKey: Bool, caller: Caller, body: Body) {
         self.name = name
         self.access = access
         self.needsActor = needsActor
         self.takesIdempotencyKey = access == .write && takesIdempotencyKey
-        self.byAccessToken = byAccessToken
+        self.caller = caller
         self.body = body
     }
 
-    public init(_ name: String, access: Access, needsActor: Bool = true, takesIdempotencyKey: Bool = true, _ run: @escaping Service) {
-        self.init(name: name, access: access, needsActor: needsActor, takesIdempotencyKey: takesIdempotencyKey, byAccessToken: false,
+    public init(_ name: String, access: Access, needsActor: Bool = true, takesIdempotencyKey: Bool = true, caller: Caller = .actor,
+                _ run: @escaping Service)
+    {
+        self.init(name: name, access: access, needsActor: needsActor, takesIdempotencyKey: takesIdempotencyKey, caller: caller,
                   body: .service(run))
     }
 
     /// A partner API method: called with an `accessToken` instead of an actor.
     public init(api name: String, access: Access, _ run: @escaping Service) {
-        self.init(name: name, access: access, needsActor: true, takesIdempotencyKey: true, byAccessToken: true, body: .service(run))
+        self.init(name: name, access: access, needsActor: true, takesIdempotencyKey: true, caller: .accessToken, body: .service(run))
     }
 
     /// A long request that writes in several commits, reports `$/progress` when given a
     /// `progressToken`, and stops between steps on `$/cancelRequest`.
     public init(job name: String, _ run: @escaping Job) {
-        self.init(name: name, access: .write, needsActor: true, takesIdempotencyKey: true, byAccessToken: false, body: .job(run))
+        self.init(name: name, access: .write, needsActor: true, takesIdempotencyKey: true, caller: .actor, body: .job(run))
     }
 
     init(system name: String, _ run: @escaping @Sendable (inout Params, EngineStatus) throws -> JSONValue) {
-        self.init(name: name, access: .none, needsActor: false, takesIdempotencyKey: false, byAccessToken: false, body: .system(run))
+        self.init(name: name, access: .none, needsActor: false, takesIdempotencyKey: false, caller: .actor, body: .system(run))
     }
 
     /// This method with `read` run on its params as each request is read, while the calls
@@ -94,7 +108,11 @@ public enum MethodTable {
     /// method may also take (`reseller.setCommissionRate`). A test keeps the served
     /// methods and this list in agreement.
     public static let actions = ActionCatalog(
-        contractReads.map { ActionCatalog.Action($0, .read) } + contractWrites.map { ActionCatalog.Action($0, .write) })
+        contractReads.map { ActionCatalog.Action($0, .read, byClient: calledByClients.contains($0) || $0.hasPrefix("api.")) }
+            + contractWrites.map { ActionCatalog.Action($0, .write, byClient: calledByClients.contains($0) || $0.hasPrefix("api.")) })
+
+    /// The served methods an API client may call (a scope may grant them).
+    static let calledByClients = Set(all.filter { $0.caller != .actor }.map(\.name))
 
     static let contractReads = [
         "analytics.export", "analytics.partner", "analytics.regions", "analytics.topPartners", "api.commissions.list",

@@ -132,7 +132,7 @@ struct Fuzzer {
                                                                   "plan": "pro", "interval": "month", "startAt": "2026-10-31T09:00:00Z"])["subscription"]!["id"]!.stringValue!)
             let client = try must("oauth.client.create", ["actor": platform, "partnerId": .string(partner), "name": "C",
                                                           "scopes": ["sales:read", "customers:read", "customers:write", "commissions:read",
-                                                                     "subscriptions:read", "subscriptions:write", "usage:read", "usage:write"]])
+                                                                     "subscriptions:read", "subscriptions:write", "usage:read", "usage:write", "tokens:introspect"]])
             clients.append((client["client"]!["id"]!.stringValue!, client["clientSecret"]!.stringValue!))
             tokens.append(try must("oauth.token", ["grantType": "client_credentials", "clientId": client["client"]!["id"]!,
                                                    "clientSecret": client["clientSecret"]!])["accessToken"]!.stringValue!)
@@ -445,7 +445,13 @@ struct Fuzzer {
             default: break
             }
         case "oauth.revoke": o = ["token": .string(pick(tokens + ["portico_at_x", ""]))]
-        case "oauth.introspect": o["token"] = .string(pick(tokens + ["portico_at_x"]))
+        case "oauth.introspect":
+            o["token"] = .string(pick(tokens + ["portico_at_x"]))
+            if Bool.random(using: &rng), let c = clients.randomElement(using: &rng) {
+                // A resource server's client instead of an actor (right secret or not, or both named).
+                if Bool.random(using: &rng) { o["actor"] = nil }
+                o["clientId"] = .string(c.id); o["clientSecret"] = .string(pick([c.secret, c.secret + "x"]))
+            }
         case "pricing.quote":
             o = ["plan": .string(pick(["pro", "none"])), "country": .string(pick(["DE", "jp", "XX", "BR"]))]
         default:

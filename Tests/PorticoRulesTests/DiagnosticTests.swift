@@ -143,7 +143,7 @@ import Testing
 
     @Test func problemsAreDiagnosed() {
         #expect(compileAPI("  scopes: { x: [partner.get] }\n  rate_limits: { default: { requests: 1, per_seconds: 1 } }\n").1
-            == ["p.yaml:3:17: a scope grants partner API actions (api.*), not 'partner.get'"])
+            == ["p.yaml:3:17: a scope grants what an API client may call (api.*, oauth.introspect), not 'partner.get'"])
         #expect(compileAPI("  scopes: {}\n  rate_limits: { gold: { requests: 1, per_seconds: 1 } }\n").1
             == ["p.yaml:4:16: api.rate_limits needs a 'default' limit for the tiers it does not name"])
         #expect(compileAPI("  scopes: {}\n  rate_limits: { default: { requests: 0, per_seconds: 1 } }\n").1.first?.contains("requests must be between 1") == true)

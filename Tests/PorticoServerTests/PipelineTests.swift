@@ -30,11 +30,11 @@ import Testing
         let owner = created["result"]!["owner"]!["id"]!.stringValue!
         try t.engine.database.write { tx in
             var p = try Params(["actor": ["platform": "ops"]])
-            #expect(try CallerResolution().resolve(&p, tx, byAccessToken: false, now: { .min }).name == "platform:ops")
+            #expect(try CallerResolution().resolve(&p, tx, .actor, now: { .min }).name == "platform:ops")
             p = try Params(["actor": ["member": .string(owner)]])
-            #expect(try CallerResolution().resolve(&p, tx, byAccessToken: false, now: { .min }).name == "member:\(owner)")
+            #expect(try CallerResolution().resolve(&p, tx, .actor, now: { .min }).name == "member:\(owner)")
             p = try Params(["actor": ["member": "mem_nobody"]])
-            #expect(throws: PorticoError.self) { _ = try CallerResolution().resolve(&p, tx, byAccessToken: false, now: { .min }) }
+            #expect(throws: PorticoError.self) { _ = try CallerResolution().resolve(&p, tx, .actor, now: { .min }) }
         }
     }
 

@@ -122,3 +122,44 @@ import Testing
         #expect(try grant(rotated["clientSecret"]!)["result"] != nil)
     }
 }
+
+/// RFC 7662 §2.1: a resource server introspects with its own client credentials. It sees
+/// its partner's tokens only, needs the `tokens:introspect` scope, and a wrong secret is
+/// the same `invalid_client` as at the token endpoint.
+@Suite struct IntrospectionByClientTests {
+    @Test func aClientIntrospectsItsOwnPartnersTokensOnly() throws {
+        let t = try OAuthLifetimeTests().engine("step:2026-01-01T00:00:00Z,1s")
+        func client(_ partner: JSONValue, _ scopes: [JSONValue]) throws -> (JSONValue, JSONValue) {
+            let c = try t.call("oauth.client.create", ["actor": platform, "partnerId": partner, "name": "C", "scopes": .array(scopes)])["result"]!
+            return (c["client"]!["id"]!, c["clientSecret"]!)
+        }
+        func token(_ c: (JSONValue, JSONValue)) throws -> JSONValue {
+            try t.call("oauth.token", ["grantType": "client_credentials", "clientId": c.0, "clientSecret": c.1])["result"]!["accessToken"]!
+        }
+        let acme = try t.call("partner.create", createParams("acme"))["result"]!["id"]!
+        let beta = try t.call("partner.create", createParams("beta"))["result"]!["id"]!
+        let resource = try client(acme, ["tokens:introspect"])
+        let worker = try client(acme, ["customers:read", "sales:read"])
+        let other = try client(beta, ["customers:read"])
+        let own = try token(worker), foreign = try token(other)
+        func introspect(_ c: (JSONValue, JSONValue), _ token: JSONValue) throws -> JSONValue {
+            try t.call("oauth.introspect", ["clientId": c.0, "clientSecret": c.1, "token": token])
+        }
+        let seen = try introspect(resource, own)["result"]!
+        #expect(seen["active"] == true && seen["client_id"] == worker.0 && seen["sub"] == acme && seen["scope"] == "customers:read sales:read")
+        #expect(try introspect(resource, foreign)["result"] == ["active": false])
+        #expect(try introspect(resource, "portico_at_unknown")["result"] == ["active": false])
+        // Without the scope: refused whatever the token, so a refusal tells nothing about it.
+        for tok in [own, foreign, "portico_at_unknown" as JSONValue] {
+            let refused = try introspect(worker, tok)["error"]
+            #expect(refused?["code"] == -32003 && refused?["data"]?["rule"] == "builtin.scope")
+        }
+        let wrong = try introspect((resource.0, "not-the-secret"), own)["error"]
+        #expect(wrong?["code"] == -32001 && wrong?["data"]?["oauthError"] == "invalid_client")
+        // A client cannot name an actor instead, nor be half-authenticated.
+        let half = try t.call("oauth.introspect", ["clientId": resource.0, "token": own])["error"]
+        #expect(half?["code"] == -32602 && half?["data"]?["field"] == "clientSecret")
+        _ = try t.call("oauth.client.revoke", ["actor": platform, "clientId": resource.0])
+        #expect(try introspect(resource, own)["error"]?["data"]?["oauthError"] == "invalid_client")
+    }
+}

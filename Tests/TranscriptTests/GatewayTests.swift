@@ -103,6 +103,25 @@ import Testing
         let made = try Binary.run(["serve", "--db", db], input: Data((more.joined(separator: "\n") + "\n").utf8))
         let client = try JSONReader.parse(made.out.split(separator: "\n")[1].description)["result"]
         let clientId = try #require(client?["client"]?["id"]?.stringValue), secret = try #require(client?["clientSecret"]?.stringValue)
+        // A resource server's client (it introspects tokens) and a custom domain taken through
+        // its whole life: the DNS records asked for, verified, its certificate issued.
+        let domain = [
+            #"{"jsonrpc":"2.0","id":4,"method":"oauth.client.create","params":{"actor":{"platform":"ops"},"partnerId":"\#(partner)","name":"Resource server","scopes":["tokens:introspect"]}}"#,
+            #"{"jsonrpc":"2.0","id":5,"method":"brand.domain.add","params":{"actor":{"platform":"ops"},"partnerId":"\#(partner)","hostname":"Shop.Nimbus-Cloud.example"}}"#,
+        ]
+        let added = try Binary.run(["serve", "--db", db], input: Data((domain.joined(separator: "\n") + "\n").utf8)).out.split(separator: "\n")
+        let resource = try JSONReader.parse(added[0].description)["result"]
+        let resourceId = try #require(resource?["client"]?["id"]?.stringValue), resourceSecret = try #require(resource?["clientSecret"]?.stringValue)
+        let records = try #require(JSONReader.parse(added[1].description)["result"]?["dnsRecords"]?.arrayValue)
+        #expect(records.first?["type"] == "CNAME" && records.first?["value"] == "nimbus.portal.example")
+        let txt = try #require(records.first { $0["type"] == "TXT" }?["value"]?.stringValue)
+        let life = [
+            #"{"jsonrpc":"2.0","id":6,"method":"brand.domain.verify","params":{"actor":{"platform":"ops"},"partnerId":"\#(partner)","hostname":"shop.nimbus-cloud.example","txtRecords":["v=spf1 -all","\#(txt)"]}}"#,
+            #"{"jsonrpc":"2.0","id":7,"method":"brand.domain.due","params":{"actor":{"platform":"ops"}}}"#,
+            #"{"jsonrpc":"2.0","id":8,"method":"brand.domain.certificate","params":{"actor":{"platform":"ops"},"hostname":"shop.nimbus-cloud.example","status":"issued","notAfter":"2099-01-01T00:00:00Z"}}"#,
+        ]
+        let lived = try Binary.run(["serve", "--db", db], input: Data((life.joined(separator: "\n") + "\n").utf8)).out.split(separator: "\n")
+        #expect(try JSONReader.parse(lived[2].description)["result"]?["status"] == "active", "\(lived)")
 
         let port = Self.freePort()
         let gateway = Process()
@@ -139,6 +158,22 @@ import Testing
         #expect(wrong?.status == 401 && wrong?.json?["error"] == "invalid_client" && wrong?.headers["www-authenticate"]?.hasPrefix("Basic") == true)
         let grant = Self.http(port, "POST", "/oauth/token", headers: form, body: "grant_type=password&client_id=\(clientId)&client_secret=\(secret)")
         #expect(grant?.status == 400 && grant?.json?["error"] == "unsupported_grant_type")
+
+        // Introspection (RFC 7662) by a resource server authenticated as its client; the CRM
+        // client has no tokens:introspect scope; no credentials is 401.
+        let rs = "Basic " + Data("\(resourceId):\(resourceSecret)".utf8).base64EncodedString()
+        let active = Self.http(port, "POST", "/oauth/introspect", headers: form.merging(["Authorization": rs]) { a, _ in a }, body: "token=\(access)")
+        #expect(active?.status == 200 && active?.json?["active"] == true && active?.json?["client_id"]?.stringValue == clientId
+            && active?.json?["sub"]?.stringValue == partner && active?.headers["cache-control"] == "no-store")
+        let unknown = Self.http(port, "POST", "/oauth/introspect", headers: form.merging(["Authorization": rs]) { a, _ in a },
+                                body: "token=portico_at_nope&token_type_hint=access_token")
+        #expect(unknown?.status == 200 && unknown?.json == ["active": false])
+        let unscoped = Self.http(port, "POST", "/oauth/introspect", headers: form, body: "token=\(access)&client_id=\(clientId)&client_secret=\(secret)")
+        #expect(unscoped?.status == 403 && unscoped?.json?["error"] == "insufficient_scope")
+        let anonymous = Self.http(port, "POST", "/oauth/introspect", headers: form, body: "token=\(access)")
+        #expect(anonymous?.status == 401 && anonymous?.headers["www-authenticate"]?.hasPrefix("Basic") == true)
+        let noToken = Self.http(port, "POST", "/oauth/introspect", headers: form.merging(["Authorization": rs]) { a, _ in a }, body: "")
+        #expect(noToken?.status == 400 && noToken?.json?["error"] == "invalid_request")
 
         // The REST API: Bearer challenges, problems naming the field, paging by Link.
         let none = Self.http(port, "GET", "/v1/customers")
@@ -202,6 +237,16 @@ import Testing
         #expect(store?.status == 200 && store?.body.contains("Nimbus &lt;GPU&gt; Cloud") == true && store?.body.contains("--primary: #1e3a8a") == true)
         #expect(store?.body.contains("<GPU>") == false)
         #expect(Self.http(port, "GET", "/", host: "nobody.portal.example")?.status == 404)
+        // The partner's region (eu) by default; the visitor's by Accept-Language (a country
+        // no region sells in skipped); ?region= over both.
+        #expect(store?.body.contains("Plans in eu") == true && store?.body.contains(" EUR") == true)
+        let visitor = Self.http(port, "GET", "/", host: "nimbus.portal.example", headers: ["Accept-Language": "fr-CA, ja-JP;q=0.8, en;q=0.5"])
+        #expect(visitor?.body.contains("Plans in jp") == true && visitor?.body.contains(" JPY") == true)
+        let asked = Self.http(port, "GET", "/?region=gulf", host: "nimbus.portal.example", headers: ["Accept-Language": "ja-JP"])
+        #expect(asked?.body.contains("Plans in gulf") == true && asked?.body.range(of: #"\d+\.\d{3} BHD"#, options: .regularExpression) != nil)
+        // The custom domain, active, is the same brand's storefront (the Host's port and case ignored).
+        let custom = Self.http(port, "GET", "/", host: "SHOP.nimbus-cloud.example:\(port)")
+        #expect(custom?.status == 200 && custom?.body.contains("Nimbus &lt;GPU&gt; Cloud") == true)
 
         // The engine killed: what is asked meanwhile is 503, then a new engine answers, the
         // database as it was.

@@ -125,19 +125,8 @@ public enum OAuthService {
         guard grantType == "client_credentials" else {
             throw oauth(.invalid("grantType", "only client_credentials is supported"), "unsupported_grant_type")
         }
-        let presented = hash(clientSecret)
-        let resolved = try resolveClient(ctx, id: clientId)
-        var matches = same(presented, resolved.client?.secretHash ?? absent)
-        if let c = resolved.client, let previous = c.previousSecretHash, let until = c.previousSecretExpiresAt, until > ctx.now {
-            matches = same(presented, previous) || matches
-        }
-        guard let client = resolved.client, matches, client.status == .active else {
-            throw oauth(.unauthenticated("client authentication failed"), "invalid_client")
-        }
-        guard let partner = resolved.partner else { throw PorticoError.notFound("partner", client.partnerId) }
-        guard partner.status != .suspended else {
-            throw oauth(.forbidden(rule: "suspended-partner", "the client's partner is suspended"), "unauthorized_client")
-        }
+        let (client, partner) = try authenticate(ctx.store, now: ctx.now, clientId: clientId, clientSecret: clientSecret,
+                                                 cache: ctx.caches?.clients)
         var granted = client.scopes
         if let scope {
             let requested = scope.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -159,17 +148,40 @@ public enum OAuthService {
         return ["accessToken": .string(token.value), "tokenType": "Bearer", "expiresIn": .integer(lifetime), "scope": .string(scopeText)]
     }
 
+    /// The client these credentials authenticate (its current secret, or the previous one
+    /// inside its grace) with its partner: -32001 `invalid_client` whatever is wrong with
+    /// them, at the same cost; -32003 `unauthorized_client` when the partner is suspended.
+    public static func authenticate(_ store: any StoreTransaction, now: Timestamp, clientId: String, clientSecret: String,
+                                    cache: AuthCache<ResolvedClient>?) throws -> (OAuthClientRecord, PartnerRecord)
+    {
+        let presented = hash(clientSecret)
+        let resolved = try resolveClient(store, now: now, id: clientId, cache: cache)
+        var matches = same(presented, resolved.client?.secretHash ?? absent)
+        if let c = resolved.client, let previous = c.previousSecretHash, let until = c.previousSecretExpiresAt, until > now {
+            matches = same(presented, previous) || matches
+        }
+        guard let client = resolved.client, matches, client.status == .active else {
+            throw oauth(.unauthenticated("client authentication failed"), "invalid_client")
+        }
+        guard let partner = resolved.partner else { throw PorticoError.notFound("partner", client.partnerId) }
+        guard partner.status != .suspended else {
+            throw oauth(.forbidden(rule: "suspended-partner", "the client's partner is suspended"), "unauthorized_client")
+        }
+        return (client, partner)
+    }
+
     /// The client `id` names (or that none does) with its partner: from the engine's cache
     /// while no partner or client changed, else read and kept.
-    static func resolveClient(_ ctx: RequestContext, id: String) throws -> ResolvedClient {
-        let cache = ctx.caches?.clients
-        if let known = cache?.lookup(id, version: ctx.store.principalVersion, now: ctx.now) { return known }
-        let client = try ctx.store.oauthClient(id: id)
-        let resolved = ResolvedClient(client: client, partner: try client.flatMap { try ctx.store.partner(id: $0.partnerId) })
+    static func resolveClient(_ store: any StoreTransaction, now: Timestamp, id: String, cache: AuthCache<ResolvedClient>?) throws
+        -> ResolvedClient
+    {
+        if let known = cache?.lookup(id, version: store.principalVersion, now: now) { return known }
+        let client = try store.oauthClient(id: id)
+        let resolved = ResolvedClient(client: client, partner: try client.flatMap { try store.partner(id: $0.partnerId) })
         // An id no client could have (ours are `cli_` and 20 characters) is not kept: the
         // cache holds nothing a caller could make large.
         if client != nil || id.utf8.count <= 64 {
-            cache?.store(id, resolved, version: ctx.store.principalVersionAtStart, now: ctx.now)
+            cache?.store(id, resolved, version: store.principalVersionAtStart, now: now)
         }
         return resolved
     }
@@ -215,13 +227,18 @@ public enum OAuthService {
 
     /// `oauth.introspect` (RFC 7662): `{active: false}` for anything not usable now, or not
     /// the caller's to see; else the token's scope, client, subject (the partner) and times.
+    /// Whether the caller may introspect at all is decided first, on its own partner (a
+    /// member, or a client with the `oauth.introspect` scope) or the platform, so a refusal
+    /// does not depend on the token.
     public static func introspect(_ ctx: RequestContext, token: String) throws -> JSONValue {
-        let actor = try ctx.requireActor()
-        guard let (t, client, partner) = try usable(ctx, token: token) else {
-            if case .member(_, let own) = actor { try ctx.authorize(partner: own) } else { try ctx.authorize(partner: nil) }
+        switch try ctx.requireActor() {
+        case .member(_, let own): try ctx.authorize(partner: own)
+        case .client(let grant): try ctx.authorize(partner: grant.partner)
+        case .platform: try ctx.authorize(partner: nil)
+        }
+        guard let (t, client, partner) = try usable(ctx, token: token), (try? ctx.authorize(partner: partner)) != nil else {
             return ["active": false]
         }
-        do { try ctx.authorize(partner: partner) } catch { return ["active": false] }
         return ["active": true, "scope": .string(t.scopes.joined(separator: " ")), "client_id": .string(client.id),
                 "sub": .string(partner.id), "exp": .integer(t.expiresAt.millisecondsSinceEpoch / 1000),
                 "iat": .integer(t.issuedAt.millisecondsSinceEpoch / 1000), "token_type": "Bearer"]

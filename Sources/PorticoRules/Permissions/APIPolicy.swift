@@ -52,8 +52,8 @@ public struct APIPolicy: Sendable {
                     guard let pattern = r.string(item, "an action") else { continue }
                     for slot in PermissionRules.actionSlots(pattern, at: item.position, r, catalog) {
                         let name = catalog.actions[slot].name
-                        if name.hasPrefix("api.") { actions.insert(name) } else if !pattern.contains("*") {
-                            r.error(item.position, "a scope grants partner API actions (api.*), not '\(name)'")
+                        if catalog.actions[slot].byClient { actions.insert(name) } else if !pattern.contains("*") {
+                            r.error(item.position, "a scope grants what an API client may call (api.*, oauth.introspect), not '\(name)'")
                         }
                     }
                 }

@@ -6,9 +6,13 @@ public struct ActionCatalog: Sendable {
     public struct Action: Sendable {
         public var name: String
         public var access: Access
-        public init(_ name: String, _ access: Access) {
+        /// Whether an API client may call it (a scope may grant it): the partner API's
+        /// `api.*`, and what a resource server calls with its client credentials.
+        public var byClient: Bool
+        public init(_ name: String, _ access: Access, byClient: Bool? = nil) {
             self.name = name
             self.access = access
+            self.byClient = byClient ?? name.hasPrefix("api.")
         }
     }
 

@@ -51,7 +51,7 @@ enum OAuthMethods {
             try p.finish()
             return try OAuthService.revoke(ctx, token: token)
         },
-        Method("oauth.introspect", access: .read) { p, ctx in
+        Method("oauth.introspect", access: .read, caller: .actorOrClientCredentials) { p, ctx in
             let token = try p.string("token")
             try p.finish()
             return try OAuthService.introspect(ctx, token: token)

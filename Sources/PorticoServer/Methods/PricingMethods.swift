@@ -21,10 +21,19 @@ enum PricingMethods {
             return try json(ctx.rules.pricing.quote(request, describe: true).mapError(error).get(), plan: plan)
         },
         Method("pricing.sheet", access: .read, needsActor: false) { p, ctx in
-            let region = try p.string("region").lowercased()
+            var region = try p.optionalString("region")?.lowercased()
+            let country = try p.optionalString("country")?.uppercased()
             let partnerId = try p.optionalString("partnerId")
             try p.finish()
             let pricing = ctx.rules.pricing
+            if region == nil, let country {
+                // A visitor's country (its Accept-Language region, say) names its pricing region.
+                guard let found = pricing.countryRegion[country] else {
+                    throw PorticoError.invalid("country", "no pricing region includes '\(country)'")
+                }
+                region = found
+            }
+            guard let region else { throw PorticoError.invalid("region", "give a region or a country") }
             guard let r = pricing.regions[region] else {
                 throw PorticoError.invalid("region", "no pricing region '\(region)' (\(pricing.regions.keys.sorted().joined(separator: ", ")))")
             }
@@ -37,7 +46,8 @@ enum PricingMethods {
                 guard case .success(let q) = pricing.quote(request) else { continue }
                 plans.append(json(q, plan: plan))
             }
-            return ["region": .string(region), "currency": .string(r.currency.code), "taxIncluded": .bool(r.tax == .inclusive),
+            return ["region": .string(region), "currency": .string(r.currency.code), "exponent": .integer(Int64(r.currency.exponent)),
+                    "taxIncluded": .bool(r.tax == .inclusive),
                     "partnerId": .string(partnerId), "tier": .string(tier), "plans": .array(plans)]
         },
     ]

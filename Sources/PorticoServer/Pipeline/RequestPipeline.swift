@@ -66,7 +66,7 @@ struct RequestPipeline: Sendable {
                _ now: () -> Timestamp, _ cancellation: Cancellation) throws -> (JSONValue, [@Sendable () -> Void])
     {
         let key = method.takesIdempotencyKey ? try idempotency.key(&params) : nil
-        let actor = method.needsActor ? try callers.resolve(&params, store, byAccessToken: method.byAccessToken, now: now) : nil
+        let actor = method.needsActor ? try callers.resolve(&params, store, method.caller, now: now) : nil
         try rateLimiter.admit(actor, action: method.name, now: now())
         let ctx = RequestContext(store: store, now: now(), requestId: call.id.map(\.description), action: method.name, actor: actor,
                                  ids: ids, policy: policy, activeRules: activeRules, cancellation: cancellation,

@@ -1,0 +1,65 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JSONRPC
+import Testing
+@testable import PorticoGateway
+
+/// The gateway's pure parts: how it reads a visitor's languages, writes prices, decodes
+/// forms and credentials, and maps engine errors onto HTTP.
+@Suite struct GatewayUnitTests {
+    @Test func acceptLanguageGivesCountriesByPreference() {
+        #expect(Storefront.countries(acceptLanguage: "de-AT,de;q=0.9,en-GB;q=0.8") == ["AT", "GB"])
+        #expect(Storefront.countries(acceptLanguage: "en;q=0.5, ja-JP;q=0.9, fr-FR") == ["FR", "JP"])
+        #expect(Storefront.countries(acceptLanguage: "zh-Hant-TW") == ["TW"])       // the script subtag skipped
+        #expect(Storefront.countries(acceptLanguage: "es-419, pt-BR") == ["BR"])    // a numeric region is no country
+        #expect(Storefront.countries(acceptLanguage: "de-DE;q=0, fr-BE") == ["BE"]) // q=0: not acceptable
+        #expect(Storefront.countries(acceptLanguage: "*").isEmpty)
+        #expect(Storefront.countries(acceptLanguage: ";;,,=,-,q=").isEmpty)
+        #expect(Storefront.countries(acceptLanguage: "de-ÄT, x-ü").isEmpty)
+    }
+
+    @Test func pricesAreWrittenInTheirCurrencysExponent() {
+        #expect(Storefront.money(4999, "EUR", exponent: 2) == "49.99 EUR")
+        #expect(Storefront.money(5, "EUR", exponent: 2) == "0.05 EUR")
+        #expect(Storefront.money(7500, "JPY", exponent: 0) == "7500 JPY")
+        #expect(Storefront.money(12_345, "BHD", exponent: 3) == "12.345 BHD")
+        #expect(Storefront.money(-101, "USD", exponent: 2) == "-1.01 USD")
+        #expect(Storefront.money(.min, "USD", exponent: 2) == "-92233720368547758.08 USD")
+    }
+
+    @Test func formsDecodeAsRFC6749Says() {
+        let f = Routes.form("grant_type=client_credentials&scope=a+b%3Ac&scope=second&empty=&bare&bad=%zz")
+        #expect(f["grant_type"] == "client_credentials" && f["scope"] == "a b:c" && f["empty"] == "" && f["bare"] == "" && f["bad"] == "%zz")
+    }
+
+    @Test func clientCredentialsFromBasicOrTheBody() throws {
+        let url = "/oauth/token"
+        func request(_ authorization: String?) -> Request {
+            var head = HTTPRequest(method: .post, scheme: "http", authority: "x", path: url)
+            if let authorization { head.headerFields[.authorization] = authorization }
+            return Request(head: head, body: .init(buffer: ByteBuffer()))
+        }
+        // RFC 6749 §2.3.1: each part form-encoded before Base64, so a ':' in the id survives.
+        let basic = Data("cli%3Aa:s+1%2B".utf8).base64EncodedString()
+        let (id, secret) = Routes.clientCredentials(request("Basic \(basic)"), ["client_id": "body"])
+        #expect(id == "cli:a" && secret == "s 1+")
+        let body = Routes.clientCredentials(request(nil), ["client_id": "c", "client_secret": "s"])
+        #expect(body.0 == "c" && body.1 == "s")
+        let garbled = Routes.clientCredentials(request("Basic !!!"), [:])
+        #expect(garbled.0 == nil && garbled.1 == nil)
+    }
+
+    @Test func engineErrorsBecomeProblemsWithTheirCode() {
+        #expect(Routes.status(-32602) == .badRequest && Routes.status(-32001) == .unauthorized && Routes.status(-32003) == .forbidden)
+        #expect(Routes.status(-32004) == .notFound && Routes.status(-32010) == .conflict && Routes.status(-32029) == .tooManyRequests)
+        #expect(Routes.status(-32603) == .internalServerError)
+        let limited = Routes.problem(["code": -32029, "message": "slow down",
+                                      "data": ["retryAfterMs": 1500, "limit": 600, "remaining": 0, "resetMs": 2001, "policy": "600;w=60"]])
+        #expect(limited.status == .tooManyRequests && limited.headers[.retryAfter] == "2")
+        #expect(limited.headers[HTTPField.Name("RateLimit")!] == "limit=600, remaining=0, reset=3")
+        #expect(limited.headers[.contentType] == "application/problem+json")
+        let named = Routes.problem(["code": -32602, "message": "bad", "data": ["field": "email", "status": "not mine"]])
+        #expect(named.status == .badRequest)
+    }
+}
