@@ -80,7 +80,10 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
-            ]),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            // schemas/partner-api.openapi.yaml, served at /openapi.json.
+            plugins: ["EmbedFiles"]),
         // The executable: picks the store (SQLite) and runs the server.
         .executableTarget(
             name: "portico",
@@ -134,7 +137,8 @@ let package = Package(
         // Drives the real `portico` binary with recorded request files.
         .testTarget(
             name: "PorticoGatewayTests",
-            dependencies: ["PorticoGateway", "JSONRPC", .product(name: "Hummingbird", package: "hummingbird")]),
+            dependencies: ["PorticoGateway", "JSONRPC", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "TranscriptTests",
             dependencies: ["portico", "JSONRPC"],

@@ -7,40 +7,68 @@ import JSONRPC
 struct Routes: Sendable {
     let engine: EngineChild
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("/healthz") { _, _ in try await health() }
-        router.post("/oauth/token") { request, _ in try await token(request) }
+    /// One route: its HTTP method, its path as the OpenAPI document writes it (`{id}`), and
+    /// what answers it.
+    struct Route: Sendable {
+        let method: HTTPRequest.Method
+        let path: String
+        let answer: @Sendable (Routes, Request, BasicRequestContext) async throws -> Response
+    }
+
+    /// Every route the gateway serves; `schemas/partner-api.openapi.yaml` describes exactly
+    /// these (a test holds them together).
+    static let table: [Route] = {
         let page = ["cursor", "limit"]
-        router.get("/v1/customers") { request, _ in try await api("api.customer.list", request, query: page + ["resellerId"]) }
-        router.post("/v1/customers") { request, _ in
-            try await api("api.customer.register", request, body: try await object(request), status: .created)
+        @Sendable func id(_ context: BasicRequestContext) throws -> JSONValue { .string(try context.parameters.require("id")) }
+        return [
+            Route(method: .get, path: "/healthz") { r, _, _ in try await r.health() },
+            Route(method: .get, path: "/openapi.json") { _, _, _ in json(OpenAPI.document) },
+            Route(method: .post, path: "/oauth/token") { r, request, _ in try await r.token(request) },
+            Route(method: .post, path: "/oauth/revoke") { r, request, _ in try await r.revoke(request) },
+            Route(method: .post, path: "/oauth/introspect") { r, request, _ in try await r.introspect(request) },
+            Route(method: .get, path: "/v1/customers") { r, request, _ in
+                try await r.api("api.customer.list", request, query: page + ["resellerId"])
+            },
+            Route(method: .post, path: "/v1/customers") { r, request, _ in
+                try await r.api("api.customer.register", request, body: try await r.object(request), status: .created)
+            },
+            Route(method: .get, path: "/v1/customers/{id}") { r, request, context in
+                try await r.api("api.customer.get", request, extra: ["customerId": try id(context)])
+            },
+            Route(method: .get, path: "/v1/subscriptions") { r, request, _ in
+                try await r.api("api.subscription.list", request, query: page + ["customerId", "status"])
+            },
+            Route(method: .post, path: "/v1/subscriptions") { r, request, _ in
+                try await r.api("api.subscription.create", request, body: try await r.object(request), status: .created)
+            },
+            Route(method: .get, path: "/v1/subscriptions/{id}") { r, request, context in
+                try await r.api("api.subscription.get", request, extra: ["subscriptionId": try id(context)])
+            },
+            Route(method: .post, path: "/v1/subscriptions/{id}/cancel") { r, request, context in
+                try await r.api("api.subscription.cancel", request, body: try await r.object(request), extra: ["subscriptionId": try id(context)])
+            },
+            Route(method: .post, path: "/v1/usage") { r, request, _ in
+                try await r.api("api.usage.record", request, body: try await r.object(request))
+            },
+            Route(method: .get, path: "/v1/usage") { r, request, _ in
+                try await r.api("api.usage.get", request, query: page + ["customerId", "meter", "groupBy", "from", "to"])
+            },
+            Route(method: .get, path: "/v1/sales") { r, request, _ in
+                try await r.api("api.sales.list", request, query: page + ["customerId", "kind", "from", "to"])
+            },
+            Route(method: .get, path: "/v1/commissions") { r, request, _ in
+                try await r.api("api.commissions.list", request, query: page + ["status", "from", "to"])
+            },
+            Route(method: .get, path: "/") { r, request, _ in try await Storefront(engine: r.engine).page(request) },
+        ]
+    }()
+
+    func register(on router: Router<BasicRequestContext>) {
+        for route in Self.table {
+            // Hummingbird writes a path parameter `:id`.
+            let path = route.path.replacingOccurrences(of: "{id}", with: ":id")
+            router.on(RouterPath(path), method: route.method) { request, context in try await route.answer(self, request, context) }
         }
-        router.get("/v1/customers/:id") { request, context in
-            try await api("api.customer.get", request, extra: ["customerId": .string(try context.parameters.require("id"))])
-        }
-        router.get("/v1/subscriptions") { request, _ in
-            try await api("api.subscription.list", request, query: page + ["customerId", "status"])
-        }
-        router.post("/v1/subscriptions") { request, _ in
-            try await api("api.subscription.create", request, body: try await object(request), status: .created)
-        }
-        router.get("/v1/subscriptions/:id") { request, context in
-            try await api("api.subscription.get", request, extra: ["subscriptionId": .string(try context.parameters.require("id"))])
-        }
-        router.post("/v1/subscriptions/:id/cancel") { request, context in
-            var body = try await object(request)
-            body["subscriptionId"] = .string(try context.parameters.require("id"))
-            return try await api("api.subscription.cancel", request, body: body)
-        }
-        router.post("/v1/usage") { request, _ in try await api("api.usage.record", request, body: try await object(request)) }
-        router.get("/v1/usage") { request, _ in
-            try await api("api.usage.get", request, query: page + ["customerId", "meter", "groupBy", "from", "to"])
-        }
-        router.get("/v1/sales") { request, _ in try await api("api.sales.list", request, query: page + ["customerId", "kind", "from", "to"]) }
-        router.get("/v1/commissions") { request, _ in try await api("api.commissions.list", request, query: page + ["status", "from", "to"]) }
-        router.post("/oauth/revoke") { request, _ in try await revoke(request) }
-        router.post("/oauth/introspect") { request, _ in try await introspect(request) }
-        router.get("/") { request, _ in try await Storefront(engine: engine).page(request) }
     }
 
     // MARK: answers

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import JSONRPC
 import Testing
+import Yams
 @testable import PorticoGateway
 
 /// The gateway's pure parts: how it reads a visitor's languages, writes prices, decodes
@@ -61,5 +62,34 @@ import Testing
         #expect(limited.headers[.contentType] == "application/problem+json")
         let named = Routes.problem(["code": -32602, "message": "bad", "data": ["field": "email", "status": "not mine"]])
         #expect(named.status == .badRequest)
+    }
+}
+
+/// `schemas/partner-api.openapi.yaml` describes exactly the routes the gateway serves, and
+/// `/openapi.json` is that file.
+@Suite struct OpenAPIDocumentTests {
+    @Test func theDocumentDescribesExactlyTheRoutes() throws {
+        let doc = OpenAPI.document
+        #expect(doc["openapi"] == "3.1.0")
+        var described: Set<String> = []
+        for (path, item) in doc["paths"]?.objectValue?.members.map({ ($0.key, $0.value) }) ?? [] {
+            for (method, _) in item.objectValue?.members.map({ ($0.key, $0.value) }) ?? [] {
+                described.insert("\(method.uppercased()) \(path)")
+            }
+        }
+        let served = Set(Routes.table.map { "\($0.method.rawValue) \($0.path)" })
+        #expect(described == served)
+        #expect(served.count == Routes.table.count)
+    }
+
+    @Test func theDocumentReadsAsTheFileSays() throws {
+        // Scalars keep their YAML types: integers, booleans, quoted numbers as text.
+        let money = OpenAPI.document["components"]?["schemas"]?["Money"]?["properties"]?["amount"]
+        #expect(money?["maximum"] == 9_007_199_254_740_992 && money?["type"] == "integer")
+        let token = OpenAPI.document["paths"]?["/oauth/token"]?["post"]?["requestBody"]?["required"]
+        #expect(token == true)
+        let read = OpenAPI.json(try #require(try Yams.compose(yaml: "a: '1'\nb: 1\nc: ~\nd: 1.5\ne: ['yes', true]")))
+        #expect(read ==
+            ["a": "1", "b": 1, "c": .null, "d": .number("1.5"), "e": ["yes", true]])
     }
 }
