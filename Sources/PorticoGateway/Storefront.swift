@@ -31,9 +31,10 @@ struct Storefront: Sendable {
         <body>
         <header>{{#brand.logoUrl}}<img src="{{brand.logoUrl}}" alt="">{{/brand.logoUrl}}<h1>{{brand.displayName}}</h1></header>
         <main>
-        <h2>Plans in {{regionName}}</h2>
+        <h2>Plans</h2>
+        <p>Prices for region {{regionName}}, in {{currency}}, {{taxNote}}.</p>
         <div class="plans">
-        {{#plans}}<section class="plan"><h3>{{name}}</h3><p class="price">{{price}}</p><p>{{taxNote}}</p></section>
+        {{#plans}}<section class="plan"><h3>{{name}}</h3><p class="price">{{price}}</p></section>
         {{/plans}}
         </div>
         {{#hasSupport}}<p>Questions? {{#brand.supportUrl}}<a href="{{brand.supportUrl}}">Help centre</a> {{/brand.supportUrl}}{{#brand.supportEmail}}<a href="mailto:{{brand.supportEmail}}">{{brand.supportEmail}}</a>{{/brand.supportEmail}}</p>{{/hasSupport}}
@@ -123,12 +124,13 @@ struct Storefront: Sendable {
         let plans: [[String: Any]] = (s["plans"]?.arrayValue ?? []).map { p in
             let price = p["price"]
             return ["name": p["plan"]?.stringValue ?? "",
-                    "price": Self.money(price?["amount"]?.integerValue ?? 0, price?["currency"]?.stringValue ?? "", exponent: exponent),
-                    "taxNote": p["taxIncluded"] == .bool(true) ? "tax included" : "plus tax"]
+                    "price": Self.money(price?["amount"]?.integerValue ?? 0, price?["currency"]?.stringValue ?? "", exponent: exponent)]
         }
         let brand = Self.mustacheValue(r["brand"] ?? .null)
         let b = r["brand"]
         let context: [String: Any] = ["brand": brand, "plans": plans, "regionName": s["region"]?.stringValue ?? "",
+                                      "currency": s["currency"]?.stringValue ?? "",
+                                      "taxNote": s["taxIncluded"] == .bool(true) ? "tax included" : "plus tax",
                                       "hasSupport": b?["supportUrl"]?.stringValue != nil || b?["supportEmail"]?.stringValue != nil]
         return Self.html(Self.page.render(context), status: .ok)
     }

@@ -239,11 +239,11 @@ import Testing
         #expect(Self.http(port, "GET", "/", host: "nobody.portal.example")?.status == 404)
         // The partner's region (eu) by default; the visitor's by Accept-Language (a country
         // no region sells in skipped); ?region= over both.
-        #expect(store?.body.contains("Plans in eu") == true && store?.body.contains(" EUR") == true)
+        #expect(store?.body.contains("Prices for region eu,") == true && store?.body.contains(" EUR") == true)
         let visitor = Self.http(port, "GET", "/", host: "nimbus.portal.example", headers: ["Accept-Language": "fr-CA, ja-JP;q=0.8, en;q=0.5"])
-        #expect(visitor?.body.contains("Plans in jp") == true && visitor?.body.contains(" JPY") == true)
+        #expect(visitor?.body.contains("Prices for region jp,") == true && visitor?.body.contains(" JPY") == true)
         let asked = Self.http(port, "GET", "/?region=gulf", host: "nimbus.portal.example", headers: ["Accept-Language": "ja-JP"])
-        #expect(asked?.body.contains("Plans in gulf") == true && asked?.body.range(of: #"\d+\.\d{3} BHD"#, options: .regularExpression) != nil)
+        #expect(asked?.body.contains("Prices for region gulf,") == true && asked?.body.range(of: #"\d+\.\d{3} BHD"#, options: .regularExpression) != nil)
         // The custom domain, active, is the same brand's storefront (the Host's port and case ignored).
         let custom = Self.http(port, "GET", "/", host: "SHOP.nimbus-cloud.example:\(port)")
         #expect(custom?.status == 200 && custom?.body.contains("Nimbus &lt;GPU&gt; Cloud") == true)
