@@ -84,6 +84,10 @@ let package = Package(
             ],
             // schemas/partner-api.openapi.yaml, served at /openapi.json.
             plugins: ["EmbedFiles"]),
+        // A hello-world Hummingbird server: the reference the gateway's figures are put beside.
+        .executableTarget(
+            name: "gateway-hello",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
         // The executable: picks the store (SQLite) and runs the server.
         .executableTarget(
             name: "portico",

@@ -147,6 +147,10 @@ import Testing
         #expect(compileAPI("  scopes: {}\n  rate_limits: { gold: { requests: 1, per_seconds: 1 } }\n").1
             == ["p.yaml:4:16: api.rate_limits needs a 'default' limit for the tiers it does not name"])
         #expect(compileAPI("  scopes: {}\n  rate_limits: { default: { requests: 0, per_seconds: 1 } }\n").1.first?.contains("requests must be between 1") == true)
+        // Finer than one request a microsecond: refused, not left to divide by zero in the limiter.
+        #expect(compileAPI("  scopes: {}\n  rate_limits: { default: { requests: 1000000000, per_seconds: 1 } }\n").1
+            == ["p.yaml:4:27: rate limit 'default': at most 1000000 requests a second (1000000000 per 1 s is finer than one a microsecond)"])
+        #expect(compileAPI("  scopes: {}\n  rate_limits: { default: { requests: 1000000, per_seconds: 1 } }\n").1.isEmpty)
     }
 }
 

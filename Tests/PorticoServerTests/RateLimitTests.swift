@@ -49,6 +49,20 @@ import Testing
         }
     }
 
+    @Test func everyLimitTheRulesCanHoldIsDecidedWithoutTrapping() {
+        // The finest the rules accept (a microsecond apart) and the coarsest; a finer one
+        // built by hand is held to a microsecond rather than dividing by zero.
+        for limit in [APIPolicy.RateLimit(requests: 1_000_000, perSeconds: 1), .init(requests: 1_000_000_000, perSeconds: 86_400),
+                      .init(requests: 1, perSeconds: 86_400), .init(requests: 1_000_000_000, perSeconds: 1)] {
+            var tat: Int64? = nil
+            for now in [Int64(0), 0, 0, 1, 1_000_000] {
+                let (d, next) = PartnerRateLimiter.decide(tat: tat, now: now, limit: limit)
+                if d.admitted { tat = next }
+                #expect(d.remaining >= 0 && next >= now)
+            }
+        }
+    }
+
     @Test func aPartnersClientsAreLimitedTogetherAndRecover() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rate-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

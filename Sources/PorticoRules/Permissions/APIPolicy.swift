@@ -70,7 +70,13 @@ public struct APIPolicy: Sendable {
                 let requests = tf.require("requests", r, in: "a rate limit").flatMap { r.integer($0, "requests", in: 1...1_000_000_000) }
                 let per = tf.require("per_seconds", r, in: "a rate limit").flatMap { r.integer($0, "per_seconds", in: 1...86_400) }
                 tf.finish(r, in: "api.rate_limits.\(e.key)")
-                if let requests, let per { limits[e.key] = RateLimit(requests: Int(requests), perSeconds: Int(per)) }
+                guard let requests, let per else { continue }
+                // The limiter spaces requests by whole microseconds: a finer limit would space them by none.
+                if per * 1_000_000 / requests < 1 {
+                    r.error(e.value.position, "rate limit '\(e.key)': at most 1000000 requests a second (\(requests) per \(per) s is finer than one a microsecond)")
+                    continue
+                }
+                limits[e.key] = RateLimit(requests: Int(requests), perSeconds: Int(per))
             }
             if limits["default"] == nil && r.diagnostics.count == before {
                 r.error(n.position, "api.rate_limits needs a 'default' limit for the tiers it does not name")

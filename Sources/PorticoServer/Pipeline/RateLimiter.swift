@@ -44,7 +44,8 @@ public final class PartnerRateLimiter: RateLimiter, @unchecked Sendable {
     /// GCRA for `limit` at `now` (microseconds) on the bucket whose arrival time is `tat`;
     /// answers the decision and the new arrival time.
     static func decide(tat: Int64?, now: Int64, limit: APIPolicy.RateLimit) -> (Decision, Int64) {
-        let interval = Int64(limit.perSeconds) * 1_000_000 / Int64(limit.requests)
+        // At least a microsecond: the rules refuse finer limits, and a zero would divide below.
+        let interval = max(1, Int64(limit.perSeconds) * 1_000_000 / Int64(limit.requests))
         let tolerance = interval * Int64(limit.requests - 1)
         let arrival = max(tat ?? now, now)
         if arrival - now > tolerance {
