@@ -36,10 +36,15 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     /// Members must have distinct keys; the reader guarantees it.
     public init(uniqueMembers: [Member]) { members = uniqueMembers }
 
+    /// A literal's keys are distinct (checked in debug builds, as a Dictionary literal's are):
+    /// its members are taken as written, without a search per key.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        members = []
-        members.reserveCapacity(elements.count)
-        for (k, v) in elements { self[k] = v }
+        self.init(literal: elements)
+    }
+
+    init(literal elements: [(String, JSONValue)]) {
+        assert(Set(elements.map(\.0)).count == elements.count, "a JSON object literal repeats a key: \(elements.map(\.0))")
+        members = elements.map { Member(key: $0.0, value: $0.1) }
     }
 
     public var count: Int { members.count }
@@ -120,9 +125,7 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        var o = JSONObject()
-        for (k, v) in elements { o[k] = v }
-        self = .object(o)
+        self = .object(JSONObject(literal: elements))
     }
     public init(nilLiteral: ()) { self = .null }
 }

@@ -19,7 +19,7 @@ public final class EngineChild: @unchecked Sendable {
     private let writeLock = NSLock()
     private var process: Process?
     private var input: FileHandle?
-    private var pending: [Int64: CheckedContinuation<JSONValue, any Error>] = [:]
+    private var pending: [Int64: CheckedContinuation<EngineAnswer, any Error>] = [:]
     private var nextId: Int64 = 1
     private var stopping = false
 
@@ -51,7 +51,13 @@ public final class EngineChild: @unchecked Sendable {
     /// Sends one request and waits for its answer: the whole response object (`result`
     /// or `error`).
     public func call(_ method: String, _ params: JSONValue) async throws -> JSONValue {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<JSONValue, any Error>) in
+        try await answer(method, params).json
+    }
+
+    /// Sends one request and waits for its answer as the engine wrote it: a route that
+    /// passes a result on as it is need not read it (`EngineAnswer.result`).
+    public func answer(_ method: String, _ params: JSONValue) async throws -> EngineAnswer {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<EngineAnswer, any Error>) in
             let (id, handle): (Int64, FileHandle?) = lock.withLock {
                 guard let open = self.input, process?.isRunning == true, !stopping else { return (0, nil) }
                 let id = nextId
@@ -89,7 +95,8 @@ public final class EngineChild: @unchecked Sendable {
     }
 
     func deliver(_ line: ArraySlice<UInt8>) {
-        guard let answer = try? JSONReader.parse(line), case .integer(let id)? = answer["id"] else {
+        let answer = EngineAnswer(Array(line))
+        guard let id = answer.id else {
             log.warning("engine answer without a known id: \(String(decoding: line.prefix(200), as: UTF8.self))")
             return
         }
@@ -98,7 +105,7 @@ public final class EngineChild: @unchecked Sendable {
     }
 
     func exited(_ p: Process) {
-        let (waiting, restart): ([CheckedContinuation<JSONValue, any Error>], Bool) = lock.withLock {
+        let (waiting, restart): ([CheckedContinuation<EngineAnswer, any Error>], Bool) = lock.withLock {
             let w = Array(pending.values)
             pending.removeAll()
             if process === p { process = nil; input = nil }
@@ -129,4 +136,44 @@ public final class EngineChild: @unchecked Sendable {
         while p?.isRunning == true && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
         return p?.isRunning != true && (p?.terminationStatus ?? 0) == 0
     }
+}
+
+/// One answer line of the engine. The engine writes every answer the same way,
+/// `{"jsonrpc":"2.0","id":N,"result":...}` (or `"error":`), so the id and the result's
+/// bytes are found without reading the rest; anything else is read whole.
+public struct EngineAnswer: Sendable {
+    public let line: [UInt8]
+    /// The id, when it is an integer (the gateway's ids are).
+    public let id: Int64?
+    /// Where the result's value is in `line`, when the line has the engine's own shape.
+    let resultRange: Range<Int>?
+
+    static let head = Array(#"{"jsonrpc":"2.0","id":"#.utf8)
+    static let result = Array(#","result":"#.utf8)
+
+    public init(_ line: [UInt8]) {
+        self.line = line
+        var i = Self.head.count
+        var id: Int64 = 0, digits = 0
+        if line.starts(with: Self.head) {
+            while i < line.count, line[i] >= 0x30, line[i] <= 0x39, digits < 18 {
+                id = id * 10 + Int64(line[i] - 0x30)
+                i += 1; digits += 1
+            }
+        }
+        if digits > 0, line[i...].starts(with: Self.result), line.last == UInt8(ascii: "}") {
+            self.id = id
+            resultRange = (i + Self.result.count)..<(line.count - 1)
+        } else {
+            // Not the engine's usual shape (an error, say): read the whole line.
+            self.id = (try? JSONReader.parse(line[...]))?["id"]?.integerValue
+            resultRange = nil
+        }
+    }
+
+    /// The whole answer, read.
+    public var json: JSONValue { (try? JSONReader.parse(line[...])) ?? .null }
+
+    /// The result's JSON text as the engine wrote it; nil for an error.
+    public var result: ArraySlice<UInt8>? { resultRange.map { line[$0] } }
 }

@@ -17,8 +17,12 @@ public enum Gateway {
         /// The arguments of the child `portico serve` (database, rules, secrets, base domain).
         public var engineArguments: [String]
         public var executable: URL
-        public init(host: String, port: Int, engineArguments: [String], executable: URL) {
+        /// How long a rendered storefront page is served again (0: never): a brand's change
+        /// shows at most this late.
+        public var pageCacheMilliseconds: Int
+        public init(host: String, port: Int, engineArguments: [String], executable: URL, pageCacheMilliseconds: Int = 1000) {
             self.host = host; self.port = port; self.engineArguments = engineArguments; self.executable = executable
+            self.pageCacheMilliseconds = pageCacheMilliseconds
         }
     }
 
@@ -29,7 +33,7 @@ public enum Gateway {
         try engine.start()
         let router = Router()
         router.middlewares.add(AccessLog(log: log))
-        Routes(engine: engine).register(on: router)
+        Routes(engine: engine, pages: PageCache(milliseconds: options.pageCacheMilliseconds)).register(on: router)
         let app = Application(router: router, configuration: .init(address: .hostname(options.host, port: options.port), serverName: "portico"),
                               logger: log)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])

@@ -6,6 +6,8 @@ import JSONRPC
 /// The gateway's routes, each a thin map onto one engine method.
 struct Routes: Sendable {
     let engine: EngineChild
+    /// Storefront pages rendered in the last moments (see `PageCache`).
+    var pages = PageCache(milliseconds: 0)
 
     /// One route: its HTTP method, its path as the OpenAPI document writes it (`{id}`), and
     /// what answers it.
@@ -59,7 +61,7 @@ struct Routes: Sendable {
             Route(method: .get, path: "/v1/commissions") { r, request, _ in
                 try await r.api("api.commissions.list", request, query: page + ["status", "from", "to"])
             },
-            Route(method: .get, path: "/") { r, request, _ in try await Storefront(engine: r.engine).page(request) },
+            Route(method: .get, path: "/") { r, request, _ in try await Storefront(engine: r.engine, cache: r.pages).page(request) },
         ]
     }()
 
@@ -165,12 +167,12 @@ struct Routes: Sendable {
         }
         if let key = request.headers[HTTPField.Name("Idempotency-Key")!] { params["idempotencyKey"] = .string(key) }
         params["accessToken"] = .string(token)
-        let answer: JSONValue
-        do { answer = try await engine.call(method, .object(params)) } catch { return Self.unavailable }
-        if let error = answer["error"] { return Self.problem(error) }
-        let result = answer["result"] ?? .null
-        var headers: HTTPFields = [:]
-        if case .string(let next)? = result["nextCursor"] {
+        let answer: EngineAnswer
+        do { answer = try await engine.answer(method, .object(params)) } catch { return Self.unavailable }
+        // The result goes out as the engine wrote it; only an error is read.
+        guard let result = answer.result else { return Self.problem(answer.json["error"] ?? ["code": -32603, "message": "no answer"]) }
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let next = Self.nextCursor(result) {
             var parts = URLComponents()
             parts.path = request.uri.path
             var items = (request.uri.queryParameters.map { URLQueryItem(name: String($0.key), value: String($0.value)) })
@@ -179,7 +181,26 @@ struct Routes: Sendable {
             parts.queryItems = items.sorted { $0.name < $1.name }
             headers[HTTPField.Name("Link")!] = "<\(parts.string ?? "")>; rel=\"next\""
         }
-        return Self.json(result, status: status, headers: headers)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: result)))
+    }
+
+    static let cursorKey = Array(#","nextCursor":""#.utf8)
+
+    /// A page's `nextCursor`, the last member the engine writes of a page: read from the
+    /// end of the result's text; anything unusual there is read whole.
+    static func nextCursor(_ result: ArraySlice<UInt8>) -> String? {
+        guard result.count > 2, result.last == UInt8(ascii: "}") else { return nil }
+        let body = result.dropLast()
+        if body.last != UInt8(ascii: "\"") { return nil }  // `"nextCursor":null`, or not a page
+        let text = body.dropLast()
+        guard let quote = text.lastIndex(of: UInt8(ascii: "\"")) else { return nil }
+        // A quote after a backslash may be escaped, inside the string: read the whole text.
+        if quote > text.startIndex, text[quote - 1] != UInt8(ascii: "\\") {
+            guard text[..<(quote + 1)].suffix(cursorKey.count).elementsEqual(cursorKey) else { return nil }  // another member last
+            let value = text[(quote + 1)...]
+            if !value.contains(UInt8(ascii: "\\")) { return String(decoding: value, as: UTF8.self) }
+        }
+        return (try? JSONReader.parse(result))?["nextCursor"]?.stringValue
     }
 
     /// `POST /oauth/token` (RFC 6749 §4.4): form-encoded, the client authenticated by HTTP

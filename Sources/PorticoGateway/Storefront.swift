@@ -10,6 +10,7 @@ import Mustache
 /// a plain 404 page; a suspended partner's, 410. Mustache escapes every value.
 struct Storefront: Sendable {
     let engine: EngineChild
+    let cache: PageCache
 
     static let page = try! MustacheTemplate(string: """
         <!doctype html>
@@ -41,13 +42,8 @@ struct Storefront: Sendable {
         </main></body></html>
         """)
 
-    static func html(_ text: String, status: HTTPResponse.Status) -> Response {
-        Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
-
-    static func plain(_ title: String, status: HTTPResponse.Status) -> Response {
-        html("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(title)</title></head><body><h1>\(title)</h1></body></html>",
-             status: status)
+    static func plain(_ title: String, status: HTTPResponse.Status) -> PageCache.Page {
+        PageCache.Page(status: status, html: "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(title)</title></head><body><h1>\(title)</h1></body></html>")
     }
 
     /// Minor units as the currency writes them: its ISO 4217 exponent's decimals (the
@@ -94,9 +90,21 @@ struct Storefront: Sendable {
     }
 
     func page(_ request: Request) async throws -> Response {
+        // The same host, query and languages within the cache's time: the same page.
+        let key = PageCache.Key(host: request.head.authority ?? "", query: request.uri.query ?? "",
+                                languages: request.headers[.acceptLanguage] ?? "")
+        if let kept = cache.lookup(key) { return kept.response }
+        let rendered = try await render(request)
+        if rendered.status == .ok || rendered.status == .notFound || rendered.status == .gone {
+            cache.store(key, rendered)
+        }
+        return rendered.response
+    }
+
+    func render(_ request: Request) async throws -> PageCache.Page {
         let host = request.head.authority ?? ""
         let resolved: JSONValue
-        do { resolved = try await engine.call("brand.resolve", ["host": .string(host)]) } catch { return Routes.unavailable }
+        do { resolved = try await engine.call("brand.resolve", ["host": .string(host)]) } catch { return .unavailable }
         if let error = resolved["error"] {
             switch error["code"]?.integerValue {
             case -32010: return Self.plain("This storefront is closed", status: .gone)
@@ -116,7 +124,7 @@ struct Storefront: Sendable {
         var sheet: JSONValue = .null
         for var ask in asks {
             ask["partnerId"] = partner
-            sheet = try await engine.call("pricing.sheet", .object(ask))
+            do { sheet = try await engine.call("pricing.sheet", .object(ask)) } catch { return .unavailable }
             if sheet["result"] != nil { break }
         }
         let s = sheet["result"] ?? .null
@@ -132,6 +140,6 @@ struct Storefront: Sendable {
                                       "currency": s["currency"]?.stringValue ?? "",
                                       "taxNote": s["taxIncluded"] == .bool(true) ? "tax included" : "plus tax",
                                       "hasSupport": b?["supportUrl"]?.stringValue != nil || b?["supportEmail"]?.stringValue != nil]
-        return Self.html(Self.page.render(context), status: .ok)
+        return PageCache.Page(status: .ok, html: Self.page.render(context))
     }
 }

@@ -20,6 +20,10 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Directory of the rule files (default ./rules; without it, the shipped defaults).")
     var rules: String?
 
+    @Option(name: .customLong("page-cache-ms"),
+            help: "How long a rendered storefront page is served again, in milliseconds (0: render every request).")
+    var pageCacheMilliseconds: Int = 1000
+
     @OptionGroup var engine: EngineOptions
 
     func run() async throws {
@@ -33,7 +37,9 @@ struct GatewayCommand: AsyncParsableCommand {
         if let secrets = engine.secrets { args += ["--secrets", secrets] }
         if let clock = engine.clock { args += ["--clock", clock] }
         if let seed = engine.seed { args += ["--seed", String(seed)] }
+        guard (0...3_600_000).contains(pageCacheMilliseconds) else { throw ValidationError("--page-cache-ms must be 0 to 3600000") }
         let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        try await Gateway.run(.init(host: String(listen[..<colon]), port: port, engineArguments: args, executable: me), log: log)
+        try await Gateway.run(.init(host: String(listen[..<colon]), port: port, engineArguments: args, executable: me,
+                                  pageCacheMilliseconds: pageCacheMilliseconds), log: log)
     }
 }

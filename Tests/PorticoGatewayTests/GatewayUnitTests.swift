@@ -93,3 +93,50 @@ import Yams
             ["a": "1", "b": 1, "c": .null, "d": .number("1.5"), "e": ["yes", true]])
     }
 }
+
+/// The engine's answers read only as far as a route needs: the id and the result's bytes
+/// from the line's fixed head, a page's next cursor from its end — and the whole line when
+/// it is anything else.
+@Suite struct EngineAnswerTests {
+    func answer(_ text: String) -> EngineAnswer { EngineAnswer(Array(text.utf8)) }
+
+    @Test func theIdAndResultComeFromTheHead() {
+        let a = answer(#"{"jsonrpc":"2.0","id":42,"result":{"items":[],"nextCursor":null}}"#)
+        #expect(a.id == 42 && a.result.map { String(decoding: $0, as: UTF8.self) } == #"{"items":[],"nextCursor":null}"#)
+        let e = answer(#"{"jsonrpc":"2.0","id":7,"error":{"code":-32602,"message":"x"}}"#)
+        #expect(e.id == 7 && e.result == nil && e.json["error"]?["code"] == -32602)
+        let other = answer(#"{"id":9,"jsonrpc":"2.0","result":1}"#)   // another member order: read whole
+        #expect(other.id == 9 && other.result == nil)
+        #expect(answer("garbage").id == nil && answer(#"{"jsonrpc":"2.0","id":99999999999999999999,"result":1}"#).id == nil)
+    }
+
+    @Test func aPagesNextCursorIsReadFromItsEnd() {
+        func next(_ s: String) -> String? { Routes.nextCursor(Array(s.utf8)[...]) }
+        #expect(next(#"{"items":[{"id":"a"}],"nextCursor":"c2"}"#) == "c2")
+        #expect(next(#"{"items":[{"id":"a"}],"nextCursor":null}"#) == nil)
+        #expect(next(#"{"id":"cus_1","updatedAt":"2026-01-01T00:00:00.000Z"}"#) == nil)
+        #expect(next(#"{"a":{"nextCursor":"nested"}}"#) == nil)
+        // An escaped quote, or an escape in the cursor: read whole, and rightly.
+        #expect(next(#"{"items":[],"note":"x\",\"nextCursor\":\"evil"}"#) == nil)
+        #expect(next(#"{"items":[],"nextCursor":"a\u0062c"}"#) == "abc")
+        #expect(next(#"{"items":[],"nextCursor":"a\\"}"#) == "a\\")
+    }
+}
+
+@Suite struct PageCacheTests {
+    @Test func aPageIsServedAgainForItsMomentOnly() async throws {
+        let cache = PageCache(milliseconds: 50, capacity: 2)
+        let a = PageCache.Key(host: "nimbus.portal.example", query: "", languages: "de-DE")
+        let b = PageCache.Key(host: "nimbus.portal.example", query: "", languages: "ja-JP")
+        cache.store(a, PageCache.Page(status: .ok, html: "<p>A</p>"))
+        #expect(cache.lookup(a)?.status == .ok && cache.lookup(b) == nil)
+        try await Task.sleep(for: .milliseconds(80))
+        #expect(cache.lookup(a) == nil)
+        // Full: the expired go first, then everything.
+        for k in 0..<5 { cache.store(.init(host: "h\(k)", query: "", languages: ""), PageCache.Page(status: .notFound, html: "")) }
+        #expect(cache.lookup(.init(host: "h4", query: "", languages: "")) != nil)
+        let off = PageCache(milliseconds: 0)
+        off.store(a, PageCache.Page(status: .ok, html: ""))
+        #expect(off.lookup(a) == nil)
+    }
+}

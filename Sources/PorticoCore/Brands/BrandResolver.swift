@@ -9,11 +9,11 @@ import JSONRPC
 public enum BrandResolver {
     public static func resolve(_ ctx: RequestContext, host raw: String) throws -> JSONValue {
         let cache = ctx.caches?.hosts
-        if let known = cache?.lookup(raw, version: ctx.store.brandVersion, now: ctx.now) { return try known.get() }
+        if let known = cache?.lookup(raw, version: ctx.store.brandVersion, now: ctx.now) { return try known.answer.get() }
         let answer: Result<JSONValue, PorticoError>
         do { answer = .success(try find(ctx, host: raw)) } catch let e as PorticoError { answer = .failure(e) }
         // Only what a host could be is kept: the cache holds nothing a caller could make large.
-        if raw.utf8.count <= 260 { cache?.store(raw, answer, version: ctx.store.brandVersionAtStart, now: ctx.now) }
+        if raw.utf8.count <= 260 { cache?.store(raw, HostAnswer(answer), version: ctx.store.brandVersionAtStart, now: ctx.now) }
         return try answer.get()
     }
 

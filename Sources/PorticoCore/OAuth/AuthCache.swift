@@ -62,6 +62,13 @@ public final class EngineCaches: Sendable {
     public let tokens = TokenCache()
     public let clients = AuthCache<ResolvedClient>()
     /// `brand.resolve`'s answers by the host as sent, kept while `brandVersion` is unmoved.
-    public let hosts = AuthCache<Result<JSONValue, PorticoError>>()
+    public let hosts = AuthCache<HostAnswer>()
     public init() {}
+}
+
+/// A host's `brand.resolve` answer, kept boxed: a hit hands out one reference, not a copy
+/// of the answer or the error with everything they hold.
+public final class HostAnswer: Sendable {
+    public let answer: Result<JSONValue, PorticoError>
+    public init(_ answer: Result<JSONValue, PorticoError>) { self.answer = answer }
 }
