@@ -6,8 +6,9 @@ import Mustache
 
 /// `GET /` on a brand's host: the brand's page, rendered on the server (no script): its
 /// logo and name, its theme as CSS custom properties, the plans and prices of the
-/// visitor's region (`?region=`, else its `Accept-Language` country's, else the brand's), its support links. An unknown host is
-/// a plain 404 page; a suspended partner's, 410. Mustache escapes every value.
+/// visitor's region (`?region=`, else its `Accept-Language` country's, else the brand's),
+/// its support links. An unknown host is a plain 404 page; a suspended partner's, 410.
+/// Mustache escapes every value.
 struct Storefront: Sendable {
     let engine: EngineChild
     let cache: PageCache
@@ -95,7 +96,9 @@ struct Storefront: Sendable {
                                 languages: request.headers[.acceptLanguage] ?? "")
         if let kept = cache.lookup(key) { return kept.response }
         let rendered = try await render(request)
-        if rendered.status == .ok || rendered.status == .notFound || rendered.status == .gone {
+        // Only what a visitor's page could be is kept: no key a caller could make large.
+        let small = key.host.utf8.count + key.query.utf8.count + key.languages.utf8.count <= 512
+        if small && (rendered.status == .ok || rendered.status == .notFound || rendered.status == .gone) {
             cache.store(key, rendered)
         }
         return rendered.response
