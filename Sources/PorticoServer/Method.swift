@@ -108,10 +108,11 @@ public enum MethodTable {
     /// method may also take (`reseller.setCommissionRate`). A test keeps the served
     /// methods and this list in agreement.
     public static let actions = ActionCatalog(
-        contractReads.map { ActionCatalog.Action($0, .read, byClient: calledByClients.contains($0) || $0.hasPrefix("api.")) }
-            + contractWrites.map { ActionCatalog.Action($0, .write, byClient: calledByClients.contains($0) || $0.hasPrefix("api.")) })
+        contractReads.map { ActionCatalog.Action($0, .read, byClient: calledByClients.contains($0)) }
+            + contractWrites.map { ActionCatalog.Action($0, .write, byClient: calledByClients.contains($0)) })
 
-    /// The served methods an API client may call (a scope may grant them).
+    /// The served methods an API client may call (a scope may grant them): every `api.*`
+    /// method, and `oauth.introspect`.
     static let calledByClients = Set(all.filter { $0.caller != .actor }.map(\.name))
 
     static let contractReads = [
