@@ -134,7 +134,14 @@ struct Routes: Sendable {
         guard let h = request.headers[.authorization] else { return nil }
         let parts = h.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return String(parts[1]).trimmingCharacters(in: .whitespaces)
+        return String(Self.trimmingBlanks(parts[1]))
+    }
+
+    /// Without the spaces and tabs (HTTP's optional white space) at either end.
+    static func trimmingBlanks(_ s: Substring) -> Substring {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = s.firstIndex(where: { !blank($0) }), let last = s.lastIndex(where: { !blank($0) }) else { return "" }
+        return s[first...last]
     }
 
     /// The request body as a JSON object; a problem when it is not one.
@@ -231,7 +238,7 @@ struct Routes: Sendable {
     /// `client_id` and `client_secret` in the body.
     static func clientCredentials(_ request: Request, _ form: [String: String]) -> (String?, String?) {
         if let basic = request.headers[.authorization], basic.lowercased().hasPrefix("basic "),
-           let data = Data(base64Encoded: String(basic.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+           let data = Data(base64Encoded: String(Self.trimmingBlanks(basic.dropFirst(6)))),
            let pair = String(data: data, encoding: .utf8), let colon = pair.firstIndex(of: ":")
         {
             return (formDecode(pair[..<colon]), formDecode(pair[pair.index(after: colon)...]))

@@ -51,6 +51,21 @@ import Yams
         #expect(garbled.0 == nil && garbled.1 == nil)
     }
 
+
+    @Test func bearerTokensWithoutTheBlanksAround() {
+        func request(_ authorization: String?) -> Request {
+            var head = HTTPRequest(method: .get, scheme: "http", authority: "x", path: "/v1/sales")
+            if let authorization { head.headerFields[.authorization] = authorization }
+            return Request(head: head, body: .init(buffer: ByteBuffer()))
+        }
+        #expect(Routes.bearer(request("Bearer abc")) == "abc")
+        #expect(Routes.bearer(request("bearer \t abc \t")) == "abc")
+        #expect(Routes.bearer(request("Bearer    ")) == nil)  // HTTP drops the trailing blanks: no token
+        #expect(Routes.bearer(request("Basic abc")) == nil)
+        #expect(Routes.bearer(request(nil)) == nil)
+        #expect(Routes.trimmingBlanks(" \t a b \t") == "a b")
+        #expect(Routes.trimmingBlanks("") == "")
+    }
     @Test func engineErrorsBecomeProblemsWithTheirCode() {
         #expect(Routes.status(-32602) == .badRequest && Routes.status(-32001) == .unauthorized && Routes.status(-32003) == .forbidden)
         #expect(Routes.status(-32004) == .notFound && Routes.status(-32010) == .conflict && Routes.status(-32029) == .tooManyRequests)
