@@ -105,7 +105,30 @@ public struct MessageLimits: Sendable {
 /// What a handler answers for one call.
 public enum Outcome: Sendable {
     case result(JSONValue)
+    /// A result written straight as compact JSON text (by a `JSONEncodable`): the
+    /// connection puts its bytes on the wire as they are.
+    case encoded([UInt8])
     case error(RPCError)
+
+    /// `.result` for a tree, `.encoded` for any other encodable (its text written once).
+    public init(result: any JSONEncodable) {
+        if let v = result as? JSONValue {
+            self = .result(v)
+        } else {
+            self = .encoded(result.jsonText)
+        }
+    }
+
+    /// The same outcome with an encoded result read back into a tree, for in-process
+    /// callers that inspect it.
+    public var read: Outcome {
+        guard case .encoded(let text) = self else { return self }
+        do {
+            return .result(try JSONReader.parse(text))
+        } catch {
+            preconditionFailure("an encoded result is not JSON: \(error)")
+        }
+    }
 }
 
 public enum Response {
@@ -117,6 +140,9 @@ public enum Response {
         case .result(let v):
             out.append(contentsOf: #","result":"#.utf8)
             JSONWriter.write(v, into: &out)
+        case .encoded(let text):
+            out.append(contentsOf: #","result":"#.utf8)
+            out.append(contentsOf: text)
         case .error(let e):
             out.append(contentsOf: #","error":"#.utf8)
             JSONWriter.write(e.json, into: &out)

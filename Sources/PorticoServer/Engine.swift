@@ -135,7 +135,7 @@ public final class Engine: CallHandler, @unchecked Sendable {
             let firstWrite = access.firstIndex(of: .write) ?? calls.count
             for i in calls.indices {
                 switch outcomes[i] {
-                case .result? where i >= firstWrite, nil: outcomes[i] = .error(RequestPipeline.internalError(calls[i]))
+                case .result? where i >= firstWrite, .encoded? where i >= firstWrite, nil: outcomes[i] = .error(RequestPipeline.internalError(calls[i]))
                 default: break
                 }
             }
@@ -156,8 +156,9 @@ public final class Engine: CallHandler, @unchecked Sendable {
     }
 
     /// Runs one request through the whole path (params, actor, rules, transaction,
-    /// commit), as if it had arrived alone.
+    /// commit), as if it had arrived alone; a result written as text is answered read
+    /// back as a tree.
     public func call(_ method: String, _ params: JSONValue, id: Int64 = 1) -> Outcome {
-        handle([Call(id: .integer(id), method: method, params: params)], control: .detached())[0]!
+        handle([Call(id: .integer(id), method: method, params: params)], control: .detached())[0]!.read
     }
 }

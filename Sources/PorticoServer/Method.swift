@@ -9,8 +9,10 @@ public struct Method: Sendable {
     /// see `Store.runGroup`), takes an `idempotencyKey` and is audited by its service.
     public typealias Access = StoreAccess
 
-    /// A method's body: reads its params, calls its service, and encodes the answer.
-    public typealias Service = @Sendable (inout Params, RequestContext) throws -> JSONValue
+    /// A method's body: reads its params, calls its service, and answers what encodes the
+    /// result: a `JSONValue`, or records that write themselves (`JSONEncodable`), which
+    /// go on the wire without becoming a tree first.
+    public typealias Service = @Sendable (inout Params, RequestContext) throws -> any JSONEncodable
     /// A long request's body: its params read, it runs its steps (see `JobSteps`).
     public typealias Job = @Sendable (inout Params, any JobSteps) throws -> JSONValue
 

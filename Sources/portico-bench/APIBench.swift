@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GRDB
+import GRDBSQLite
 import JSONRPC
 import PorticoCore
 import PorticoRules
@@ -18,6 +19,7 @@ enum APIBench {
         switch engine.call(method, params) {
         case .result(let r): return r
         case .error(let e): throw ValidationError("bench set-up: \(method) failed: \(e.message)")
+        case .encoded: preconditionFailure("Engine.call answers results as trees")
         }
     }
 
@@ -41,7 +43,10 @@ enum APIBench {
         let (_, customers, clientId, secret) = try setUp(engine!, customers: 100)
         let token = try must(engine!, "oauth.token", ["grantType": "client_credentials", "clientId": .string(clientId),
                                                       "clientSecret": .string(secret)])["accessToken"]!.stringValue!
-        if checks > 0 { try gate(engine!, token: token, checks: checks) }
+        if checks > 0 {
+            try gate(engine!, token: token, checks: checks)
+            try salesList(engine!, token: token, customers: customers, calls: max(2_000, checks / 50))
+        }
         try engine!.store.close()
         engine = nil
         if tokens > 0 { try tokenIssuance(path: path, clientId: clientId, secret: secret, count: tokens, dir: dir) }
@@ -102,6 +107,78 @@ enum APIBench {
         let uncached = try measure(cache: nil, max(20, checks / 20))
         print(String(format: "token check + scope + rate-limit decision, in process: %.2f µs a cached token (lookup %.2f, rate limit %.2f, scopes and rules %.2f); %.1f µs a token not cached (SHA-256, then the token, client and partner read by key); median %.2f µs a call at 167 calls a second on one token (one miss a second)",
                      (lookup + limit + decide) * 1e6, lookup * 1e6, limit * 1e6, decide * 1e6, uncached * 1e6, cached * 1e6))
+    }
+
+    /// `api.sales.list` with `limit: 10` (what `GET /v1/sales?limit=10` asks of the engine)
+    /// in process through the whole path — token, rate limit, permission, the read group's
+    /// transaction, the rows, the answer's text as the connection writes it — beside
+    /// SQLite's own cost for the same rows (the same query in a read transaction of its own,
+    /// every column of the 11 rows read and nothing made of them), and two stages alone: the
+    /// rows read as records, and the page of records written as JSON.
+    static func salesList(_ engine: Engine, token: String, customers: [String], calls: Int) throws {
+        for (i, customer) in customers.prefix(20).enumerated() {
+            _ = try must(engine, "sale.record", ["actor": platform, "customerId": .string(customer), "plan": "pro", "kind": "new",
+                                                 "occurredAt": "2026-05-01T00:00:00Z", "externalId": .string("bench-list-\(i)")])
+        }
+        let db = engine.store as! SQLiteStore
+        let partnerId = try db.read { tx in try tx.customer(id: customers[0])!.partnerId }
+        let call = Call(id: .integer(1), method: "api.sales.list", params: ["accessToken": .string(token), "limit": 10])
+        var out: [UInt8] = []
+        let answered = engine.handle([call], control: .detached())[0]!
+        Response.write(id: call.id, outcome: answered, into: &out)
+        guard case .encoded = answered, (try? JSONReader.parse(out))?["result"]?["items"]?.arrayValue?.count == 10 else {
+            throw ValidationError("api.sales.list did not answer a page of 10: \(String(decoding: out, as: UTF8.self))")
+        }
+        let bytes = out.count
+
+        func median(_ body: () throws -> Void) rethrows -> Double {
+            var samples: [Double] = []
+            let rounds = 15
+            for _ in 0..<rounds {
+                let start = Bench.now()
+                for _ in 0..<max(1, calls / rounds) { try body() }
+                samples.append((Bench.now() - start) / Double(max(1, calls / rounds)))
+            }
+            return samples.sorted()[rounds / 2] * 1e6
+        }
+        let whole = median {
+            out.removeAll(keepingCapacity: true)
+            Response.write(id: call.id, outcome: engine.handle([call], control: .detached())[0]!, into: &out)
+        }
+        let sql = """
+            SELECT seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt,
+                   rulesHash, auditSeq, createdAt FROM sale INDEXED BY sale_by_partner
+            WHERE partnerId = ?1 AND (?2 IS NULL OR customerId = ?2) AND (?3 IS NULL OR kind = ?3)
+              AND occurredAt >= ?4 AND occurredAt <= ?5 AND seq > ?6
+            ORDER BY seq LIMIT ?7
+            """
+        let range = TimeRange.all
+        let floor = try median {
+            try db.read { tx in
+                let statement = try tx.db.cachedStatement(sql: sql)
+                try statement.setArguments([partnerId, nil, nil, range.firstText, range.lastText, 0, 11])
+                let h = statement.sqliteStatement
+                var touched = 0
+                while sqlite3_step(h) == SQLITE_ROW {
+                    for c in 0..<sqlite3_column_count(h) {
+                        if sqlite3_column_type(h, c) == SQLITE_TEXT {
+                            touched &+= Int(sqlite3_column_bytes(h, c)) &+ Int(sqlite3_column_text(h, c)![0])
+                        } else {
+                            touched &+= Int(sqlite3_column_int64(h, c))
+                        }
+                    }
+                }
+                sqlite3_reset(h)
+                precondition(touched != 0)
+            }
+        }
+        let empty = try median { try db.read { _ in } }  // GRDB's reader, a transaction begun and ended
+        var records: [SaleRecord] = []
+        let rows = try median { records = try db.read { tx in try tx.sales(SaleFilter(partnerId: partnerId), afterSeq: 0, limit: 11) } }
+        let page = PageRequest(afterSeq: 0, limit: 10).page(records, seq: \.seq)
+        let text = median { precondition(!page.jsonText.isEmpty) }
+        print(String(format: "api.sales.list, limit 10 (%d bytes an answer), in process, whole path: %.1f µs a call; SQLite alone, the same rows in a read transaction: %.1f µs (of which the empty transaction %.1f; the engine at %.1fx its time); stages alone: the rows as records %.1f µs, the page written as JSON %.1f µs",
+                     bytes, whole, floor, empty, whole / floor, rows, text))
     }
 
     /// `oauth.token` pipelined on an engine, and SQLite alone writing the same rows (the

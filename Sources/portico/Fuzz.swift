@@ -169,7 +169,7 @@ struct Fuzzer {
         let before = fingerprint()
         let outcome = engine.handle([Call(id: id, method: method, params: mutated)], control: .detached())[0]!
         switch outcome {
-        case .result:
+        case .result, .encoded:
             results += 1
             return nil
         case .error(let e):

@@ -52,9 +52,10 @@ import Testing
         /// Sends one request with a string id.
         func send(_ method: String, _ params: JSONValue, id: RequestID) -> JSONValue {
             n += 1
-            switch t.engine.handle([Call(id: id, method: method, params: params)], control: .detached())[0]! {
+            switch t.engine.handle([Call(id: id, method: method, params: params)], control: .detached())[0]!.read {
             case .result(let r): return ["result": r]
             case .error(let e): return ["error": e.json]
+            case .encoded: preconditionFailure("read answers trees")
             }
         }
     }

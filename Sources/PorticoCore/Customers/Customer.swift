@@ -18,12 +18,14 @@ public struct CustomerRecord: Sendable, Equatable {
         self.seq = seq; self.id = id; self.partnerId = partnerId; self.resellerId = resellerId; self.name = name
         self.email = email; self.country = country; self.createdAt = createdAt; self.updatedAt = updatedAt
     }
+}
 
-    public var json: JSONValue {
-        [
-            "id": .string(id), "partnerId": .string(partnerId), "resellerId": .string(resellerId), "name": .string(name),
-            "email": .string(email), "country": .string(country), "createdAt": .string(createdAt.rfc3339), "updatedAt": .string(updatedAt.rfc3339),
-        ]
+extension CustomerRecord: JSONEncodable {
+    public func encode(to out: inout JSONOutput) {
+        out.object { o in
+            o.member("id", id); o.member("partnerId", partnerId); o.member("resellerId", resellerId); o.member("name", name)
+            o.member("email", email); o.member("country", country); o.member("createdAt", createdAt); o.member("updatedAt", updatedAt)
+        }
     }
 }
 

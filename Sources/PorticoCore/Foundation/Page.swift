@@ -47,8 +47,23 @@ public struct Page<Item> {
     public var items: [Item]
     public var nextCursor: String?
 
+    /// The same page with each item transformed.
+    public func map<T>(_ transform: (Item) throws -> T) rethrows -> Page<T> {
+        Page<T>(items: try items.map(transform), nextCursor: nextCursor)
+    }
+
     /// `{"items": [...], "nextCursor": ...}`, each item encoded by `encode`.
     public func json(_ encode: (Item) -> JSONValue) -> JSONValue {
         ["items": .array(items.map(encode)), "nextCursor": nextCursor.map { .string($0) } ?? .null]
+    }
+}
+
+extension Page: JSONEncodable where Item: JSONEncodable {
+    /// `{"items": [...], "nextCursor": ...}`, each item written straight into the text.
+    public func encode(to out: inout JSONOutput) {
+        out.object { o in
+            o.member("items", each: items)
+            o.member("nextCursor", nextCursor)
+        }
     }
 }

@@ -1,3 +1,5 @@
+import JSONRPC
+
 /// A UTC instant with millisecond precision, between `min` (0001-01-01T00:00:00.000Z)
 /// and `max` (9999-12-31T23:59:59.999Z).
 ///
@@ -32,34 +34,59 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     public var description: String { rfc3339 }
 
     public var rfc3339: String {
+        guard isInRange else { return unusualText }
+        // Written digit by digit into the string's own storage: every row carries a few.
+        return String(unsafeUninitializedCapacity: 24) { out in
+            write(into: out)
+            return 24
+        }
+    }
+
+    /// Appends the RFC 3339 text (24 bytes between `min` and `max`) to `bytes`.
+    public func appendRFC3339(to bytes: inout [UInt8]) {
+        guard isInRange else { return bytes.append(contentsOf: unusualText.utf8) }
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: 24))
+        bytes.withUnsafeMutableBufferPointer { all in
+            write(into: UnsafeMutableBufferPointer(rebasing: all[start..<start + 24]))
+        }
+    }
+
+    private var isInRange: Bool { self >= Self.min && self <= Self.max }
+
+    /// The fields of the civil date and time in UTC.
+    private var fields: (y: Int64, m: Int64, d: Int64, h: Int64, mi: Int64, s: Int64, f: Int64) {
         let ms = millisecondsSinceEpoch
         var days = ms / 86_400_000
         var rem = ms % 86_400_000
         if rem < 0 { rem += 86_400_000; days -= 1 }
         let (y, m, d) = Self.civil(fromDays: days)
-        let h = rem / 3_600_000, mi = (rem / 60_000) % 60, s = (rem / 1000) % 60, f = rem % 1000
-        if (0...9999).contains(y) {
-            // Written digit by digit into the string's own storage: every row carries a few.
-            return String(unsafeUninitializedCapacity: 24) { out in
-                func put(_ value: Int64, _ width: Int, at start: Int) {
-                    var v = value
-                    for i in stride(from: start + width - 1, through: start, by: -1) {
-                        out[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: v % 10)
-                        v /= 10
-                    }
-                }
-                put(y, 4, at: 0); out[4] = UInt8(ascii: "-"); put(m, 2, at: 5); out[7] = UInt8(ascii: "-"); put(d, 2, at: 8)
-                out[10] = UInt8(ascii: "T"); put(h, 2, at: 11); out[13] = UInt8(ascii: ":"); put(mi, 2, at: 14)
-                out[16] = UInt8(ascii: ":"); put(s, 2, at: 17); out[19] = UInt8(ascii: "."); put(f, 3, at: 20)
-                out[23] = UInt8(ascii: "Z")
-                return 24
+        return (y, m, d, rem / 3_600_000, (rem / 60_000) % 60, (rem / 1000) % 60, rem % 1000)
+    }
+
+    /// An instant outside `min`...`max` (made by `init(millisecondsSinceEpoch:)`, never
+    /// read from storage or the wire), written with as many year digits as it takes.
+    private var unusualText: String {
+        let (y, m, d, h, mi, s, f) = fields
+        return Self.pad(y, 4) + "-" + Self.pad(m, 2) + "-" + Self.pad(d, 2) + "T" + Self.pad(h, 2) + ":" + Self.pad(mi, 2) + ":"
+            + Self.pad(s, 2) + "." + Self.pad(f, 3) + "Z"
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.sssZ` into 24 bytes: every instant between `min` and `max`
+    /// has a four-digit year.
+    private func write(into out: UnsafeMutableBufferPointer<UInt8>) {
+        let (y, m, d, h, mi, s, f) = fields
+        func put(_ value: Int64, _ width: Int, at start: Int) {
+            var v = value
+            for i in stride(from: start + width - 1, through: start, by: -1) {
+                out[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: v % 10)
+                v /= 10
             }
         }
-        var out = ""
-        out.reserveCapacity(24)
-        out += Self.pad(y, 4) + "-" + Self.pad(m, 2) + "-" + Self.pad(d, 2) + "T"
-        out += Self.pad(h, 2) + ":" + Self.pad(mi, 2) + ":" + Self.pad(s, 2) + "." + Self.pad(f, 3) + "Z"
-        return out
+        put(y, 4, at: 0); out[4] = UInt8(ascii: "-"); put(m, 2, at: 5); out[7] = UInt8(ascii: "-"); put(d, 2, at: 8)
+        out[10] = UInt8(ascii: "T"); put(h, 2, at: 11); out[13] = UInt8(ascii: ":"); put(mi, 2, at: 14)
+        out[16] = UInt8(ascii: ":"); put(s, 2, at: 17); out[19] = UInt8(ascii: "."); put(f, 3, at: 20)
+        out[23] = UInt8(ascii: "Z")
     }
 
     static func pad(_ v: Int64, _ width: Int) -> String {
@@ -183,4 +210,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let m = mp < 10 ? mp + 3 : mp - 9
         return (m <= 2 ? y + 1 : y, m, d)
     }
+}
+
+extension Timestamp: JSONEncodable {
+    /// RFC 3339 text, as everywhere in JSON.
+    public func encode(to out: inout JSONOutput) { out.plainString(count: 24) { appendRFC3339(to: &$0) } }
 }

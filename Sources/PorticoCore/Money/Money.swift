@@ -38,9 +38,6 @@ public struct Money: Sendable, Hashable, CustomStringConvertible {
         return "\(sign)\(amount.magnitude / unit).\(String(repeating: "0", count: e - fracText.count))\(fracText)"
     }
 
-    /// `{"amount": 12345, "currency": "USD"}`: money on the wire and in audit snapshots.
-    public var json: JSONValue { Self.json(amount, code: currency.code) }
-
     /// The same shape for an amount and a currency code as stored.
     public static func json(_ amount: Int64, code: String) -> JSONValue { ["amount": .integer(amount), "currency": .string(code)] }
 
@@ -100,5 +97,15 @@ extension Money {
     public static func total(_ value: Int128, _ what: @autoclosure () -> String) throws(PorticoError) -> Int64 {
         guard value >= -Int128(jsonLimit), value <= Int128(jsonLimit) else { throw .totalLimit(what()) }
         return Int64(value)
+    }
+}
+
+extension Money: JSONEncodable {
+    /// `{"amount": 12345, "currency": "USD"}`: money on the wire and in audit snapshots.
+    public func encode(to out: inout JSONOutput) {
+        out.object { o in
+            o.member("amount", amount)
+            o.member("currency", currency.code)
+        }
     }
 }

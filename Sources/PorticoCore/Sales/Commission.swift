@@ -45,34 +45,40 @@ public struct CommissionRecord: Sendable, Equatable {
         self.seq = seq; self.originalAmount = originalAmount; self.payoutId = payoutId; self.updatedAt = updatedAt
     }
 
-    /// The status as readers see it: a pending entry whose hold has passed is payable.
     /// The entry's currency code.
     public var currency: String { amount.currency.code }
 
+    /// The status as readers see it: a pending entry whose hold has passed is payable.
     public func effectiveStatus(now: Timestamp) -> CommissionStatus {
         status == .pending && payableAt <= now ? .payable : status
     }
 
     /// The entry as answered, with its status as of `now` (pending turns payable when its
     /// hold ends, whatever the time of reading).
-    public func json(now: Timestamp) -> JSONValue {
-        var o: JSONObject = [
-            "id": .string(id), "partnerId": .string(partnerId), "beneficiary": .string(beneficiary.rawValue),
-            "resellerId": .string(resellerId), "saleId": .string(saleId), "kind": .string(kind.rawValue),
-            "amount": amount.json,
-        ]
-        if amount != originalAmount { o["originalAmount"] = originalAmount.json }
-        o["status"] = .string(effectiveStatus(now: now).rawValue)
-        o["payableAt"] = .string(payableAt.rfc3339)
-        o["occurredAt"] = .string(occurredAt.rfc3339)
-        o["ruleId"] = .string(ruleId)
-        o["rulesHash"] = .string(rulesHash)
-        o["basis"] = .string(basis)
-        if let reason { o["reason"] = .string(reason) }
-        if let payoutId { o["payoutId"] = .string(payoutId) }
-        o["createdAt"] = .string(createdAt.rfc3339)
-        o["updatedAt"] = .string(updatedAt.rfc3339)
-        return .object(o)
+    public func json(now: Timestamp) -> JSONValue { asOf(now).json }
+
+    /// The entry as answered at `now`, to be encoded.
+    public func asOf(_ now: Timestamp) -> AsOf { AsOf(entry: self, now: now) }
+
+    public struct AsOf: JSONEncodable {
+        public let entry: CommissionRecord
+        public let now: Timestamp
+
+        public func encode(to out: inout JSONOutput) {
+            let c = entry
+            out.object { o in
+                o.member("id", c.id); o.member("partnerId", c.partnerId); o.member("beneficiary", c.beneficiary.rawValue)
+                o.member("resellerId", c.resellerId); o.member("saleId", c.saleId); o.member("kind", c.kind.rawValue)
+                o.member("amount", c.amount)
+                if c.amount != c.originalAmount { o.member("originalAmount", c.originalAmount) }
+                o.member("status", c.effectiveStatus(now: now).rawValue)
+                o.member("payableAt", c.payableAt); o.member("occurredAt", c.occurredAt); o.member("ruleId", c.ruleId)
+                o.member("rulesHash", c.rulesHash); o.member("basis", c.basis)
+                if let reason = c.reason { o.member("reason", reason) }
+                if let payoutId = c.payoutId { o.member("payoutId", payoutId) }
+                o.member("createdAt", c.createdAt); o.member("updatedAt", c.updatedAt)
+            }
+        }
     }
 }
 

@@ -35,13 +35,16 @@ public struct SaleRecord: Sendable, Equatable {
     /// What is left to refund, in minor units.
     public var refundable: Int64 { amount.amount - refunded.amount }
 
-    public var json: JSONValue {
-        [
-            "id": .string(id), "partnerId": .string(partnerId), "resellerId": .string(resellerId),
-            "customerId": .string(customerId), "externalId": .string(externalId), "plan": .string(plan), "kind": .string(kind.rawValue),
-            "amount": amount.json, "refunded": refunded.json,
-            "occurredAt": .string(occurredAt.rfc3339), "rulesHash": .string(rulesHash), "createdAt": .string(createdAt.rfc3339),
-        ]
+}
+
+extension SaleRecord: JSONEncodable {
+    public func encode(to out: inout JSONOutput) {
+        out.object { o in
+            o.member("id", id); o.member("partnerId", partnerId); o.member("resellerId", resellerId)
+            o.member("customerId", customerId); o.member("externalId", externalId); o.member("plan", plan)
+            o.member("kind", kind.rawValue); o.member("amount", amount); o.member("refunded", refunded)
+            o.member("occurredAt", occurredAt); o.member("rulesHash", rulesHash); o.member("createdAt", createdAt)
+        }
     }
 }
 

@@ -56,16 +56,18 @@ public struct SubscriptionRecord: Sendable, Equatable {
 
     /// Where period `n` starts (period 1 at `startAt`); nil past the instants the engine holds.
     public func start(ofPeriod n: Int64) -> Timestamp? { startAt.adding(months: (n - 1) * interval.months) }
+}
 
-    public var json: JSONValue {
-        [
-            "id": .string(id), "partnerId": .string(partnerId), "resellerId": .string(resellerId), "customerId": .string(customerId),
-            "plan": .string(plan), "interval": .string(interval.rawValue), "status": .string(status.rawValue),
-            "startAt": .string(startAt.rfc3339), "period": .integer(period), "currentPeriodStart": .string(periodStart.rfc3339),
-            "currentPeriodEnd": .string(periodEnd.rfc3339), "amount": amount.json, "cancelAtPeriodEnd": .bool(cancelAtPeriodEnd),
-            "cancelledAt": cancelledAt.map { .string($0.rfc3339) } ?? .null, "endedAt": endedAt.map { .string($0.rfc3339) } ?? .null,
-            "lastSaleId": .string(lastSaleId), "createdAt": .string(createdAt.rfc3339), "updatedAt": .string(updatedAt.rfc3339),
-        ]
+extension SubscriptionRecord: JSONEncodable {
+    public func encode(to out: inout JSONOutput) {
+        out.object { o in
+            o.member("id", id); o.member("partnerId", partnerId); o.member("resellerId", resellerId); o.member("customerId", customerId)
+            o.member("plan", plan); o.member("interval", interval.rawValue); o.member("status", status.rawValue)
+            o.member("startAt", startAt); o.member("period", period); o.member("currentPeriodStart", periodStart)
+            o.member("currentPeriodEnd", periodEnd); o.member("amount", amount); o.member("cancelAtPeriodEnd", cancelAtPeriodEnd)
+            o.member("cancelledAt", cancelledAt); o.member("endedAt", endedAt)
+            o.member("lastSaleId", lastSaleId); o.member("createdAt", createdAt); o.member("updatedAt", updatedAt)
+        }
     }
 }
 

@@ -30,7 +30,7 @@ enum APIMethods {
             let resellerId = try p.optionalString("resellerId")
             let page = try p.page()
             try p.finish()
-            return try CustomerService.list(ctx, partnerId: try partner(ctx), resellerId: resellerId, page: page).json(\.json)
+            return try CustomerService.list(ctx, partnerId: try partner(ctx), resellerId: resellerId, page: page)
         },
         Method(api: "api.commissions.list", access: .read) { p, ctx in
             let status = try p.optionalString("status")
@@ -38,7 +38,7 @@ enum APIMethods {
             let page = try p.page()
             try p.finish()
             return try CommissionLedger.list(ctx, partnerId: try partner(ctx), status: status, range: range, page: page)
-                .json { $0.json(now: ctx.now) }
+                .map { $0.asOf(ctx.now) }
         },
         Method(api: "api.sales.list", access: .read) { p, ctx in try SaleMethods.list(&p, ctx, partnerId: try partner(ctx)) },
         Method(api: "api.subscription.create", access: .write) { p, ctx in try SubscriptionMethods.create(&p, ctx) },

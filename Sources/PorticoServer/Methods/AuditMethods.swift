@@ -13,7 +13,7 @@ enum AuditMethods {
             return try AuditService.list(ctx, AuditFilter(partnerId: partnerId, actor: actor, action: action, range: range), page: page)
                 .json(\.json)
         },
-        Method("audit.verify", access: .read) { p, ctx in
+        Method("audit.verify", access: .read) { p, ctx -> JSONValue in
             try p.finish()
             let v = try AuditService.verify(ctx)
             var o: JSONObject = ["ok": .bool(v.ok), "checked": .integer(Int64(v.checked))]

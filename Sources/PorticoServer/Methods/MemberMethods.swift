@@ -20,7 +20,7 @@ enum MemberMethods {
             try p.finish()
             return try MemberService.list(ctx, partnerId: partnerId, role: role, includeRemoved: includeRemoved, page: page).json(\.json)
         },
-        Method("partner.members.updateRole", access: .write) { p, ctx in
+        Method("partner.members.updateRole", access: .write) { p, ctx -> JSONValue in
             let memberId = try p.string("memberId")
             let role = try p.string("role")
             try p.finish()

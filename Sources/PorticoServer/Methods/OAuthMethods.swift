@@ -5,7 +5,7 @@ import PorticoCore
 /// (a retry would have to answer it again, so it would be stored in the clear).
 enum OAuthMethods {
     static let all: [Method] = [
-        Method("oauth.client.create", access: .write, takesIdempotencyKey: false) { p, ctx in
+        Method("oauth.client.create", access: .write, takesIdempotencyKey: false) { p, ctx -> JSONValue in
             let partnerId = try p.string("partnerId")
             let name = try p.string("name")
             let scopes = try p.strings("scopes")
@@ -24,7 +24,7 @@ enum OAuthMethods {
             try p.finish()
             return try OAuthService.revokeClient(ctx, clientId: clientId).json
         },
-        Method("oauth.client.rotateSecret", access: .write, takesIdempotencyKey: false) { p, ctx in
+        Method("oauth.client.rotateSecret", access: .write, takesIdempotencyKey: false) { p, ctx -> JSONValue in
             let clientId = try p.string("clientId")
             let grace = try p.optionalInteger("graceSeconds")
             try p.finish()

@@ -4,7 +4,7 @@ import PorticoCore
 /// `partner.*`: see PartnerService.
 enum PartnerMethods {
     static let all: [Method] = [
-        Method("partner.create", access: .write) { p, ctx in
+        Method("partner.create", access: .write) { p, ctx -> JSONValue in
             let name = try p.string("name")
             let subdomain = try p.string("subdomain")
             let region = try p.string("region")

@@ -12,7 +12,7 @@ enum PayoutMethods {
             try p.finish()
             return try PayoutSetup.setAccount(ctx, partnerId: partnerId, method: method, destination: destination, currency: currency).json
         },
-        Method("payout.account.get", access: .read) { p, ctx in
+        Method("payout.account.get", access: .read) { p, ctx -> JSONValue in
             let partnerId = try p.string("partnerId")
             try p.finish()
             let (accounts, schedule) = try PayoutSetup.accounts(ctx, partnerId: partnerId)
@@ -36,7 +36,7 @@ enum PayoutMethods {
             try p.finish()
             return try PayoutRun.run(job, asOf: asOf).json
         },
-        Method("payout.process", access: .write) { p, ctx in
+        Method("payout.process", access: .write) { p, ctx -> JSONValue in
             let id = try p.string("payoutId")
             try p.finish()
             let (payout, instruction) = try PayoutService.process(ctx, id: id)

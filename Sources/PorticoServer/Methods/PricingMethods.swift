@@ -20,7 +20,7 @@ enum PricingMethods {
             let request = PricingRules.QuoteRequest(plan: plan, country: country, region: region, partnerTier: tier, date: ctx.now.ruleDate)
             return try json(ctx.rules.pricing.quote(request, describe: true).mapError(error).get(), plan: plan)
         },
-        Method("pricing.sheet", access: .read, needsActor: false) { p, ctx in
+        Method("pricing.sheet", access: .read, needsActor: false) { p, ctx -> JSONValue in
             var region = try p.optionalString("region")?.lowercased()
             let country = try p.optionalString("country")?.uppercased()
             let partnerId = try p.optionalString("partnerId")

@@ -57,7 +57,7 @@ enum ResellerMethods {
             let resellerId = try p.optionalString("resellerId")
             let page = try p.page()
             try p.finish()
-            return try CustomerService.list(ctx, partnerId: partnerId, resellerId: resellerId, page: page).json(\.json)
+            return try CustomerService.list(ctx, partnerId: partnerId, resellerId: resellerId, page: page)
         },
     ]
 }

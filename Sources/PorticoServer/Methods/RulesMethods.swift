@@ -15,7 +15,7 @@ enum RulesMethods {
     }
 
     static let all: [Method] = [
-        Method("rules.validate", access: .read) { p, ctx in
+        Method("rules.validate", access: .read) { p, ctx -> JSONValue in
             var texts: [String: String]? = nil
             if p.has("files") {
                 var files = try p.object("files")
@@ -41,7 +41,7 @@ enum RulesMethods {
             case .failure(let e): return ["valid": false, "diagnostics": .array(e.diagnostics.map(json))]
             }
         },
-        Method("rules.reload", access: .write) { p, ctx in
+        Method("rules.reload", access: .write) { p, ctx -> JSONValue in
             try p.finish()
             try ctx.authorize(partner: nil)
             let new: RuleSet
@@ -103,7 +103,7 @@ enum RulesMethods {
                 throw PorticoError.invalid("kind", "must be permission, commission or pricing")
             }
         },
-        Method("rules.test", access: .read) { p, ctx in
+        Method("rules.test", access: .read) { p, ctx -> JSONValue in
             try p.finish()
             try ctx.authorize(partner: nil)
             let set: RuleSet

@@ -4,13 +4,13 @@ import PorticoCore
 /// `sale.*` and `commission.*`: see SaleService and CommissionLedger.
 enum SaleMethods {
     /// A partner's sales by customer, kind and time (the partner API's on the token's partner).
-    static func list(_ p: inout Params, _ ctx: RequestContext, partnerId: String) throws -> JSONValue {
+    static func list(_ p: inout Params, _ ctx: RequestContext, partnerId: String) throws -> any JSONEncodable {
         let customerId = try p.optionalString("customerId")
         let kind = try p.optionalString("kind")
         let range = try p.range()
         let page = try p.page()
         try p.finish()
-        return try SaleService.list(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range, page: page).json(\.json)
+        return try SaleService.list(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range, page: page)
     }
 
     static let all: [Method] = [
@@ -50,7 +50,7 @@ enum SaleMethods {
             let page = try p.page()
             try p.finish()
             return try CommissionLedger.list(ctx, partnerId: partnerId, status: status, range: range, page: page)
-                .json { $0.json(now: ctx.now) }
+                .map { $0.asOf(ctx.now) }
         },
         Method("commission.summary", access: .read) { p, ctx in
             let partnerId = try p.string("partnerId")

@@ -20,13 +20,13 @@ enum SubscriptionMethods {
     }
 
     /// `partnerId` is the token's for the partner API, else read from the params.
-    static func list(_ p: inout Params, _ ctx: RequestContext, partnerId: String?) throws -> JSONValue {
+    static func list(_ p: inout Params, _ ctx: RequestContext, partnerId: String?) throws -> any JSONEncodable {
         let partnerId = try partnerId ?? p.optionalString("partnerId")
         let customerId = try p.optionalString("customerId")
         let status = try p.optionalString("status")
         let page = try p.page()
         try p.finish()
-        return try SubscriptionService.list(ctx, partnerId: partnerId, customerId: customerId, status: status, page: page).json(\.json)
+        return try SubscriptionService.list(ctx, partnerId: partnerId, customerId: customerId, status: status, page: page)
     }
 
     static func cancel(_ p: inout Params, _ ctx: RequestContext) throws -> JSONValue {

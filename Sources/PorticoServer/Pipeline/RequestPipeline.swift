@@ -12,8 +12,10 @@ import PorticoRules
 /// Authorization is bound into the request's context here (the actor, the action and the
 /// policy) and decided by the service at the point it knows which partner the request
 /// touches: a decision reads the partner's status, tier and region. Every service asks
-/// before it reads or writes anything of that partner's. Encoding: a method's body turns
-/// its service's records into the answer's JSON (`.json`), and the connection writes it.
+/// before it reads or writes anything of that partner's. Encoding: a method's body answers
+/// its service's records as a `JSONValue` or as `JSONEncodable` records; the latter are
+/// written straight into the answer's text (`Outcome(result:)`), and the connection puts
+/// either on the wire.
 ///
 /// The pipeline runs inside the group's transaction (`Store.runGroup`); it never throws:
 /// every failure becomes the call's error outcome.
@@ -48,7 +50,7 @@ struct RequestPipeline: Sendable {
                 guard let store else { throw PorticoError(.internalError, "no store for \(method.name)") }
                 let (result, after) = try serve(call, method, body, &params, store, now, cancellation)
                 hooks += after
-                return .result(result)
+                return Outcome(result: result)
             case .job:
                 throw PorticoError(.internalError, "\(method.name) runs as a job, not in a group")
             }
@@ -63,7 +65,7 @@ struct RequestPipeline: Sendable {
     /// The stages from the caller to the service. The clock is read once the caller is
     /// known (a request refused before never reads it), as every write's time.
     func serve(_ call: Call, _ method: Method, _ body: Method.Service, _ params: inout Params, _ store: any StoreTransaction,
-               _ now: () -> Timestamp, _ cancellation: Cancellation) throws -> (JSONValue, [@Sendable () -> Void])
+               _ now: () -> Timestamp, _ cancellation: Cancellation) throws -> (any JSONEncodable, [@Sendable () -> Void])
     {
         let key = method.takesIdempotencyKey ? try idempotency.key(&params) : nil
         let actor = method.needsActor ? try callers.resolve(&params, store, method.caller, now: now) : nil
@@ -74,7 +76,7 @@ struct RequestPipeline: Sendable {
         guard let key else { return (try body(&params, ctx), ctx.afterCommit) }
         let scope = IdempotencyStage.Scope(actor: actor, key: key, method: method.name, params: call.params)
         if let answered = try idempotency.replay(scope, store) { return (answered, []) }
-        let result = try body(&params, ctx)
+        let result = try body(&params, ctx).json
         try idempotency.record(scope, result: result, at: ctx.timestamp, store)
         return (result, ctx.afterCommit)
     }

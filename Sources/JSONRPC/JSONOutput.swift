@@ -1,0 +1,251 @@
+/// A value that writes itself as JSON, member by member, into a `JSONOutput`.
+///
+/// One definition gives both forms of a record: its wire text, written straight into the
+/// answer's bytes (a list of records never becomes a tree of `JSONValue`s first), and its
+/// `JSONValue` (`json`), for the audit trail, idempotency records and in-process callers.
+public protocol JSONEncodable {
+    func encode(to out: inout JSONOutput)
+}
+
+extension JSONEncodable {
+    /// The value as a tree.
+    public var json: JSONValue {
+        var out = JSONOutput(.tree)
+        encode(to: &out)
+        return out.value
+    }
+
+    /// The value's compact JSON text, as `JSONWriter` writes its tree (members in the
+    /// order they were written).
+    public var jsonText: [UInt8] {
+        var out = JSONOutput(.text)
+        encode(to: &out)
+        return out.bytes
+    }
+}
+
+extension JSONValue: JSONEncodable {
+    public func encode(to out: inout JSONOutput) { out.value(self) }
+}
+
+/// Where a `JSONEncodable` writes: compact text, or a tree of `JSONValue`s.
+///
+/// Object keys are static strings of ASCII letters, digits and `_` (checked in debug
+/// builds), so the text form writes them without escaping. Writing is a sequence of
+/// values; inside `object` each value follows a `key`, and inside `array` each is an
+/// element. A value written at the top level is the whole document.
+public struct JSONOutput {
+    public enum Form: Sendable { case text, tree }
+
+    public let form: Form
+    /// The text written so far (the text form).
+    public private(set) var bytes: [UInt8] = []
+    /// Whether the next member or element is its container's first (the text form).
+    private var first = true
+
+    /// The open containers and the finished document (the tree form).
+    private var frames: [Frame] = []
+    private var root: JSONValue = .null
+    private enum Frame {
+        case object([JSONObject.Member], key: String)
+        case array([JSONValue])
+    }
+
+    public init(_ form: Form, capacity: Int = 256) {
+        self.form = form
+        if form == .text { bytes.reserveCapacity(capacity) }
+    }
+
+    /// The document written (the tree form).
+    public var value: JSONValue {
+        precondition(form == .tree && frames.isEmpty, "JSONOutput.value: a tree form with every container closed")
+        return root
+    }
+
+    // MARK: Values
+
+    public mutating func value(_ v: JSONValue) {
+        switch form {
+        case .text:
+            separate()
+            JSONWriter.write(v, into: &bytes)
+        case .tree: add(v)
+        }
+    }
+
+    public mutating func string(_ s: String) {
+        switch form {
+        case .text:
+            separate()
+            JSONWriter.writeString(s, into: &bytes)
+        case .tree: add(.string(s))
+        }
+    }
+
+    /// A string whose text `write` appends as bytes that need no escaping (printable
+    /// ASCII other than `"` and `\`: times, codes, ids the engine made); the tree form
+    /// makes a `String` of them.
+    public mutating func plainString(count: Int, _ write: (inout [UInt8]) -> Void) {
+        switch form {
+        case .text:
+            separate()
+            bytes.append(UInt8(ascii: "\""))
+            write(&bytes)
+            bytes.append(UInt8(ascii: "\""))
+        case .tree:
+            var text: [UInt8] = []
+            text.reserveCapacity(count)
+            write(&text)
+            add(.string(String(decoding: text, as: UTF8.self)))
+        }
+    }
+
+    public mutating func integer(_ i: Int64) {
+        switch form {
+        case .text:
+            separate()
+            JSONWriter.writeInteger(i, into: &bytes)
+        case .tree: add(.integer(i))
+        }
+    }
+
+    public mutating func bool(_ b: Bool) {
+        switch form {
+        case .text:
+            separate()
+            JSONWriter.append(b ? "true" : "false", into: &bytes)
+        case .tree: add(.bool(b))
+        }
+    }
+
+    public mutating func null() {
+        switch form {
+        case .text:
+            separate()
+            JSONWriter.append("null", into: &bytes)
+        case .tree: add(.null)
+        }
+    }
+
+    // MARK: Containers
+
+    /// An object whose members `members` writes, each a `key` then a value.
+    public mutating func object(_ members: (inout JSONOutput) -> Void) {
+        switch form {
+        case .text:
+            separate()
+            bytes.append(UInt8(ascii: "{"))
+            first = true
+            members(&self)
+            bytes.append(UInt8(ascii: "}"))
+            first = false
+        case .tree:
+            frames.append(.object([], key: ""))
+            members(&self)
+            guard case .object(let m, _) = frames.removeLast() else { preconditionFailure("JSONOutput: unbalanced object") }
+            add(.object(JSONObject(uniqueMembers: m)))
+        }
+    }
+
+    /// An array whose elements `elements` writes.
+    public mutating func array(_ elements: (inout JSONOutput) -> Void) {
+        switch form {
+        case .text:
+            separate()
+            bytes.append(UInt8(ascii: "["))
+            first = true
+            elements(&self)
+            bytes.append(UInt8(ascii: "]"))
+            first = false
+        case .tree:
+            frames.append(.array([]))
+            elements(&self)
+            guard case .array(let a) = frames.removeLast() else { preconditionFailure("JSONOutput: unbalanced array") }
+            add(.array(a))
+        }
+    }
+
+    /// The next member's key, inside `object`.
+    public mutating func key(_ k: StaticString) {
+        assert(Self.isPlainKey(k), "JSONOutput keys are ASCII letters, digits and _: \(k)")
+        switch form {
+        case .text:
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = true  // the value that follows is not preceded by a comma
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(UInt8(ascii: ":"))
+        case .tree:
+            guard case .object(let m, _)? = frames.last else { preconditionFailure("JSONOutput.key outside an object") }
+            frames[frames.count - 1] = .object(m, key: k.description)
+        }
+    }
+
+    // MARK: Members, a key and its value
+
+    public mutating func member(_ k: StaticString, _ v: String) { key(k); string(v) }
+    public mutating func member(_ k: StaticString, _ v: String?) {
+        key(k)
+        if let v { string(v) } else { null() }
+    }
+    public mutating func member(_ k: StaticString, _ v: Int64) { key(k); integer(v) }
+    public mutating func member(_ k: StaticString, _ v: Int64?) {
+        key(k)
+        if let v { integer(v) } else { null() }
+    }
+    public mutating func member(_ k: StaticString, _ v: Bool) { key(k); bool(v) }
+    public mutating func member(_ k: StaticString, _ v: JSONValue) { key(k); value(v) }
+    public mutating func member<E: JSONEncodable>(_ k: StaticString, _ v: E) { key(k); v.encode(to: &self) }
+    public mutating func member<E: JSONEncodable>(_ k: StaticString, _ v: E?) {
+        key(k)
+        if let v { v.encode(to: &self) } else { null() }
+    }
+    /// An array member of `items`, each encoding itself.
+    public mutating func member<C: Collection>(_ k: StaticString, each items: C) where C.Element: JSONEncodable {
+        key(k)
+        array { out in
+            // Borrowed from the buffer: a record is not copied (nor its strings retained) to
+            // be written.
+            let done: Void? = items.withContiguousStorageIfAvailable { buffer in
+                for i in buffer.indices { buffer[i].encode(to: &out) }
+            }
+            if done == nil {
+                for item in items { item.encode(to: &out) }
+            }
+        }
+    }
+
+    // MARK: Internals
+
+    /// A comma before an element that is not its array's first (after a key, `first` is
+    /// set, so a member's value is never preceded by one).
+    private mutating func separate() {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        first = false
+    }
+
+    private mutating func add(_ v: JSONValue) {
+        guard let top = frames.indices.last else {
+            root = v
+            return
+        }
+        switch frames[top] {
+        case .object(var m, let key):
+            frames[top] = .array([])  // leaves `m` uniquely referenced while it grows
+            m.append(JSONObject.Member(key: key, value: v))
+            frames[top] = .object(m, key: "")
+        case .array(var a):
+            frames[top] = .array([])
+            a.append(v)
+            frames[top] = .array(a)
+        }
+    }
+
+    static func isPlainKey(_ k: StaticString) -> Bool {
+        guard k.hasPointerRepresentation, k.utf8CodeUnitCount > 0 else { return false }
+        return UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount).allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == UInt8(ascii: "_")
+        }
+    }
+}
