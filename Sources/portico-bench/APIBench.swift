@@ -45,7 +45,8 @@ enum APIBench {
                                                       "clientSecret": .string(secret)])["accessToken"]!.stringValue!
         if checks > 0 {
             try gate(engine!, token: token, checks: checks)
-            try salesList(engine!, token: token, customers: customers, calls: max(2_000, checks / 50))
+            // Within the platinum tier's burst (10,000 calls): every call measured is served.
+            try salesList(engine!, token: token, customers: customers, calls: min(9_000, max(2_000, checks / 50)))
         }
         try engine!.store.close()
         engine = nil
@@ -143,7 +144,9 @@ enum APIBench {
         }
         let whole = median {
             out.removeAll(keepingCapacity: true)
-            Response.write(id: call.id, outcome: engine.handle([call], control: .detached())[0]!, into: &out)
+            let outcome = engine.handle([call], control: .detached())[0]!
+            guard case .encoded = outcome else { preconditionFailure("api.sales.list refused: \(outcome)") }
+            Response.write(id: call.id, outcome: outcome, into: &out)
         }
         let sql = """
             SELECT seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt,
