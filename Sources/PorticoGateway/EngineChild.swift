@@ -22,6 +22,12 @@ public final class EngineChild: @unchecked Sendable {
     private var pending: [Int64: CheckedContinuation<EngineAnswer, any Error>] = [:]
     private var nextId: Int64 = 1
     private var stopping = false
+    /// Lines waiting to be written to the child, and whether a caller is writing them:
+    /// under load the lines of many calls go out in one write (and the engine reads them
+    /// together, as one group), with no wait when there is only one.
+    private var outbox: [UInt8] = []
+    private var outboxIds: [Int64] = []
+    private var flushing = false
 
     public init(executable: URL, arguments: [String], log: Logger) {
         self.executable = executable; self.arguments = arguments; self.log = log
@@ -68,29 +74,75 @@ public final class EngineChild: @unchecked Sendable {
             guard let handle else { return c.resume(throwing: Unavailable()) }
             var line = JSONWriter.bytes(["jsonrpc": "2.0", "id": .integer(id), "method": .string(method), "params": params])
             line.append(0x0A)
-            // Lines are written whole and one at a time, under their own lock: a write that
-            // waits for the child (its input full while it works) never holds up the reader
-            // handing answers out, which is what lets the child go on.
-            let written: Bool = writeLock.withLock {
-                do { try handle.write(contentsOf: line); return true } catch { return false }
-            }
-            if !written, let waiting = lock.withLock({ pending.removeValue(forKey: id) }) { waiting.resume(throwing: Unavailable()) }
+            send(line, id: id, to: handle)
         }
     }
 
-    /// Reads answers until the child's stdout closes.
-    func read(_ output: FileHandle) {
-        var buffer: [UInt8] = []
+    /// Queues a line for the child; the caller that finds no one writing writes everything
+    /// queued, again and again until the queue is empty. Lines stay whole and in order.
+    /// Writes happen outside `lock`: a write that waits for the child (its input full
+    /// while it works) never holds up the reader handing answers out, which is what lets
+    /// the child go on. A failed write fails the calls whose lines it carried.
+    private func send(_ line: [UInt8], id: Int64, to handle: FileHandle) {
+        let writes: Bool = writeLock.withLock {
+            outbox.append(contentsOf: line)
+            outboxIds.append(id)
+            if flushing { return false }
+            flushing = true
+            return true
+        }
+        guard writes else { return }
         while true {
-            let chunk = output.availableData
-            if chunk.isEmpty { return }
-            buffer.append(contentsOf: chunk)
+            let (batch, ids): ([UInt8], [Int64]) = writeLock.withLock {
+                defer { outbox = []; outboxIds = [] }
+                if outbox.isEmpty { flushing = false }
+                return (outbox, outboxIds)
+            }
+            if batch.isEmpty { return }
+            let written = batch.withUnsafeBytes { Self.writeAll(handle.fileDescriptor, $0) }
+            if !written {
+                let failed = lock.withLock { ids.compactMap { pending.removeValue(forKey: $0) } }
+                for waiting in failed { waiting.resume(throwing: Unavailable()) }
+            }
+        }
+    }
+
+    /// Writes all of `bytes` to `fd`, retrying short and interrupted writes; false when
+    /// the child's input is closed.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += n
+        }
+        return true
+    }
+
+    /// Reads answers until the child's stdout closes: straight from the pipe into one
+    /// buffer, each whole line handed out as it completes.
+    func read(_ output: FileHandle) {
+        let fd = output.fileDescriptor
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            buffer.append(contentsOf: chunk[0..<n])
             var start = 0
             while let nl = buffer[start...].firstIndex(of: 0x0A) {
                 deliver(buffer[start..<nl])
                 start = nl + 1
             }
-            buffer.removeFirst(start)
+            if start == buffer.count {
+                buffer.removeAll(keepingCapacity: true)
+            } else if start > 0 {
+                buffer.removeFirst(start)
+            }
         }
     }
 
