@@ -25,18 +25,19 @@ public struct Columns {
         return v
     }
 
-    /// An instant stored as RFC 3339 text.
+    /// An instant stored as RFC 3339 text, read from the column's bytes in place.
     func timestamp(_ index: Int) throws -> Timestamp {
-        let text: String = self[index]
-        guard let t = Timestamp(rfc3339: text) else {
+        let bytes = sqlite3_column_text(statement, Int32(index))
+        let count = Int(sqlite3_column_bytes(statement, Int32(index)))
+        guard let bytes, let t = Timestamp(rfc3339: UnsafeBufferPointer(start: bytes, count: count)) else {
+            let text: String = self[index]
             throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "column \(index) holds '\(text)', not an RFC 3339 instant")
         }
         return t
     }
 
     func optionalTimestamp(_ index: Int) throws -> Timestamp? {
-        let text: String? = self[index]
-        return try text.map { _ in try timestamp(index) }
+        sqlite3_column_type(statement, Int32(index)) == SQLITE_NULL ? nil : try timestamp(index)
     }
 
     /// An amount in minor units and its currency's ISO 4217 code, in two columns.

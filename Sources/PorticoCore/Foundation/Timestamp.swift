@@ -106,6 +106,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         millisecondsSinceEpoch = ms
     }
 
+    /// The same, from the text's UTF-8 bytes where they lie (a column's, without making a
+    /// `String` of them first).
+    public init?(rfc3339 utf8: UnsafeBufferPointer<UInt8>) {
+        guard let ms = Self.parse(utf8) else { return nil }
+        millisecondsSinceEpoch = ms
+    }
+
     /// Milliseconds since the epoch of an RFC 3339 date-time's bytes; nil when not one.
     static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
         var i = 0
