@@ -28,15 +28,17 @@ public struct OAuthClientRecord: Sendable, Equatable {
         self.previousSecretHash = previousSecretHash; self.previousSecretExpiresAt = previousSecretExpiresAt; self.status = status
         self.createdAt = createdAt; self.updatedAt = updatedAt
     }
+}
 
-    /// As answered and audited: never a secret or its hash.
-    public var json: JSONValue {
-        var o: JSONObject = ["id": .string(id), "partnerId": .string(partnerId), "name": .string(name),
-                             "scopes": .array(scopes.map { .string($0) }), "status": .string(status.rawValue)]
-        o["previousSecretValidUntil"] = previousSecretExpiresAt.map { .string($0.rfc3339) } ?? .null
-        o["createdAt"] = .string(createdAt.rfc3339)
-        o["updatedAt"] = .string(updatedAt.rfc3339)
-        return .object(o)
+extension OAuthClientRecord: JSONEncodable {
+    public func encode(to out: inout JSONOutput) {
+        out.object { o in
+            o.member("id", id); o.member("partnerId", partnerId); o.member("name", name)
+            o.key("scopes")
+            o.array { a in for scope in scopes { a.string(scope) } }
+            o.member("status", status.rawValue); o.member("previousSecretValidUntil", previousSecretExpiresAt)
+            o.member("createdAt", createdAt); o.member("updatedAt", updatedAt)
+        }
     }
 }
 

@@ -21,15 +21,16 @@ public struct MemberRecord: Sendable, Equatable {
         self.role = role; self.status = status; self.createdAt = createdAt; self.updatedAt = updatedAt
         self.removedAt = removedAt
     }
+}
 
-    public var json: JSONValue {
-        var o: JSONObject = [
-            "id": .string(id), "partnerId": .string(partnerId), "email": .string(email), "name": .string(name),
-            "role": .string(role.rawValue), "status": .string(status.rawValue), "createdAt": .string(createdAt.rfc3339),
-            "updatedAt": .string(updatedAt.rfc3339),
-        ]
-        if let removedAt { o["removedAt"] = .string(removedAt.rfc3339) }
-        return .object(o)
+extension MemberRecord: JSONEncodable {
+    public func encode(to out: inout JSONOutput) {
+        out.object { o in
+            o.member("id", id); o.member("partnerId", partnerId); o.member("email", email); o.member("name", name)
+            o.member("role", role.rawValue); o.member("status", status.rawValue); o.member("createdAt", createdAt)
+            o.member("updatedAt", updatedAt)
+            if let removedAt { o.member("removedAt", removedAt) }
+        }
     }
 }
 

@@ -21,17 +21,17 @@ public struct PartnerRecord: Sendable, Equatable {
         self.tier = tier; self.status = status; self.statusReason = statusReason
         self.createdAt = createdAt; self.updatedAt = updatedAt
     }
+}
 
+extension PartnerRecord: JSONEncodable {
     /// The partner as answered and as snapshotted in the audit log.
-    public var json: JSONValue {
-        var o: JSONObject = [
-            "id": .string(id), "name": .string(name), "subdomain": .string(subdomain), "region": .string(region),
-            "tier": .string(tier), "status": .string(status.rawValue),
-        ]
-        if let statusReason { o["statusReason"] = .string(statusReason) }
-        o["createdAt"] = .string(createdAt.rfc3339)
-        o["updatedAt"] = .string(updatedAt.rfc3339)
-        return .object(o)
+    public func encode(to out: inout JSONOutput) {
+        out.object { o in
+            o.member("id", id); o.member("name", name); o.member("subdomain", subdomain); o.member("region", region)
+            o.member("tier", tier); o.member("status", status.rawValue)
+            if let statusReason { o.member("statusReason", statusReason) }
+            o.member("createdAt", createdAt); o.member("updatedAt", updatedAt)
+        }
     }
 }
 

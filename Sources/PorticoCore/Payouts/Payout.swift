@@ -127,18 +127,19 @@ public struct PayoutRecord: Sendable, Equatable {
     }
 
     public var currency: String { amount.currency.code }
+}
 
-    public var json: JSONValue {
-        var o: JSONObject = ["id": .string(id), "partnerId": .string(partnerId), "amount": amount.json,
-                             "lines": .integer(lineCount), "status": .string(status.rawValue), "method": .string(method.rawValue),
-                             "destination": .string(destination), "period": .string(period), "asOf": .string(asOf.rfc3339)]
-        o["holdUntil"] = holdUntil.map { .string($0.rfc3339) } ?? .null
-        o["providerReference"] = .string(providerReference)
-        if let failureReason { o["failureReason"] = .string(failureReason) }
-        if reversedAmount != 0 { o["reversedAmount"] = Money(reversedAmount, amount.currency).json }
-        o["createdAt"] = .string(createdAt.rfc3339)
-        o["updatedAt"] = .string(updatedAt.rfc3339)
-        return .object(o)
+extension PayoutRecord: JSONEncodable {
+    public func encode(to out: inout JSONOutput) {
+        out.object { o in
+            o.member("id", id); o.member("partnerId", partnerId); o.member("amount", amount); o.member("lines", lineCount)
+            o.member("status", status.rawValue); o.member("method", method.rawValue); o.member("destination", destination)
+            o.member("period", period); o.member("asOf", asOf); o.member("holdUntil", holdUntil)
+            o.member("providerReference", providerReference)
+            if let failureReason { o.member("failureReason", failureReason) }
+            if reversedAmount != 0 { o.member("reversedAmount", Money(reversedAmount, amount.currency)) }
+            o.member("createdAt", createdAt); o.member("updatedAt", updatedAt)
+        }
     }
 }
 

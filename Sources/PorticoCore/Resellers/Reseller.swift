@@ -19,16 +19,15 @@ public struct ResellerRecord: Sendable, Equatable {
         self.seq = seq; self.id = id; self.partnerId = partnerId; self.name = name; self.email = email
         self.region = region; self.commissionRate = commissionRate; self.createdAt = createdAt; self.updatedAt = updatedAt
     }
+}
 
-    public var json: JSONValue {
-        var o: JSONObject = [
-            "id": .string(id), "partnerId": .string(partnerId), "name": .string(name), "email": .string(email),
-            "region": .string(region),
-        ]
-        o["commissionRate"] = commissionRate.map { .string($0) } ?? .null
-        o["createdAt"] = .string(createdAt.rfc3339)
-        o["updatedAt"] = .string(updatedAt.rfc3339)
-        return .object(o)
+extension ResellerRecord: JSONEncodable {
+    public func encode(to out: inout JSONOutput) {
+        out.object { o in
+            o.member("id", id); o.member("partnerId", partnerId); o.member("name", name); o.member("email", email)
+            o.member("region", region); o.member("commissionRate", commissionRate)
+            o.member("createdAt", createdAt); o.member("updatedAt", updatedAt)
+        }
     }
 }
 

@@ -18,7 +18,7 @@ enum MemberMethods {
             let includeRemoved = try p.optionalBool("includeRemoved") ?? false
             let page = try p.page()
             try p.finish()
-            return try MemberService.list(ctx, partnerId: partnerId, role: role, includeRemoved: includeRemoved, page: page).json(\.json)
+            return try MemberService.list(ctx, partnerId: partnerId, role: role, includeRemoved: includeRemoved, page: page)
         },
         Method("partner.members.updateRole", access: .write) { p, ctx -> JSONValue in
             let memberId = try p.string("memberId")

@@ -17,7 +17,7 @@ enum OAuthMethods {
             let partnerId = try p.string("partnerId")
             let page = try p.page()
             try p.finish()
-            return try OAuthService.listClients(ctx, partnerId: partnerId, page: page).json(\.json)
+            return try OAuthService.listClients(ctx, partnerId: partnerId, page: page)
         },
         Method("oauth.client.revoke", access: .write) { p, ctx in
             let clientId = try p.string("clientId")

@@ -42,7 +42,7 @@ enum PartnerMethods {
             let region = try p.optionalString("region")
             let page = try p.page()
             try p.finish()
-            return try PartnerService.list(ctx, status: status, region: region, page: page).json(\.json)
+            return try PartnerService.list(ctx, status: status, region: region, page: page)
         },
     ]
 }

@@ -78,7 +78,7 @@ enum PayoutMethods {
             let range = try p.range()
             let page = try p.page()
             try p.finish()
-            return try PayoutService.list(ctx, partnerId: partnerId, status: status, range: range, page: page).json(\.json)
+            return try PayoutService.list(ctx, partnerId: partnerId, status: status, range: range, page: page)
         },
         Method("payout.statement", access: .read) { p, ctx in
             let id = try p.string("payoutId")

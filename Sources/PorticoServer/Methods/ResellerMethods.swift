@@ -35,7 +35,7 @@ enum ResellerMethods {
             let partnerId = try p.string("partnerId")
             let page = try p.page()
             try p.finish()
-            return try ResellerService.list(ctx, partnerId: partnerId, page: page).json(\.json)
+            return try ResellerService.list(ctx, partnerId: partnerId, page: page)
         },
         Method("customer.create", access: .write) { p, ctx in
             let partnerId = try p.string("partnerId")
