@@ -49,11 +49,9 @@ struct AccessLog<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         var status = 500
         defer {
-            let ms = (ContinuousClock.now - start).components
-            let elapsed = Double(ms.seconds) * 1000 + Double(ms.attoseconds) / 1e15
             log.info("http", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)",
                                         "host": "\(request.head.authority ?? "-")", "status": "\(status)",
-                                        "ms": "\(String(format: "%.2f", elapsed))"])
+                                        "ms": "\(Self.milliseconds(ContinuousClock.now - start))"])
         }
         do {
             let response = try await next(request, context)
@@ -63,5 +61,13 @@ struct AccessLog<Context: RequestContext>: RouterMiddleware {
             status = e.status.code
             throw e
         }
+    }
+
+    /// A duration in milliseconds with two decimals (`12.05`), in integer arithmetic.
+    static func milliseconds(_ d: Duration) -> String {
+        let (seconds, attoseconds) = d.components
+        let hundredths = max(0, seconds * 100_000 + attoseconds / 10_000_000_000_000)
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 }

@@ -167,8 +167,10 @@ struct Routes: Sendable {
         }
         var params = body
         for m in extra.members { params[m.key] = m.value }
+        // Parsed once: each read of `queryParameters` parses the whole query again.
+        let queryParameters = request.uri.queryParameters
         for name in query {
-            guard let v = request.uri.queryParameters.get(name) else { continue }
+            guard let v = queryParameters.get(name) else { continue }
             // `limit` is a number; every other parameter is text, as the method reads it.
             params[name] = name == "limit" ? Int64(v).map { .integer($0) } ?? .string(v) : .string(v)
         }
@@ -182,7 +184,7 @@ struct Routes: Sendable {
         if let next = Self.nextCursor(result) {
             var parts = URLComponents()
             parts.path = request.uri.path
-            var items = (request.uri.queryParameters.map { URLQueryItem(name: String($0.key), value: String($0.value)) })
+            var items = (queryParameters.map { URLQueryItem(name: String($0.key), value: String($0.value)) })
                 .filter { $0.name != "cursor" }
             items.append(URLQueryItem(name: "cursor", value: next))
             parts.queryItems = items.sorted { $0.name < $1.name }

@@ -52,6 +52,14 @@ import Yams
     }
 
 
+    @Test func theAccessLogWritesMillisecondsWithTwoDecimals() {
+        typealias Log = AccessLog<BasicRequestContext>
+        #expect(Log.milliseconds(.milliseconds(12) + .microseconds(50)) == "12.05")
+        #expect(Log.milliseconds(.zero) == "0.00")
+        #expect(Log.milliseconds(.seconds(2) + .microseconds(7_999)) == "2007.99")
+        #expect(Log.milliseconds(.microseconds(-5)) == "0.00")
+    }
+
     @Test func bearerTokensWithoutTheBlanksAround() {
         func request(_ authorization: String?) -> Request {
             var head = HTTPRequest(method: .get, scheme: "http", authority: "x", path: "/v1/sales")
