@@ -1,3 +1,4 @@
+import JSONRPC
 import PropertyBased
 import Testing
 @testable import PorticoCore
@@ -7,6 +8,26 @@ import Testing
         #expect(Timestamp(millisecondsSinceEpoch: 0).rfc3339 == "1970-01-01T00:00:00.000Z")
         #expect(Timestamp(millisecondsSinceEpoch: 1_767_225_600_123).rfc3339 == "2026-01-01T00:00:00.123Z")
         #expect(Timestamp(millisecondsSinceEpoch: -1).rfc3339 == "1969-12-31T23:59:59.999Z")
+    }
+
+    @Test func theTextIsWrittenAloneOrIntoAnAnswerAlike() {
+        for t in [Timestamp.min, Timestamp.max, Timestamp(millisecondsSinceEpoch: 0), Timestamp(millisecondsSinceEpoch: -1),
+                  Timestamp(rfc3339: "2026-02-28T23:59:59.999Z")!] {
+            var bytes: [UInt8] = []
+            t.appendRFC3339(to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == t.rfc3339)
+            #expect(t.jsonText == Array("\"\(t.rfc3339)\"".utf8))
+            #expect(t.json == .string(t.rfc3339))
+            #expect(bytes.withUnsafeBufferPointer { Timestamp(rfc3339: $0) } == t)
+        }
+        #expect(Timestamp.min.rfc3339 == "0001-01-01T00:00:00.000Z")
+        #expect(Timestamp.max.rfc3339 == "9999-12-31T23:59:59.999Z")
+        // Outside the range (never read or stored), still written whole.
+        let beyond = Timestamp(millisecondsSinceEpoch: Timestamp.max.millisecondsSinceEpoch + 1)
+        #expect(beyond.rfc3339 == "10000-01-01T00:00:00.000Z")
+        var bytes: [UInt8] = []
+        beyond.appendRFC3339(to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == beyond.rfc3339)
     }
 
     @Test func parsesOffsetsFractionsAndLowerCase() {
