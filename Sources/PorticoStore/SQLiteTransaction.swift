@@ -36,6 +36,7 @@ public final class SQLiteTransaction: StoreTransaction {
     /// Runs a writing statement, turning the constraint failures Core's contract names
     /// into its errors: a unique key into `conflict` on its field, a running total past
     /// its bound into `totalLimit`. A failed statement changes nothing (SQLite undoes it).
+    @discardableResult
     func writing<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
