@@ -47,6 +47,8 @@ let package = Package(
             name: "PorticoStore",
             dependencies: [
                 "PorticoCore",
+                // JSONOutput: a hot list's rows are written straight into answer text.
+                "JSONRPC",
                 // Currency, which Core's Money is made of.
                 "PorticoRules",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -127,8 +129,9 @@ let package = Package(
             dependencies: ["PorticoRules", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(
             name: "PorticoStoreTests",
-            dependencies: ["PorticoStore", "PorticoCore", "JSONRPC", .product(name: "GRDB", package: "GRDB.swift"),
-                           .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["PorticoStore", "PorticoCore", "PorticoRules", "JSONRPC", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(
             name: "PorticoCoreTests",
             dependencies: ["PorticoCore", "PorticoStore", "PorticoRules", "JSONRPC",

@@ -100,6 +100,36 @@ public struct JSONOutput {
         }
     }
 
+    /// A string from UTF-8 bytes read in place (a database column's text), written as
+    /// `string` writes the `String` they decode to: bytes that are ASCII needing no escape
+    /// are copied as they are; any others (escapes, non-ASCII, a malformed sequence, which
+    /// decoding repairs) go through `String`.
+    public mutating func string(utf8 text: UnsafeBufferPointer<UInt8>) {
+        guard form == .text, Self.isPlain(text) else {
+            string(String(decoding: text, as: UTF8.self))
+            return
+        }
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: text)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// A value already written as JSON text by the text form (`JSONText`): spliced into the
+    /// text, or read back into the tree.
+    public mutating func encoded(_ text: JSONText) {
+        switch form {
+        case .text:
+            separate()
+            bytes.append(contentsOf: text.bytes)
+        case .tree:
+            guard let v = try? JSONReader.parse(Array(text.bytes)) else {
+                preconditionFailure("JSONOutput.encoded: text the text form did not write")
+            }
+            add(v)
+        }
+    }
+
     public mutating func integer(_ i: Int64) {
         switch form {
         case .text:
@@ -130,36 +160,37 @@ public struct JSONOutput {
     // MARK: Containers
 
     /// An object whose members `members` writes, each a `key` then a value.
-    public mutating func object(_ members: (inout JSONOutput) -> Void) {
+    /// A `members` that throws leaves the output half written: the caller drops it.
+    public mutating func object(_ members: (inout JSONOutput) throws -> Void) rethrows {
         switch form {
         case .text:
             separate()
             bytes.append(UInt8(ascii: "{"))
             first = true
-            members(&self)
+            try members(&self)
             bytes.append(UInt8(ascii: "}"))
             first = false
         case .tree:
             frames.append(.object([], key: ""))
-            members(&self)
+            try members(&self)
             guard case .object(let m, _) = frames.removeLast() else { preconditionFailure("JSONOutput: unbalanced object") }
             add(.object(JSONObject(uniqueMembers: m)))
         }
     }
 
     /// An array whose elements `elements` writes.
-    public mutating func array(_ elements: (inout JSONOutput) -> Void) {
+    public mutating func array(_ elements: (inout JSONOutput) throws -> Void) rethrows {
         switch form {
         case .text:
             separate()
             bytes.append(UInt8(ascii: "["))
             first = true
-            elements(&self)
+            try elements(&self)
             bytes.append(UInt8(ascii: "]"))
             first = false
         case .tree:
             frames.append(.array([]))
-            elements(&self)
+            try elements(&self)
             guard case .array(let a) = frames.removeLast() else { preconditionFailure("JSONOutput: unbalanced array") }
             add(.array(a))
         }
@@ -181,6 +212,10 @@ public struct JSONOutput {
             frames[frames.count - 1] = .object(m, key: k.description)
         }
     }
+
+    /// The next value is a document of its own, written without a separator (several
+    /// whole values in one text, each taken by its range).
+    public mutating func beginDocument() { first = true }
 
     // MARK: Members, a key and its value
 
@@ -242,10 +277,28 @@ public struct JSONOutput {
         }
     }
 
+    /// Printable ASCII other than `"` and `\`: bytes a JSON string holds as they are.
+    static func isPlain(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var bad = false
+        for b in text { bad = bad || b < 0x20 || b >= 0x7F || b == 0x22 || b == 0x5C }
+        return !bad
+    }
+
     static func isPlainKey(_ k: StaticString) -> Bool {
         guard k.hasPointerRepresentation, k.utf8CodeUnitCount > 0 else { return false }
         return UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount).allSatisfy { b in
             (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == UInt8(ascii: "_")
         }
     }
+}
+
+/// A value's compact JSON text, as a `JSONOutput` in the text form wrote it (a record a
+/// store wrote straight from its columns): it encodes itself by being spliced in.
+public struct JSONText: JSONEncodable, Sendable {
+    public let bytes: ArraySlice<UInt8>
+
+    /// `bytes` must be one whole value in the text form's output.
+    public init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes }
+
+    public func encode(to out: inout JSONOutput) { out.encoded(self) }
 }

@@ -1,4 +1,5 @@
 import GRDB
+import JSONRPC
 import GRDBSQLite
 import PorticoCore
 import PorticoRules
@@ -50,6 +51,19 @@ public struct Columns {
     }
 }
 
+extension Columns {
+    /// A text column written as a JSON string straight from its bytes.
+    func string(_ index: Int, to out: inout JSONOutput) {
+        let count = Int(sqlite3_column_bytes(statement, Int32(index)))
+        out.string(utf8: UnsafeBufferPointer(start: sqlite3_column_text(statement, Int32(index)), count: count))
+    }
+
+    /// A text column that may be NULL, written as a JSON string or null.
+    func optionalString(_ index: Int, to out: inout JSONOutput) {
+        if sqlite3_column_type(statement, Int32(index)) == SQLITE_NULL { out.null() } else { string(index, to: &out) }
+    }
+}
+
 /// A type a column can be read as.
 public protocol ColumnValue {
     static func read(_ statement: SQLiteStatement, _ index: Int32) -> Self
@@ -92,6 +106,32 @@ extension ColumnRecord {
 
     static func fetchAll(_ statement: Statement, arguments: StatementArguments = []) throws -> [Self] {
         try Columns.fetchAll(statement, arguments: arguments, Self.init(row:))
+    }
+}
+
+/// A record whose rows a list writes as its answer text (`RecordText`), column 0 being
+/// its place in the table's order.
+protocol TextColumnRecord: ColumnRecord, JSONEncodable {
+    /// Writes the row as `Self(row:).encode(to:)` writes the record (by default, exactly so);
+    /// a record on a hot list writes it straight from the columns.
+    static func encode(row: Columns, to out: inout JSONOutput) throws
+}
+
+extension TextColumnRecord {
+    static func encode(row: Columns, to out: inout JSONOutput) throws { try Self(row: row).encode(to: &out) }
+
+    /// Every row of `statement` as its record's text, the rows' texts in one buffer.
+    static func fetchTexts(_ statement: Statement, arguments: StatementArguments = []) throws -> [RecordText] {
+        var out = JSONOutput(.text, capacity: 4096)
+        var rows: [(seq: Int64, range: Range<Int>)] = []
+        try ColumnCursor(statement, arguments) { $0 }.forEach { row in
+            out.beginDocument()
+            let start = out.bytes.count
+            try encode(row: row, to: &out)
+            rows.append((row[0], start..<out.bytes.count))
+        }
+        let text = out.bytes
+        return rows.map { RecordText(seq: $0.seq, text: JSONText(text[$0.range])) }
     }
 }
 

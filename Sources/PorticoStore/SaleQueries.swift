@@ -1,4 +1,5 @@
 import GRDB
+import JSONRPC
 import PorticoCore
 
 extension SaleRecord: ColumnRecord {
@@ -8,6 +9,28 @@ extension SaleRecord: ColumnRecord {
         self.init(seq: row[0], id: row[1], partnerId: row[2], resellerId: row[3], customerId: row[4], externalId: row[5], plan: row[6],
                   kind: try row.value(7), amount: try row.money(8, currency: 9), refunded: row[10], occurredAt: try row.timestamp(11),
                   rulesHash: row[12], auditSeq: row[13], createdAt: try row.timestamp(14))
+    }
+}
+
+extension SaleRecord: TextColumnRecord {
+    /// Written straight from the columns (`api.sales.list`'s page): no record, no `String`
+    /// per text column. `SaleRecordTextTests` holds it to `encode(to:)`'s text.
+    static func encode(row: Columns, to out: inout JSONOutput) throws {
+        let kind: SaleKind = try row.value(7)
+        let amount = try row.money(8, currency: 9)
+        let occurredAt = try row.timestamp(11), createdAt = try row.timestamp(14)
+        out.object { o in
+            o.key("id"); row.string(1, to: &o)
+            o.key("partnerId"); row.string(2, to: &o)
+            o.key("resellerId"); row.optionalString(3, to: &o)
+            o.key("customerId"); row.string(4, to: &o)
+            o.key("externalId"); row.string(5, to: &o)
+            o.key("plan"); row.string(6, to: &o)
+            o.member("kind", kind.rawValue); o.member("amount", amount); o.member("refunded", Money(row[10], amount.currency))
+            o.member("occurredAt", occurredAt)
+            o.key("rulesHash"); row.string(12, to: &o)
+            o.member("createdAt", createdAt)
+        }
     }
 }
 
@@ -43,12 +66,24 @@ extension SQLiteTransaction: SaleStore {
     }
 
     public func sales(_ f: SaleFilter, afterSeq: Int64, limit: Int) throws -> [SaleRecord] {
-        try SaleRecord.fetchAll(db.cachedStatement(sql: """
+        try SaleRecord.fetchAll(salesStatement(), arguments: salesArguments(f, afterSeq: afterSeq, limit: limit))
+    }
+
+    public func saleTexts(_ f: SaleFilter, afterSeq: Int64, limit: Int) throws -> [RecordText] {
+        try SaleRecord.fetchTexts(salesStatement(), arguments: salesArguments(f, afterSeq: afterSeq, limit: limit))
+    }
+
+    private func salesStatement() throws -> Statement {
+        try db.cachedStatement(sql: """
             SELECT \(SaleRecord.columns) FROM sale INDEXED BY sale_by_partner
             WHERE partnerId = ?1 AND (?2 IS NULL OR customerId = ?2) AND (?3 IS NULL OR kind = ?3)
               AND occurredAt >= ?4 AND occurredAt <= ?5 AND seq > ?6
             ORDER BY seq LIMIT ?7
-            """), arguments: [f.partnerId, f.customerId, f.kind?.rawValue, f.range.firstText, f.range.lastText, afterSeq, limit])
+            """)
+    }
+
+    private func salesArguments(_ f: SaleFilter, afterSeq: Int64, limit: Int) -> StatementArguments {
+        [f.partnerId, f.customerId, f.kind?.rawValue, f.range.firstText, f.range.lastText, afterSeq, limit]
     }
 
     /// Read from the running totals (`sale_volume`: scope `p:<partner>` or `r:<reseller>`).

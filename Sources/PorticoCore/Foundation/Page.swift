@@ -67,3 +67,24 @@ extension Page: JSONEncodable where Item: JSONEncodable {
         }
     }
 }
+
+/// A record a store wrote as answer text while reading its row (`JSONText`, what the
+/// record's own `encode(to:)` writes), with its place in the table's order for the page's
+/// cursor: a page of these is written without a record or a `String` per column.
+public struct RecordText: JSONEncodable, Sendable {
+    public var seq: Int64
+    public var text: JSONText
+
+    public init(seq: Int64, text: JSONText) {
+        self.seq = seq
+        self.text = text
+    }
+
+    /// The record's text as its `encode(to:)` writes it.
+    public init(seq: Int64, _ record: some JSONEncodable) {
+        let bytes = record.jsonText
+        self.init(seq: seq, text: JSONText(bytes[...]))
+    }
+
+    public func encode(to out: inout JSONOutput) { out.encoded(text) }
+}

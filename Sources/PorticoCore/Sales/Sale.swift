@@ -65,6 +65,10 @@ public protocol SaleStore {
     func sale(partnerId: String, externalId: String) throws -> SaleRecord?
     /// A partner's sales matching the filter, in recording order after `afterSeq`.
     func sales(_ filter: SaleFilter, afterSeq: Int64, limit: Int) throws -> [SaleRecord]
+    /// The same sales as `sales` answers, each as its answer text (what a list method
+    /// answers). A store may write them straight from its rows; by default each record
+    /// read writes itself.
+    func saleTexts(_ filter: SaleFilter, afterSeq: Int64, limit: Int) throws -> [RecordText]
     /// Net sales (amount less refunds) of a partner, or of one reseller when given, in a
     /// currency, on the UTC days `days` spans; exact.
     func salesVolume(partnerId: String, resellerId: String?, currency: String, days: TimeRange) throws -> Int128
@@ -72,6 +76,12 @@ public protocol SaleStore {
     func firstSaleOccurred(customerId: String, plan: String) throws -> String?
     /// Whether the customer bought anything before.
     func hasPurchased(customerId: String) throws -> Bool
+}
+
+extension SaleStore {
+    public func saleTexts(_ filter: SaleFilter, afterSeq: Int64, limit: Int) throws -> [RecordText] {
+        try sales(filter, afterSeq: afterSeq, limit: limit).map { RecordText(seq: $0.seq, $0) }
+    }
 }
 
 /// Which of a partner's sales a list shows: optionally one customer's, of one kind,

@@ -58,7 +58,7 @@ public enum SaleService {
     /// A partner's sales, newest last, optionally one customer's or one kind's, occurred
     /// in `range`.
     public static func list(_ ctx: RequestContext, partnerId: String, customerId: String?, kind: String?, range: TimeRange,
-                            page: PageRequest) throws -> Page<SaleRecord>
+                            page: PageRequest) throws -> Page<RecordText>
     {
         let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
@@ -67,7 +67,7 @@ public enum SaleService {
             throw PorticoError.notFound("customer", customerId)
         }
         let f = SaleFilter(partnerId: partner.id, customerId: customerId, kind: kind, range: range)
-        let rows = range.isEmpty ? [] : try ctx.store.sales(f, afterSeq: page.afterSeq, limit: page.limit + 1)
+        let rows = range.isEmpty ? [] : try ctx.store.saleTexts(f, afterSeq: page.afterSeq, limit: page.limit + 1)
         return page.page(rows, seq: \.seq)
     }
 

@@ -1,0 +1,100 @@
+import GRDB
+import JSONRPC
+import PorticoCore
+import PorticoRules
+import PropertyBased
+import Testing
+@testable import PorticoStore
+
+/// A page of sales is written straight from the rows (`saleTexts`), without a record, by a
+/// second definition of the sale's members; it must write exactly what the record writes
+/// (`sales` read as records, each encoding itself: the default every other store uses).
+@Suite struct SaleRecordTextTests {
+    static let partner = "ptr_t", customer = "cus_t", reseller = "rsl_t"
+
+    static func store() throws -> SQLiteStore {
+        let store = try temporaryDatabase()
+        try store.write { tx in
+            var p = PartnerRecord(id: partner, name: "P", subdomain: "p-sub", region: "eu", tier: "gold", status: .active,
+                                  statusReason: nil, createdAt: ts("2027-01-01T00:00:00.000Z"), updatedAt: ts("2027-01-01T00:00:00.000Z"))
+            try tx.insert(&p)
+            var r = ResellerRecord(id: reseller, partnerId: partner, name: "R", email: "r@example.com", region: "us", commissionRate: nil,
+                                   createdAt: ts("2027-01-01T00:00:00.000Z"), updatedAt: ts("2027-01-01T00:00:00.000Z"))
+            try tx.insert(&r)
+            var c = CustomerRecord(id: customer, partnerId: partner, resellerId: reseller, name: "C", email: "c@example.com", country: "DE",
+                                   createdAt: ts("2027-01-01T00:00:00.000Z"), updatedAt: ts("2027-01-01T00:00:00.000Z"))
+            try tx.insert(&c)
+        }
+        return store
+    }
+
+    /// Both texts of the partner's sales, and their cursors.
+    static func texts(_ store: SQLiteStore, afterSeq: Int64 = 0, limit: Int = 1000) throws -> (rows: [RecordText], records: [RecordText]) {
+        try store.read { tx in
+            let f = SaleFilter(partnerId: partner)
+            return (try tx.saleTexts(f, afterSeq: afterSeq, limit: limit),
+                    try tx.sales(f, afterSeq: afterSeq, limit: limit).map { RecordText(seq: $0.seq, $0) })
+        }
+    }
+
+    static func same(_ a: [RecordText], _ b: [RecordText]) -> Bool {
+        a.map(\.seq) == b.map(\.seq) && a.map { Array($0.text.bytes) } == b.map { Array($0.text.bytes) }
+    }
+
+    @Test func rowsWriteWhatTheRecordWritesForAnyText() async throws {
+        let store = try Self.store()
+        let text = Gen.oneOf(Gen.character(in: "\u{0}"..."\u{7F}"), Gen.character(in: "\u{80}"..."\u{2FF}"),
+                             Gen.character(in: "\u{202A}"..."\u{202E}"), Gen.character(in: "\u{1F600}"..."\u{1F64F}"))
+            .string(of: 0...12)
+        var n = 0
+        await propertyCheck(count: 200, input: text.array(of: 3...3), Gen.int64(in: 0...(1 << 40)), Gen.int(in: 0...3), Gen.bool) {
+            strings, amount, kind, withReseller in
+            n += 1
+            var sale = SaleRecord(id: "sal_\(n)", partnerId: Self.partner, resellerId: withReseller ? Self.reseller : nil,
+                                  customerId: Self.customer, externalId: "\(n)-" + strings[0], plan: strings[1],
+                                  kind: SaleKind.allCases[kind], amount: Money(amount, Currency.named(["USD", "EUR", "JPY", "KWD"][kind])!),
+                                  refunded: amount / 3, occurredAt: Timestamp(millisecondsSinceEpoch: amount),
+                                  rulesHash: strings[2], createdAt: ts("2027-01-01T00:00:00.000Z"))
+            try store.write { tx in try tx.insert(&sale) }
+            let (rows, records) = try Self.texts(store, afterSeq: sale.seq - 1, limit: 1)
+            #expect(rows.count == 1)
+            #expect(Self.same(rows, records), "\(String(decoding: rows.first?.text.bytes ?? [], as: UTF8.self))")
+        }
+        // Every row in one page: the rows share one text, each its own range of it.
+        let (rows, records) = try Self.texts(store)
+        #expect(rows.count == n && Self.same(rows, records))
+        let page = PageRequest(afterSeq: 0, limit: 7).page(rows, seq: \.seq)
+        #expect(String(decoding: page.jsonText, as: UTF8.self)
+                == String(decoding: PageRequest(afterSeq: 0, limit: 7).page(records, seq: \.seq).jsonText, as: UTF8.self))
+        #expect(page.json == PageRequest(afterSeq: 0, limit: 7).page(records, seq: \.seq).json)
+    }
+
+    /// Text SQLite holds that is not UTF-8 (a file written behind the engine's back) is
+    /// repaired the same way on both paths; a column the record refuses fails both.
+    @Test func malformedColumnsReadAlikeOrFailAlike() throws {
+        let store = try Self.store()
+        var sale = SaleRecord(id: "sal_x", partnerId: Self.partner, resellerId: nil, customerId: Self.customer, externalId: "x",
+                              plan: "pro", kind: .new, amount: Money(100, Currency.named("USD")!), occurredAt: ts("2027-01-01T00:00:00.000Z"),
+                              rulesHash: "h", createdAt: ts("2027-01-01T00:00:00.000Z"))
+        try store.write { tx in try tx.insert(&sale) }
+        try store.writer.writeWithoutTransaction { db in
+            try db.execute(sql: "UPDATE sale SET externalId = CAST(X'41FF42C3' AS TEXT), plan = CAST(X'E282' AS TEXT) WHERE id = 'sal_x'")
+        }
+        let (rows, records) = try Self.texts(store)
+        #expect(Self.same(rows, records))
+        #expect(String(decoding: rows[0].text.bytes, as: UTF8.self).contains("\"externalId\":\"A\u{FFFD}B\u{FFFD}\""))
+
+        for corrupt in ["occurredAt = '2027-01-01T99:00:00.000Z'", "createdAt = '2027-01-01'", "currency = 'XXX'", "kind = 'gift'"] {
+            try store.writer.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+                try db.execute(sql: """
+                    UPDATE sale SET occurredAt = '2027-01-01T00:00:00.000Z', createdAt = occurredAt, currency = 'USD', kind = 'new'
+                    WHERE id = 'sal_x'
+                    """)
+                try db.execute(sql: "UPDATE sale SET \(corrupt) WHERE id = 'sal_x'")
+            }
+            #expect(throws: DatabaseError.self) { try store.read { try $0.saleTexts(SaleFilter(partnerId: Self.partner), afterSeq: 0, limit: 10) } }
+            #expect(throws: DatabaseError.self) { try store.read { try $0.sales(SaleFilter(partnerId: Self.partner), afterSeq: 0, limit: 10) } }
+        }
+    }
+}
