@@ -278,10 +278,29 @@ public struct JSONOutput {
     }
 
     /// Printable ASCII other than `"` and `\`: bytes a JSON string holds as they are.
+    /// Eight bytes at a time: a word has a byte that is not plain when it has one with its
+    /// high bit set, one less than 0x20, or one equal to 0x22, 0x5C or 0x7F (the classic
+    /// zero-byte and less-than-byte tests, exact for words without high bits).
     static func isPlain(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        var bad = false
-        for b in text { bad = bad || b < 0x20 || b >= 0x7F || b == 0x22 || b == 0x5C }
-        return !bad
+        guard let base = text.baseAddress else { return true }
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func hasByteBelow(_ w: UInt64, _ n: UInt64) -> Bool { (w &- ones &* n) & ~w & highs != 0 }
+        var i = 0
+        while i + 8 <= text.count {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            if w & highs != 0 || hasByteBelow(w, 0x20) || hasByteBelow(w ^ (ones &* 0x22), 1)
+                || hasByteBelow(w ^ (ones &* 0x5C), 1) || hasByteBelow(w ^ (ones &* 0x7F), 1)
+            {
+                return false
+            }
+            i += 8
+        }
+        while i < text.count {
+            let b = base[i]
+            if b < 0x20 || b >= 0x7F || b == 0x22 || b == 0x5C { return false }
+            i += 1
+        }
+        return true
     }
 
     static func isPlainKey(_ k: StaticString) -> Bool {

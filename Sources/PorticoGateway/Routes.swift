@@ -130,18 +130,22 @@ struct Routes: Sendable {
     }
 
     /// The request's bearer token (RFC 6750 §2.1), or nil.
+    /// Read as bytes: the scheme is ASCII, and the blanks around the token are.
     static func bearer(_ request: Request) -> String? {
         guard let h = request.headers[.authorization] else { return nil }
-        let parts = h.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return String(Self.trimmingBlanks(parts[1]))
+        let utf8 = h.utf8
+        guard let space = utf8.firstIndex(of: UInt8(ascii: " ")),
+              utf8[..<space].elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }) else { return nil }
+        return String(Self.trimmingBlanks(h[utf8.index(after: space)...]))
     }
 
-    /// Without the spaces and tabs (HTTP's optional white space) at either end.
+    /// Without the spaces and tabs (HTTP's optional white space) at either end. The ends
+    /// found are next to an ASCII byte, so they fall between characters.
     static func trimmingBlanks(_ s: Substring) -> Substring {
-        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = s.firstIndex(where: { !blank($0) }), let last = s.lastIndex(where: { !blank($0) }) else { return "" }
-        return s[first...last]
+        let utf8 = s.utf8
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        guard let first = utf8.firstIndex(where: { !blank($0) }), let last = utf8.lastIndex(where: { !blank($0) }) else { return "" }
+        return s[first..<utf8.index(after: last)]
     }
 
     /// The request body as a JSON object; a problem when it is not one.

@@ -59,11 +59,7 @@ struct EngineOptions: ParsableArguments {
 
     func logger() -> Logger {
         let level = Logger.Level(rawValue: logLevel) ?? .warning
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = level
-            return h
-        }
+        LoggingSystem.bootstrap { label in StandardErrorLog(label: label, level: level) }
         return Logger(label: "portico")
     }
 }

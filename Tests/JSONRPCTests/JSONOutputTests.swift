@@ -97,6 +97,35 @@ struct OutputSample: JSONEncodable {
         }
     }
 
+    /// Every byte value at every place of a run (the word-at-a-time test and the tail's)
+    /// is told plain or not as the byte-at-a-time rule tells it.
+    @Test func plainBytesAreToldWordAtATime() {
+        for b in 0...255 {
+            let plain = b >= 0x20 && b < 0x7F && b != 0x22 && b != 0x5C
+            for count in [1, 7, 8, 9, 17] {
+                for at in 0..<count {
+                    var run = [UInt8](repeating: UInt8(ascii: "a"), count: count)
+                    run[at] = UInt8(b)
+                    #expect(run.withUnsafeBufferPointer(JSONOutput.isPlain) == plain, "byte \(b) at \(at) of \(count)")
+                }
+            }
+        }
+        #expect(JSONOutput.isPlain(UnsafeBufferPointer(start: nil, count: 0)))
+    }
+
+    /// Bytes read in place (a column's) write what the `String` they decode to writes, in
+    /// both forms, malformed UTF-8 included.
+    @Test func bytesWriteAsTheStringTheyDecodeTo() async {
+        let byte = Gen.oneOf(Gen.uint8(in: 0x20...0x7E), Gen.uint8(in: 0x20...0x7E), Gen.uint8())
+        await propertyCheck(count: 500, input: byte.array(of: 0...40)) { bytes in
+            var text = JSONOutput(.text), tree = JSONOutput(.tree), reference = JSONOutput(.text)
+            bytes.withUnsafeBufferPointer { text.string(utf8: $0); tree.string(utf8: $0) }
+            reference.string(String(decoding: bytes, as: UTF8.self))
+            #expect(text.bytes == reference.bytes)
+            #expect(tree.value == .string(String(decoding: bytes, as: UTF8.self)))
+        }
+    }
+
     @Test func outcomeKeepsTreesAndWritesOtherEncodablesOnce() throws {
         let tree: JSONValue = ["a": 1]
         guard case .result(let v) = Outcome(result: tree) else { Issue.record("a tree stays a tree"); return }

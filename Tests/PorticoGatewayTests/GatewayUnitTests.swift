@@ -71,7 +71,12 @@ import Yams
         #expect(Routes.bearer(request("Bearer    ")) == nil)  // HTTP drops the trailing blanks: no token
         #expect(Routes.bearer(request("Basic abc")) == nil)
         #expect(Routes.bearer(request(nil)) == nil)
+        #expect(Routes.bearer(request("BEARER abc")) == "abc")
+        #expect(Routes.bearer(request("Bearer\u{0301} abc")) == nil)  // a combining mark on the scheme: not "Bearer"
+        #expect(Routes.bearer(request("Bearers abc")) == nil)
+        #expect(Routes.bearer(request("Bearer  é\u{0301} x 🇩🇪\t")) == "é\u{0301} x 🇩🇪")
         #expect(Routes.trimmingBlanks(" \t a b \t") == "a b")
+        #expect(Routes.trimmingBlanks(" \u{0301}x\u{0301} ") == "\u{0301}x\u{0301}")
         #expect(Routes.trimmingBlanks("") == "")
     }
     @Test func engineErrorsBecomeProblemsWithTheirCode() {
