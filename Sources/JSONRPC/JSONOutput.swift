@@ -5,6 +5,9 @@
 /// `JSONValue` (`json`), for the audit trail, idempotency records and in-process callers.
 public protocol JSONEncodable {
     func encode(to out: inout JSONOutput)
+    /// About how many bytes the text form takes (the buffer reserved for `jsonText`, so a
+    /// long answer is not copied as it grows); 256 unless the value knows better.
+    var jsonSizeHint: Int { get }
 }
 
 extension JSONEncodable {
@@ -17,8 +20,10 @@ extension JSONEncodable {
 
     /// The value's compact JSON text, as `JSONWriter` writes its tree (members in the
     /// order they were written).
+    public var jsonSizeHint: Int { 256 }
+
     public var jsonText: [UInt8] {
-        var out = JSONOutput(.text)
+        var out = JSONOutput(.text, capacity: jsonSizeHint)
         encode(to: &out)
         return out.bytes
     }
@@ -320,4 +325,5 @@ public struct JSONText: JSONEncodable, Sendable {
     public init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes }
 
     public func encode(to out: inout JSONOutput) { out.encoded(self) }
+    public var jsonSizeHint: Int { bytes.count }
 }

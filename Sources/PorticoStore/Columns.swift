@@ -58,6 +58,22 @@ extension Columns {
         out.string(utf8: UnsafeBufferPointer(start: sqlite3_column_text(statement, Int32(index)), count: count))
     }
 
+    /// An instant stored as RFC 3339 text, written as `Timestamp`'s `encode(to:)` writes it:
+    /// text already in that form (the engine's own, `YYYY-MM-DDTHH:MM:SS.mmmZ`, not a leap
+    /// second) is copied once it has parsed; any other is written from the instant read.
+    func timestamp(_ index: Int, to out: inout JSONOutput) throws {
+        let t = try timestamp(index)
+        let count = Int(sqlite3_column_bytes(statement, Int32(index)))
+        let b = UnsafeBufferPointer(start: sqlite3_column_text(statement, Int32(index)), count: count)
+        guard count == 24, b[10] == UInt8(ascii: "T"), b[19] == UInt8(ascii: "."), b[23] == UInt8(ascii: "Z"),
+              !(b[17] == UInt8(ascii: "6") && b[18] == UInt8(ascii: "0"))
+        else {
+            t.encode(to: &out)
+            return
+        }
+        out.plainString(count: count) { $0.append(contentsOf: b) }
+    }
+
     /// A text column that may be NULL, written as a JSON string or null.
     func optionalString(_ index: Int, to out: inout JSONOutput) {
         if sqlite3_column_type(statement, Int32(index)) == SQLITE_NULL { out.null() } else { string(index, to: &out) }
@@ -120,9 +136,10 @@ protocol TextColumnRecord: ColumnRecord, JSONEncodable {
 extension TextColumnRecord {
     static func encode(row: Columns, to out: inout JSONOutput) throws { try Self(row: row).encode(to: &out) }
 
-    /// Every row of `statement` as its record's text, the rows' texts in one buffer.
-    static func fetchTexts(_ statement: Statement, arguments: StatementArguments = []) throws -> [RecordText] {
-        var out = JSONOutput(.text, capacity: 4096)
+    /// Every row of `statement` (`rows` of them at most) as its record's text, the rows'
+    /// texts in one buffer.
+    static func fetchTexts(_ statement: Statement, arguments: StatementArguments = [], rows limit: Int) throws -> [RecordText] {
+        var out = JSONOutput(.text, capacity: 512 * min(max(limit, 1), 64))
         var rows: [(seq: Int64, range: Range<Int>)] = []
         try ColumnCursor(statement, arguments) { $0 }.forEach { row in
             out.beginDocument()

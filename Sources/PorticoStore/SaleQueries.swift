@@ -18,8 +18,7 @@ extension SaleRecord: TextColumnRecord {
     static func encode(row: Columns, to out: inout JSONOutput) throws {
         let kind: SaleKind = try row.value(7)
         let amount = try row.money(8, currency: 9)
-        let occurredAt = try row.timestamp(11), createdAt = try row.timestamp(14)
-        out.object { o in
+        try out.object { o in
             o.key("id"); row.string(1, to: &o)
             o.key("partnerId"); row.string(2, to: &o)
             o.key("resellerId"); row.optionalString(3, to: &o)
@@ -27,9 +26,9 @@ extension SaleRecord: TextColumnRecord {
             o.key("externalId"); row.string(5, to: &o)
             o.key("plan"); row.string(6, to: &o)
             o.member("kind", kind.rawValue); o.member("amount", amount); o.member("refunded", Money(row[10], amount.currency))
-            o.member("occurredAt", occurredAt)
+            o.key("occurredAt"); try row.timestamp(11, to: &o)
             o.key("rulesHash"); row.string(12, to: &o)
-            o.member("createdAt", createdAt)
+            o.key("createdAt"); try row.timestamp(14, to: &o)
         }
     }
 }
@@ -70,7 +69,7 @@ extension SQLiteTransaction: SaleStore {
     }
 
     public func saleTexts(_ f: SaleFilter, afterSeq: Int64, limit: Int) throws -> [RecordText] {
-        try SaleRecord.fetchTexts(salesStatement(), arguments: salesArguments(f, afterSeq: afterSeq, limit: limit))
+        try SaleRecord.fetchTexts(salesStatement(), arguments: salesArguments(f, afterSeq: afterSeq, limit: limit), rows: limit)
     }
 
     private func salesStatement() throws -> Statement {

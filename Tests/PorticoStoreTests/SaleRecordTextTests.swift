@@ -84,6 +84,17 @@ import Testing
         #expect(Self.same(rows, records))
         #expect(String(decoding: rows[0].text.bytes, as: UTF8.self).contains("\"externalId\":\"A\u{FFFD}B\u{FFFD}\""))
 
+        // Instants in forms other than the engine's own are written as the record writes them.
+        for instant in ["2027-01-01t00:00:00.000z", "2027-06-30T23:59:60.000Z", "2027-01-01T00:00:00Z", "2027-01-01T01:00:00.000+01:00",
+                        "2027-01-01T00:00:00.1234Z", "2027-01-01T00:00:00.000Z"]
+        {
+            try store.writer.writeWithoutTransaction { db in
+                try db.execute(sql: "UPDATE sale SET occurredAt = ?, createdAt = ? WHERE id = 'sal_x'", arguments: [instant, instant])
+            }
+            let (rows, records) = try Self.texts(store)
+            #expect(Self.same(rows, records), "\(instant): \(String(decoding: rows.first?.text.bytes ?? [], as: UTF8.self))")
+        }
+
         for corrupt in ["occurredAt = '2027-01-01T99:00:00.000Z'", "createdAt = '2027-01-01'", "currency = 'XXX'", "kind = 'gift'"] {
             try store.writer.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA ignore_check_constraints = ON")

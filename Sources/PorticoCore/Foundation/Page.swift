@@ -66,6 +66,8 @@ extension Page: JSONEncodable where Item: JSONEncodable {
             o.member("nextCursor", nextCursor)
         }
     }
+
+    public var jsonSizeHint: Int { items.reduce(64) { $0 + $1.jsonSizeHint + 1 } }
 }
 
 /// A record a store wrote as answer text while reading its row (`JSONText`, what the
@@ -87,4 +89,5 @@ public struct RecordText: JSONEncodable, Sendable {
     }
 
     public func encode(to out: inout JSONOutput) { out.encoded(text) }
+    public var jsonSizeHint: Int { text.bytes.count }
 }
