@@ -39,12 +39,20 @@ extension JSONValue: JSONEncodable {
 /// builds), so the text form writes them without escaping. Writing is a sequence of
 /// values; inside `object` each value follows a `key`, and inside `array` each is an
 /// element. A value written at the top level is the whole document.
-public struct JSONOutput {
+public struct JSONOutput: ~Copyable {
     public enum Form: Sendable { case text, tree }
 
     public let form: Form
-    /// The text written so far (the text form).
-    public private(set) var bytes: [UInt8] = []
+    /// The text form's bytes: appended to without an array's uniqueness and capacity checks
+    /// on every byte (a page of records is thousands of appends). Owned by this output
+    /// alone, which cannot be copied.
+    private var storage: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
+    /// The text written so far (the text form), copied out.
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+    /// How many bytes of text are written so far.
+    public var textCount: Int { count }
     /// Whether the next member or element is its container's first (the text form).
     private var first = true
 
@@ -58,8 +66,11 @@ public struct JSONOutput {
 
     public init(_ form: Form, capacity: Int = 256) {
         self.form = form
-        if form == .text { bytes.reserveCapacity(capacity) }
+        self.capacity = form == .text ? max(capacity, 16) : 0
+        storage = .allocate(capacity: self.capacity)
     }
+
+    deinit { storage.deallocate() }
 
     /// The document written (the tree form).
     public var value: JSONValue {
@@ -73,7 +84,9 @@ public struct JSONOutput {
         switch form {
         case .text:
             separate()
-            JSONWriter.write(v, into: &bytes)
+            var written: [UInt8] = []
+            JSONWriter.write(v, into: &written)
+            append(written)
         case .tree: add(v)
         }
     }
@@ -82,26 +95,39 @@ public struct JSONOutput {
         switch form {
         case .text:
             separate()
-            JSONWriter.writeString(s, into: &bytes)
+            var s = s
+            s.withUTF8 { utf8 in
+                if Self.isPlain(utf8) {
+                    append(UInt8(ascii: "\""))
+                    append(utf8)
+                    append(UInt8(ascii: "\""))
+                } else {
+                    var written: [UInt8] = []
+                    JSONWriter.writeString(String(decoding: utf8, as: UTF8.self), into: &written)
+                    append(written)
+                }
+            }
         case .tree: add(.string(s))
         }
     }
 
-    /// A string whose text `write` appends as bytes that need no escaping (printable
-    /// ASCII other than `"` and `\`: times, codes, ids the engine made); the tree form
-    /// makes a `String` of them.
-    public mutating func plainString(count: Int, _ write: (inout [UInt8]) -> Void) {
+    /// A string of `length` bytes that `write` puts in the buffer it is given, each one
+    /// that needs no escaping (printable ASCII other than `"` and `\`: times, codes, ids
+    /// the engine made); the tree form makes a `String` of them.
+    public mutating func plainString(length: Int, _ write: (UnsafeMutableBufferPointer<UInt8>) -> Void) {
         switch form {
         case .text:
             separate()
-            bytes.append(UInt8(ascii: "\""))
-            write(&bytes)
-            bytes.append(UInt8(ascii: "\""))
+            reserve(length + 2)
+            storage[count] = UInt8(ascii: "\"")
+            write(UnsafeMutableBufferPointer(start: storage + count + 1, count: length))
+            storage[count + length + 1] = UInt8(ascii: "\"")
+            count += length + 2
         case .tree:
-            var text: [UInt8] = []
-            text.reserveCapacity(count)
-            write(&text)
-            add(.string(String(decoding: text, as: UTF8.self)))
+            add(.string(String(unsafeUninitializedCapacity: length) { buffer in
+                write(buffer)
+                return length
+            }))
         }
     }
 
@@ -115,9 +141,9 @@ public struct JSONOutput {
             return
         }
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: text)
-        bytes.append(UInt8(ascii: "\""))
+        append(UInt8(ascii: "\""))
+        append(text)
+        append(UInt8(ascii: "\""))
     }
 
     /// A value already written as JSON text by the text form (`JSONText`): spliced into the
@@ -126,7 +152,7 @@ public struct JSONOutput {
         switch form {
         case .text:
             separate()
-            bytes.append(contentsOf: text.bytes)
+            text.bytes.withUnsafeBufferPointer { append($0) }
         case .tree:
             guard let v = try? JSONReader.parse(Array(text.bytes)) else {
                 preconditionFailure("JSONOutput.encoded: text the text form did not write")
@@ -139,7 +165,24 @@ public struct JSONOutput {
         switch form {
         case .text:
             separate()
-            JSONWriter.writeInteger(i, into: &bytes)
+            reserve(20)
+            if i == 0 {
+                storage[count] = UInt8(ascii: "0")
+                count += 1
+                return
+            }
+            if i < 0 {
+                storage[count] = UInt8(ascii: "-")
+                count += 1
+            }
+            var digits = 0, n = i.magnitude
+            while n > 0 { digits += 1; n /= 10 }
+            n = i.magnitude
+            for k in stride(from: count + digits - 1, through: count, by: -1) {
+                storage[k] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: n % 10)
+                n /= 10
+            }
+            count += digits
         case .tree: add(.integer(i))
         }
     }
@@ -148,7 +191,7 @@ public struct JSONOutput {
         switch form {
         case .text:
             separate()
-            JSONWriter.append(b ? "true" : "false", into: &bytes)
+            append(b ? "true" : "false")
         case .tree: add(.bool(b))
         }
     }
@@ -157,7 +200,7 @@ public struct JSONOutput {
         switch form {
         case .text:
             separate()
-            JSONWriter.append("null", into: &bytes)
+            append("null")
         case .tree: add(.null)
         }
     }
@@ -170,10 +213,10 @@ public struct JSONOutput {
         switch form {
         case .text:
             separate()
-            bytes.append(UInt8(ascii: "{"))
+            append(UInt8(ascii: "{"))
             first = true
             try members(&self)
-            bytes.append(UInt8(ascii: "}"))
+            append(UInt8(ascii: "}"))
             first = false
         case .tree:
             frames.append(.object([], key: ""))
@@ -188,10 +231,10 @@ public struct JSONOutput {
         switch form {
         case .text:
             separate()
-            bytes.append(UInt8(ascii: "["))
+            append(UInt8(ascii: "["))
             first = true
             try elements(&self)
-            bytes.append(UInt8(ascii: "]"))
+            append(UInt8(ascii: "]"))
             first = false
         case .tree:
             frames.append(.array([]))
@@ -206,12 +249,15 @@ public struct JSONOutput {
         assert(Self.isPlainKey(k), "JSONOutput keys are ASCII letters, digits and _: \(k)")
         switch form {
         case .text:
-            if !first { bytes.append(UInt8(ascii: ",")) }
+            if !first { append(UInt8(ascii: ",")) }
             first = true  // the value that follows is not preceded by a comma
-            bytes.append(UInt8(ascii: "\""))
-            bytes.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
-            bytes.append(UInt8(ascii: "\""))
-            bytes.append(UInt8(ascii: ":"))
+            let n = k.utf8CodeUnitCount
+            reserve(n + 3)
+            storage[count] = UInt8(ascii: "\"")
+            (storage + count + 1).initialize(from: k.utf8Start, count: n)
+            storage[count + n + 1] = UInt8(ascii: "\"")
+            storage[count + n + 2] = UInt8(ascii: ":")
+            count += n + 3
         case .tree:
             guard case .object(let m, _)? = frames.last else { preconditionFailure("JSONOutput.key outside an object") }
             frames[frames.count - 1] = .object(m, key: k.description)
@@ -258,10 +304,37 @@ public struct JSONOutput {
 
     // MARK: Internals
 
+    private mutating func reserve(_ n: Int) {
+        guard count + n > capacity else { return }
+        let grown = max(count + n, capacity * 2)
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+        bigger.initialize(from: storage, count: count)
+        storage.deallocate()
+        storage = bigger
+        capacity = grown
+    }
+
+    private mutating func append(_ b: UInt8) {
+        reserve(1)
+        storage[count] = b
+        count += 1
+    }
+
+    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let from = bytes.baseAddress else { return }
+        reserve(bytes.count)
+        (storage + count).initialize(from: from, count: bytes.count)
+        count += bytes.count
+    }
+
+    private mutating func append(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { append($0) } }
+
+    private mutating func append(_ s: StaticString) { append(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
+
     /// A comma before an element that is not its array's first (after a key, `first` is
     /// set, so a member's value is never preceded by one).
     private mutating func separate() {
-        if !first { bytes.append(UInt8(ascii: ",")) }
+        if !first { append(UInt8(ascii: ",")) }
         first = false
     }
 

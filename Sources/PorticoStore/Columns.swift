@@ -71,7 +71,7 @@ extension Columns {
             t.encode(to: &out)
             return
         }
-        out.plainString(count: count) { $0.append(contentsOf: b) }
+        out.plainString(length: count) { _ = $0.initialize(from: b) }
     }
 
     /// A text column that may be NULL, written as a JSON string or null.
@@ -143,9 +143,9 @@ extension TextColumnRecord {
         var rows: [(seq: Int64, range: Range<Int>)] = []
         try ColumnCursor(statement, arguments) { $0 }.forEach { row in
             out.beginDocument()
-            let start = out.bytes.count
+            let start = out.textCount
             try encode(row: row, to: &out)
-            rows.append((row[0], start..<out.bytes.count))
+            rows.append((row[0], start..<out.textCount))
         }
         let text = out.bytes
         return rows.map { RecordText(seq: $0.seq, text: JSONText(text[$0.range])) }

@@ -28,7 +28,7 @@ struct OutputSample: JSONEncodable {
             o.key("empty")
             o.object { _ in }
             o.key("code")
-            o.plainString(count: 3) { $0.append(contentsOf: "EUR".utf8) }
+            o.plainString(length: 3) { _ = $0.initialize(from: "EUR".utf8) }
         }
     }
 }
@@ -94,6 +94,26 @@ struct OutputSample: JSONEncodable {
             let w = Wrapper(value: value, strings: strings)
             #expect(w.jsonText == JSONWriter.bytes(w.json))
             #expect(w.json == ["value": value, "strings": .array(strings.map { .string($0) })])
+        }
+    }
+
+    /// Integers, strings and nesting written member by member, from the smallest buffer
+    /// (grown many times over), are what `JSONWriter` writes for the same tree.
+    @Test func membersWriteAsTheWriterWritesTheirTree() async {
+        await propertyCheck(count: 300, input: Gen.int64().array(of: 0...40), Gen.character(in: "\u{0}"..."\u{2FF}").string(of: 0...8).array(of: 0...20)) {
+            numbers, strings in
+            var out = JSONOutput(.text, capacity: 1)
+            out.object { o in
+                o.key("n")
+                o.array { a in for n in numbers + [0, -1, .min, .max] { a.integer(n) } }
+                o.key("s")
+                o.array { a in for s in strings { a.string(s) } }
+                o.member("t", true); o.member("f", false); o.member("z", nil as String?)
+            }
+            let tree: JSONValue = ["n": .array((numbers + [0, -1, .min, .max]).map { .integer($0) }), "s": .array(strings.map { .string($0) }),
+                                   "t": true, "f": false, "z": .null]
+            #expect(out.bytes == JSONWriter.bytes(tree))
+            #expect(out.textCount == out.bytes.count)
         }
     }
 

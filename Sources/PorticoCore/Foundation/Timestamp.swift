@@ -221,5 +221,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
 extension Timestamp: JSONEncodable {
     /// RFC 3339 text, as everywhere in JSON.
-    public func encode(to out: inout JSONOutput) { out.plainString(count: 24) { appendRFC3339(to: &$0) } }
+    public func encode(to out: inout JSONOutput) {
+        guard isInRange else { return out.string(unusualText) }
+        out.plainString(length: 24) { write(into: $0) }
+    }
 }
