@@ -55,12 +55,21 @@ let package = Package(
                 // The SQLite C API, for the WAL hook that drives background checkpoints.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),
+        // Export files: CSV now (XLSX through libxlsxwriter and PDF through cairo to come),
+        // written from Core's typed rows under the export directory, atomically.
+        .target(
+            name: "PorticoExport",
+            dependencies: [
+                "PorticoCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // The edge: method table, params decoding, the request path, OpenRPC, replay.
         .target(
             name: "PorticoServer",
             dependencies: [
                 "JSONRPC",
                 "PorticoCore",
+                "PorticoExport",
                 "PorticoRules",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -128,6 +137,10 @@ let package = Package(
             name: "PorticoRulesTests",
             dependencies: ["PorticoRules", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(
+            name: "PorticoExportTests",
+            dependencies: ["PorticoExport", "PorticoCore", "PorticoRules", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(
             name: "PorticoStoreTests",
             dependencies: ["PorticoStore", "PorticoCore", "PorticoRules", "JSONRPC", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto"),
@@ -138,7 +151,7 @@ let package = Package(
                            .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(
             name: "PorticoServerTests",
-            dependencies: ["PorticoServer", "PorticoCore", "PorticoStore", "PorticoRules", "JSONRPC",
+            dependencies: ["PorticoServer", "PorticoCore", "PorticoStore", "PorticoExport", "PorticoRules", "JSONRPC",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "PropertyBased", package: "swift-property-based")]),
         // Drives the real `portico` binary with recorded request files.

@@ -27,13 +27,15 @@ public final class Engine: CallHandler, @unchecked Sendable {
         public var secrets: Secrets
         /// The platform's own domain (`--base-domain`): storefronts at `<subdomain>.<baseDomain>`.
         public var baseDomain: String
+        /// Where `analytics.export` writes (`--export-dir`); nil: exports are refused.
+        public var exportDirectory: String?
         public init(databasePath: String, openStore: @escaping StoreOpener, clock: any Clock = SystemClock(), seed: UInt64? = nil,
                     rulesDirectory: String = "./rules", rulesDirectoryRequired: Bool = false, secrets: Secrets = .none,
-                    baseDomain: String = RequestContext.defaultBaseDomain)
+                    baseDomain: String = RequestContext.defaultBaseDomain, exportDirectory: String? = nil)
         {
             self.databasePath = databasePath; self.openStore = openStore; self.clock = clock; self.seed = seed
             self.rulesDirectory = rulesDirectory; self.rulesDirectoryRequired = rulesDirectoryRequired; self.secrets = secrets
-            self.baseDomain = baseDomain
+            self.baseDomain = baseDomain; self.exportDirectory = exportDirectory
         }
     }
 
@@ -61,7 +63,7 @@ public final class Engine: CallHandler, @unchecked Sendable {
             policy: RulesAccessPolicy(rules), activeRules: rules, ids: ids,
             status: EngineStatus(version: Self.version, schemaVersion: schemaVersion, storeLocation: store.location,
                                  deterministic: ids.isDeterministic, activeRules: rules),
-            secrets: options.secrets, baseDomain: options.baseDomain, log: logger)
+            secrets: options.secrets, baseDomain: options.baseDomain, exportDirectory: options.exportDirectory, log: logger)
     }
 
     /// The shipped rule files, built into the engine.

@@ -78,8 +78,9 @@ public struct Method: Sendable {
 
     /// A long request that writes in several commits, reports `$/progress` when given a
     /// `progressToken`, and stops between steps on `$/cancelRequest`.
-    public init(job name: String, _ run: @escaping Job) {
-        self.init(name: name, access: .write, needsActor: true, takesIdempotencyKey: true, caller: .actor, body: .job(run))
+    /// A job: `access` is what the permission rules see (an export writes a file, not data).
+    public init(job name: String, access: Access = .write, _ run: @escaping Job) {
+        self.init(name: name, access: access, needsActor: true, takesIdempotencyKey: true, caller: .actor, body: .job(run))
     }
 
     init(system name: String, _ run: @escaping @Sendable (inout Params, EngineStatus) throws -> JSONValue) {
@@ -103,6 +104,7 @@ public enum MethodTable {
     public static let all: [Method] = SystemMethods.all + PartnerMethods.all + MemberMethods.all + GovernanceMethods.all
         + ResellerMethods.all + SaleMethods.all + ReportMethods.all + AuditMethods.all + RulesMethods.all + PricingMethods.all
         + PayoutMethods.all + OAuthMethods.all + APIMethods.all + SubscriptionMethods.all + UsageMethods.all + BrandMethods.all
+        + AnalyticsMethods.all
 
     /// The actions permission rules decide on: every method of the API contract that is
     /// called on someone's behalf (an actor, or an API client's token), served yet or not,

@@ -18,13 +18,15 @@ public enum Replay {
         /// Opens the fresh store the file replays against.
         public var openStore: StoreOpener
         public var secrets: Secrets
+        /// Where exports go; nil: a directory of the replay's own, removed after it.
+        public var exportDirectory: String?
         public init(requestFile: String, expectFile: String?, openStore: @escaping StoreOpener, update: Bool = false,
                     clock: String = "step:2026-01-01T00:00:00Z,1s", seed: UInt64 = 1, volatileKeys: Set<String> = [],
-                    rulesDirectory: String? = nil, secrets: Secrets = .none)
+                    rulesDirectory: String? = nil, secrets: Secrets = .none, exportDirectory: String? = nil)
         {
             self.requestFile = requestFile; self.expectFile = expectFile; self.update = update; self.clock = clock
             self.seed = seed; self.volatileKeys = volatileKeys; self.rulesDirectory = rulesDirectory
-            self.openStore = openStore; self.secrets = secrets
+            self.openStore = openStore; self.secrets = secrets; self.exportDirectory = exportDirectory
         }
     }
 
@@ -72,12 +74,15 @@ public enum Replay {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("portico-replay-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
+        let exports = options.exportDirectory ?? dir.appendingPathComponent("exports").path
+        if options.exportDirectory == nil { try FileManager.default.createDirectory(atPath: exports, withIntermediateDirectories: true) }
         let fd = open(options.requestFile, O_RDONLY)
         guard fd >= 0 else { throw Failure(description: "cannot open \(options.requestFile)") }
         defer { close(fd) }
         let engine = try Engine(options: .init(databasePath: dir.appendingPathComponent("replay.sqlite").path, openStore: options.openStore, clock: clock,
                                                seed: options.seed, rulesDirectory: options.rulesDirectory ?? "./rules",
-                                               rulesDirectoryRequired: options.rulesDirectory != nil, secrets: options.secrets),
+                                               rulesDirectoryRequired: options.rulesDirectory != nil, secrets: options.secrets,
+                                               exportDirectory: exports),
                                 logger: logger)
         let sink = BufferSink()
         Connection(input: fd, output: sink, handler: engine, log: { [logger] in logger.warning("\($0)") }).run()

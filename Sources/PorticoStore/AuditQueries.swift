@@ -49,7 +49,19 @@ extension SQLiteTransaction: AuditStore {
     }
 
     public func auditEntries(_ f: AuditFilter, afterSeq: Int64, limit: Int) throws -> [AuditEntry] {
-        var sql = "SELECT \(AuditEntry.columns) FROM audit WHERE seq > ?"
+        let (clause, args) = Self.clause(f, afterSeq: afterSeq)
+        return try AuditEntry.fetchAll(db.cachedStatement(sql: "SELECT \(AuditEntry.columns) FROM audit WHERE \(clause) ORDER BY seq LIMIT ?"),
+                                       arguments: StatementArguments(args + [limit]))
+    }
+
+    public func auditCount(_ f: AuditFilter) throws -> Int {
+        let (clause, args) = Self.clause(f, afterSeq: 0)
+        return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM audit WHERE \(clause)"), arguments: StatementArguments(args)) ?? 0
+    }
+
+    /// The filter as a WHERE clause and its arguments.
+    static func clause(_ f: AuditFilter, afterSeq: Int64) -> (String, [(any DatabaseValueConvertible)?]) {
+        var sql = "seq > ?"
         var args: [(any DatabaseValueConvertible)?] = [afterSeq]
         if let v = f.partnerId { sql += " AND partnerId = ?"; args.append(v) }
         if let v = f.actor { sql += " AND actor = ?"; args.append(v) }
@@ -58,9 +70,7 @@ extension SQLiteTransaction: AuditStore {
             sql += " AND at >= ? AND at <= ?"
             args += [f.range.firstText, f.range.lastText]
         }
-        sql += " ORDER BY seq LIMIT ?"
-        args.append(limit)
-        return try AuditEntry.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args))
+        return (sql, args)
     }
 
     public func forEachAuditEntry(_ body: (AuditEntry) throws -> Bool) throws {

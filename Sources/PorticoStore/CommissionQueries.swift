@@ -77,6 +77,11 @@ extension SQLiteTransaction: CommissionStore {
             """), arguments: StatementArguments(args + [afterSeq, limit]))
     }
 
+    public func commissionCount(_ f: CommissionFilter, now: Timestamp) throws -> Int {
+        let (clause, args) = f.clause(now: now)
+        return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM commission WHERE \(clause)"), arguments: StatementArguments(args)) ?? 0
+    }
+
     public func commissionTotals(_ f: CommissionFilter, now: Timestamp) throws -> [ReportTotal] {
         let (clause, args) = f.clause(now: now)
         return try Sums.exact { sums in

@@ -72,6 +72,14 @@ extension SQLiteTransaction: SaleStore {
         try SaleRecord.fetchTexts(salesStatement(), arguments: salesArguments(f, afterSeq: afterSeq, limit: limit), rows: limit)
     }
 
+    public func saleCount(_ f: SaleFilter) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT COUNT(*) FROM sale INDEXED BY sale_by_partner
+            WHERE partnerId = ?1 AND (?2 IS NULL OR customerId = ?2) AND (?3 IS NULL OR kind = ?3)
+              AND occurredAt >= ?4 AND occurredAt <= ?5 AND seq > ?6
+            """), arguments: [f.partnerId, f.customerId, f.kind?.rawValue, f.range.firstText, f.range.lastText, 0]) ?? 0
+    }
+
     private func salesStatement() throws -> Statement {
         try db.cachedStatement(sql: """
             SELECT \(SaleRecord.columns) FROM sale INDEXED BY sale_by_partner

@@ -33,6 +33,9 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "The platform's own domain: each partner's storefront is at <subdomain>.<base-domain> (default \(RequestContext.defaultBaseDomain)).")
     var baseDomain: String = RequestContext.defaultBaseDomain
 
+    @Option(help: "Directory analytics.export writes its files under (none: exports are refused).")
+    var exportDir: String?
+
     /// Reads `--secrets`, warning on stderr when others than the owner may read the file.
     func readSecrets(log: Logger) throws -> Secrets {
         guard let path = secrets else { return .none }
@@ -44,6 +47,12 @@ struct EngineOptions: ParsableArguments {
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown --log-level '\(logLevel)'; one of \(Self.logLevels)")
+        }
+        if let exportDir {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: exportDir, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--export-dir '\(exportDir)' is not a directory")
+            }
         }
         if let clock, ClockSpec.parse(clock) == nil {
             throw ValidationError("invalid --clock '\(clock)'; \(ClockSpec.accepted)")
@@ -94,7 +103,8 @@ struct Serve: ParsableCommand {
         do {
             engineInstance = try Engine(options: .init(databasePath: db, openStore: SQLiteStore.opener, clock: clock, seed: engine.seed,
                                                        rulesDirectory: rules ?? "./rules", rulesDirectoryRequired: rules != nil,
-                                                       secrets: try engine.readSecrets(log: log), baseDomain: engine.baseDomain),
+                                                       secrets: try engine.readSecrets(log: log), baseDomain: engine.baseDomain,
+                                                       exportDirectory: engine.exportDir),
                                         logger: log)
         } catch let error as RuleSetError {
             FileHandle.standardError.write(Data((error.description + "\nportico: the rule files are invalid; not starting\n").utf8))
@@ -154,6 +164,9 @@ struct Replay: ParsableCommand {
     @Option(help: "Secrets file for the replay (see serve --secrets).")
     var secrets: String?
 
+    @Option(help: "Directory the replay's exports go to (default: one of its own, removed after it).")
+    var exportDir: String?
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown --log-level '\(logLevel)'; one of \(EngineOptions.logLevels)")
@@ -166,7 +179,8 @@ struct Replay: ParsableCommand {
         let log = EngineOptions.parseOrExit(["--log-level", logLevel]).logger()
         let options = PorticoServer.Replay.Options(requestFile: file, expectFile: expect, openStore: SQLiteStore.opener, update: update, clock: clock,
                                                    seed: seed, volatileKeys: Set(volatileKeys), rulesDirectory: rules,
-                                                   secrets: try secrets.map { try SecretsFile.read($0, log: log) } ?? .none)
+                                                   secrets: try secrets.map { try SecretsFile.read($0, log: log) } ?? .none,
+                                                   exportDirectory: exportDir)
         let output = try PorticoServer.Replay.run(options, logger: log)
         guard let expect else {
             FileHandle.standardOutput.write(Data(output))

@@ -324,6 +324,7 @@ final class CountingJob: JobSteps {
             return try body(ctx)
         }
     }
+    func read<T>(_ body: (RequestContext) throws -> T) throws -> T { try step(body) }
     func progress(done: Int, total: Int, message: String) { reports.append((done, total)) }
     var isCancelled: Bool { steps > cancelAfter }
 }

@@ -7,6 +7,9 @@ public protocol JobSteps: AnyObject {
     /// Runs `body` in a transaction of its own, committed before this returns; a throw
     /// rolls back that step alone. Each step reads the clock afresh.
     func step<T>(_ body: (RequestContext) throws -> T) throws -> T
+    /// Runs `body` in a read transaction of its own (one snapshot), the caller resolved
+    /// again in it.
+    func read<T>(_ body: (RequestContext) throws -> T) throws -> T
     /// `$/progress` to the client when the request carried a `progressToken`.
     func progress(done: Int, total: Int, message: String)
     /// True once the client sent `$/cancelRequest` for this request.

@@ -26,15 +26,18 @@ public final class RequestContext {
     public let caches: EngineCaches?
     /// The platform's own domain: partners' storefronts are at `<subdomain>.<baseDomain>`.
     public let baseDomain: String
+    /// Where `analytics.export` writes (`--export-dir`); nil: exports are off.
+    public let exportDirectory: String?
 
     public init(store: any StoreTransaction, now: Timestamp, requestId: String?, action: String, actor: Actor?, ids: IDGenerator,
                 policy: AccessPolicy, activeRules: ActiveRules, cancellation: Cancellation = .never, secrets: Secrets = .none,
-                caches: EngineCaches? = nil, baseDomain: String = RequestContext.defaultBaseDomain)
+                caches: EngineCaches? = nil, baseDomain: String = RequestContext.defaultBaseDomain, exportDirectory: String? = nil)
     {
         self.store = store; self.now = now; self.requestId = requestId; self.action = action; self.actor = actor
         self.ids = ids; self.policy = policy; self.activeRules = activeRules; rules = activeRules.current
         self.cancellation = cancellation; self.secrets = secrets; self.caches = caches
         self.baseDomain = baseDomain
+        self.exportDirectory = exportDirectory
     }
 
     public static let defaultBaseDomain = "portal.example"

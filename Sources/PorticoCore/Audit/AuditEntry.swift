@@ -140,6 +140,8 @@ public protocol AuditStore {
     func auditEntry(seq: Int64) throws -> AuditEntry?
     /// One page in sequence order after `afterSeq`.
     func auditEntries(_ filter: AuditFilter, afterSeq: Int64, limit: Int) throws -> [AuditEntry]
+    /// How many records match the filter.
+    func auditCount(_ filter: AuditFilter) throws -> Int
     /// Every record in sequence order, until `body` answers false.
     func forEachAuditEntry(_ body: (AuditEntry) throws -> Bool) throws
 }

@@ -128,6 +128,8 @@ public protocol CommissionStore {
     func changeCommission(id: String, expected: CommissionStatus, amount: Int64, status: CommissionStatus, updatedAt: Timestamp) throws -> Bool
     /// One page of the filtered entries in creation order after `afterSeq`; statuses as of `now`.
     func commissions(_ filter: CommissionFilter, now: Timestamp, afterSeq: Int64, limit: Int) throws -> [CommissionRecord]
+    /// How many entries match the filter (statuses as of `now`).
+    func commissionCount(_ filter: CommissionFilter, now: Timestamp) throws -> Int
     /// The filtered entries' totals keyed by effective status (as of `now`), per currency.
     func commissionTotals(_ filter: CommissionFilter, now: Timestamp) throws -> [ReportTotal]
     /// What a beneficiary (the partner itself when `resellerId` is nil) earned in a

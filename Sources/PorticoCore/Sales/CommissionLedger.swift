@@ -39,6 +39,12 @@ public enum CommissionLedger {
         return page.page(rows, seq: \.seq)
     }
 
+    /// How many entries every page of `list` shows together.
+    public static func count(_ ctx: RequestContext, partnerId: String, status: String?, range: TimeRange) throws -> Int {
+        let f = try filter(ctx, partnerId: partnerId, status: status, range: range)
+        return range.isEmpty ? 0 : try ctx.store.commissionCount(f, now: ctx.now)
+    }
+
     /// Totals by status and currency over exactly the entries `list` would show: one row
     /// per currency with every status's amount and count (see `CurrencyFigures`).
     public static func summary(_ ctx: RequestContext, partnerId: String, range: TimeRange) throws -> CommissionSummary {

@@ -69,6 +69,8 @@ public protocol SaleStore {
     /// answers). A store may write them straight from its rows; by default each record
     /// read writes itself.
     func saleTexts(_ filter: SaleFilter, afterSeq: Int64, limit: Int) throws -> [RecordText]
+    /// How many sales match the filter.
+    func saleCount(_ filter: SaleFilter) throws -> Int
     /// Net sales (amount less refunds) of a partner, or of one reseller when given, in a
     /// currency, on the UTC days `days` spans; exact.
     func salesVolume(partnerId: String, resellerId: String?, currency: String, days: TimeRange) throws -> Int128

@@ -57,18 +57,39 @@ public enum SaleService {
 
     /// A partner's sales, newest last, optionally one customer's or one kind's, occurred
     /// in `range`.
+    /// A page of the partner's sales as answer text (`sale.list`, `api.sales.list`).
     public static func list(_ ctx: RequestContext, partnerId: String, customerId: String?, kind: String?, range: TimeRange,
                             page: PageRequest) throws -> Page<RecordText>
     {
+        let f = try filter(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range)
+        let rows = range.isEmpty ? [] : try ctx.store.saleTexts(f, afterSeq: page.afterSeq, limit: page.limit + 1)
+        return page.page(rows, seq: \.seq)
+    }
+
+    /// The same page as records (exports).
+    public static func records(_ ctx: RequestContext, partnerId: String, customerId: String?, kind: String?, range: TimeRange,
+                               page: PageRequest) throws -> Page<SaleRecord>
+    {
+        let f = try filter(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range)
+        let rows = range.isEmpty ? [] : try ctx.store.sales(f, afterSeq: page.afterSeq, limit: page.limit + 1)
+        return page.page(rows, seq: \.seq)
+    }
+
+    /// How many sales every page of `list` shows together.
+    public static func count(_ ctx: RequestContext, partnerId: String, customerId: String?, kind: String?, range: TimeRange) throws -> Int {
+        let f = try filter(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range)
+        return range.isEmpty ? 0 : try ctx.store.saleCount(f)
+    }
+
+    /// The list's filter, the partner authorized and the customer found in it.
+    static func filter(_ ctx: RequestContext, partnerId: String, customerId: String?, kind: String?, range: TimeRange) throws -> SaleFilter {
         let partner = try PartnerService.load(partnerId, ctx.store)
         try ctx.authorize(partner: partner)
         let kind = try kind.map { k throws(PorticoError) -> SaleKind in try Validate.oneOf(k, field: "kind") }
         if let customerId, try ctx.store.customer(id: customerId)?.partnerId != partner.id {
             throw PorticoError.notFound("customer", customerId)
         }
-        let f = SaleFilter(partnerId: partner.id, customerId: customerId, kind: kind, range: range)
-        let rows = range.isEmpty ? [] : try ctx.store.saleTexts(f, afterSeq: page.afterSeq, limit: page.limit + 1)
-        return page.page(rows, seq: \.seq)
+        return SaleFilter(partnerId: partner.id, customerId: customerId, kind: kind, range: range)
     }
 
     /// Writes a new sale at its amount with the commissions the rules give it, audited;

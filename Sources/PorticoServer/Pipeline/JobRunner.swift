@@ -57,12 +57,16 @@ final class JobRunner: JobSteps {
         self.control = control; self.token = token
     }
 
-    func step<T>(_ body: (RequestContext) throws -> T) throws -> T {
+    func step<T>(_ body: (RequestContext) throws -> T) throws -> T { try run(.write, body) }
+
+    func read<T>(_ body: (RequestContext) throws -> T) throws -> T { try run(.read, body) }
+
+    private func run<T>(_ access: StoreAccess, _ body: (RequestContext) throws -> T) throws -> T {
         let now = clock()
         let ids = pipeline.ids.checkpoint()
         var outcome: Result<T, any Error>? = nil
         var hooks: [@Sendable () -> Void] = []
-        try store.runGroup([.write], restart: {
+        try store.runGroup([access], restart: {
             self.pipeline.ids.restore(ids)
             outcome = nil
             hooks = []
@@ -71,7 +75,8 @@ final class JobRunner: JobSteps {
                 let actor = try ActorResolver.resolve(self.actor, transaction)
                 let ctx = RequestContext(store: transaction, now: now, requestId: call.id.map(\.description), action: method.name,
                                          actor: actor, ids: pipeline.ids, policy: pipeline.policy, activeRules: pipeline.activeRules,
-                                         cancellation: Cancellation(control, id: call.id), secrets: pipeline.secrets)
+                                         cancellation: Cancellation(control, id: call.id), secrets: pipeline.secrets,
+                                         baseDomain: pipeline.baseDomain, exportDirectory: pipeline.exportDirectory)
                 outcome = .success(try body(ctx))
                 hooks = ctx.afterCommit
                 return true

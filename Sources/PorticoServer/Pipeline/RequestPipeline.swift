@@ -33,6 +33,8 @@ struct RequestPipeline: Sendable {
     let secrets: Secrets
     /// The platform's own domain (see `RequestContext.baseDomain`).
     let baseDomain: String
+    /// Where exports go (see `RequestContext.exportDirectory`).
+    let exportDirectory: String?
     let log: Logger
 
     /// Runs one call. A write's after-commit work is added to `hooks` only when the call
@@ -72,7 +74,8 @@ struct RequestPipeline: Sendable {
         try rateLimiter.admit(actor, action: method.name, now: now())
         let ctx = RequestContext(store: store, now: now(), requestId: call.id.map(\.description), action: method.name, actor: actor,
                                  ids: ids, policy: policy, activeRules: activeRules, cancellation: cancellation,
-                                 secrets: secrets, caches: callers.caches, baseDomain: baseDomain)
+                                 secrets: secrets, caches: callers.caches, baseDomain: baseDomain,
+                                 exportDirectory: exportDirectory)
         guard let key else { return (try body(&params, ctx), ctx.afterCommit) }
         let scope = IdempotencyStage.Scope(actor: actor, key: key, method: method.name, params: call.params)
         if let answered = try idempotency.replay(scope, store) { return (answered, []) }

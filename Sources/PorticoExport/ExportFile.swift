@@ -1,0 +1,176 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Crypto
+import PorticoCore
+
+/// The directory exports go to (`--export-dir`), and the rules a requested path keeps: a
+/// relative path of plain names (no `.`, `..` or empty ones, no NUL) whose directories
+/// exist below the root and are real directories, not symbolic links. Each directory is
+/// opened from the one above it without following links, so a link swapped in after the
+/// check cannot lead the file out either.
+public struct ExportDirectory: Sendable {
+    public let root: String
+
+    /// `path` must be an existing directory.
+    public init(_ path: String) throws(PorticoError) {
+        var info = stat()
+        guard !path.isEmpty, stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            throw PorticoError(.invalidState, "the export directory '\(path)' is not a directory (any more)",
+                               data: ["state": "no_export_directory", "allowed": []])
+        }
+        root = path
+    }
+
+    /// The names of a requested path, checked; -32602 naming `path` otherwise.
+    static func names(_ path: String) throws(PorticoError) -> [String] {
+        guard !path.isEmpty, path.utf8.count <= 1024 else { throw .invalid("path", "must be 1 to 1,024 bytes") }
+        guard !path.utf8.contains(0) else { throw .invalid("path", "must not contain NUL") }
+        guard !path.hasPrefix("/") else { throw .invalid("path", "must be relative to the export directory") }
+        let names = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        for name in names {
+            guard !name.isEmpty, name != ".", name != ".." else {
+                throw .invalid("path", "must be plain names joined by '/': no empty, '.' or '..' parts")
+            }
+            guard name.utf8.count <= 255 else { throw .invalid("path", "has a name longer than 255 bytes") }
+        }
+        return names
+    }
+}
+
+/// A file being written under the export directory: a temporary file beside its target,
+/// written through a buffer, its SHA-256 taken as it goes, then flushed to disk and moved
+/// to its name in one step, so a reader never sees half a file. Dropped before `commit`,
+/// the temporary file is removed.
+public final class ExportFile {
+    public let path: String
+    private let directory: Int32
+    private let name: String
+    private let temporaryName: String
+    private var fd: Int32
+    private let overwrite: Bool
+    private var buffer: [UInt8] = []
+    private var hasher = SHA256()
+    private(set) public var bytes: Int64 = 0
+    private var done = false
+
+    static let bufferSize = 1 << 20
+
+    /// Opens a temporary file for `path` under `directory`; -32602 for a path the
+    /// directory's rules refuse, -32009 naming `path` when a file is there and `overwrite`
+    /// is false.
+    public init(_ directory: ExportDirectory, path: String, overwrite: Bool) throws(PorticoError) {
+        let names = try ExportDirectory.names(path)
+        var dir = open(directory.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dir >= 0 else { throw PorticoError(.internalError, "the export directory cannot be opened: \(Self.reason(errno))") }
+        for name in names.dropLast() {
+            let next = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            let failure = errno
+            close(dir)
+            guard next >= 0 else {
+                throw .invalid("path", failure == ENOENT ? "names a directory '\(name)' that does not exist"
+                                                         : "names '\(name)', which is not a directory (a link is not followed)")
+            }
+            dir = next
+        }
+        let name = names.last!
+        var info = stat()
+        if fstatat(dir, name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
+            let kind = info.st_mode & S_IFMT
+            guard kind == S_IFREG else {
+                close(dir)
+                throw .invalid("path", kind == S_IFLNK ? "is a symbolic link" : "is there and is not a regular file")
+            }
+            guard overwrite else {
+                close(dir)
+                throw PorticoError(.conflict, "a file is already at '\(path)' (overwrite: true replaces it)", data: ["field": "path"])
+            }
+        }
+        var random = SystemRandomNumberGenerator()
+        let temporary = ".portico-export-\(String(random.next(), radix: 36)).tmp"
+        // Owner only: an export holds partners' and customers' data.
+        let file = openat(dir, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard file >= 0 else {
+            let failure = errno
+            close(dir)
+            throw PorticoError(.internalError, "the export file cannot be created: \(Self.reason(failure))")
+        }
+        self.path = path; self.directory = dir; self.name = name; self.temporaryName = temporary; self.fd = file
+        self.overwrite = overwrite
+        buffer.reserveCapacity(Self.bufferSize)
+    }
+
+    deinit {
+        if !done { abandon() }
+    }
+
+    public func write(_ text: [UInt8]) throws {
+        buffer.append(contentsOf: text)
+        if buffer.count >= Self.bufferSize { try flush() }
+    }
+
+    public func write(_ text: UnsafeRawBufferPointer) throws {
+        buffer.append(contentsOf: text)
+        if buffer.count >= Self.bufferSize { try flush() }
+    }
+
+    private func flush() throws {
+        hasher.update(data: buffer)
+        try buffer.withUnsafeBytes { all in
+            var offset = 0
+            while offset < all.count {
+                let n = Glibc.write(fd, all.baseAddress! + offset, all.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw PorticoError(.internalError, "writing the export failed: \(Self.reason(errno))")
+                }
+                offset += n
+            }
+        }
+        bytes += Int64(buffer.count)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, syncs and moves the file to its name (replacing a file there only when
+    /// `overwrite` was given); answers its size and SHA-256 in hex.
+    public func commit() throws -> (bytes: Int64, sha256: String) {
+        try flush()
+        guard fsync(fd) == 0 else { throw PorticoError(.internalError, "syncing the export failed: \(Self.reason(errno))") }
+        close(fd)
+        fd = -1
+        if overwrite {
+            guard renameat(directory, temporaryName, directory, name) == 0 else {
+                throw PorticoError(.internalError, "the export could not be moved to its name: \(Self.reason(errno))")
+            }
+        } else {
+            // A link fails when the name was taken meanwhile: never replaces a file.
+            guard linkat(directory, temporaryName, directory, name, 0) == 0 else {
+                let failure = errno
+                if failure == EEXIST {
+                    throw PorticoError(.conflict, "a file is already at '\(path)' (overwrite: true replaces it)", data: ["field": "path"])
+                }
+                throw PorticoError(.internalError, "the export could not be moved to its name: \(Self.reason(failure))")
+            }
+            unlinkat(directory, temporaryName, 0)
+        }
+        fsync(directory)
+        close(directory)
+        done = true
+        return (bytes, hasher.finalize().map { String($0, radix: 16).leftPadded(2) }.joined())
+    }
+
+    /// Removes the temporary file (a failed or cancelled export leaves nothing behind).
+    public func abandon() {
+        guard !done else { return }
+        done = true
+        if fd >= 0 { close(fd) }
+        unlinkat(directory, temporaryName, 0)
+        close(directory)
+    }
+
+    static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
+}
+
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+}

@@ -1,0 +1,111 @@
+import Crypto
+import Foundation
+import PorticoCore
+import PorticoRules
+import Testing
+@testable import PorticoExport
+
+/// A fresh export directory, with a directory outside it for links to point at.
+struct Sandbox {
+    let base: URL
+    var root: URL { base.appendingPathComponent("exports") }
+    var outside: URL { base.appendingPathComponent("outside") }
+
+    init() throws {
+        base = FileManager.default.temporaryDirectory.appendingPathComponent("portico-export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: base.appendingPathComponent("exports/reports"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: base.appendingPathComponent("outside"), withIntermediateDirectories: true)
+    }
+
+    var directory: ExportDirectory { get throws { try ExportDirectory(root.path) } }
+
+    /// Every name under the root, recursively (temporary files included).
+    func listing() -> [String] {
+        (FileManager.default.enumerator(atPath: root.path)?.allObjects as? [String] ?? []).sorted()
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: base) }
+}
+
+@Suite struct ExportFileTests {
+    func reason(_ body: () throws -> Void) -> (Int, String?) {
+        do {
+            try body()
+            return (0, nil)
+        } catch let e as PorticoError {
+            return (e.code.rawValue, e.data["field"]?.stringValue)
+        } catch {
+            return (-1, "\(error)")
+        }
+    }
+
+    @Test func aCommittedFileHasItsBytesAndHash() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let file = try ExportFile(try box.directory, path: "reports/a.csv", overwrite: false)
+        let text = Array(repeating: Array("hello, world\r\n".utf8), count: 200_000).flatMap { $0 }  // past the buffer: several flushes
+        try file.write(text)
+        #expect(box.listing().contains { $0.hasPrefix("reports/.portico-export-") && $0.hasSuffix(".tmp") })
+        #expect(!FileManager.default.fileExists(atPath: box.root.appendingPathComponent("reports/a.csv").path))  // not before commit
+        let (bytes, sha) = try file.commit()
+        let written = try Data(contentsOf: box.root.appendingPathComponent("reports/a.csv"))
+        #expect(bytes == Int64(text.count) && written.count == text.count)
+        #expect(sha == SHA256.hash(data: written).map { String(format: "%02x", $0) }.joined())
+        #expect(box.listing() == ["reports", "reports/a.csv"])
+        let attributes = try FileManager.default.attributesOfItem(atPath: box.root.appendingPathComponent("reports/a.csv").path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    }
+
+    @Test func anAbandonedFileLeavesNothing() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        do {
+            let file = try ExportFile(try box.directory, path: "b.csv", overwrite: false)
+            try file.write(Array("x".utf8))
+            file.abandon()
+        }
+        do {
+            let dropped = try ExportFile(try box.directory, path: "c.csv", overwrite: false)
+            try dropped.write(Array("y".utf8))
+        }  // dropped without a commit
+        #expect(box.listing() == ["reports"])
+    }
+
+    @Test func pathsOutOfTheDirectoryAreRefused() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        try FileManager.default.createSymbolicLink(atPath: box.root.appendingPathComponent("out").path, withDestinationPath: box.outside.path)
+        try FileManager.default.createSymbolicLink(atPath: box.root.appendingPathComponent("link.csv").path,
+                                                   withDestinationPath: box.outside.appendingPathComponent("target.csv").path)
+        for bad in ["../x.csv", "reports/../../x.csv", "/tmp/x.csv", "", "reports//x.csv", "./x.csv", "reports/.", "out/x.csv",
+                    "link.csv", "missing/x.csv", "reports", "a\u{0}b.csv", String(repeating: "n", count: 256)]
+        {
+            let (code, field) = reason { _ = try ExportFile(try box.directory, path: bad, overwrite: true) }
+            #expect(code == -32602 && field == "path", "\(bad.debugDescription): \(code) \(field ?? "-")")
+        }
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: box.outside.path)) == [])
+        #expect(box.listing() == ["link.csv", "out", "reports"])
+    }
+
+    @Test func anExistingFileIsReplacedOnlyWhenAskedTo() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let target = box.root.appendingPathComponent("d.csv")
+        try Data("old".utf8).write(to: target)
+        let (code, field) = reason { _ = try ExportFile(try box.directory, path: "d.csv", overwrite: false) }
+        #expect(code == -32009 && field == "path")
+        let file = try ExportFile(try box.directory, path: "d.csv", overwrite: true)
+        try file.write(Array("new".utf8))
+        _ = try file.commit()
+        #expect(try String(contentsOf: target, encoding: .utf8) == "new")
+
+        // Taken between the check and the move: the move refuses, the file there stays.
+        let racing = try ExportFile(try box.directory, path: "e.csv", overwrite: false)
+        try Data("first".utf8).write(to: box.root.appendingPathComponent("e.csv"))
+        try racing.write(Array("second".utf8))
+        #expect(reason { _ = try racing.commit() }.0 == -32009)
+        racing.abandon()
+        #expect(try String(contentsOf: box.root.appendingPathComponent("e.csv"), encoding: .utf8) == "first")
+        #expect(box.listing() == ["d.csv", "e.csv", "reports"])
+    }
+}

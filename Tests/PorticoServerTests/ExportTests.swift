@@ -1,0 +1,136 @@
+import Foundation
+import JSONRPC
+import PorticoCore
+import PorticoExport
+import PorticoRules
+import PorticoStore
+import Testing
+@testable import PorticoServer
+
+/// Steps of an export over the test engine's store, as the platform, with an export
+/// directory; cancelled once `cancelAfterReads` reads have run.
+final class ExportJob: JobSteps {
+    let engine: Engine
+    let directory: String
+    let cancelAfterReads: Int
+    var reads = 0
+    var reports: [(done: Int, total: Int)] = []
+
+    init(_ engine: Engine, directory: String, cancelAfterReads: Int = .max) {
+        self.engine = engine; self.directory = directory; self.cancelAfterReads = cancelAfterReads
+    }
+
+    func context(_ tx: any StoreTransaction) throws -> RequestContext {
+        RequestContext(store: tx, now: Timestamp(rfc3339: "2026-06-01T00:00:00Z")!, requestId: "job", action: "analytics.export",
+                       actor: try ActorResolver.resolve(.platform("ops"), tx), ids: engine.ids, policy: RulesAccessPolicy(engine.rules),
+                       activeRules: engine.rules, exportDirectory: directory)
+    }
+
+    func step<T>(_ body: (RequestContext) throws -> T) throws -> T { try engine.database.write { tx in try body(try context(tx)) } }
+    func read<T>(_ body: (RequestContext) throws -> T) throws -> T {
+        reads += 1
+        return try engine.database.read { tx in try body(try context(tx)) }
+    }
+    func progress(done: Int, total: Int, message: String) { reports.append((done, total)) }
+    var isCancelled: Bool { reads >= cancelAfterReads }
+}
+
+@Suite struct ExportTests {
+    /// A partner with `count` sales (amounts in EUR and JPY), and an export directory.
+    static func world(_ count: Int) throws -> (TestEngine, String, URL) {
+        let t = try TestEngine()
+        let partnerId = try t.call("partner.create", createParams("nimbus"))["result"]!["id"]!.stringValue!
+        var customers: [String] = []
+        for country in ["DE", "JP"] {
+            customers.append(try t.call("customer.create", ["actor": platform, "partnerId": .string(partnerId), "name": .string("Customer, \"\(country)\""),
+                                                            "email": .string("c-\(country)@example.com"), "country": .string(country)])["result"]!["id"]!.stringValue!)
+        }
+        for i in 0..<count {
+            let answer = try t.call("sale.record", ["actor": platform, "customerId": .string(customers[i % 2]), "plan": "pro", "kind": i < 2 ? "new" : "upgrade",
+                                                    "occurredAt": "2026-03-01T10:00:00Z", "externalId": .string(i % 3 == 0 ? "=cmd|' /C calc'!A\(i)" : "inv-\(i)")])
+            precondition(answer["result"] != nil, "\(answer)")
+        }
+        let exports = t.dir.appendingPathComponent("exports")
+        try FileManager.default.createDirectory(at: exports, withIntermediateDirectories: true)
+        return (t, partnerId, exports)
+    }
+
+    static func python(_ path: String) throws -> [[String]] {
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", """
+            import csv, json, sys
+            with open(sys.argv[1], newline='', encoding='utf-8') as f:
+                print(json.dumps(list(csv.reader(f))))
+            """, path]
+        let out = Pipe()
+        python.standardOutput = out
+        try python.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        python.waitUntilExit()
+        return try JSONDecoder().decode([[String]].self, from: data)
+    }
+
+    /// Every sale `sale.list` shows is a row of the file, page after page, as Python's csv
+    /// module reads it: money in the currency's exponent, a formula neutralised.
+    @Test func theFileHoldsTheLedgersRows() throws {
+        let (t, partnerId, exports) = try Self.world(23)
+        let job = ExportJob(t.engine, directory: exports.path)
+        let result = try AnalyticsMethods.export(job, .sales(partnerId: partnerId, customerId: nil, kind: nil, range: .all), format: .csv,
+                                                 path: "sales.csv", overwrite: false, pageSize: 5)
+        #expect(result.rows == 23 && job.reads == 1 + 5)  // the count, then five pages
+        let listed = try t.call("sale.list", ["actor": platform, "partnerId": .string(partnerId), "limit": 100])["result"]!["items"]!.arrayValue!
+        let read = try Self.python(exports.appendingPathComponent("sales.csv").path)
+        #expect(read.first == ["id", "occurredAt", "customerId", "resellerId", "externalId", "plan", "kind", "amount", "refunded", "currency", "createdAt"])
+        #expect(read.count == 24)
+        for (row, sale) in zip(read.dropFirst(), listed) {
+            let money = Money(sale["amount"]!["amount"]!.integerValue!, Currency.named(sale["amount"]!["currency"]!.stringValue!)!)
+            let external = sale["externalId"]!.stringValue!
+            #expect(row == [sale["id"]!.stringValue!, sale["occurredAt"]!.stringValue!, sale["customerId"]!.stringValue!, "",
+                            external.hasPrefix("=") ? "'" + external : external, "pro", sale["kind"]!.stringValue!, money.decimalText,
+                            Money(0, money.currency).decimalText, money.currency.code, sale["createdAt"]!.stringValue!])
+        }
+        let file = try Data(contentsOf: exports.appendingPathComponent("sales.csv"))
+        #expect(result.bytes == Int64(file.count))
+    }
+
+    /// A cancel between pages answers -32800 with what was done, and leaves no file, not
+    /// even the temporary one.
+    @Test func aCancelledExportLeavesNothing() throws {
+        let (t, partnerId, exports) = try Self.world(12)
+        let job = ExportJob(t.engine, directory: exports.path, cancelAfterReads: 3)
+        do {
+            _ = try AnalyticsMethods.export(job, .sales(partnerId: partnerId, customerId: nil, kind: nil, range: .all), format: .csv,
+                                            path: "cancelled.csv", overwrite: false, pageSize: 4)
+            Issue.record("the export was not cancelled")
+        } catch let e as PorticoError {
+            #expect(e.code == .requestCancelled)
+            #expect(e.data["done"] == 8 && e.data["total"] == 12)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: exports.path) == [])
+    }
+
+    /// Progress goes out once 100 ms have passed since the last, with the rows done and the
+    /// total counted first.
+    @Test func progressReportsRowsDoneOfTheTotal() throws {
+        let (t, partnerId, exports) = try Self.world(10)
+        let job = ExportJob(t.engine, directory: exports.path)
+        let file = try ExportFile(try ExportDirectory(exports.path), path: "p.csv", overwrite: false)
+        var now: UInt64 = 0
+        let query = ExportQuery.sales(partnerId: partnerId, customerId: nil, kind: nil, range: .all)
+        let rows = try ExportService.write(job, query, total: 10, to: CSVSink(file), pageSize: 2, clock: {
+            now += 60_000_000  // 60 ms a look at the clock
+            return now
+        })
+        file.abandon()
+        #expect(rows == 10)
+        #expect(job.reports.map(\.done) == [4, 8] && job.reports.allSatisfy { $0.total == 10 })
+    }
+
+    @Test func exportsAreRefusedWithoutADirectory() throws {
+        let (t, partnerId, _) = try Self.world(1)
+        let answer = try t.call("analytics.export", ["actor": platform, "report": "sales", "params": ["partnerId": .string(partnerId)], "format": "csv"])
+        #expect(answer.errorCode == -32010)
+        #expect(answer["error"]?["data"]?["state"] == "no_export_directory")
+    }
+}
