@@ -304,8 +304,13 @@ public struct JSONOutput: ~Copyable {
 
     // MARK: Internals
 
+    @inline(__always)
     private mutating func reserve(_ n: Int) {
-        guard count + n > capacity else { return }
+        if count + n > capacity { grow(n) }
+    }
+
+    @inline(never)
+    private mutating func grow(_ n: Int) {
         let grown = max(count + n, capacity * 2)
         let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
         bigger.initialize(from: storage, count: count)
@@ -314,12 +319,14 @@ public struct JSONOutput: ~Copyable {
         capacity = grown
     }
 
+    @inline(__always)
     private mutating func append(_ b: UInt8) {
         reserve(1)
         storage[count] = b
         count += 1
     }
 
+    @inline(__always)
     private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let from = bytes.baseAddress else { return }
         reserve(bytes.count)
@@ -333,6 +340,7 @@ public struct JSONOutput: ~Copyable {
 
     /// A comma before an element that is not its array's first (after a key, `first` is
     /// set, so a member's value is never preceded by one).
+    @inline(__always)
     private mutating func separate() {
         if !first { append(UInt8(ascii: ",")) }
         first = false

@@ -137,11 +137,12 @@ extension TextColumnRecord {
     static func encode(row: Columns, to out: inout JSONOutput) throws { try Self(row: row).encode(to: &out) }
 
     /// Every row of `statement` (`rows` of them at most) as its record's text, the rows'
-    /// texts in one buffer.
-    static func fetchTexts(_ statement: Statement, arguments: StatementArguments = [], rows limit: Int) throws -> [RecordText] {
+    /// texts in one buffer. Bound and stepped straight through SQLite's C API, as the point
+    /// reads are (`fetchOne(_:_:key:)`): a read, which no observer needs to see.
+    static func fetchTexts(_ statement: Statement, _ db: Database, _ values: [Bind], rows limit: Int) throws -> [RecordText] {
         var out = JSONOutput(.text, capacity: 512 * min(max(limit, 1), 64))
         var rows: [(seq: Int64, range: Range<Int>)] = []
-        try ColumnCursor(statement, arguments) { $0 }.forEach { row in
+        try Bind.run(statement, db, values) { row in
             out.beginDocument()
             let start = out.textCount
             try encode(row: row, to: &out)

@@ -69,7 +69,8 @@ extension SQLiteTransaction: SaleStore {
     }
 
     public func saleTexts(_ f: SaleFilter, afterSeq: Int64, limit: Int) throws -> [RecordText] {
-        try SaleRecord.fetchTexts(salesStatement(), arguments: salesArguments(f, afterSeq: afterSeq, limit: limit), rows: limit)
+        try SaleRecord.fetchTexts(salesStatement(), db, [.text(f.partnerId), .text(f.customerId), .text(f.kind?.rawValue), .text(f.range.firstText),
+                                                         .text(f.range.lastText), .int(afterSeq), .int(Int64(limit))], rows: limit)
     }
 
     public func saleCount(_ f: SaleFilter) throws -> Int {
