@@ -125,29 +125,14 @@ public final class EngineChild: @unchecked Sendable {
     /// Reads answers until the child's stdout closes: straight from the pipe into one
     /// buffer, each whole line handed out as it completes.
     func read(_ output: FileHandle) {
-        let fd = output.fileDescriptor
-        var buffer: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return }
-            buffer.append(contentsOf: chunk[0..<n])
-            var start = 0
-            while let nl = buffer[start...].firstIndex(of: 0x0A) {
-                deliver(buffer[start..<nl])
-                start = nl + 1
-            }
-            if start == buffer.count {
-                buffer.removeAll(keepingCapacity: true)
-            } else if start > 0 {
-                buffer.removeFirst(start)
-            }
+        var reader = LineReader(fd: output.fileDescriptor)
+        while let lines = reader.next() {
+            for line in lines { deliver(line) }
         }
     }
 
-    func deliver(_ line: ArraySlice<UInt8>) {
-        let answer = EngineAnswer(Array(line))
+    func deliver(_ line: [UInt8]) {
+        let answer = EngineAnswer(line)
         guard let id = answer.id else {
             log.warning("engine answer without a known id: \(String(decoding: line.prefix(200), as: UTF8.self))")
             return
@@ -228,4 +213,45 @@ public struct EngineAnswer: Sendable {
 
     /// The result's JSON text as the engine wrote it; nil for an error.
     public var result: ArraySlice<UInt8>? { resultRange.map { line[$0] } }
+}
+
+/// Newline-delimited lines from a file descriptor: read straight into one buffer (a line
+/// longer than it grows it), each line found with `memchr` among the bytes just read and
+/// handed over as its own array; what follows the last newline moves to the front.
+struct LineReader {
+    let fd: Int32
+    private var buffer: [UInt8]
+    private var filled = 0
+
+    init(fd: Int32, capacity: Int = 1 << 16) {
+        self.fd = fd
+        buffer = [UInt8](repeating: 0, count: max(capacity, 1))
+    }
+
+    /// The lines one read completed (perhaps none); nil at the end of input or on an error.
+    mutating func next() -> [[UInt8]]? {
+        while true {
+            if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+            let filled = self.filled
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return nil }
+            let end = filled + n
+            var lines: [[UInt8]] = []
+            let start = buffer.withUnsafeMutableBytes { all -> Int in
+                let base = all.baseAddress!
+                var start = 0, from = filled  // the bytes before `filled` hold no newline
+                while from < end, let nl = memchr(base + from, 0x0A, end - from) {
+                    let at = nl - base
+                    lines.append(Array(UnsafeRawBufferPointer(start: base + start, count: at - start)))
+                    start = at + 1
+                    from = start
+                }
+                if start > 0, start < end { memmove(base, base + start, end - start) }
+                return start
+            }
+            self.filled = end - start
+            return lines
+        }
+    }
 }

@@ -168,3 +168,21 @@ import Yams
         #expect(off.lookup(a) == nil)
     }
 }
+
+@Suite struct LineReaderTests {
+    /// Lines split across reads, empty lines, a line longer than the buffer (grown), and a
+    /// last line without its newline (never handed over).
+    @Test func linesComeWholeWhateverTheReads() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let long = [UInt8](repeating: UInt8(ascii: "x"), count: 40_000)
+        let writes: [[UInt8]] = [Array("a\nb".utf8), Array("c\n\n".utf8), long, Array("\nlast".utf8)]
+        for w in writes { _ = w.withUnsafeBytes { write(fds[1], $0.baseAddress!, $0.count) } }  // < 64 KiB: the pipe holds it all
+        close(fds[1])
+        var reader = LineReader(fd: fds[0], capacity: 8)  // small reads: lines split across them, the buffer grown for the long one
+        var got: [[UInt8]] = []
+        while let lines = reader.next() { got += lines }
+        close(fds[0])
+        #expect(got.map { String(decoding: $0, as: UTF8.self) } == ["a", "bc", "", String(decoding: long, as: UTF8.self)])
+    }
+}
