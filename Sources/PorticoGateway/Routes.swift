@@ -186,15 +186,46 @@ struct Routes: Sendable {
         guard let result = answer.result else { return Self.problem(answer.json["error"] ?? ["code": -32603, "message": "no answer"]) }
         var headers: HTTPFields = [.contentType: "application/json"]
         if let next = Self.nextCursor(result) {
-            var parts = URLComponents()
-            parts.path = request.uri.path
-            var items = (queryParameters.map { URLQueryItem(name: String($0.key), value: String($0.value)) })
-                .filter { $0.name != "cursor" }
-            items.append(URLQueryItem(name: "cursor", value: next))
-            parts.queryItems = items.sorted { $0.name < $1.name }
-            headers[HTTPField.Name("Link")!] = "<\(parts.string ?? "")>; rel=\"next\""
+            headers[HTTPField.Name("Link")!] = Self.nextLink(path: request.uri.path, query: request.uri.query, cursor: next)
         }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: result)))
+    }
+
+    /// `<path?query>; rel="next"`: the request's own query as sent, its parameters in name
+    /// order, with `cursor` set to the next page's. Bytes a URI may not hold as they are
+    /// (a client may have sent them raw) are percent-encoded, so the target stays one URI
+    /// reference between the angle brackets.
+    static func nextLink(path: String, query: String?, cursor: String) -> String {
+        var items = (query ?? "").split(separator: "&").filter { !$0.isEmpty && $0 != "cursor" && !$0.hasPrefix("cursor=") }
+            .map { Self.uriSafe(Substring($0)) }
+        items.append("cursor=" + Self.uriSafe(Substring(cursor), escapingDelimiters: true))
+        items.sort { $0.prefix { $0 != "=" } < $1.prefix { $0 != "=" } }
+        return "<\(Self.uriSafe(Substring(path)))?\(items.joined(separator: "&"))>; rel=\"next\""
+    }
+
+    /// `text` with every byte outside RFC 3986's unreserved and sub-delimiter characters,
+    /// `:`, `@`, `/`, `?` and an existing `%` escape percent-encoded; with
+    /// `escapingDelimiters`, `&`, `=`, `+` and `%` too (a value put in a query).
+    static func uriSafe(_ text: Substring, escapingDelimiters: Bool = false) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        let hex = Array("0123456789ABCDEF".utf8)
+        for b in text.utf8 {
+            let kind = Self.uriBytes[Int(b)]
+            if kind == 1 || (kind == 2 && !escapingDelimiters) {
+                out.append(b)
+            } else {
+                out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 0xF)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Per byte: 1 kept as it is in a URI, 2 a query delimiter (`&`, `=`, `+`, `%`), 0 escaped.
+    static let uriBytes: [UInt8] = (0..<256).map { i in
+        let b = UInt8(i)
+        if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || "-._~!$'()*,;:@/?".utf8.contains(b) { return 1 }
+        return "&=+%".utf8.contains(b) ? 2 : 0
     }
 
     static let cursorKey = Array(#","nextCursor":""#.utf8)

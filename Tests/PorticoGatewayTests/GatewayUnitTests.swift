@@ -186,3 +186,15 @@ import Yams
         #expect(got.map { String(decoding: $0, as: UTF8.self) } == ["a", "bc", "", String(decoding: long, as: UTF8.self)])
     }
 }
+
+@Suite struct NextLinkTests {
+    @Test func theRequestsQueryWithTheNextCursor() {
+        #expect(Routes.nextLink(path: "/v1/sales", query: "limit=10", cursor: "c2a") == #"</v1/sales?cursor=c2a&limit=10>; rel="next""#)
+        #expect(Routes.nextLink(path: "/v1/sales", query: "limit=2&cursor=c1&kind=new", cursor: "c9")
+                == #"</v1/sales?cursor=c9&kind=new&limit=2>; rel="next""#)
+        #expect(Routes.nextLink(path: "/v1/customers", query: nil, cursor: "c1") == #"</v1/customers?cursor=c1>; rel="next""#)
+        // Sent raw by a client: made URI-safe, escapes kept as they came.
+        #expect(Routes.nextLink(path: "/v1/sales", query: "q=a b<>\"é&x=%41&&", cursor: "c&=1")
+                == #"</v1/sales?cursor=c%26%3D1&q=a%20b%3C%3E%22%C3%A9&x=%41>; rel="next""#)
+    }
+}
