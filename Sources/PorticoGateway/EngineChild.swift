@@ -19,7 +19,9 @@ public final class EngineChild: @unchecked Sendable {
     private let writeLock = NSLock()
     private var process: Process?
     private var input: FileHandle?
-    private var pending: [Int64: CheckedContinuation<EngineAnswer, any Error>] = [:]
+    /// The calls waiting for their answers. Each is resumed exactly once: by whoever
+    /// removes it from here (under `lock`), so unchecked continuations are safe.
+    private var pending: [Int64: UnsafeContinuation<EngineAnswer, any Error>] = [:]
     private var nextId: Int64 = 1
     private var stopping = false
     /// Lines waiting to be written to the child, and whether a caller is writing them:
@@ -63,9 +65,10 @@ public final class EngineChild: @unchecked Sendable {
     /// Sends one request and waits for its answer as the engine wrote it: a route that
     /// passes a result on as it is need not read it (`EngineAnswer.result`).
     public func answer(_ method: String, _ params: JSONValue) async throws -> EngineAnswer {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<EngineAnswer, any Error>) in
+        try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<EngineAnswer, any Error>) in
             let (id, handle): (Int64, FileHandle?) = lock.withLock {
-                guard let open = self.input, process?.isRunning == true, !stopping else { return (0, nil) }
+                // `process` is cleared when the child exits; a write to one that died since fails the call.
+                guard let open = self.input, process != nil, !stopping else { return (0, nil) }
                 let id = nextId
                 nextId += 1
                 pending[id] = c
@@ -142,7 +145,7 @@ public final class EngineChild: @unchecked Sendable {
     }
 
     func exited(_ p: Process) {
-        let (waiting, restart): ([CheckedContinuation<EngineAnswer, any Error>], Bool) = lock.withLock {
+        let (waiting, restart): ([UnsafeContinuation<EngineAnswer, any Error>], Bool) = lock.withLock {
             let w = Array(pending.values)
             pending.removeAll()
             if process === p { process = nil; input = nil }

@@ -132,7 +132,8 @@ struct Routes: Sendable {
     /// The request's bearer token (RFC 6750 §2.1), or nil.
     /// Read as bytes: the scheme is ASCII, and the blanks around the token are.
     static func bearer(_ request: Request) -> String? {
-        guard let h = request.headers[.authorization] else { return nil }
+        // The first field (the subscript joins repeated ones into a new string).
+        guard let h = request.headers.first(where: { $0.name == .authorization })?.value else { return nil }
         let utf8 = h.utf8
         guard let space = utf8.firstIndex(of: UInt8(ascii: " ")),
               utf8[..<space].elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }) else { return nil }
@@ -194,32 +195,46 @@ struct Routes: Sendable {
     /// `<path?query>; rel="next"`: the request's own query as sent, its parameters in name
     /// order, with `cursor` set to the next page's. Bytes a URI may not hold as they are
     /// (a client may have sent them raw) are percent-encoded, so the target stays one URI
-    /// reference between the angle brackets.
+    /// reference between the angle brackets. Worked on as bytes: it is written for every
+    /// page but the last.
     static func nextLink(path: String, query: String?, cursor: String) -> String {
-        var items = (query ?? "").split(separator: "&").filter { !$0.isEmpty && $0 != "cursor" && !$0.hasPrefix("cursor=") }
-            .map { Self.uriSafe(Substring($0)) }
-        items.append("cursor=" + Self.uriSafe(Substring(cursor), escapingDelimiters: true))
-        items.sort { $0.prefix { $0 != "=" } < $1.prefix { $0 != "=" } }
-        return "<\(Self.uriSafe(Substring(path)))?\(items.joined(separator: "&"))>; rel=\"next\""
+        let amp = UInt8(ascii: "&"), equals = UInt8(ascii: "=")
+        let q = Array((query ?? "").utf8)
+        func name(_ item: ArraySlice<UInt8>) -> ArraySlice<UInt8> { item.prefix { $0 != equals } }
+        var items = q.split(separator: amp).filter { !name($0).elementsEqual("cursor".utf8) }
+        var next = Array("cursor=".utf8)
+        uriSafe(cursor.utf8, escapingDelimiters: true, into: &next)
+        items.append(next[...])
+        items.sort { name($0).lexicographicallyPrecedes(name($1)) }
+        var out: [UInt8] = [UInt8(ascii: "<")]
+        out.reserveCapacity(q.count + path.utf8.count + next.count + 16)
+        uriSafe(path.utf8, into: &out)
+        out.append(UInt8(ascii: "?"))
+        for (i, item) in items.enumerated() {
+            if i > 0 { out.append(amp) }
+            uriSafe(item, into: &out)
+        }
+        out.append(contentsOf: #">; rel="next""#.utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// `text` with every byte outside RFC 3986's unreserved and sub-delimiter characters,
-    /// `:`, `@`, `/`, `?` and an existing `%` escape percent-encoded; with
+    /// Appends `text` with every byte outside RFC 3986's unreserved and sub-delimiter
+    /// characters, `:`, `@`, `/`, `?` and an existing `%` escape percent-encoded; with
     /// `escapingDelimiters`, `&`, `=`, `+` and `%` too (a value put in a query).
-    static func uriSafe(_ text: Substring, escapingDelimiters: Bool = false) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        let hex = Array("0123456789ABCDEF".utf8)
-        for b in text.utf8 {
-            let kind = Self.uriBytes[Int(b)]
+    static func uriSafe(_ text: some Sequence<UInt8>, escapingDelimiters: Bool = false, into out: inout [UInt8]) {
+        for b in text {
+            let kind = uriBytes[Int(b)]
             if kind == 1 || (kind == 2 && !escapingDelimiters) {
                 out.append(b)
             } else {
-                out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 0xF)]]
+                out.append(UInt8(ascii: "%"))
+                out.append(hexDigits[Int(b >> 4)])
+                out.append(hexDigits[Int(b & 0xF)])
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
+
+    static let hexDigits = Array("0123456789ABCDEF".utf8)
 
     /// Per byte: 1 kept as it is in a URI, 2 a query delimiter (`&`, `=`, `+`, `%`), 0 escaped.
     static let uriBytes: [UInt8] = (0..<256).map { i in
