@@ -25,14 +25,12 @@ struct StandardErrorLog: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt)
-    {
+    func log(event: LogEvent) {
         var all = metadata
         if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }
-        if let explicit { all.merge(explicit) { _, new in new } }
+        if let explicit = event.metadata { all.merge(explicit) { _, new in new } }
         let rendered = all.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
-        var text = "\(Self.timestamp()) \(level) \(label) :\(rendered) [\(source)] \(message)\n"
+        var text = "\(Self.timestamp()) \(event.level) \(label) :\(rendered) [\(event.source)] \(event.message)\n"
         // One write a line (a pipe takes up to 4 KiB whole), so lines from threads do not mix.
         text.withUTF8 { bytes in
             var done = 0
