@@ -60,6 +60,7 @@ let package = Package(
         .target(
             name: "PorticoExport",
             dependencies: [
+                "JSONRPC",
                 "PorticoCore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),

@@ -85,18 +85,22 @@ public final class FileDescriptorSink: OutputSink {
 
     public func write(_ bytes: [UInt8]) {
         guard !isBroken else { return }
-        bytes.withUnsafeBytes { buf in
-            var offset = 0
-            while offset < buf.count {
-                let n = Foundation.write(fd, buf.baseAddress! + offset, buf.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    isBroken = true
-                    return
-                }
-                offset += n
+        if !bytes.withUnsafeBytes({ Self.writeAll(fd, $0) }) { isBroken = true }
+    }
+
+    /// Writes all of `bytes` to `fd`, retrying short and interrupted writes; false when a
+    /// write fails (`errno` says why: EPIPE when the reader is gone).
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
             }
+            offset += n
         }
+        return true
     }
 }
 

@@ -96,17 +96,12 @@ public struct JSONOutput: ~Copyable {
         case .text:
             separate()
             var s = s
-            s.withUTF8 { utf8 in
-                if Self.isPlain(utf8) {
-                    append(UInt8(ascii: "\""))
-                    append(utf8)
-                    append(UInt8(ascii: "\""))
-                } else {
-                    var written: [UInt8] = []
-                    JSONWriter.writeString(String(decoding: utf8, as: UTF8.self), into: &written)
-                    append(written)
-                }
+            let plain = s.withUTF8 { utf8 in
+                guard Self.isPlain(utf8) else { return false }
+                appendQuoted(utf8)
+                return true
             }
+            if !plain { appendEscaped(s) }
         case .tree: add(.string(s))
         }
     }
@@ -136,14 +131,9 @@ public struct JSONOutput: ~Copyable {
     /// are copied as they are; any others (escapes, non-ASCII, a malformed sequence, which
     /// decoding repairs) go through `String`.
     public mutating func string(utf8 text: UnsafeBufferPointer<UInt8>) {
-        guard form == .text, Self.isPlain(text) else {
-            string(String(decoding: text, as: UTF8.self))
-            return
-        }
+        guard form == .text else { return add(.string(String(decoding: text, as: UTF8.self))) }
         separate()
-        append(UInt8(ascii: "\""))
-        append(text)
-        append(UInt8(ascii: "\""))
+        if Self.isPlain(text) { appendQuoted(text) } else { appendEscaped(String(decoding: text, as: UTF8.self)) }
     }
 
     /// A value already written as JSON text by the text form (`JSONText`): spliced into the
@@ -165,24 +155,8 @@ public struct JSONOutput: ~Copyable {
         switch form {
         case .text:
             separate()
-            reserve(20)
-            if i == 0 {
-                storage[count] = UInt8(ascii: "0")
-                count += 1
-                return
-            }
-            if i < 0 {
-                storage[count] = UInt8(ascii: "-")
-                count += 1
-            }
-            var digits = 0, n = i.magnitude
-            while n > 0 { digits += 1; n /= 10 }
-            n = i.magnitude
-            for k in stride(from: count + digits - 1, through: count, by: -1) {
-                storage[k] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: n % 10)
-                n /= 10
-            }
-            count += digits
+            reserve(JSONWriter.maxIntegerText)
+            count += JSONWriter.writeInteger(i, to: storage + count)
         case .tree: add(.integer(i))
         }
     }
@@ -335,6 +309,20 @@ public struct JSONOutput: ~Copyable {
     }
 
     private mutating func append(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { append($0) } }
+
+    /// `text`, every byte of it plain (`isPlain`), between quotes.
+    private mutating func appendQuoted(_ text: UnsafeBufferPointer<UInt8>) {
+        append(UInt8(ascii: "\""))
+        append(text)
+        append(UInt8(ascii: "\""))
+    }
+
+    /// `s` as a JSON string, escaped as `JSONWriter` escapes it.
+    private mutating func appendEscaped(_ s: String) {
+        var written: [UInt8] = []
+        JSONWriter.writeString(s, into: &written)
+        append(written)
+    }
 
     private mutating func append(_ s: StaticString) { append(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
 

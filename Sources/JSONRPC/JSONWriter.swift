@@ -104,24 +104,28 @@ public enum JSONWriter {
     public static func canonical(_ value: JSONValue) -> [UInt8] { bytes(value, keys: .sortedKeys) }
 
     public static func writeInteger(_ value: Int64, into out: inout [UInt8]) {
-        if value == 0 { out.append(UInt8(ascii: "0")); return }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = value.magnitude
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buf in
-            while n > 0 {
-                buf[count] = UInt8(truncatingIfNeeded: n % 10) + UInt8(ascii: "0")
-                n /= 10
-                count += 1
-            }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxIntegerText) { buffer in
+            let n = writeInteger(value, to: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress, count: n))
         }
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        withUnsafeBytes(of: &digits) { buf in
-            var i = count - 1
-            while i >= 0 { out.append(buf[i]); i -= 1 }
+    }
+
+    /// The most bytes an Int64 takes in decimal (`-9223372036854775808`).
+    public static let maxIntegerText = 20
+
+    /// `value` in decimal at `out`, which has room for `maxIntegerText` bytes; answers how
+    /// many it wrote.
+    public static func writeInteger(_ value: Int64, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var n = value.magnitude, digits = 1
+        while n >= 10 { digits += 1; n /= 10 }
+        let sign = value < 0 ? 1 : 0
+        if sign == 1 { out[0] = UInt8(ascii: "-") }
+        n = value.magnitude
+        for i in stride(from: sign + digits - 1, through: sign, by: -1) {
+            out[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: n % 10)
+            n /= 10
         }
+        return sign + digits
     }
 
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Crypto
+import JSONRPC
 import PorticoCore
 
 /// The directory exports go to (`--export-dir`), and the rules a requested path keeps: a
@@ -116,16 +117,8 @@ public final class ExportFile {
 
     private func flush() throws {
         hasher.update(data: buffer)
-        try buffer.withUnsafeBytes { all in
-            var offset = 0
-            while offset < all.count {
-                let n = Glibc.write(fd, all.baseAddress! + offset, all.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw PorticoError(.internalError, "writing the export failed: \(Self.reason(errno))")
-                }
-                offset += n
-            }
+        guard buffer.withUnsafeBytes({ FileDescriptorSink.writeAll(fd, $0) }) else {
+            throw PorticoError(.internalError, "writing the export failed: \(Self.reason(errno))")
         }
         bytes += Int64(buffer.count)
         buffer.removeAll(keepingCapacity: true)

@@ -102,27 +102,12 @@ public final class EngineChild: @unchecked Sendable {
                 return (outbox, outboxIds)
             }
             if batch.isEmpty { return }
-            let written = batch.withUnsafeBytes { Self.writeAll(handle.fileDescriptor, $0) }
+            let written = batch.withUnsafeBytes { FileDescriptorSink.writeAll(handle.fileDescriptor, $0) }
             if !written {
                 let failed = lock.withLock { ids.compactMap { pending.removeValue(forKey: $0) } }
                 for waiting in failed { waiting.resume(throwing: Unavailable()) }
             }
         }
-    }
-
-    /// Writes all of `bytes` to `fd`, retrying short and interrupted writes; false when
-    /// the child's input is closed.
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            offset += n
-        }
-        return true
     }
 
     /// Reads answers until the child's stdout closes: straight from the pipe into one

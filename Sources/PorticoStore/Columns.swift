@@ -26,11 +26,15 @@ public struct Columns {
         return v
     }
 
+    /// A text column's UTF-8 bytes where SQLite holds them (valid until the next step).
+    func text(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        let bytes = sqlite3_column_text(statement, Int32(index))  // before the count: it may convert the value
+        return UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, Int32(index))))
+    }
+
     /// An instant stored as RFC 3339 text, read from the column's bytes in place.
     func timestamp(_ index: Int) throws -> Timestamp {
-        let bytes = sqlite3_column_text(statement, Int32(index))
-        let count = Int(sqlite3_column_bytes(statement, Int32(index)))
-        guard let bytes, let t = Timestamp(rfc3339: UnsafeBufferPointer(start: bytes, count: count)) else {
+        guard let t = Timestamp(rfc3339: text(index)) else {
             let text: String = self[index]
             throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "column \(index) holds '\(text)', not an RFC 3339 instant")
         }
@@ -53,25 +57,21 @@ public struct Columns {
 
 extension Columns {
     /// A text column written as a JSON string straight from its bytes.
-    func string(_ index: Int, to out: inout JSONOutput) {
-        let count = Int(sqlite3_column_bytes(statement, Int32(index)))
-        out.string(utf8: UnsafeBufferPointer(start: sqlite3_column_text(statement, Int32(index)), count: count))
-    }
+    func string(_ index: Int, to out: inout JSONOutput) { out.string(utf8: text(index)) }
 
     /// An instant stored as RFC 3339 text, written as `Timestamp`'s `encode(to:)` writes it:
     /// text already in that form (the engine's own, `YYYY-MM-DDTHH:MM:SS.mmmZ`, not a leap
     /// second) is copied once it has parsed; any other is written from the instant read.
     func timestamp(_ index: Int, to out: inout JSONOutput) throws {
         let t = try timestamp(index)
-        let count = Int(sqlite3_column_bytes(statement, Int32(index)))
-        let b = UnsafeBufferPointer(start: sqlite3_column_text(statement, Int32(index)), count: count)
-        guard count == 24, b[10] == UInt8(ascii: "T"), b[19] == UInt8(ascii: "."), b[23] == UInt8(ascii: "Z"),
+        let b = text(index)
+        guard b.count == 24, b[10] == UInt8(ascii: "T"), b[19] == UInt8(ascii: "."), b[23] == UInt8(ascii: "Z"),
               !(b[17] == UInt8(ascii: "6") && b[18] == UInt8(ascii: "0"))
         else {
             t.encode(to: &out)
             return
         }
-        out.plainString(length: count) { _ = $0.initialize(from: b) }
+        out.plainString(length: b.count) { _ = $0.initialize(from: b) }
     }
 
     /// A text column that may be NULL, written as a JSON string or null.

@@ -65,33 +65,36 @@ extension SQLiteTransaction: SaleStore {
     }
 
     public func sales(_ f: SaleFilter, afterSeq: Int64, limit: Int) throws -> [SaleRecord] {
-        try SaleRecord.fetchAll(salesStatement(), arguments: salesArguments(f, afterSeq: afterSeq, limit: limit))
+        var rows: [SaleRecord] = []
+        try Bind.run(salesPage(), db, Self.salesBinds(f, afterSeq: afterSeq) + [.int(Int64(limit))]) { rows.append(try SaleRecord(row: $0)) }
+        return rows
     }
 
     public func saleTexts(_ f: SaleFilter, afterSeq: Int64, limit: Int) throws -> [RecordText] {
-        try SaleRecord.fetchTexts(salesStatement(), db, [.text(f.partnerId), .text(f.customerId), .text(f.kind?.rawValue), .text(f.range.firstText),
-                                                         .text(f.range.lastText), .int(afterSeq), .int(Int64(limit))], rows: limit)
+        try SaleRecord.fetchTexts(salesPage(), db, Self.salesBinds(f, afterSeq: afterSeq) + [.int(Int64(limit))], rows: limit)
     }
 
     public func saleCount(_ f: SaleFilter) throws -> Int {
-        try Int.fetchOne(db.cachedStatement(sql: """
-            SELECT COUNT(*) FROM sale INDEXED BY sale_by_partner
-            WHERE partnerId = ?1 AND (?2 IS NULL OR customerId = ?2) AND (?3 IS NULL OR kind = ?3)
-              AND occurredAt >= ?4 AND occurredAt <= ?5 AND seq > ?6
-            """), arguments: [f.partnerId, f.customerId, f.kind?.rawValue, f.range.firstText, f.range.lastText, 0]) ?? 0
+        var count = 0
+        try Bind.run(db.cachedStatement(sql: "SELECT COUNT(*) FROM sale INDEXED BY sale_by_partner WHERE \(Self.salesWhere)"), db,
+                     Self.salesBinds(f, afterSeq: 0)) { count = $0[0] }
+        return count
     }
 
-    private func salesStatement() throws -> Statement {
-        try db.cachedStatement(sql: """
-            SELECT \(SaleRecord.columns) FROM sale INDEXED BY sale_by_partner
-            WHERE partnerId = ?1 AND (?2 IS NULL OR customerId = ?2) AND (?3 IS NULL OR kind = ?3)
-              AND occurredAt >= ?4 AND occurredAt <= ?5 AND seq > ?6
-            ORDER BY seq LIMIT ?7
-            """)
+    /// A list's filter: ?1 the partner, ?2 a customer or NULL, ?3 a kind or NULL, ?4 and ?5
+    /// the range's ends, ?6 the seq to start after (`salesBinds`).
+    static let salesWhere = """
+        partnerId = ?1 AND (?2 IS NULL OR customerId = ?2) AND (?3 IS NULL OR kind = ?3)
+          AND occurredAt >= ?4 AND occurredAt <= ?5 AND seq > ?6
+        """
+
+    static func salesBinds(_ f: SaleFilter, afterSeq: Int64) -> [Bind] {
+        [.text(f.partnerId), .text(f.customerId), .text(f.kind?.rawValue), .text(f.range.firstText), .text(f.range.lastText), .int(afterSeq)]
     }
 
-    private func salesArguments(_ f: SaleFilter, afterSeq: Int64, limit: Int) -> StatementArguments {
-        [f.partnerId, f.customerId, f.kind?.rawValue, f.range.firstText, f.range.lastText, afterSeq, limit]
+    /// A page of the list: the filter, then ?7 the limit.
+    private func salesPage() throws -> Statement {
+        try db.cachedStatement(sql: "SELECT \(SaleRecord.columns) FROM sale INDEXED BY sale_by_partner WHERE \(Self.salesWhere) ORDER BY seq LIMIT ?7")
     }
 
     /// Read from the running totals (`sale_volume`: scope `p:<partner>` or `r:<reseller>`).

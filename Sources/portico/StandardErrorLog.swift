@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import JSONRPC
 import Logging
 
 /// Log lines on stderr in swift-log's `StreamLogHandler` format
@@ -32,13 +33,7 @@ struct StandardErrorLog: LogHandler {
         let rendered = all.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
         var text = "\(Self.timestamp()) \(event.level) \(label) :\(rendered) [\(event.source)] \(event.message)\n"
         // One write a line (a pipe takes up to 4 KiB whole), so lines from threads do not mix.
-        text.withUTF8 { bytes in
-            var done = 0
-            while done < bytes.count {
-                let n = write(2, bytes.baseAddress! + done, bytes.count - done)
-                if n > 0 { done += n } else if n < 0 && errno == EINTR { continue } else { return }
-            }
-        }
+        _ = text.withUTF8 { FileDescriptorSink.writeAll(2, UnsafeRawBufferPointer($0)) }
     }
 
     /// The current time in UTC, as `2026-12-02T08:16:50+0000`.

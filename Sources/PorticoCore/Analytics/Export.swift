@@ -126,26 +126,30 @@ public enum ExportQuery: Sendable {
     func page(_ ctx: RequestContext, afterSeq: Int64, limit: Int) throws -> (rows: [[ExportCell]], next: Int64?) {
         let request = PageRequest(afterSeq: afterSeq, limit: limit)
         func text(_ s: String?) -> ExportCell { s.map { .text($0) } ?? .empty }
+        /// The page's rows, and the seq of its last item when another page follows.
+        func rows<T>(_ page: Page<T>, _ seq: (T) -> Int64, _ cells: (T) -> [ExportCell]) -> ([[ExportCell]], Int64?) {
+            (page.items.map(cells), page.nextCursor == nil ? nil : page.items.last.map(seq))
+        }
         switch self {
         case .sales(let partnerId, let customerId, let kind, let range):
             let page = try SaleService.records(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range, page: request)
-            return (page.items.map { s in
+            return rows(page, \.seq) { s in
                 [.text(s.id), .time(s.occurredAt), .text(s.customerId), text(s.resellerId), .text(s.externalId), .text(s.plan),
                  .text(s.kind.rawValue), .money(s.amount), .money(s.refunded), .text(s.currency), .time(s.createdAt)]
-            }, page.nextCursor == nil ? nil : page.items.last?.seq)
+            }
         case .commissions(let partnerId, let status, let range):
             let page = try CommissionLedger.list(ctx, partnerId: partnerId, status: status, range: range, page: request)
-            return (page.items.map { c in
+            return rows(page, \.seq) { c in
                 [.text(c.id), .time(c.occurredAt), .text(c.beneficiary.rawValue), text(c.resellerId), text(c.saleId),
                  .text(c.kind.rawValue), .text(c.effectiveStatus(now: ctx.now).rawValue), .money(c.amount), .money(c.originalAmount),
                  .text(c.currency), .time(c.payableAt), text(c.ruleId), text(c.basis), text(c.payoutId)]
-            }, page.nextCursor == nil ? nil : page.items.last?.seq)
+            }
         case .audit(let filter):
             let page = try AuditService.list(ctx, filter, page: request)
-            return (page.items.map { a in
+            return rows(page, \.seq) { a in
                 [.integer(a.seq), .text(a.id), .text(a.at), .text(a.actor), .text(a.action), .text(a.targetType), .text(a.targetId),
                  text(a.partnerId), text(a.reason), text(a.before), text(a.after), .text(a.hash)]
-            }, page.nextCursor == nil ? nil : page.items.last?.seq)
+            }
         }
     }
 }

@@ -56,10 +56,11 @@ enum AnalyticsMethods {
             let rows = try ExportService.write(job, query, total: total, to: sink, pageSize: pageSize)
             let (bytes, sha256) = try file.commit()
             let result = ExportResult(path: name, bytes: bytes, sha256: sha256, rows: rows)
+            var recorded = result.json.objectValue!
+            recorded["report"] = .string(query.report)
+            recorded["format"] = .string(format.rawValue)
             try job.step { ctx in
-                try ctx.audit(targetType: "export", targetId: name, partnerId: query.partnerId,
-                              before: nil, after: ["report": .string(query.report), "format": .string(format.rawValue), "path": .string(name),
-                                                  "bytes": .integer(bytes), "sha256": .string(sha256), "rows": .integer(Int64(rows))])
+                try ctx.audit(targetType: "export", targetId: name, partnerId: query.partnerId, before: nil, after: .object(recorded))
             }
             return result
         } catch {
