@@ -55,15 +55,21 @@ let package = Package(
                 // The SQLite C API, for the WAL hook that drives background checkpoints.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),
-        // Export files: CSV now (XLSX through libxlsxwriter and PDF through cairo to come),
-        // written from Core's typed rows under the export directory, atomically.
+        // Export files: CSV, XLSX (libxlsxwriter) and PDF (cairo), written from Core's typed
+        // rows under the export directory, atomically.
         .target(
             name: "PorticoExport",
             dependencies: [
                 "JSONRPC",
                 "PorticoCore",
+                "PorticoRules",
+                "CXLSXWriter",
+                "CCairo",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        // Debian's libxlsxwriter and cairo, as C modules.
+        .systemLibrary(name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         // The edge: method table, params decoding, the request path, OpenRPC, replay.
         .target(
             name: "PorticoServer",

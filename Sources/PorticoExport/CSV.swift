@@ -10,14 +10,14 @@ import PorticoCore
 /// `@`, TAB or CR is written with a leading `'`, so a spreadsheet shows it as text instead
 /// of evaluating it. Only text cells are changed: numbers, money and instants are the
 /// engine's own digits.
-public final class CSVSink: ExportSink {
-    let file: ExportFile
+public final class CSVSink: FileSink {
+    public let file: ExportFile
     private var line: [UInt8] = []
 
     public init(_ file: ExportFile) { self.file = file }
 
-    public func begin(title: String, columns: [ExportColumn]) throws {
-        try record(columns.map { .text($0.name) })
+    public func begin(_ header: ExportHeader, totals: ExportTotals?) throws {
+        try record(header.columns.map { .text($0.name) })
     }
 
     public func write(_ rows: [[ExportCell]]) throws {

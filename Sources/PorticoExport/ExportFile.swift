@@ -90,7 +90,7 @@ public final class ExportFile {
         var random = SystemRandomNumberGenerator()
         let temporary = ".portico-export-\(String(random.next(), radix: 36)).tmp"
         // Owner only: an export holds partners' and customers' data.
-        let file = openat(dir, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        let file = openat(dir, temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard file >= 0 else {
             let failure = errno
             close(dir)
@@ -124,10 +124,43 @@ public final class ExportFile {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// A name that opens this temporary file and no other, for a library that writes a file
+    /// by name (libxlsxwriter): the open descriptor's own entry, so a link or file swapped
+    /// into the directory meanwhile is never what gets written.
+    public var descriptorPath: String {
+        #if os(Linux)
+        "/proc/self/fd/\(fd)"
+        #else
+        "/dev/fd/\(fd)"
+        #endif
+    }
+
+    /// After a library wrote the file through `descriptorPath`: its bytes are read back for
+    /// their size and SHA-256, then it is committed as `commit` does.
+    public func commitWrittenElsewhere() throws -> (bytes: Int64, sha256: String) {
+        try flush()
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var offset: Int64 = 0
+        while true {
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw PorticoError(.internalError, "reading the export back failed: \(Self.reason(errno))") }
+            if n == 0 { break }
+            chunk.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+            offset += Int64(n)
+        }
+        bytes = offset
+        return try move()
+    }
+
     /// Flushes, syncs and moves the file to its name (replacing a file there only when
     /// `overwrite` was given); answers its size and SHA-256 in hex.
     public func commit() throws -> (bytes: Int64, sha256: String) {
         try flush()
+        return try move()
+    }
+
+    private func move() throws -> (bytes: Int64, sha256: String) {
         guard fsync(fd) == 0 else { throw PorticoError(.internalError, "syncing the export failed: \(Self.reason(errno))") }
         close(fd)
         fd = -1
@@ -166,4 +199,26 @@ public final class ExportFile {
 
 extension String {
     fileprivate func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+}
+
+/// A format's writer over an export file, which moves the file to its name once written.
+public protocol FileSink: ExportSink {
+    var file: ExportFile { get }
+    /// Commits the file written (see `ExportFile.commit`): its size and SHA-256.
+    func commit() throws -> (bytes: Int64, sha256: String)
+}
+
+extension FileSink {
+    public func commit() throws -> (bytes: Int64, sha256: String) { try file.commit() }
+}
+
+extension ExportFormat {
+    /// The format's writer over `file`.
+    public func sink(_ file: ExportFile) -> any FileSink {
+        switch self {
+        case .csv: CSVSink(file)
+        case .xlsx: XLSXSink(file)
+        case .pdf: PDFSink(file)
+        }
+    }
 }

@@ -51,7 +51,8 @@ import Testing
         await propertyCheck(count: 200, input: text.array(of: 3...3)) { cells in rows.append(cells) }
         let file = try ExportFile(try box.directory, path: "any.csv", overwrite: false)
         let sink = CSVSink(file)
-        try sink.begin(title: "t", columns: [.init("a", .text), .init("b", .text), .init("c", .text)])
+        try sink.begin(ExportHeader(report: "t", title: "t", range: nil, generatedAt: .init(millisecondsSinceEpoch: 0),
+                                     columns: [.init("a", .text), .init("b", .text), .init("c", .text)]), totals: nil)
         try sink.write(rows.map { $0.map { .text($0) } })
         _ = try file.commit()
         let python = Process()

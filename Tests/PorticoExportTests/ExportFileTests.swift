@@ -24,7 +24,11 @@ struct Sandbox {
         (FileManager.default.enumerator(atPath: root.path)?.allObjects as? [String] ?? []).sorted()
     }
 
-    func remove() { try? FileManager.default.removeItem(at: base) }
+    /// Removes the sandbox (kept when PORTICO_KEEP_EXPORTS is set, to look at the files).
+    func remove() {
+        guard ProcessInfo.processInfo.environment["PORTICO_KEEP_EXPORTS"] == nil else { return }
+        try? FileManager.default.removeItem(at: base)
+    }
 }
 
 @Suite struct ExportFileTests {

@@ -15,6 +15,8 @@ final class ExportJob: JobSteps {
     let cancelAfterReads: Int
     var reads = 0
     var reports: [(done: Int, total: Int)] = []
+    /// Runs before each read, with the reads before it.
+    var beforeRead: ((Int) throws -> Void)?
 
     init(_ engine: Engine, directory: String, cancelAfterReads: Int = .max) {
         self.engine = engine; self.directory = directory; self.cancelAfterReads = cancelAfterReads
@@ -28,6 +30,7 @@ final class ExportJob: JobSteps {
 
     func step<T>(_ body: (RequestContext) throws -> T) throws -> T { try engine.database.write { tx in try body(try context(tx)) } }
     func read<T>(_ body: (RequestContext) throws -> T) throws -> T {
+        try beforeRead?(reads)
         reads += 1
         return try engine.database.read { tx in try body(try context(tx)) }
     }
@@ -118,7 +121,7 @@ final class ExportJob: JobSteps {
         let file = try ExportFile(try ExportDirectory(exports.path), path: "p.csv", overwrite: false)
         var now: UInt64 = 0
         let query = ExportQuery.sales(partnerId: partnerId, customerId: nil, kind: nil, range: .all)
-        let rows = try ExportService.write(job, query, total: 10, to: CSVSink(file), pageSize: 2, clock: {
+        let rows = try ExportService.write(job, query, total: 10, generatedAt: .init(millisecondsSinceEpoch: 0), to: CSVSink(file), pageSize: 2, clock: {
             now += 60_000_000  // 60 ms a look at the clock
             return now
         })
@@ -132,5 +135,83 @@ final class ExportJob: JobSteps {
         let answer = try t.call("analytics.export", ["actor": platform, "report": "sales", "params": ["partnerId": .string(partnerId)], "format": "csv"])
         #expect(answer.errorCode == -32010)
         #expect(answer["error"]?["data"]?["state"] == "no_export_directory")
+    }
+
+    /// XLSX and PDF of the same sales: openpyxl reads every row back with money as numbers
+    /// and the totals on the summary sheet; pdftotext finds every sale and the totals; the
+    /// PDF's rows are read twice (its totals first), the workbook's once.
+    @Test func spreadsheetAndPDFHoldTheLedgersRows() throws {
+        let (t, partnerId, exports) = try Self.world(23)
+        let query = ExportQuery.sales(partnerId: partnerId, customerId: nil, kind: nil, range: .all)
+        let listed = try t.call("sale.list", ["actor": platform, "partnerId": .string(partnerId), "limit": 100])["result"]!["items"]!.arrayValue!
+        var eur: Int64 = 0
+        for sale in listed where sale["amount"]!["currency"] == "EUR" { eur += sale["amount"]!["amount"]!.integerValue! }
+
+        let xlsxJob = ExportJob(t.engine, directory: exports.path)
+        let xlsx = try AnalyticsMethods.export(xlsxJob, query, format: .xlsx, path: "sales.xlsx", overwrite: false, pageSize: 5)
+        #expect(xlsx.rows == 23 && xlsxJob.reads == 1 + 5)
+        let script = """
+            import json, sys, openpyxl
+            wb = openpyxl.load_workbook(sys.argv[1])
+            rows = list(wb["Sales"].iter_rows(values_only=True))
+            summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
+            print(json.dumps({"ids": [r[0] for r in rows[1:]], "amounts": [r[7] for r in rows[1:]], "summary": summary}, default=str))
+            """
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        python.arguments = ["-c", script, exports.appendingPathComponent("sales.xlsx").path]
+        let out = Pipe()
+        python.standardOutput = out
+        try python.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        python.waitUntilExit()
+        let read = try JSONReader.parse(Array(data))
+        #expect(read["ids"]?.arrayValue?.map { $0.stringValue } == listed.map { $0["id"]!.stringValue })
+        #expect(read["summary"]?["rows"]?.integerValue == 23)
+        let figure: Double? = switch read["summary"]?["amount EUR"] {
+        case .integer(let n)?: Double(n)
+        case .number(let text)?: Double(text)
+        default: nil
+        }
+        #expect(eur > 0 && figure == Double(eur) / 100)
+
+        let pdfJob = ExportJob(t.engine, directory: exports.path)
+        let pdf = try AnalyticsMethods.export(pdfJob, query, format: .pdf, path: "sales.pdf", overwrite: false, pageSize: 5)
+        #expect(pdf.rows == 23 && pdfJob.reads == 1 + 5 + 5)
+        let text = Process()
+        text.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
+        text.arguments = [exports.appendingPathComponent("sales.pdf").path, "-"]
+        let textOut = Pipe()
+        text.standardOutput = textOut
+        try text.run()
+        let page = String(decoding: textOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        text.waitUntilExit()
+        for sale in listed { #expect(page.contains(sale["id"]!.stringValue!)) }
+        #expect(page.contains(Money.groupedText(Int128(eur), exponent: 2) + " EUR"))
+        let audit = try t.call("audit.list", ["actor": platform, "action": "analytics.export"])["result"]!["items"]!.arrayValue!
+        #expect(audit.compactMap { $0["after"]?["format"]?.stringValue }.sorted() == ["pdf", "xlsx"])
+    }
+
+    /// A PDF's totals are added up before its rows are written: rows that change in between
+    /// make the export -32009, with no file left, never a page whose figures disagree.
+    @Test func rowsChangedBetweenThePassesAreRefused() throws {
+        let (t, partnerId, exports) = try Self.world(6)
+        let customer = try t.call("customer.list", ["actor": platform, "partnerId": .string(partnerId)])["result"]!["items"]!.arrayValue![0]["id"]!
+        let job = ExportJob(t.engine, directory: exports.path)
+        job.beforeRead = { reads in
+            // The count, then the totals' two pages: a sale arrives before the rows are read.
+            guard reads == 3 else { return }
+            let answer = try t.call("sale.record", ["actor": platform, "customerId": customer, "plan": "pro", "kind": "new",
+                                                    "occurredAt": "2026-03-02T10:00:00Z", "externalId": "late"])
+            precondition(answer["result"] != nil, "\(answer)")
+        }
+        do {
+            _ = try AnalyticsMethods.export(job, .sales(partnerId: partnerId, customerId: nil, kind: nil, range: .all), format: .pdf,
+                                            path: "moving.pdf", overwrite: false, pageSize: 4)
+            Issue.record("the export went through")
+        } catch let e as PorticoError {
+            #expect(e.code == .conflict)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: exports.path) == [])
     }
 }

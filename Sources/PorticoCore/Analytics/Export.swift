@@ -2,10 +2,9 @@ import Foundation
 import JSONRPC
 import PorticoRules
 
-/// The file formats `analytics.export` writes (XLSX and PDF are to come: see the
-/// analytics issue's notes).
+/// The file formats `analytics.export` writes.
 public enum ExportFormat: String, Sendable, CaseIterable {
-    case csv
+    case csv, xlsx, pdf
 }
 
 /// What a column of a report holds: each format writes a kind its own way (CSV money as a
@@ -30,11 +29,101 @@ public enum ExportCell: Sendable, Equatable {
     case empty
 }
 
+/// What a report is, for a format's title block: its name (`sales`), its title, the range
+/// of time it covers (nil: all of it), when it was made (the engine's clock, so a
+/// deterministic engine writes the same file twice), and its columns.
+public struct ExportHeader: Sendable {
+    public var report: String
+    public var title: String
+    public var range: TimeRange?
+    public var generatedAt: Timestamp
+    public var columns: [ExportColumn]
+
+    public init(report: String, title: String, range: TimeRange?, generatedAt: Timestamp, columns: [ExportColumn]) {
+        self.report = report; self.title = title; self.range = range; self.generatedAt = generatedAt; self.columns = columns
+    }
+
+    /// `2026-01-01 to 2026-12-31` (a bound on a day's edge as that day), the instants
+    /// otherwise; "all time" for none.
+    public var rangeText: String {
+        guard let range, range != .all else { return "all time" }
+        let from = range.first == .min ? "the start"
+            : range.first.millisecondsSinceEpoch.floorMod(Timestamp.msPerDay) == 0 ? range.firstDay : range.firstText
+        let to = range.last == .max ? "now"
+            : (range.last.millisecondsSinceEpoch + 1).floorMod(Timestamp.msPerDay) == 0 ? range.lastDay : range.lastText
+        return "\(from) to \(to)"
+    }
+}
+
+/// A report's totals, added up from the very rows written: how many, and each money
+/// column's sum per currency (never one currency turned into another), exact in 128 bits.
+public struct ExportTotals: Sendable, Equatable {
+    public private(set) var rows = 0
+    /// Per money column (by index), the sums by currency code, in the order first seen.
+    public private(set) var sums: [Int: [MoneySum]] = [:]
+
+    public struct MoneySum: Sendable, Equatable {
+        public let currency: Currency
+        public var minor: Int128
+        /// The sum in major units, with exactly the currency's digits after the point.
+        public var decimalText: String { Money.decimalText(minor, exponent: currency.exponent) }
+    }
+
+    public init() {}
+
+    public mutating func add(_ page: [[ExportCell]]) {
+        rows += page.count
+        for row in page {
+            for (i, cell) in row.enumerated() {
+                guard case .money(let m) = cell else { continue }
+                if let k = sums[i]?.firstIndex(where: { $0.currency == m.currency }) {
+                    sums[i]![k].minor += Int128(m.amount)
+                } else {
+                    sums[i, default: []].append(MoneySum(currency: m.currency, minor: Int128(m.amount)))
+                }
+            }
+        }
+    }
+
+    /// The figures a summary shows: the rows, then each money column's total per currency
+    /// (`amount EUR`), in column order.
+    public func figures(_ columns: [ExportColumn]) -> [(label: String, value: ExportTotalValue)] {
+        var out: [(String, ExportTotalValue)] = [("rows", .count(rows))]
+        for (i, column) in columns.enumerated() where column.kind == .money {
+            for sum in sums[i] ?? [] { out.append(("\(column.name) \(sum.currency.code)", .money(sum))) }
+        }
+        return out
+    }
+}
+
+/// A summary figure: a count or a money total.
+public enum ExportTotalValue: Sendable, Equatable {
+    case count(Int)
+    case money(ExportTotals.MoneySum)
+
+    public var text: String {
+        switch self {
+        case .count(let n): Money.groupedText(Int128(n), exponent: 0)
+        case .money(let m): "\(Money.groupedText(m.minor, exponent: m.currency.exponent)) \(m.currency.code)"
+        }
+    }
+}
+
 /// Where a report's rows go: a format's writer over a file the host opened. `begin` once,
-/// then the rows in order, a page at a time.
+/// then the rows in order, a page at a time, then `finish` with the totals of what was
+/// written. A format that shows the totals before the rows (the PDF's figures on its first
+/// page) asks for them first: they are added up in a pass of their own, and the rows
+/// written must add up to them.
 public protocol ExportSink: AnyObject {
-    func begin(title: String, columns: [ExportColumn]) throws
+    var needsTotalsFirst: Bool { get }
+    func begin(_ header: ExportHeader, totals: ExportTotals?) throws
     func write(_ rows: [[ExportCell]]) throws
+    func finish(_ totals: ExportTotals) throws
+}
+
+extension ExportSink {
+    public var needsTotalsFirst: Bool { false }
+    public func finish(_ totals: ExportTotals) throws {}
 }
 
 /// A report `analytics.export` writes, with its own params (as its list method takes them).
@@ -61,6 +150,14 @@ public enum ExportQuery: Sendable {
         case .sales: "sale.list"
         case .commissions: "commission.list"
         case .audit: "audit.list"
+        }
+    }
+
+    /// The range of time the report covers, as asked.
+    public var range: TimeRange {
+        switch self {
+        case .sales(_, _, _, let range), .commissions(_, _, let range): range
+        case .audit(let f): f.range
         }
     }
 
@@ -186,31 +283,76 @@ public enum ExportService {
     }
 
     /// Writes every row of `query` to `sink` (`total` the rows `prepare` counted, for
-    /// progress); answers how many were written.
-    public static func write(_ job: any JobSteps, _ query: ExportQuery, total: Int, to sink: any ExportSink, pageSize: Int = pageSize,
-                             clock: () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) throws -> Int
+    /// progress; `generatedAt` the instant the file says it was made); answers how many
+    /// were written. A sink that needs the totals first gets them from a pass of their own,
+    /// and the rows it is then given must add up to them: a report whose rows changed in
+    /// between (a refund, say) is -32009, never a file whose figures disagree.
+    public static func write(_ job: any JobSteps, _ query: ExportQuery, total: Int, generatedAt: Timestamp, to sink: any ExportSink,
+                             pageSize: Int = pageSize, clock: @escaping () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) throws -> Int
     {
-        try sink.begin(title: query.title, columns: query.columns)
+        let header = ExportHeader(report: query.report, title: query.title, range: query.range, generatedAt: generatedAt, columns: query.columns)
+        let passes = sink.needsTotalsFirst ? 2 : 1
+        var progress = Progress(job: job, total: total * passes, clock: clock)
+        var first: ExportTotals?
+        if passes == 2 {
+            var totals = ExportTotals()
+            try each(job, query, pageSize: pageSize, progress: &progress) { totals.add($0) }
+            first = totals
+        }
+        try sink.begin(header, totals: first)
+        var totals = ExportTotals()
+        try each(job, query, pageSize: pageSize, progress: &progress) { page in
+            totals.add(page)
+            try sink.write(page)
+        }
+        if let first, first != totals {
+            throw PorticoError(.conflict, "the report's rows changed while it was written (\(first.rows) rows added up, \(totals.rows) written); export it again",
+                               data: ["field": "report"])
+        }
+        try sink.finish(totals)
+        return totals.rows
+    }
+
+    /// Rows done out of the total, told at most every 100 ms.
+    struct Progress {
+        let job: any JobSteps
+        var total: Int
+        let clock: () -> UInt64
+        var done = 0
+        var last: UInt64
+
+        init(job: any JobSteps, total: Int, clock: @escaping () -> UInt64) {
+            self.job = job; self.total = total; self.clock = clock; last = clock()
+        }
+
+        mutating func add(_ rows: Int) {
+            done += rows
+            let now = clock()
+            guard now - last >= 100_000_000 else { return }
+            let total = max(self.total, done)
+            job.progress(done: done, total: total, message: "\(done) of \(total) rows")
+            last = now
+        }
+    }
+
+    /// Every page of the report in order, each read in a step of its own; a cancel is seen
+    /// between pages.
+    static func each(_ job: any JobSteps, _ query: ExportQuery, pageSize: Int, progress: inout Progress,
+                     _ body: ([[ExportCell]]) throws -> Void) throws
+    {
         var after: Int64 = 0
-        var rows = 0
-        var lastProgress = clock()
         while true {
             if job.isCancelled {
-                throw PorticoError.cancelled(["done": .integer(Int64(rows)), "total": .integer(Int64(max(total, rows)))])
+                throw PorticoError.cancelled(["done": .integer(Int64(progress.done)), "total": .integer(Int64(max(progress.total, progress.done)))])
             }
             let (page, next) = try job.read { ctx in
                 try query.authorizeList(ctx)
                 return try query.page(ctx, afterSeq: after, limit: pageSize)
             }
-            try sink.write(page)
-            rows += page.count
-            guard let next else { return rows }
+            try body(page)
+            progress.add(page.count)
+            guard let next else { return }
             after = next
-            let now = clock()
-            if now - lastProgress >= 100_000_000 {
-                job.progress(done: rows, total: max(total, rows), message: "\(rows) of \(max(total, rows)) rows written")
-                lastProgress = now
-            }
         }
     }
 }

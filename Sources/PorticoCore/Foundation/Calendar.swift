@@ -42,8 +42,8 @@ extension Timestamp {
 }
 
 extension Int64 {
-    func floorDiv(_ d: Int64) -> Int64 { let q = self / d; return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q }
-    func floorMod(_ d: Int64) -> Int64 { self - floorDiv(d) * d }
+    public func floorDiv(_ d: Int64) -> Int64 { let q = self / d; return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q }
+    public func floorMod(_ d: Int64) -> Int64 { self - floorDiv(d) * d }
 }
 
 extension Timestamp {

@@ -38,6 +38,28 @@ public struct Money: Sendable, Hashable, CustomStringConvertible {
         return "\(sign)\(amount.magnitude / unit).\(String(repeating: "0", count: e - fracText.count))\(fracText)"
     }
 
+    /// The same text for a total of `minor` minor units (a total may pass what one amount
+    /// holds, so it is 128 bits wide); `grouped` puts the whole part in groups of three.
+    public static func decimalText(_ minor: Int128, exponent e: Int, grouped: Bool = false) -> String {
+        let unit = UInt128(ExactDecimal.pow10(e))
+        let sign = minor < 0 ? "-" : ""
+        var whole = String(minor.magnitude / unit)
+        if grouped {
+            var out = ""
+            for (i, d) in whole.enumerated() {
+                if i > 0, (whole.count - i) % 3 == 0 { out.append(",") }
+                out.append(d)
+            }
+            whole = out
+        }
+        guard e > 0 else { return sign + whole }
+        let fracText = String(minor.magnitude % unit)
+        return "\(sign)\(whole).\(String(repeating: "0", count: e - fracText.count))\(fracText)"
+    }
+
+    /// As `decimalText`, its whole part in groups of three (`1,234,567.89`): for people to read.
+    public static func groupedText(_ minor: Int128, exponent: Int) -> String { decimalText(minor, exponent: exponent, grouped: true) }
+
     /// The same shape for an amount and a currency code as stored.
     public static func json(_ amount: Int64, code: String) -> JSONValue { ["amount": .integer(amount), "currency": .string(code)] }
 

@@ -49,12 +49,10 @@ enum AnalyticsMethods {
         }
         let name = path ?? "\(query.report)-\(Self.compact(now)).\(format.rawValue)"
         let file = try ExportFile(try ExportDirectory(root), path: name, overwrite: overwrite)
-        let sink: any ExportSink = switch format {
-        case .csv: CSVSink(file)
-        }
+        let sink = format.sink(file)
         do {
-            let rows = try ExportService.write(job, query, total: total, to: sink, pageSize: pageSize)
-            let (bytes, sha256) = try file.commit()
+            let rows = try ExportService.write(job, query, total: total, generatedAt: now, to: sink, pageSize: pageSize)
+            let (bytes, sha256) = try sink.commit()
             let result = ExportResult(path: name, bytes: bytes, sha256: sha256, rows: rows)
             var recorded = result.json.objectValue!
             recorded["report"] = .string(query.report)

@@ -1,0 +1,288 @@
+import CXLSXWriter
+import PorticoCore
+import PorticoRules
+
+/// An Excel workbook through libxlsxwriter, in its constant-memory mode (each row goes to
+/// a temporary file as it is written; the workbook is assembled at the end): the report's
+/// rows on a sheet named after it, then a `Summary` sheet with the title, the range, when
+/// it was made and the totals.
+///
+/// - Money is a number in major units with the currency's own format (`#,##0.00 "EUR"`,
+///   JPY `#,##0 "JPY"`, BHD `#,##0.000 "BHD"`), so it sums and sorts as money. A cell is an
+///   IEEE double, as every number in a spreadsheet is: amounts up to 2^53 minor units (the
+///   engine's own limit) keep every digit.
+/// - Instants are real dates (`yyyy-mm-dd hh:mm:ss`, UTC); one before 1900, which Excel
+///   cannot hold, is written as RFC 3339 text.
+/// - Integers past 2^53 are written as text, so no digit is rounded away.
+/// - Text is never a formula (a string cell is not evaluated), and longer than a cell holds
+///   (32,767 characters) it is cut with `…`. Control characters are written as OOXML's
+///   `_xHHHH_` escapes, which Excel decodes (see `cellText`).
+/// - The header row is frozen and filtered; columns are sized from the header and the first
+///   page. Past Excel's 1,048,576 rows a sheet goes on in another (`Sales (2)`), its header
+///   repeated.
+/// - Deterministic: the workbook's creation time is the report's `generatedAt`.
+public final class XLSXSink: FileSink {
+    public let file: ExportFile
+    private var workbook: UnsafeMutablePointer<lxw_workbook>?
+    private var sheet: UnsafeMutablePointer<lxw_worksheet>?
+    private var header: ExportHeader?
+    private var sheets = 0
+    private var row: UInt32 = 0
+    private var sized = false
+    private var formats = Formats()
+    /// C strings libxlsxwriter keeps pointers to until the workbook is closed.
+    private var kept: [UnsafeMutablePointer<CChar>] = []
+
+    /// Data rows a sheet holds below its header: Excel's 1,048,576 rows less the header.
+    public static let excelRows: UInt32 = 1_048_575
+    let rowsPerSheet: UInt32
+    /// The characters a cell holds.
+    static let cellCharacters = 32_767
+
+    struct Formats {
+        var header: UnsafeMutablePointer<lxw_format>?
+        var time: UnsafeMutablePointer<lxw_format>?
+        var integer: UnsafeMutablePointer<lxw_format>?
+        var title: UnsafeMutablePointer<lxw_format>?
+        var label: UnsafeMutablePointer<lxw_format>?
+        var money: [String: UnsafeMutablePointer<lxw_format>] = [:]
+    }
+
+    public init(_ file: ExportFile, rowsPerSheet: UInt32 = excelRows) { self.file = file; self.rowsPerSheet = max(rowsPerSheet, 1) }
+
+    deinit {
+        // Never closed (a failure or a cancel): the workbook's memory and temporary files go.
+        if let workbook { lxw_workbook_free(workbook) }
+        for p in kept { free(p) }
+    }
+
+    /// The workbook opens the temporary file through its descriptor's own name.
+    public func begin(_ header: ExportHeader, totals: ExportTotals?) throws {
+        var options = lxw_workbook_options(constant_memory: 1, tmpdir: nil, use_zip64: 1)
+        guard let wb = workbook_new_opt(file.descriptorPath, &options) else {
+            throw PorticoError(.internalError, "the spreadsheet could not be started (libxlsxwriter)")
+        }
+        workbook = wb
+        self.header = header
+        var properties = lxw_doc_properties()
+        properties.title = keep(header.title)
+        properties.subject = keep("\(header.report), \(header.rangeText)")
+        properties.author = keep("Portico")
+        properties.created = time_t(header.generatedAt.millisecondsSinceEpoch.floorDiv(1000))
+        try check(workbook_set_properties(wb, &properties), "setting the workbook's properties")
+
+        formats.header = workbook_add_format(wb)
+        format_set_bold(formats.header)
+        format_set_bottom(formats.header, UInt8(LXW_BORDER_THIN.rawValue))
+        format_set_bg_color(formats.header, 0xE8ECF4)
+        formats.time = workbook_add_format(wb)
+        format_set_num_format(formats.time, "yyyy-mm-dd hh:mm:ss")
+        formats.integer = workbook_add_format(wb)
+        format_set_num_format(formats.integer, "0")
+        formats.title = workbook_add_format(wb)
+        format_set_bold(formats.title)
+        format_set_font_size(formats.title, 14)
+        formats.label = workbook_add_format(wb)
+        format_set_bold(formats.label)
+        try newSheet()
+    }
+
+    public func write(_ rows: [[ExportCell]]) throws {
+        guard let header else { return }
+        if !sized { size(header.columns, rows) }
+        for cells in rows {
+            if row == rowsPerSheet { try newSheet() }
+            row += 1
+            for (i, cell) in cells.enumerated() {
+                try self.cell(cell, row: row, column: UInt16(i))
+            }
+        }
+    }
+
+    /// Filters the last sheet's rows, writes the summary, and closes the workbook: it is
+    /// assembled into the file here.
+    public func finish(_ totals: ExportTotals) throws {
+        guard let wb = workbook, let header else { return }
+        try filter()
+        let summary = workbook_add_worksheet(wb, "Summary")
+        worksheet_set_column(summary, 0, 0, 28, nil)
+        worksheet_set_column(summary, 1, 1, 30, nil)
+        try text(summary, 0, 0, header.title, formats.title)
+        let facts: [(String, String)] = [("Report", header.report), ("Range", header.rangeText),
+                                         ("Generated", header.generatedAt.rfc3339), ("Sheets", String(sheets))]
+        var r: UInt32 = 2
+        for (label, value) in facts {
+            try text(summary, r, 0, label, formats.label)
+            try text(summary, r, 1, value, nil)
+            r += 1
+        }
+        r += 1
+        try text(summary, r, 0, "Totals", formats.title)
+        r += 1
+        for figure in totals.figures(header.columns) {
+            try text(summary, r, 0, figure.label, formats.label)
+            switch figure.value {
+            case .count(let n):
+                try check(worksheet_write_number(summary, r, 1, Double(n), formats.integer), "writing the summary")
+            case .money(let sum):
+                if sum.minor.magnitude <= UInt128(Money.jsonLimit) {
+                    let value = Double(Int64(sum.minor)) / Double(ExactDecimal.pow10(sum.currency.exponent))
+                    try check(worksheet_write_number(summary, r, 1, value, money(sum.currency)), "writing the summary")
+                } else {
+                    try text(summary, r, 1, "\(sum.decimalText) \(sum.currency.code)", nil)
+                }
+            }
+            r += 1
+        }
+        workbook = nil
+        let closed = workbook_close(wb)  // frees the workbook, closed or not
+        try check(closed, "writing the spreadsheet")
+    }
+
+    /// libxlsxwriter wrote the file itself, by its descriptor's name.
+    public func commit() throws -> (bytes: Int64, sha256: String) { try file.commitWrittenElsewhere() }
+
+    // MARK: cells
+
+    private func cell(_ cell: ExportCell, row: UInt32, column: UInt16) throws {
+        switch cell {
+        case .empty:
+            return
+        case .text(let s):
+            try text(sheet, row, column, s, nil)
+        case .integer(let n):
+            if n.magnitude <= UInt64(Money.jsonLimit) {
+                try check(worksheet_write_number(sheet, row, column, Double(n), formats.integer), "writing a cell")
+            } else {
+                try text(sheet, row, column, String(n), nil)
+            }
+        case .money(let m):
+            let value = Double(m.amount) / Double(ExactDecimal.pow10(m.currency.exponent))
+            try check(worksheet_write_number(sheet, row, column, value, money(m.currency)), "writing a cell")
+        case .time(let t):
+            if let serial = Self.serial(t) {
+                try check(worksheet_write_number(sheet, row, column, serial, formats.time), "writing a cell")
+            } else {
+                try text(sheet, row, column, t.rfc3339, nil)
+            }
+        }
+    }
+
+    private func text(_ sheet: UnsafeMutablePointer<lxw_worksheet>?, _ row: UInt32, _ column: UInt16, _ s: String,
+                      _ format: UnsafeMutablePointer<lxw_format>?) throws
+    {
+        try check(worksheet_write_string(sheet, row, column, Self.cellText(s), format), "writing a cell")
+    }
+
+    /// Text as a cell holds it (OOXML's ST_Xstring, which Excel decodes): NUL, which a C
+    /// string cannot carry, as `_x0000_` (libxlsxwriter writes the other control characters
+    /// so itself), and text that already reads `_xHHHH_` with its underscore escaped
+    /// (`_x005F_xHHHH_`), so it is not decoded into another character. Longer than a cell
+    /// holds, it is cut with `…`.
+    static func cellText(_ s: String) -> String {
+        var scalars = s.unicodeScalars
+        var cut = scalars.count > cellCharacters ? cellCharacters - 1 : nil
+        while true {
+            let kept = cut.map { String.UnicodeScalarView(scalars.prefix($0)) } ?? scalars
+            var out = String.UnicodeScalarView()
+            let all = Array(kept)
+            var i = 0
+            while i < all.count {
+                let c = all[i]
+                if c == "\u{0}" {
+                    out.append(contentsOf: "_x0000_".unicodeScalars)
+                } else if c == "_", i + 6 < all.count, all[i + 1] == "x", all[i + 6] == "_",
+                          all[(i + 2)...(i + 5)].allSatisfy({ $0.properties.isASCIIHexDigit }) {
+                    out.append(contentsOf: "_x005F_".unicodeScalars)
+                } else {
+                    out.append(c)
+                }
+                i += 1
+            }
+            if cut != nil { out.append("…") }
+            // Escapes lengthen the text: cut again by what they added.
+            if out.count <= cellCharacters { return String(out) }
+            cut = max(0, (cut ?? all.count) - (out.count - cellCharacters))
+            scalars = kept
+        }
+    }
+
+    /// An instant as Excel's serial date: days since 1899-12-30 (UTC), the time of day as
+    /// the fraction; nil before 1900-03-01, where Excel's calendar is off by its fictional
+    /// 1900-02-29.
+    static func serial(_ t: Timestamp) -> Double? {
+        let ms = t.millisecondsSinceEpoch
+        guard ms >= -2_203_891_200_000 else { return nil }  // 1900-03-01T00:00:00Z
+        return Double(ms) / 86_400_000 + 25_569
+    }
+
+    /// The number format of a currency: its code after the amount, its exponent's digits.
+    private func money(_ currency: Currency) -> UnsafeMutablePointer<lxw_format>? {
+        if let f = formats.money[currency.code] { return f }
+        let digits = currency.exponent > 0 ? "." + String(repeating: "0", count: currency.exponent) : ""
+        let f = workbook_add_format(workbook)
+        format_set_num_format(f, "#,##0\(digits) \"\(currency.code)\"")
+        formats.money[currency.code] = f
+        return f
+    }
+
+    // MARK: sheets
+
+    private func newSheet() throws {
+        guard let wb = workbook, let header else { return }
+        if sheets > 0 { try filter() }
+        sheets += 1
+        let base = header.report.prefix(1).uppercased() + header.report.dropFirst()
+        let name = sheets == 1 ? base : "\(base) (\(sheets))"
+        guard let ws = workbook_add_worksheet(wb, name) else {
+            throw PorticoError(.internalError, "the spreadsheet's sheet '\(name)' could not be added")
+        }
+        sheet = ws
+        row = 0
+        if sized { size(header.columns, []) }
+        for (i, column) in header.columns.enumerated() {
+            try text(ws, 0, UInt16(i), column.name, formats.header)
+        }
+        worksheet_freeze_panes(ws, 1, 0)
+    }
+
+    /// The header's filter over the sheet's rows.
+    private func filter() throws {
+        guard let sheet, let header, !header.columns.isEmpty else { return }
+        try check(worksheet_autofilter(sheet, 0, 0, row, UInt16(header.columns.count - 1)), "filtering the sheet")
+    }
+
+    /// Widths from the header and the first page: a column as wide as its widest cell there,
+    /// between 8 and 60 characters; money and instants as wide as their format needs.
+    private var widths: [Double] = []
+    private func size(_ columns: [ExportColumn], _ rows: [[ExportCell]]) {
+        if !sized {
+            widths = columns.enumerated().map { i, column in
+                var w = column.name.count + 2
+                for cells in rows.prefix(200) where i < cells.count {
+                    switch cells[i] {
+                    case .text(let s): w = max(w, s.count + 1)
+                    case .integer(let n): w = max(w, String(n).count + 1)
+                    case .money(let m): w = max(w, m.decimalText.count + m.currency.code.count + 4)
+                    case .time: w = max(w, 20)
+                    case .empty: break
+                    }
+                }
+                return Double(min(max(w, 8), 60))
+            }
+            sized = true
+        }
+        for (i, w) in widths.enumerated() { worksheet_set_column(sheet, UInt16(i), UInt16(i), w, nil) }
+    }
+
+    private func keep(_ s: String) -> UnsafeMutablePointer<CChar> {
+        let p = strdup(s)!
+        kept.append(p)
+        return p
+    }
+
+    private func check(_ e: lxw_error, _ what: String) throws {
+        guard e != LXW_NO_ERROR else { return }
+        throw PorticoError(.internalError, "\(what) failed: \(String(cString: lxw_strerror(e)))")
+    }
+}
