@@ -126,6 +126,8 @@ let package = Package(
             name: "portico-bench",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
+                // libxlsxwriter alone, the floor under the XLSX export's figure.
+                "CXLSXWriter",
                 "PorticoServer",
                 "PorticoCore",
                 "PorticoRules",

@@ -71,6 +71,15 @@ struct Bench: ParsableCommand {
     @Option(help: "brand.resolve look-ups to time in process (half as many sent pipelined; 0 skips the brand figures).")
     var resolves = 1_000_000
 
+    @Option(help: "Sales in the export ledger: every one exported to CSV (0 skips the export figures).")
+    var exportSales = 0
+
+    @Option(help: "Rows of the XLSX export, timed beside libxlsxwriter alone writing the same cells.")
+    var exportXlsxRows = 100_000
+
+    @Option(help: "Rows of the PDF export (about 33 a page).")
+    var exportPdfRows = 320
+
     @Option(help: "Directory for the benchmark databases (default: a temporary directory).")
     var dir: String?
 
@@ -108,6 +117,9 @@ struct Bench: ParsableCommand {
         }
         if salesLedger > 0 {
             try SalesBench.run(dir: base, large: salesLedger, pipelined: salesPipelined, sequential: salesSequential)
+        }
+        if exportSales > 0 {
+            try ExportBench.run(dir: base, sales: exportSales, xlsxRows: exportXlsxRows, pdfRows: exportPdfRows)
         }
         if coldStarts > 0 {
             let db = base.appendingPathComponent("cold.sqlite").path
