@@ -1,3 +1,4 @@
+import JSONRPC
 import PorticoCore
 
 /// RFC 4180 CSV in UTF-8: a header row of the column names, then one record a row, fields
@@ -25,41 +26,62 @@ public final class CSVSink: FileSink {
     }
 
     private func record(_ cells: [ExportCell]) throws {
+        // A local buffer: a class's property is checked for exclusive access on every append.
+        var line = self.line
+        self.line = []
         line.removeAll(keepingCapacity: true)
-        for (i, cell) in cells.enumerated() {
+        for i in cells.indices {
             if i > 0 { line.append(UInt8(ascii: ",")) }
-            CSV.field(cell, into: &line)
+            CSV.field(cells[i], into: &line)
         }
         line.append(0x0D)
         line.append(0x0A)
         try file.write(line)
+        self.line = line
     }
 }
 
 public enum CSV {
-    /// The leading characters a spreadsheet may read as the start of a formula.
-    static let formulaStarts: Set<UInt8> = [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D]
+    /// Whether a field starting with `byte` could be read by a spreadsheet as the start of a
+    /// formula: `=`, `+`, `-`, `@`, TAB or CR.
+    @inline(__always)
+    static func startsFormula(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D: true
+        default: false
+        }
+    }
 
     public static func field(_ cell: ExportCell, into out: inout [UInt8]) {
         switch cell {
         case .empty: break
-        case .integer(let n): out.append(contentsOf: String(n).utf8)
-        case .money(let m): out.append(contentsOf: m.decimalText.utf8)
-        case .time(let t): out.append(contentsOf: t.rfc3339.utf8)
+        case .integer(let n): JSONWriter.writeInteger(n, into: &out)
+        case .money(let m): m.appendDecimalText(to: &out)
+        case .time(let t): t.appendRFC3339(to: &out)
         case .text(let s): text(s, into: &out)
         }
     }
 
     static func text(_ s: String, into out: inout [UInt8]) {
-        let utf8 = s.utf8
-        let neutralised = utf8.first.map(formulaStarts.contains) ?? false
-        let quoted = utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0D || $0 == 0x0A }
-        if quoted { out.append(UInt8(ascii: "\"")) }
-        if neutralised { out.append(UInt8(ascii: "'")) }
-        for b in utf8 {
-            if b == UInt8(ascii: "\"") { out.append(b) }
-            out.append(b)
+        var s = s
+        s.withUTF8 { bytes in
+            guard let first = bytes.first else { return }
+            var quoted = false
+            for b in bytes where b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == 0x0D || b == 0x0A {
+                quoted = true
+                break
+            }
+            if quoted { out.append(UInt8(ascii: "\"")) }
+            if startsFormula(first) { out.append(UInt8(ascii: "'")) }
+            if quoted {
+                for b in bytes {
+                    if b == UInt8(ascii: "\"") { out.append(b) }
+                    out.append(b)
+                }
+                out.append(UInt8(ascii: "\""))
+            } else {
+                out.append(contentsOf: bytes)
+            }
         }
-        if quoted { out.append(UInt8(ascii: "\"")) }
     }
 }

@@ -25,6 +25,9 @@ public final class PDFSink: FileSink {
     private var pages = 1
     private var rowOnPage = 0
     private var rowsDone = 0
+    /// The two faces, made once: selecting a face by name asks fontconfig every time.
+    private var regular: OpaquePointer?, bold: OpaquePointer?
+    private var current: (bold: Bool, size: Double)?
 
     public var needsTotalsFirst: Bool { true }
 
@@ -48,6 +51,8 @@ public final class PDFSink: FileSink {
     deinit {
         if let cr { cairo_destroy(cr) }
         if let surface { cairo_surface_destroy(surface) }
+        if let regular { cairo_font_face_destroy(regular) }
+        if let bold { cairo_font_face_destroy(bold) }
     }
 
     public func begin(_ header: ExportHeader, totals: ExportTotals?) throws {
@@ -72,6 +77,8 @@ public final class PDFSink: FileSink {
         cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, date)
         cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_MOD_DATE, date)
         cr = cairo_create(s)
+        regular = cairo_toy_font_face_create(Self.font, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL)
+        bold = cairo_toy_font_face_create(Self.font, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD)
         try status()
 
         let totals = totals ?? ExportTotals()
@@ -212,8 +219,10 @@ public final class PDFSink: FileSink {
     }
 
     private func setFont(bold: Bool, size: Double) {
-        cairo_select_font_face(cr, Self.font, CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        if let current, current.bold == bold, current.size == size { return }
+        cairo_set_font_face(cr, bold ? self.bold : regular)
         cairo_set_font_size(cr, size)
+        current = (bold, size)
     }
 
     /// Numbers and money to the right of their column, the rest to the left, cut to fit.

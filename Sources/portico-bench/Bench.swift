@@ -373,9 +373,9 @@ struct Bench: ParsableCommand {
         let process = Process()
         let stdin = Pipe()
         let stdout = Pipe()
-        init(db: String) throws {
+        init(db: String, arguments: [String] = []) throws {
             process.executableURL = Bench.binary
-            process.arguments = ["serve", "--db", db]
+            process.arguments = ["serve", "--db", db] + arguments
             process.standardInput = stdin
             process.standardOutput = stdout
             process.standardError = FileHandle.standardError

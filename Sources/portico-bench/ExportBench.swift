@@ -1,5 +1,6 @@
 import CXLSXWriter
 import Foundation
+import GRDB
 import JSONRPC
 import PorticoCore
 import PorticoRules
@@ -12,15 +13,40 @@ import PorticoStore
 enum ExportBench {
     static func run(dir: URL, sales: Int, xlsxRows: Int, pdfRows: Int) throws {
         let path = dir.appendingPathComponent("exports.sqlite").path
-        let generating = Date()
-        let (partner, _) = try SalesBench.generate(path: path, sales: sales)
-        print(String(format: "export ledger: %d sales generated in %.1f s", sales, Date().timeIntervalSince(generating)))
+        let partner: String
+        // A ledger of the same size left in --dir by an earlier run is used again.
+        if FileManager.default.fileExists(atPath: path), let (id, count) = try? existing(path), count == sales {
+            partner = id
+            print("export ledger: \(sales) sales, from an earlier run")
+        } else {
+            try? FileManager.default.removeItem(atPath: path)
+            let generating = Date()
+            partner = try SalesBench.generate(path: path, sales: sales).partner
+            print(String(format: "export ledger: %d sales generated in %.1f s", sales, Date().timeIntervalSince(generating)))
+        }
         let exports = dir.appendingPathComponent("exports")
         try FileManager.default.createDirectory(at: exports, withIntermediateDirectories: true)
-        let engine = try Engine(options: .init(databasePath: path, openStore: SQLiteStore.opener,
-                                               clock: FixedClock(Timestamp(rfc3339: "2027-01-01T00:00:00Z")!), seed: 7,
-                                               exportDirectory: exports.path))
-        defer { engine.close() }
+        // The real binary, as a host runs it: its memory is the child's own.
+        let server = try Bench.Server(db: path, arguments: ["--export-dir", exports.path])
+        defer { server.finish() }
+        var pending: [UInt8] = []
+        func call(_ request: JSONValue) throws -> JSONValue {
+            var line = JSONWriter.bytes(request)
+            line.append(0x0A)
+            server.write(Data(line))
+            let fd = server.stdout.fileHandleForReading.fileDescriptor
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            while !pending.contains(0x0A) {
+                let n = read(fd, &chunk, chunk.count)
+                guard n > 0 else { throw BenchFailure("the engine stopped") }
+                pending += chunk[..<n]
+            }
+            let nl = pending.firstIndex(of: 0x0A)!
+            let answer = try JSONReader.parse(pending[..<nl])
+            pending.removeSubrange(...nl)
+            return answer
+        }
+        _ = try call(["jsonrpc": "2.0", "id": 0, "method": "system.health"])
 
         // The generator spreads the sales evenly over two years from 2025-01-01: a range
         // holding the first n of them.
@@ -30,13 +56,14 @@ enum ExportBench {
             ["partnerId": .string(partner), "to": .string(start.adding(milliseconds: Int64(min(n, sales)) * step).rfc3339)]
         }
         func export(_ format: String, _ params: JSONValue, name: String) throws -> (seconds: Double, rows: Int64, bytes: Int64, memory: Int) {
-            let sampler = MemorySampler.start()
+            let sampler = MemorySampler.start(pid: server.process.processIdentifier)
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let outcome = engine.call("analytics.export", ["actor": ["platform": "bench"], "report": "sales", "params": params,
-                                                            "format": .string(format), "path": .string(name), "overwrite": true])
+            let answer = try call(["jsonrpc": "2.0", "id": 1, "method": "analytics.export",
+                                   "params": ["actor": ["platform": "bench"], "report": "sales", "params": params,
+                                              "format": .string(format), "path": .string(name), "overwrite": true]])
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             let memory = sampler.stop()
-            guard case .result(let r) = outcome else { throw BenchFailure("\(name): \(outcome)") }
+            guard let r = answer["result"] else { throw BenchFailure("\(name): \(answer)") }
             return (seconds, r["rows"]?.integerValue ?? 0, r["bytes"]?.integerValue ?? 0, memory)
         }
 
@@ -104,6 +131,14 @@ enum ExportBench {
         return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
     }
 
+    /// The partner of a generated ledger and its sales.
+    static func existing(_ path: String) throws -> (String, Int) {
+        let db = try DatabaseQueue(path: path)
+        return try db.read { db in
+            (try String.fetchOne(db, sql: "SELECT id FROM partner LIMIT 1") ?? "", try Int.fetchOne(db, sql: "SELECT count(*) FROM sale") ?? 0)
+        }
+    }
+
     static func pdfPages(_ path: String) -> Int? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         // cairo writes one `/Type /Page` object a page (and `/Type /Pages` for the tree).
@@ -117,7 +152,7 @@ struct BenchFailure: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-/// The process's resident memory, sampled every millisecond on a thread of its own until
+/// A process's resident memory, sampled every millisecond on a thread of its own until
 /// `stop`: answers the highest reading above the first.
 final class MemorySampler: @unchecked Sendable {
     private let lock = NSLock()
@@ -125,37 +160,42 @@ final class MemorySampler: @unchecked Sendable {
     private var peak: Int
     private let base: Int
 
-    private init() {
-        base = Self.resident()
+    private let pid: Int32
+
+    private init(pid: Int32) {
+        self.pid = pid
+        base = Self.resident(pid)
         peak = base
     }
 
-    static func start() -> MemorySampler {
-        let s = MemorySampler()
+    static func start(pid: Int32) -> MemorySampler {
+        let s = MemorySampler(pid: pid)
         Thread { s.sample() }.start()
         return s
     }
 
     private func sample() {
         while lock.withLock({ running }) {
-            let now = Self.resident()
+            let now = Self.resident(pid)
             lock.withLock { peak = max(peak, now) }
             usleep(1000)
         }
     }
 
     func stop() -> Int {
-        let now = Self.resident()
+        let now = Self.resident(pid)
         return lock.withLock {
             running = false
             return max(0, max(peak, now) - base)
         }
     }
 
-    /// VmRSS from /proc/self/status, in bytes.
-    static func resident() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+    /// A process's own resident memory (RssAnon in /proc/PID/status: its heap and stacks),
+    /// in bytes. Pages of the database file SQLite maps (`mmap_size`) are the kernel's page
+    /// cache, shared and dropped under pressure, and not counted.
+    static func resident(_ pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }) else { return 0 }
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
     }
 }

@@ -17,6 +17,8 @@ import Testing
         #expect(field(.money(Money(1250, Currency.named("JPY")!))) == "1250")
         #expect(field(.money(Money(1250, Currency.named("BHD")!))) == "1.250")
         #expect(field(.money(Money(-5, Currency.named("EUR")!))) == "-0.05")
+        #expect(field(.money(Money(Int64.min, Currency.named("JPY")!))) == "-9223372036854775808")
+        #expect(field(.money(Money(Int64.max, Currency.named("BHD")!))) == "9223372036854775.807")
         #expect(field(.integer(-42)) == "-42")
         #expect(field(.time(Timestamp(rfc3339: "2026-03-01T10:00:00Z")!)) == "2026-03-01T10:00:00.000Z")
         #expect(field(.empty) == "")
@@ -69,7 +71,7 @@ import Testing
         python.waitUntilExit()
         #expect(python.terminationStatus == 0)
         let read = try JSONDecoder().decode([[String]].self, from: data)
-        let expected = [["a", "b", "c"]] + rows.map { $0.map { s in CSV.formulaStarts.contains(s.utf8.first ?? 0) ? "'" + s : s } }
+        let expected = [["a", "b", "c"]] + rows.map { $0.map { s in CSV.startsFormula(s.utf8.first ?? 0) ? "'" + s : s } }
         #expect(read.count == expected.count)
         for (i, (r, e)) in zip(read, expected).enumerated() where r != e {
             Issue.record("row \(i): \(r.debugDescription) read back, \(e.debugDescription) written")

@@ -38,6 +38,23 @@ public struct Money: Sendable, Hashable, CustomStringConvertible {
         return "\(sign)\(amount.magnitude / unit).\(String(repeating: "0", count: e - fracText.count))\(fracText)"
     }
 
+    /// `decimalText`'s bytes appended to `out` (the whole part's digits are a small
+    /// string, never on the heap).
+    public func appendDecimalText(to out: inout [UInt8]) {
+        if amount < 0 { out.append(UInt8(ascii: "-")) }
+        let e = currency.exponent
+        let unit = UInt64(ExactDecimal.pow10(e))
+        out.append(contentsOf: String(amount.magnitude / unit).utf8)
+        guard e > 0 else { return }
+        out.append(UInt8(ascii: "."))
+        var frac = amount.magnitude % unit, divisor = unit / 10
+        while divisor > 0 {
+            out.append(UInt8(truncatingIfNeeded: frac / divisor) + 0x30)
+            frac %= divisor
+            divisor /= 10
+        }
+    }
+
     /// The same text for a total of `minor` minor units (a total may pass what one amount
     /// holds, so it is 128 bits wide); `grouped` puts the whole part in groups of three.
     public static func decimalText(_ minor: Int128, exponent e: Int, grouped: Bool = false) -> String {
