@@ -1,5 +1,6 @@
 import JSONRPC
 import PorticoCore
+import PorticoRules
 
 /// RFC 4180 CSV in UTF-8: a header row of the column names, then one record a row, fields
 /// separated by commas and records by CRLF; a field holding a comma, a quote, CR or LF is
@@ -21,23 +22,32 @@ public final class CSVSink: FileSink {
         try record(header.columns.map { .text($0.name) })
     }
 
-    public func write(_ rows: [[ExportCell]]) throws {
-        for row in rows { try record(row) }
-    }
+    // A cell at a time into the line; the line to the file at the row's end.
 
-    private func record(_ cells: [ExportCell]) throws {
-        // A local buffer: a class's property is checked for exclusive access on every append.
-        var line = self.line
-        self.line = []
-        line.removeAll(keepingCapacity: true)
-        for i in cells.indices {
-            if i > 0 { line.append(UInt8(ascii: ",")) }
-            CSV.field(cells[i], into: &line)
-        }
+    public func text(_ utf8: UnsafeBufferPointer<UInt8>) throws { separate(); CSV.text(utf8, into: &line) }
+    public func integer(_ n: Int64) throws { separate(); JSONWriter.writeInteger(n, into: &line) }
+    public func money(_ amount: Int64, _ currency: Currency) throws { separate(); Money(amount, currency).appendDecimalText(to: &line) }
+    public func time(_ t: Timestamp) throws { separate(); t.appendRFC3339(to: &line) }
+    public func empty() throws { separate() }
+
+    public func endRow() throws {
         line.append(0x0D)
         line.append(0x0A)
         try file.write(line)
-        self.line = line
+        line.removeAll(keepingCapacity: true)
+        started = false
+    }
+
+    private var started = false
+
+    @inline(__always)
+    private func separate() {
+        if started { line.append(UInt8(ascii: ",")) } else { started = true }
+    }
+
+    private func record(_ cells: [ExportCell]) throws {
+        for cell in cells { try self.cell(cell) }
+        try endRow()
     }
 }
 
@@ -64,24 +74,26 @@ public enum CSV {
 
     static func text(_ s: String, into out: inout [UInt8]) {
         var s = s
-        s.withUTF8 { bytes in
-            guard let first = bytes.first else { return }
-            var quoted = false
-            for b in bytes where b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == 0x0D || b == 0x0A {
-                quoted = true
-                break
+        s.withUTF8 { text($0, into: &out) }
+    }
+
+    static func text(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        guard let first = bytes.first else { return }
+        var quoted = false
+        for b in bytes where b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == 0x0D || b == 0x0A {
+            quoted = true
+            break
+        }
+        if quoted { out.append(UInt8(ascii: "\"")) }
+        if startsFormula(first) { out.append(UInt8(ascii: "'")) }
+        if quoted {
+            for b in bytes {
+                if b == UInt8(ascii: "\"") { out.append(b) }
+                out.append(b)
             }
-            if quoted { out.append(UInt8(ascii: "\"")) }
-            if startsFormula(first) { out.append(UInt8(ascii: "'")) }
-            if quoted {
-                for b in bytes {
-                    if b == UInt8(ascii: "\"") { out.append(b) }
-                    out.append(b)
-                }
-                out.append(UInt8(ascii: "\""))
-            } else {
-                out.append(contentsOf: bytes)
-            }
+            out.append(UInt8(ascii: "\""))
+        } else {
+            out.append(contentsOf: bytes)
         }
     }
 }

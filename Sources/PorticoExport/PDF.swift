@@ -1,5 +1,6 @@
 import CCairo
 import PorticoCore
+import PorticoRules
 
 /// A PDF report through cairo's PDF surface: A4 landscape, the title, range and time of the
 /// report at the top of its first page with its totals as figure tiles, then its rows as a
@@ -95,25 +96,54 @@ public final class PDFSink: FileSink {
         titleBlock(header, figures: Array(figures))
     }
 
-    public func write(_ rows: [[ExportCell]]) throws {
-        guard let header else { return }
-        if layout.widths.isEmpty { layout.widths = widths(header.columns, rows) }
-        for cells in rows {
-            let capacity = page == 1 ? layout.firstPageRows : layout.pageRows
-            if rowOnPage == capacity {
-                try endPage()
-                page += 1
-                rowOnPage = 0
-            }
-            if rowOnPage == 0 { tableHeader(header.columns, top: page == 1 ? layout.tableTop : Self.margin) }
-            row(cells, header.columns)
-            rowOnPage += 1
-            rowsDone += 1
+    // The cells of a row, drawn at its end. The first rows wait until the columns' widths
+    // are measured on them.
+
+    private var cells: [ExportCell] = []
+    private var waiting: [[ExportCell]] = []
+    static let measuredRows = 100
+
+    public func text(_ utf8: UnsafeBufferPointer<UInt8>) throws { cells.append(.text(String(decoding: utf8, as: UTF8.self))) }
+    public func integer(_ n: Int64) throws { cells.append(.integer(n)) }
+    public func money(_ amount: Int64, _ currency: Currency) throws { cells.append(.money(Money(amount, currency))) }
+    public func time(_ t: Timestamp) throws { cells.append(.time(t)) }
+    public func empty() throws { cells.append(.empty) }
+
+    public func endRow() throws {
+        defer { cells.removeAll(keepingCapacity: true) }
+        if layout.widths.isEmpty {
+            waiting.append(cells)
+            if waiting.count == Self.measuredRows { try drawWaiting() }
+        } else {
+            try draw(cells)
         }
+    }
+
+    private func drawWaiting() throws {
+        guard let header else { return }
+        if layout.widths.isEmpty { layout.widths = widths(header.columns, waiting) }
+        let rows = waiting
+        waiting = []
+        for r in rows { try draw(r) }
+    }
+
+    private func draw(_ cells: [ExportCell]) throws {
+        guard let header else { return }
+        let capacity = page == 1 ? layout.firstPageRows : layout.pageRows
+        if rowOnPage == capacity {
+            try endPage()
+            page += 1
+            rowOnPage = 0
+        }
+        if rowOnPage == 0 { tableHeader(header.columns, top: page == 1 ? layout.tableTop : Self.margin) }
+        row(cells, header.columns)
+        rowOnPage += 1
+        rowsDone += 1
         try status()
     }
 
     public func finish(_ totals: ExportTotals) throws {
+        try drawWaiting()
         guard let header, let cr else { return }
         if rowsDone == 0 {
             if layout.widths.isEmpty { layout.widths = widths(header.columns, []) }

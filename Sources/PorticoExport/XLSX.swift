@@ -28,7 +28,6 @@ public final class XLSXSink: FileSink {
     private var header: ExportHeader?
     private var sheets = 0
     private var row: UInt32 = 0
-    private var sized = false
     private var formats = Formats()
     /// C strings libxlsxwriter keeps pointers to until the workbook is closed.
     private var kept: [UnsafeMutablePointer<CChar>] = []
@@ -87,16 +86,68 @@ public final class XLSXSink: FileSink {
         try newSheet()
     }
 
-    public func write(_ rows: [[ExportCell]]) throws {
-        guard let header else { return }
-        if !sized { size(header.columns, rows) }
-        for cells in rows {
+    // A cell at a time: the row starts at its first cell (a full sheet goes on in the next).
+
+    private var column: UInt16 = 0
+    /// A text's bytes with the NUL libxlsxwriter's C strings end with.
+    private var scratch: [CChar] = []
+
+    private func next() throws -> UInt16 {
+        if column == 0 {
             if row == rowsPerSheet { try newSheet() }
             row += 1
-            for (i, cell) in cells.enumerated() {
-                try self.cell(cell, row: row, column: UInt16(i))
-            }
         }
+        defer { column += 1 }
+        return column
+    }
+
+    public func text(_ utf8: UnsafeBufferPointer<UInt8>) throws {
+        let c = try next()
+        widen(c, utf8.count)
+        // Most text needs no escape and fits a cell: written from a copy with its NUL.
+        if utf8.count <= Self.cellCharacters, !utf8.contains(0), !utf8.contains(UInt8(ascii: "_")) {
+            scratch.removeAll(keepingCapacity: true)
+            scratch.append(contentsOf: UnsafeRawBufferPointer(utf8).bindMemory(to: CChar.self))
+            scratch.append(0)
+            try check(worksheet_write_string(sheet, row, c, scratch, nil), "writing a cell")
+        } else {
+            try text(sheet, row, c, String(decoding: utf8, as: UTF8.self), nil)
+        }
+    }
+
+    public func integer(_ n: Int64) throws {
+        let c = try next()
+        if row <= 200 { widen(c, String(n).utf8.count) }
+        if n.magnitude <= UInt64(Money.jsonLimit) {
+            try check(worksheet_write_number(sheet, row, c, Double(n), formats.integer), "writing a cell")
+        } else {
+            try text(sheet, row, c, String(n), nil)
+        }
+    }
+
+    public func money(_ amount: Int64, _ currency: Currency) throws {
+        let c = try next()
+        widen(c, 16)
+        let value = Double(amount) / Double(ExactDecimal.pow10(currency.exponent))
+        try check(worksheet_write_number(sheet, row, c, value, money(currency)), "writing a cell")
+    }
+
+    public func time(_ t: Timestamp) throws {
+        let c = try next()
+        widen(c, 19)
+        if let serial = Self.serial(t) {
+            try check(worksheet_write_number(sheet, row, c, serial, formats.time), "writing a cell")
+        } else {
+            try text(sheet, row, c, t.rfc3339, nil)
+        }
+    }
+
+    public func empty() throws { _ = try next() }
+
+    public func endRow() throws {
+        // A row with no cell still takes its line.
+        if column == 0 { _ = try next() }
+        column = 0
     }
 
     /// Filters the last sheet's rows, writes the summary, and closes the workbook: it is
@@ -143,30 +194,6 @@ public final class XLSXSink: FileSink {
     public func commit() throws -> (bytes: Int64, sha256: String) { try file.commitWrittenElsewhere() }
 
     // MARK: cells
-
-    private func cell(_ cell: ExportCell, row: UInt32, column: UInt16) throws {
-        switch cell {
-        case .empty:
-            return
-        case .text(let s):
-            try text(sheet, row, column, s, nil)
-        case .integer(let n):
-            if n.magnitude <= UInt64(Money.jsonLimit) {
-                try check(worksheet_write_number(sheet, row, column, Double(n), formats.integer), "writing a cell")
-            } else {
-                try text(sheet, row, column, String(n), nil)
-            }
-        case .money(let m):
-            let value = Double(m.amount) / Double(ExactDecimal.pow10(m.currency.exponent))
-            try check(worksheet_write_number(sheet, row, column, value, money(m.currency)), "writing a cell")
-        case .time(let t):
-            if let serial = Self.serial(t) {
-                try check(worksheet_write_number(sheet, row, column, serial, formats.time), "writing a cell")
-            } else {
-                try text(sheet, row, column, t.rfc3339, nil)
-            }
-        }
-    }
 
     private func text(_ sheet: UnsafeMutablePointer<lxw_worksheet>?, _ row: UInt32, _ column: UInt16, _ s: String,
                       _ format: UnsafeMutablePointer<lxw_format>?) throws
@@ -239,7 +266,7 @@ public final class XLSXSink: FileSink {
         }
         sheet = ws
         row = 0
-        if sized { size(header.columns, []) }
+        widths = header.columns.map { $0.name.count }
         for (i, column) in header.columns.enumerated() {
             try text(ws, 0, UInt16(i), column.name, formats.header)
         }
@@ -248,31 +275,23 @@ public final class XLSXSink: FileSink {
 
     /// The header's filter over the sheet's rows.
     private func filter() throws {
+        applyWidths()
         guard let sheet, let header, !header.columns.isEmpty else { return }
         try check(worksheet_autofilter(sheet, 0, 0, row, UInt16(header.columns.count - 1)), "filtering the sheet")
     }
 
-    /// Widths from the header and the first page: a column as wide as its widest cell there,
-    /// between 8 and 60 characters; money and instants as wide as their format needs.
-    private var widths: [Double] = []
-    private func size(_ columns: [ExportColumn], _ rows: [[ExportCell]]) {
-        if !sized {
-            widths = columns.enumerated().map { i, column in
-                var w = column.name.count + 2
-                for cells in rows.prefix(200) where i < cells.count {
-                    switch cells[i] {
-                    case .text(let s): w = max(w, s.count + 1)
-                    case .integer(let n): w = max(w, String(n).count + 1)
-                    case .money(let m): w = max(w, m.decimalText.count + m.currency.code.count + 4)
-                    case .time: w = max(w, 20)
-                    case .empty: break
-                    }
-                }
-                return Double(min(max(w, 8), 60))
-            }
-            sized = true
-        }
-        for (i, w) in widths.enumerated() { worksheet_set_column(sheet, UInt16(i), UInt16(i), w, nil) }
+    /// Column widths in characters: the header's and the widest cell of a sheet's first
+    /// 200 rows, set as the sheet ends (libxlsxwriter writes them when it assembles the
+    /// sheet), between 8 and 60.
+    private var widths: [Int] = []
+
+    @inline(__always)
+    private func widen(_ column: UInt16, _ characters: Int) {
+        if row <= 200, Int(column) < widths.count, widths[Int(column)] < characters { widths[Int(column)] = characters }
+    }
+
+    private func applyWidths() {
+        for (i, w) in widths.enumerated() { worksheet_set_column(sheet, UInt16(i), UInt16(i), Double(min(max(w + 2, 8), 60)), nil) }
     }
 
     private func keep(_ s: String) -> UnsafeMutablePointer<CChar> {

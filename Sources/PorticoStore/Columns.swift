@@ -41,6 +41,8 @@ public struct Columns {
         return t
     }
 
+    func isNull(_ index: Int) -> Bool { sqlite3_column_type(statement, Int32(index)) == SQLITE_NULL }
+
     func optionalTimestamp(_ index: Int) throws -> Timestamp? {
         sqlite3_column_type(statement, Int32(index)) == SQLITE_NULL ? nil : try timestamp(index)
     }

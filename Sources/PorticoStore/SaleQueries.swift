@@ -74,6 +74,31 @@ extension SQLiteTransaction: SaleStore {
         try SaleRecord.fetchTexts(salesPage(), db, Self.salesBinds(f, afterSeq: afterSeq) + [.int(Int64(limit))], rows: limit)
     }
 
+    /// Written from the columns as they are stepped: a text as the bytes SQLite holds,
+    /// an instant parsed in place. `SaleRowsTests` holds it to `SaleRecord.exportRow`.
+    public func saleRows(_ f: SaleFilter, afterSeq: Int64, limit: Int, into out: any ExportRows) throws -> (count: Int, last: Int64?) {
+        var last: Int64?, count = 0
+        _ = try Bind.run(salesPage(), db, Self.salesBinds(f, afterSeq: afterSeq) + [.int(Int64(limit))]) { row in
+            let amount = try row.money(8, currency: 9)
+            try out.text(row.text(1)); try out.time(try row.timestamp(11)); try out.text(row.text(4))
+            if row.isNull(3) { try out.empty() } else { try out.text(row.text(3)) }
+            try out.text(row.text(5)); try out.text(row.text(6))
+            // The kind as stored, once it is one the engine knows (as the record reads it).
+            let kind = row.text(7)
+            guard SaleKind.allCases.contains(where: { $0.rawValue.utf8.elementsEqual(kind) }) else {
+                let _: SaleKind = try row.value(7)  // throws, naming the column and its text
+                return
+            }
+            try out.text(kind)
+            try out.money(amount.amount, amount.currency); try out.money(row[10], amount.currency)
+            try out.text(row.text(9)); try out.time(try row.timestamp(14))
+            try out.endRow()
+            last = row[0]
+            count += 1
+        }
+        return (count, last)
+    }
+
     public func saleCount(_ f: SaleFilter) throws -> Int {
         var count = 0
         try Bind.run(db.cachedStatement(sql: "SELECT COUNT(*) FROM sale INDEXED BY sale_by_partner WHERE \(Self.salesWhere)"), db,

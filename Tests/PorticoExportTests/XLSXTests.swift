@@ -66,7 +66,8 @@ func openpyxl(_ path: String) throws -> [[String: Any]] {
                     if isinstance(v, datetime.datetime): v = v.isoformat()
                     cells.append([v, type(c.value).__name__, c.number_format])
                 rows.append(cells)
-            out.append({"name": ws.title, "freeze": ws.freeze_panes, "filter": ws.auto_filter.ref, "rows": rows,
+            widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(i + 1)].width for i in range(ws.max_column)]
+            out.append({"name": ws.title, "freeze": ws.freeze_panes, "filter": ws.auto_filter.ref, "rows": rows, "widths": widths,
                         "title": wb.properties.title, "created": wb.properties.created.isoformat() if wb.properties.created else None})
         print(json.dumps(out))
         """
@@ -103,6 +104,9 @@ func xstring(_ s: String) -> String {
         #expect(sheet["freeze"] as? String == "A2")
         #expect(sheet["filter"] as? String == "A1:E5")
         #expect(sheet["title"] as? String == "Sales of par_1")
+        // Sized from the header and the cells: the long text at the most, the ids as wide as they are.
+        let widths = (sheet["widths"] as! [Double]).map { Int($0) }
+        #expect(widths.count == 5 && widths[0] == 60 && widths[1] >= 19 && widths[4] >= 8)
         #expect(sheet["created"] as? String == "2026-12-02T09:15:00")
         let rows = sheet["rows"] as! [[[Any]]]
         func cell(_ r: Int, _ c: Int) -> (value: Any, type: String, format: String) {

@@ -37,6 +37,18 @@ import Testing
         }
     }
 
+    /// The export rows of the partner's sales both ways: straight from the columns
+    /// (`saleRows`) and from the records (`exportRow`, every other store's default).
+    static func exportRows(_ store: SQLiteStore, afterSeq: Int64 = 0, limit: Int = 1000) throws -> (rows: [[ExportCell]], records: [[ExportCell]]) {
+        try store.read { tx in
+            let f = SaleFilter(partnerId: partner)
+            let direct = CellRecorder(), viaRecords = CellRecorder()
+            _ = try tx.saleRows(f, afterSeq: afterSeq, limit: limit, into: direct)
+            for sale in try tx.sales(f, afterSeq: afterSeq, limit: limit) { try sale.exportRow(into: viaRecords) }
+            return (direct.rows, viaRecords.rows)
+        }
+    }
+
     static func same(_ a: [RecordText], _ b: [RecordText]) -> Bool {
         a.map(\.seq) == b.map(\.seq) && a.map { Array($0.text.bytes) } == b.map { Array($0.text.bytes) }
     }
@@ -59,7 +71,11 @@ import Testing
             let (rows, records) = try Self.texts(store, afterSeq: sale.seq - 1, limit: 1)
             #expect(rows.count == 1)
             #expect(Self.same(rows, records), "\(String(decoding: rows.first?.text.bytes ?? [], as: UTF8.self))")
+            let (cells, recordCells) = try Self.exportRows(store, afterSeq: sale.seq - 1, limit: 1)
+            #expect(cells.count == 1 && cells == recordCells)
         }
+        let (cells, recordCells) = try Self.exportRows(store)
+        #expect(cells.count == n && cells == recordCells)
         // Every row in one page: the rows share one text, each its own range of it.
         let (rows, records) = try Self.texts(store)
         #expect(rows.count == n && Self.same(rows, records))
@@ -93,6 +109,8 @@ import Testing
             }
             let (rows, records) = try Self.texts(store)
             #expect(Self.same(rows, records), "\(instant): \(String(decoding: rows.first?.text.bytes ?? [], as: UTF8.self))")
+            let (cells, recordCells) = try Self.exportRows(store)
+            #expect(cells == recordCells, "\(instant)")
         }
 
         for corrupt in ["occurredAt = '2027-01-01T99:00:00.000Z'", "createdAt = '2027-01-01'", "currency = 'XXX'", "kind = 'gift'"] {
@@ -106,6 +124,21 @@ import Testing
             }
             #expect(throws: DatabaseError.self) { try store.read { try $0.saleTexts(SaleFilter(partnerId: Self.partner), afterSeq: 0, limit: 10) } }
             #expect(throws: DatabaseError.self) { try store.read { try $0.sales(SaleFilter(partnerId: Self.partner), afterSeq: 0, limit: 10) } }
+            #expect(throws: DatabaseError.self) {
+                try store.read { try $0.saleRows(SaleFilter(partnerId: Self.partner), afterSeq: 0, limit: 10, into: CellRecorder()) }
+            }
         }
     }
+}
+
+/// Export rows as cells, to compare.
+final class CellRecorder: ExportRows {
+    var rows: [[ExportCell]] = []
+    var row: [ExportCell] = []
+    func text(_ utf8: UnsafeBufferPointer<UInt8>) throws { row.append(.text(String(decoding: utf8, as: UTF8.self))) }
+    func integer(_ n: Int64) throws { row.append(.integer(n)) }
+    func money(_ amount: Int64, _ currency: Currency) throws { row.append(.money(Money(amount, currency))) }
+    func time(_ t: Timestamp) throws { row.append(.time(t)) }
+    func empty() throws { row.append(.empty) }
+    func endRow() throws { rows.append(row); row = [] }
 }

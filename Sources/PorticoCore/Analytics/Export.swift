@@ -59,8 +59,9 @@ public struct ExportHeader: Sendable {
 /// column's sum per currency (never one currency turned into another), exact in 128 bits.
 public struct ExportTotals: Sendable, Equatable {
     public private(set) var rows = 0
-    /// Per money column (by index), the sums by currency code, in the order first seen.
-    public private(set) var sums: [Int: [MoneySum]] = [:]
+    /// Per column (by index), the sums by currency, in the order first seen (none for a
+    /// column without money).
+    public private(set) var sums: [[MoneySum]] = []
 
     public struct MoneySum: Sendable, Equatable {
         public let currency: Currency
@@ -72,25 +73,32 @@ public struct ExportTotals: Sendable, Equatable {
     public init() {}
 
     public mutating func add(_ page: [[ExportCell]]) {
-        rows += page.count
         for row in page {
             for (i, cell) in row.enumerated() {
-                guard case .money(let m) = cell else { continue }
-                if let k = sums[i]?.firstIndex(where: { $0.currency == m.currency }) {
-                    sums[i]![k].minor += Int128(m.amount)
-                } else {
-                    sums[i, default: []].append(MoneySum(currency: m.currency, minor: Int128(m.amount)))
-                }
+                if case .money(let m) = cell { add(column: i, m.amount, m.currency) }
             }
+            endRow()
         }
     }
+
+    mutating func add(column: Int, _ amount: Int64, _ currency: Currency) {
+        while sums.count <= column { sums.append([]) }
+        // A report holds a currency or a few: the last one matched is looked at first.
+        if let k = sums[column].lastIndex(where: { $0.currency.code == currency.code }) {
+            sums[column][k].minor += Int128(amount)
+        } else {
+            sums[column].append(MoneySum(currency: currency, minor: Int128(amount)))
+        }
+    }
+
+    mutating func endRow() { rows += 1 }
 
     /// The figures a summary shows: the rows, then each money column's total per currency
     /// (`amount EUR`), in column order.
     public func figures(_ columns: [ExportColumn]) -> [(label: String, value: ExportTotalValue)] {
         var out: [(String, ExportTotalValue)] = [("rows", .count(rows))]
         for (i, column) in columns.enumerated() where column.kind == .money {
-            for sum in sums[i] ?? [] { out.append(("\(column.name) \(sum.currency.code)", .money(sum))) }
+            for sum in i < sums.count ? sums[i] : [] { out.append(("\(column.name) \(sum.currency.code)", .money(sum))) }
         }
         return out
     }
@@ -109,21 +117,84 @@ public enum ExportTotalValue: Sendable, Equatable {
     }
 }
 
-/// Where a report's rows go: a format's writer over a file the host opened. `begin` once,
-/// then the rows in order, a page at a time, then `finish` with the totals of what was
-/// written. A format that shows the totals before the rows (the PDF's figures on its first
-/// page) asks for them first: they are added up in a pass of their own, and the rows
-/// written must add up to them.
-public protocol ExportSink: AnyObject {
+/// Where a report's cells go as they are read, one call a cell and a row ended by
+/// `endRow`: a store writes its rows straight in (no record, no array of cells, no
+/// `String` per text on the way), and a format writes each cell as it comes.
+public protocol ExportRows: AnyObject {
+    func text(_ utf8: UnsafeBufferPointer<UInt8>) throws
+    func integer(_ n: Int64) throws
+    func money(_ amount: Int64, _ currency: Currency) throws
+    func time(_ t: Timestamp) throws
+    func empty() throws
+    func endRow() throws
+}
+
+extension ExportRows {
+    public func text(_ s: String) throws {
+        var s = s
+        try s.withUTF8 { try text($0) }
+    }
+
+    public func text(_ s: String?) throws {
+        if let s { try text(s) } else { try empty() }
+    }
+
+    public func cell(_ cell: ExportCell) throws {
+        switch cell {
+        case .text(let s): try text(s)
+        case .integer(let n): try integer(n)
+        case .money(let m): try money(m.amount, m.currency)
+        case .time(let t): try time(t)
+        case .empty: try empty()
+        }
+    }
+
+    /// Rows given as cells, each written and ended.
+    public func write(_ rows: [[ExportCell]]) throws {
+        for row in rows {
+            for c in row { try cell(c) }
+            try endRow()
+        }
+    }
+}
+
+/// A report's writer in a format: `begin` once, then the rows cell by cell, then `finish`
+/// with the totals of what was written. A format that shows the totals before the rows
+/// (the PDF's figures on its first page) asks for them first: they are added up in a pass
+/// of their own, and the rows written must add up to them.
+public protocol ExportSink: ExportRows {
     var needsTotalsFirst: Bool { get }
     func begin(_ header: ExportHeader, totals: ExportTotals?) throws
-    func write(_ rows: [[ExportCell]]) throws
     func finish(_ totals: ExportTotals) throws
 }
 
 extension ExportSink {
     public var needsTotalsFirst: Bool { false }
     public func finish(_ totals: ExportTotals) throws {}
+}
+
+/// Adds up the cells on their way to a sink (or to none, for a pass that only adds up).
+final class Tally: ExportRows {
+    var totals = ExportTotals()
+    let next: (any ExportRows)?
+    private var column = 0
+
+    init(_ next: (any ExportRows)?) { self.next = next }
+
+    func text(_ utf8: UnsafeBufferPointer<UInt8>) throws { column += 1; try next?.text(utf8) }
+    func integer(_ n: Int64) throws { column += 1; try next?.integer(n) }
+    func time(_ t: Timestamp) throws { column += 1; try next?.time(t) }
+    func empty() throws { column += 1; try next?.empty() }
+    func money(_ amount: Int64, _ currency: Currency) throws {
+        totals.add(column: column, amount, currency)
+        column += 1
+        try next?.money(amount, currency)
+    }
+    func endRow() throws {
+        totals.endRow()
+        column = 0
+        try next?.endRow()
+    }
 }
 
 /// A report `analytics.export` writes, with its own params (as its list method takes them).
@@ -218,34 +289,36 @@ public enum ExportQuery: Sendable {
         }
     }
 
-    /// One page of the report's rows after `afterSeq`, through the list method's own service
-    /// (its filters, checks and tenant rules), and the seq to go on after (nil at the end).
-    func page(_ ctx: RequestContext, afterSeq: Int64, limit: Int) throws -> (rows: [[ExportCell]], next: Int64?) {
+    /// One page of the report's rows after `afterSeq`, written into `out`, through the list
+    /// method's own service (its filters, checks and tenant rules): how many, and the seq
+    /// to go on after (nil at the end).
+    func rows(_ ctx: RequestContext, afterSeq: Int64, limit: Int, into out: any ExportRows) throws -> (count: Int, next: Int64?) {
         let request = PageRequest(afterSeq: afterSeq, limit: limit)
-        func text(_ s: String?) -> ExportCell { s.map { .text($0) } ?? .empty }
         /// The page's rows, and the seq of its last item when another page follows.
-        func rows<T>(_ page: Page<T>, _ seq: (T) -> Int64, _ cells: (T) -> [ExportCell]) -> ([[ExportCell]], Int64?) {
-            (page.items.map(cells), page.nextCursor == nil ? nil : page.items.last.map(seq))
+        func rows<T>(_ page: Page<T>, _ seq: (T) -> Int64, _ cells: (T) throws -> Void) throws -> (Int, Int64?) {
+            for item in page.items {
+                try cells(item)
+                try out.endRow()
+            }
+            return (page.items.count, page.nextCursor == nil ? nil : page.items.last.map(seq))
         }
         switch self {
         case .sales(let partnerId, let customerId, let kind, let range):
-            let page = try SaleService.records(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range, page: request)
-            return rows(page, \.seq) { s in
-                [.text(s.id), .time(s.occurredAt), .text(s.customerId), text(s.resellerId), .text(s.externalId), .text(s.plan),
-                 .text(s.kind.rawValue), .money(s.amount), .money(s.refunded), .text(s.currency), .time(s.createdAt)]
-            }
+            return try SaleService.rows(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range, page: request, into: out)
         case .commissions(let partnerId, let status, let range):
             let page = try CommissionLedger.list(ctx, partnerId: partnerId, status: status, range: range, page: request)
-            return rows(page, \.seq) { c in
-                [.text(c.id), .time(c.occurredAt), .text(c.beneficiary.rawValue), text(c.resellerId), text(c.saleId),
-                 .text(c.kind.rawValue), .text(c.effectiveStatus(now: ctx.now).rawValue), .money(c.amount), .money(c.originalAmount),
-                 .text(c.currency), .time(c.payableAt), text(c.ruleId), text(c.basis), text(c.payoutId)]
+            return try rows(page, \.seq) { c in
+                try out.text(c.id); try out.time(c.occurredAt); try out.text(c.beneficiary.rawValue); try out.text(c.resellerId)
+                try out.text(c.saleId); try out.text(c.kind.rawValue); try out.text(c.effectiveStatus(now: ctx.now).rawValue)
+                try out.money(c.amount.amount, c.amount.currency); try out.money(c.originalAmount.amount, c.originalAmount.currency)
+                try out.text(c.currency); try out.time(c.payableAt); try out.text(c.ruleId); try out.text(c.basis); try out.text(c.payoutId)
             }
         case .audit(let filter):
             let page = try AuditService.list(ctx, filter, page: request)
-            return rows(page, \.seq) { a in
-                [.integer(a.seq), .text(a.id), .text(a.at), .text(a.actor), .text(a.action), .text(a.targetType), .text(a.targetId),
-                 text(a.partnerId), text(a.reason), text(a.before), text(a.after), .text(a.hash)]
+            return try rows(page, \.seq) { a in
+                try out.integer(a.seq); try out.text(a.id); try out.text(a.at); try out.text(a.actor); try out.text(a.action)
+                try out.text(a.targetType); try out.text(a.targetId); try out.text(a.partnerId); try out.text(a.reason)
+                try out.text(a.before); try out.text(a.after); try out.text(a.hash)
             }
         }
     }
@@ -295,16 +368,14 @@ public enum ExportService {
         var progress = Progress(job: job, total: total * passes, clock: clock)
         var first: ExportTotals?
         if passes == 2 {
-            var totals = ExportTotals()
-            try each(job, query, pageSize: pageSize, progress: &progress) { totals.add($0) }
-            first = totals
+            let tally = Tally(nil)
+            try each(job, query, pageSize: pageSize, progress: &progress, into: tally)
+            first = tally.totals
         }
         try sink.begin(header, totals: first)
-        var totals = ExportTotals()
-        try each(job, query, pageSize: pageSize, progress: &progress) { page in
-            totals.add(page)
-            try sink.write(page)
-        }
+        let tally = Tally(sink)
+        try each(job, query, pageSize: pageSize, progress: &progress, into: tally)
+        let totals = tally.totals
         if let first, first != totals {
             throw PorticoError(.conflict, "the report's rows changed while it was written (\(first.rows) rows added up, \(totals.rows) written); export it again",
                                data: ["field": "report"])
@@ -335,22 +406,19 @@ public enum ExportService {
         }
     }
 
-    /// Every page of the report in order, each read in a step of its own; a cancel is seen
-    /// between pages.
-    static func each(_ job: any JobSteps, _ query: ExportQuery, pageSize: Int, progress: inout Progress,
-                     _ body: ([[ExportCell]]) throws -> Void) throws
-    {
+    /// Every page of the report in order, each read in a step of its own and written into
+    /// `out` as it is read; a cancel is seen between pages.
+    static func each(_ job: any JobSteps, _ query: ExportQuery, pageSize: Int, progress: inout Progress, into out: any ExportRows) throws {
         var after: Int64 = 0
         while true {
             if job.isCancelled {
                 throw PorticoError.cancelled(["done": .integer(Int64(progress.done)), "total": .integer(Int64(max(progress.total, progress.done)))])
             }
-            let (page, next) = try job.read { ctx in
+            let (count, next) = try job.read { ctx in
                 try query.authorizeList(ctx)
-                return try query.page(ctx, afterSeq: after, limit: pageSize)
+                return try query.rows(ctx, afterSeq: after, limit: pageSize, into: out)
             }
-            try body(page)
-            progress.add(page.count)
+            progress.add(count)
             guard let next else { return }
             after = next
         }

@@ -69,6 +69,10 @@ public protocol SaleStore {
     /// answers). A store may write them straight from its rows; by default each record
     /// read writes itself.
     func saleTexts(_ filter: SaleFilter, afterSeq: Int64, limit: Int) throws -> [RecordText]
+    /// The same sales as `sales` answers, written into an export's rows in the sales
+    /// report's columns (`ExportQuery.columns`): how many, and the last one's seq. A store
+    /// may write them straight from its rows; by default each record read is written.
+    func saleRows(_ filter: SaleFilter, afterSeq: Int64, limit: Int, into out: any ExportRows) throws -> (count: Int, last: Int64?)
     /// How many sales match the filter.
     func saleCount(_ filter: SaleFilter) throws -> Int
     /// Net sales (amount less refunds) of a partner, or of one reseller when given, in a
@@ -81,6 +85,12 @@ public protocol SaleStore {
 }
 
 extension SaleStore {
+    public func saleRows(_ filter: SaleFilter, afterSeq: Int64, limit: Int, into out: any ExportRows) throws -> (count: Int, last: Int64?) {
+        let sales = try sales(filter, afterSeq: afterSeq, limit: limit)
+        for s in sales { try s.exportRow(into: out) }
+        return (sales.count, sales.last?.seq)
+    }
+
     public func saleTexts(_ filter: SaleFilter, afterSeq: Int64, limit: Int) throws -> [RecordText] {
         try sales(filter, afterSeq: afterSeq, limit: limit).map { RecordText(seq: $0.seq, $0) }
     }
@@ -95,5 +105,15 @@ public struct SaleFilter: Sendable {
     public var range: TimeRange
     public init(partnerId: String, customerId: String? = nil, kind: SaleKind? = nil, range: TimeRange = .all) {
         self.partnerId = partnerId; self.customerId = customerId; self.kind = kind; self.range = range
+    }
+}
+
+extension SaleRecord {
+    /// The sale as a row of the sales report (`ExportQuery.columns`).
+    public func exportRow(into out: any ExportRows) throws {
+        try out.text(id); try out.time(occurredAt); try out.text(customerId); try out.text(resellerId); try out.text(externalId)
+        try out.text(plan); try out.text(kind.rawValue); try out.money(amount.amount, amount.currency)
+        try out.money(refunded.amount, refunded.currency); try out.text(currency); try out.time(createdAt)
+        try out.endRow()
     }
 }

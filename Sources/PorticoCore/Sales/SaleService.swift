@@ -75,6 +75,17 @@ public enum SaleService {
         return page.page(rows, seq: \.seq)
     }
 
+    /// The same page written into an export's rows as they are read (the columns of the
+    /// sales report, `ExportQuery.columns`): how many, and the seq to go on after.
+    public static func rows(_ ctx: RequestContext, partnerId: String, customerId: String?, kind: String?, range: TimeRange,
+                            page: PageRequest, into out: any ExportRows) throws -> (count: Int, next: Int64?)
+    {
+        let f = try filter(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range)
+        guard !range.isEmpty else { return (0, nil) }
+        let (count, last) = try ctx.store.saleRows(f, afterSeq: page.afterSeq, limit: page.limit, into: out)
+        return (count, count == page.limit ? last : nil)
+    }
+
     /// How many sales every page of `list` shows together.
     public static func count(_ ctx: RequestContext, partnerId: String, customerId: String?, kind: String?, range: TimeRange) throws -> Int {
         let f = try filter(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range)
