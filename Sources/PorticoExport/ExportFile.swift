@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Crypto
+import Foundation
 import JSONRPC
 import PorticoCore
 
@@ -88,7 +89,7 @@ public final class ExportFile {
             }
         }
         var random = SystemRandomNumberGenerator()
-        let temporary = ".portico-export-\(String(random.next(), radix: 36)).tmp"
+        let temporary = "\(Self.temporaryPrefix)\(getpid())-\(String(random.next(), radix: 36)).tmp"
         // Owner only: an export holds partners' and customers' data.
         let file = openat(dir, temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard file >= 0 else {
@@ -195,6 +196,43 @@ public final class ExportFile {
     }
 
     static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
+
+    /// A temporary file's name: this prefix, the writing process's id, a random part, `.tmp`.
+    static let temporaryPrefix = ".portico-export-"
+}
+
+extension ExportDirectory {
+    /// Removes the temporary files of exports whose engine is gone (killed mid-write: a
+    /// finished or failed export removes its own), anywhere under the root; links are not
+    /// followed. A file whose writer is still running is left alone, and a name without a
+    /// process id (an older engine's) once it is a day old. Answers the paths removed.
+    @discardableResult
+    public func removeAbandoned(now: Date = Date()) -> [String] {
+        let root = URL(fileURLWithPath: self.root)
+        guard let walk = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isSymbolicLinkKey, .contentModificationDateKey],
+                                                        options: [], errorHandler: { _, _ in true }) else { return [] }
+        var removed: [String] = []
+        for case let url as URL in walk {
+            let values = try? url.resourceValues(forKeys: [.isSymbolicLinkKey, .contentModificationDateKey])
+            if values?.isSymbolicLink == true {
+                walk.skipDescendants()
+                continue
+            }
+            let name = url.lastPathComponent
+            guard name.hasPrefix(ExportFile.temporaryPrefix), name.hasSuffix(".tmp") else { continue }
+            let middle = name.dropFirst(ExportFile.temporaryPrefix.count).dropLast(4)
+            let abandoned: Bool
+            if let dash = middle.firstIndex(of: "-"), let pid = Int32(middle[..<dash]) {
+                abandoned = pid != getpid() && kill(pid, 0) == -1 && errno == ESRCH
+            } else {
+                abandoned = (values?.contentModificationDate).map { now.timeIntervalSince($0) > 86_400 } ?? false
+            }
+            if abandoned, unlink(url.path) == 0 {
+                removed.append(String(url.path.dropFirst(root.path.count + 1)))
+            }
+        }
+        return removed
+    }
 }
 
 extension String {

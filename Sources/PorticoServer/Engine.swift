@@ -2,6 +2,7 @@ import Foundation
 import JSONRPC
 import Logging
 import PorticoCore
+import PorticoExport
 import PorticoRules
 
 /// The engine: the store, the rules in force, and the group of calls handed over by the
@@ -54,6 +55,9 @@ public final class Engine: CallHandler, @unchecked Sendable {
     public init(options: Options, logger: Logger = Logger(label: "portico")) throws {
         self.options = options
         log = logger
+        if let directory = options.exportDirectory, let exports = try? ExportDirectory(directory) {
+            for path in exports.removeAbandoned() { logger.notice("removed an export's temporary file left by an engine that stopped mid-write: \(path)") }
+        }
         rules = RuleFiles.active(try RuleFiles.load(options, logger: logger).get())
         store = try options.openStore(options.databasePath)
         schemaVersion = try store.schemaVersion()

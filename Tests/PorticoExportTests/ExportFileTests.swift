@@ -113,3 +113,41 @@ struct Sandbox {
         #expect(box.listing() == ["d.csv", "e.csv", "reports"])
     }
 }
+
+extension ExportFileTests {
+    /// Temporary files of an engine killed mid-write are removed when the next one starts,
+    /// in any directory under the root; a running writer's (this process's) and a file
+    /// beyond a link are left alone, as is anything else.
+    @Test func abandonedTemporaryFilesAreRemoved() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let dead = gone.processIdentifier
+        let fm = FileManager.default
+        func touch(_ path: String, at date: Date = Date()) throws {
+            let url = box.root.appendingPathComponent(path)
+            #expect(fm.createFile(atPath: url.path, contents: Data("x".utf8)))
+            try fm.setAttributes([.modificationDate: date], ofItemAtPath: url.path)
+        }
+        try touch(".portico-export-\(dead)-abc.tmp")
+        try touch("reports/.portico-export-\(dead)-def.tmp")
+        try touch(".portico-export-\(getpid())-live.tmp")
+        try touch(".portico-export-oldformat.tmp", at: Date(timeIntervalSinceNow: -2 * 86_400))
+        try touch(".portico-export-recentformat.tmp")
+        try touch("sales.csv")
+        try fm.createSymbolicLink(at: box.root.appendingPathComponent("elsewhere"), withDestinationURL: box.outside)
+        #expect(fm.createFile(atPath: box.outside.appendingPathComponent(".portico-export-\(dead)-out.tmp").path, contents: Data()))
+
+        // A file being written now, by this process, is not touched.
+        let writing = try ExportFile(try box.directory, path: "reports/now.csv", overwrite: false)
+        let removed = try box.directory.removeAbandoned()
+        #expect(removed.sorted() == [".portico-export-\(dead)-abc.tmp", ".portico-export-oldformat.tmp", "reports/.portico-export-\(dead)-def.tmp"])
+        #expect(box.listing().filter { $0.contains(".portico-export-") }.count == 3)  // live, recentformat, and the file being written
+        #expect(fm.fileExists(atPath: box.outside.appendingPathComponent(".portico-export-\(dead)-out.tmp").path))
+        #expect(fm.fileExists(atPath: box.root.appendingPathComponent("sales.csv").path))
+        _ = try writing.commit()
+    }
+}
