@@ -181,13 +181,7 @@ enum APIBench {
                 let h = statement.sqliteStatement
                 var touched = 0
                 while sqlite3_step(h) == SQLITE_ROW {
-                    for c in 0..<sqlite3_column_count(h) {
-                        if sqlite3_column_type(h, c) == SQLITE_TEXT {
-                            touched &+= Int(sqlite3_column_bytes(h, c)) &+ Int(sqlite3_column_text(h, c)![0])
-                        } else {
-                            touched &+= Int(sqlite3_column_int64(h, c))
-                        }
-                    }
+                    touched &+= Bench.touchColumns(h)
                 }
                 sqlite3_reset(h)
                 precondition(touched != 0)
