@@ -99,27 +99,31 @@ extension SQLiteTransaction: SaleStore {
         return (count, last)
     }
 
-    public func saleCount(_ f: SaleFilter) throws -> Int {
-        var count = 0
-        try Bind.run(db.cachedStatement(sql: "SELECT COUNT(*) FROM sale INDEXED BY sale_by_partner WHERE \(Self.salesWhere)"), db,
-                     Self.salesBinds(f, afterSeq: 0)) { count = $0[0] }
-        return count
+    public func saleCount(_ f: SaleFilter) throws -> (count: Int, lastSeq: Int64?) {
+        var count = 0, last: Int64?
+        _ = try Bind.run(db.cachedStatement(sql: "SELECT COUNT(*), MAX(seq) FROM sale INDEXED BY sale_by_partner WHERE \(Self.salesWhere)"), db,
+                         Self.salesBinds(f, afterSeq: 0)) { row in
+            count = row[0]
+            last = row.isNull(1) ? nil : row[1] as Int64
+        }
+        return (count, last)
     }
 
     /// A list's filter: ?1 the partner, ?2 a customer or NULL, ?3 a kind or NULL, ?4 and ?5
-    /// the range's ends, ?6 the seq to start after (`salesBinds`).
+    /// the range's ends, ?6 the seq to start after, ?7 the seq to go through (`salesBinds`).
     static let salesWhere = """
         partnerId = ?1 AND (?2 IS NULL OR customerId = ?2) AND (?3 IS NULL OR kind = ?3)
-          AND occurredAt >= ?4 AND occurredAt <= ?5 AND seq > ?6
+          AND occurredAt >= ?4 AND occurredAt <= ?5 AND seq > ?6 AND seq <= ?7
         """
 
     static func salesBinds(_ f: SaleFilter, afterSeq: Int64) -> [Bind] {
-        [.text(f.partnerId), .text(f.customerId), .text(f.kind?.rawValue), .text(f.range.firstText), .text(f.range.lastText), .int(afterSeq)]
+        [.text(f.partnerId), .text(f.customerId), .text(f.kind?.rawValue), .text(f.range.firstText), .text(f.range.lastText), .int(afterSeq),
+         .int(f.throughSeq)]
     }
 
-    /// A page of the list: the filter, then ?7 the limit.
+    /// A page of the list: the filter, then ?8 the limit.
     private func salesPage() throws -> Statement {
-        try db.cachedStatement(sql: "SELECT \(SaleRecord.columns) FROM sale INDEXED BY sale_by_partner WHERE \(Self.salesWhere) ORDER BY seq LIMIT ?7")
+        try db.cachedStatement(sql: "SELECT \(SaleRecord.columns) FROM sale INDEXED BY sale_by_partner WHERE \(Self.salesWhere) ORDER BY seq LIMIT ?8")
     }
 
     /// Read from the running totals (`sale_volume`: scope `p:<partner>` or `r:<reseller>`).

@@ -193,17 +193,31 @@ final class ExportJob: JobSteps {
         #expect(audit.compactMap { $0["after"]?["format"]?.stringValue }.sorted() == ["pdf", "xlsx"])
     }
 
-    /// A PDF's totals are added up before its rows are written: rows that change in between
-    /// make the export -32009, with no file left, never a page whose figures disagree.
+    /// A PDF's totals are added up before its rows are written: a refund in between makes
+    /// the export -32009, with no file left, never a page whose figures disagree. A sale
+    /// recorded meanwhile is not in the report (it holds the sales there when it started).
     @Test func rowsChangedBetweenThePassesAreRefused() throws {
         let (t, partnerId, exports) = try Self.world(6)
         let customer = try t.call("customer.list", ["actor": platform, "partnerId": .string(partnerId)])["result"]!["items"]!.arrayValue![0]["id"]!
-        let job = ExportJob(t.engine, directory: exports.path)
-        job.beforeRead = { reads in
-            // The count, then the totals' two pages: a sale arrives before the rows are read.
+        let first = try t.call("sale.list", ["actor": platform, "partnerId": .string(partnerId)])["result"]!["items"]!.arrayValue![0]
+        func late(_ reads: Int) throws {
+            // The count, then the totals' two pages, then the rows.
             guard reads == 3 else { return }
             let answer = try t.call("sale.record", ["actor": platform, "customerId": customer, "plan": "pro", "kind": "new",
                                                     "occurredAt": "2026-03-02T10:00:00Z", "externalId": "late"])
+            precondition(answer["result"] != nil, "\(answer)")
+        }
+        let unmoved = ExportJob(t.engine, directory: exports.path)
+        unmoved.beforeRead = late
+        let result = try AnalyticsMethods.export(unmoved, .sales(partnerId: partnerId, customerId: nil, kind: nil, range: .all), format: .pdf,
+                                                 path: "unmoved.pdf", overwrite: false, pageSize: 4)
+        #expect(result.rows == 6)
+
+        let job = ExportJob(t.engine, directory: exports.path)
+        job.beforeRead = { reads in
+            guard reads == 3 else { return }
+            let answer = try t.call("sale.refund", ["actor": platform, "saleId": first["id"]!, "reason": "r",
+                                                    "amount": ["amount": 1, "currency": first["amount"]!["currency"]!]])
             precondition(answer["result"] != nil, "\(answer)")
         }
         do {
@@ -213,6 +227,6 @@ final class ExportJob: JobSteps {
         } catch let e as PorticoError {
             #expect(e.code == .conflict)
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: exports.path) == [])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: exports.path) == ["unmoved.pdf"])
     }
 }

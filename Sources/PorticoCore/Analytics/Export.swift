@@ -259,15 +259,18 @@ public enum ExportQuery: Sendable {
         try ctx.authorize(listAction, partner: try partnerId.map { try PartnerService.load($0, ctx.store) })
     }
 
-    /// How many rows the report has.
-    func count(_ ctx: RequestContext) throws -> Int {
+    /// How many rows the report has, and (where the report's list can stop there) the
+    /// highest seq among them: the report holds the rows there when the export started.
+    func count(_ ctx: RequestContext) throws -> (count: Int, through: Int64?) {
         switch self {
         case .sales(let partnerId, let customerId, let kind, let range):
-            try SaleService.count(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range)
+            let (count, last) = try SaleService.count(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range)
+            // No sale yet: none is read, even one recorded meanwhile.
+            return (count, last ?? 0)
         case .commissions(let partnerId, let status, let range):
-            try CommissionLedger.count(ctx, partnerId: partnerId, status: status, range: range)
+            return (try CommissionLedger.count(ctx, partnerId: partnerId, status: status, range: range), nil)
         case .audit(let f):
-            try AuditService.count(ctx, f)
+            return (try AuditService.count(ctx, f), nil)
         }
     }
 
@@ -292,7 +295,7 @@ public enum ExportQuery: Sendable {
     /// One page of the report's rows after `afterSeq`, written into `out`, through the list
     /// method's own service (its filters, checks and tenant rules): how many, and the seq
     /// to go on after (nil at the end).
-    func rows(_ ctx: RequestContext, afterSeq: Int64, limit: Int, into out: any ExportRows) throws -> (count: Int, next: Int64?) {
+    func rows(_ ctx: RequestContext, afterSeq: Int64, through: Int64?, limit: Int, into out: any ExportRows) throws -> (count: Int, next: Int64?) {
         let request = PageRequest(afterSeq: afterSeq, limit: limit)
         /// The page's rows, and the seq of its last item when another page follows.
         func rows<T>(_ page: Page<T>, _ seq: (T) -> Int64, _ cells: (T) throws -> Void) throws -> (Int, Int64?) {
@@ -304,7 +307,8 @@ public enum ExportQuery: Sendable {
         }
         switch self {
         case .sales(let partnerId, let customerId, let kind, let range):
-            return try SaleService.rows(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range, page: request, into: out)
+            return try SaleService.rows(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range, throughSeq: through,
+                                        page: request, into: out)
         case .commissions(let partnerId, let status, let range):
             let page = try CommissionLedger.list(ctx, partnerId: partnerId, status: status, range: range, page: request)
             return try rows(page, \.seq) { c in
@@ -349,10 +353,12 @@ public enum ExportService {
     /// Rows a step reads.
     public static let pageSize = 2_000
 
-    /// Checks the caller may export `query` and counts its rows, before a file is opened.
-    public static func prepare(_ ctx: RequestContext, _ query: ExportQuery) throws -> Int {
+    /// Checks the caller may export `query` and counts its rows, before a file is opened;
+    /// answers too the seq its reading stops at, where its list has one (see `write`).
+    public static func prepare(_ ctx: RequestContext, _ query: ExportQuery) throws -> (total: Int, through: Int64?) {
         try query.authorizeList(ctx)
-        return try query.count(ctx)
+        let (count, through) = try query.count(ctx)
+        return (count, through)
     }
 
     /// Writes every row of `query` to `sink` (`total` the rows `prepare` counted, for
@@ -360,8 +366,9 @@ public enum ExportService {
     /// were written. A sink that needs the totals first gets them from a pass of their own,
     /// and the rows it is then given must add up to them: a report whose rows changed in
     /// between (a refund, say) is -32009, never a file whose figures disagree.
-    public static func write(_ job: any JobSteps, _ query: ExportQuery, total: Int, generatedAt: Timestamp, to sink: any ExportSink,
-                             pageSize: Int = pageSize, clock: @escaping () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) throws -> Int
+    public static func write(_ job: any JobSteps, _ query: ExportQuery, total: Int, through: Int64? = nil, generatedAt: Timestamp,
+                             to sink: any ExportSink, pageSize: Int = pageSize,
+                             clock: @escaping () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) throws -> Int
     {
         let header = ExportHeader(report: query.report, title: query.title, range: query.range, generatedAt: generatedAt, columns: query.columns)
         let passes = sink.needsTotalsFirst ? 2 : 1
@@ -369,12 +376,12 @@ public enum ExportService {
         var first: ExportTotals?
         if passes == 2 {
             let tally = Tally(nil)
-            try each(job, query, pageSize: pageSize, progress: &progress, into: tally)
+            try each(job, query, through: through, pageSize: pageSize, progress: &progress, into: tally)
             first = tally.totals
         }
         try sink.begin(header, totals: first)
         let tally = Tally(sink)
-        try each(job, query, pageSize: pageSize, progress: &progress, into: tally)
+        try each(job, query, through: through, pageSize: pageSize, progress: &progress, into: tally)
         let totals = tally.totals
         if let first, first != totals {
             throw PorticoError(.conflict, "the report's rows changed while it was written (\(first.rows) rows added up, \(totals.rows) written); export it again",
@@ -408,7 +415,9 @@ public enum ExportService {
 
     /// Every page of the report in order, each read in a step of its own and written into
     /// `out` as it is read; a cancel is seen between pages.
-    static func each(_ job: any JobSteps, _ query: ExportQuery, pageSize: Int, progress: inout Progress, into out: any ExportRows) throws {
+    static func each(_ job: any JobSteps, _ query: ExportQuery, through: Int64?, pageSize: Int, progress: inout Progress,
+                     into out: any ExportRows) throws
+    {
         var after: Int64 = 0
         while true {
             if job.isCancelled {
@@ -416,7 +425,7 @@ public enum ExportService {
             }
             let (count, next) = try job.read { ctx in
                 try query.authorizeList(ctx)
-                return try query.rows(ctx, afterSeq: after, limit: pageSize, into: out)
+                return try query.rows(ctx, afterSeq: after, through: through, limit: pageSize, into: out)
             }
             progress.add(count)
             guard let next else { return }

@@ -73,8 +73,8 @@ public protocol SaleStore {
     /// report's columns (`ExportQuery.columns`): how many, and the last one's seq. A store
     /// may write them straight from its rows; by default each record read is written.
     func saleRows(_ filter: SaleFilter, afterSeq: Int64, limit: Int, into out: any ExportRows) throws -> (count: Int, last: Int64?)
-    /// How many sales match the filter.
-    func saleCount(_ filter: SaleFilter) throws -> Int
+    /// How many sales match the filter, and the highest seq among them.
+    func saleCount(_ filter: SaleFilter) throws -> (count: Int, lastSeq: Int64?)
     /// Net sales (amount less refunds) of a partner, or of one reseller when given, in a
     /// currency, on the UTC days `days` spans; exact.
     func salesVolume(partnerId: String, resellerId: String?, currency: String, days: TimeRange) throws -> Int128
@@ -103,8 +103,11 @@ public struct SaleFilter: Sendable {
     public var customerId: String?
     public var kind: SaleKind?
     public var range: TimeRange
-    public init(partnerId: String, customerId: String? = nil, kind: SaleKind? = nil, range: TimeRange = .all) {
-        self.partnerId = partnerId; self.customerId = customerId; self.kind = kind; self.range = range
+    /// The highest seq the list goes to: an export reads the sales that were there when it
+    /// started, and a scan stops there instead of at the partner's last sale.
+    public var throughSeq: Int64
+    public init(partnerId: String, customerId: String? = nil, kind: SaleKind? = nil, range: TimeRange = .all, throughSeq: Int64 = .max) {
+        self.partnerId = partnerId; self.customerId = customerId; self.kind = kind; self.range = range; self.throughSeq = throughSeq
     }
 }
 

@@ -78,18 +78,21 @@ public enum SaleService {
     /// The same page written into an export's rows as they are read (the columns of the
     /// sales report, `ExportQuery.columns`): how many, and the seq to go on after.
     public static func rows(_ ctx: RequestContext, partnerId: String, customerId: String?, kind: String?, range: TimeRange,
-                            page: PageRequest, into out: any ExportRows) throws -> (count: Int, next: Int64?)
+                            throughSeq: Int64?, page: PageRequest, into out: any ExportRows) throws -> (count: Int, next: Int64?)
     {
-        let f = try filter(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range)
+        var f = try filter(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range)
+        if let throughSeq { f.throughSeq = throughSeq }
         guard !range.isEmpty else { return (0, nil) }
         let (count, last) = try ctx.store.saleRows(f, afterSeq: page.afterSeq, limit: page.limit, into: out)
         return (count, count == page.limit ? last : nil)
     }
 
-    /// How many sales every page of `list` shows together.
-    public static func count(_ ctx: RequestContext, partnerId: String, customerId: String?, kind: String?, range: TimeRange) throws -> Int {
+    /// How many sales every page of `list` shows together, and the highest seq among them.
+    public static func count(_ ctx: RequestContext, partnerId: String, customerId: String?, kind: String?,
+                             range: TimeRange) throws -> (count: Int, lastSeq: Int64?)
+    {
         let f = try filter(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range)
-        return range.isEmpty ? 0 : try ctx.store.saleCount(f)
+        return range.isEmpty ? (0, nil) : try ctx.store.saleCount(f)
     }
 
     /// The list's filter, the partner authorized and the customer found in it.
