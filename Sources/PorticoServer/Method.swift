@@ -120,7 +120,8 @@ public enum MethodTable {
     static let calledByClients = Set(all.filter { $0.caller != .actor }.map(\.name))
 
     static let contractReads = [
-        "analytics.export", "analytics.partner", "analytics.regions", "analytics.topPartners", "api.commissions.list",
+        "analytics.export", "analytics.overview", "analytics.partner", "analytics.regions", "analytics.resellers", "analytics.topPartners",
+        "api.commissions.list",
         "api.customer.get", "api.customer.list", "api.sales.list", "api.subscription.get", "api.subscription.list",
         "api.usage.get", "audit.list", "audit.verify", "brand.domain.list", "brand.get", "commission.list", "commission.summary",
         "customer.get", "customer.list", "events.subscribe", "oauth.client.list", "oauth.introspect",

@@ -88,7 +88,7 @@ public protocol AuthVersioned {
 }
 
 public protocol StoreTransaction: AuthVersioned, PartnerStore, MemberStore, ResellerStore, CustomerStore, SaleStore, CommissionStore,
-    AuditStore, IdempotencyStore, ReportStore, PayoutStore, OAuthStore, SubscriptionStore, UsageStore, BrandStore
+    AuditStore, IdempotencyStore, ReportStore, AnalyticsStore, PayoutStore, OAuthStore, SubscriptionStore, UsageStore, BrandStore
 {}
 
 /// Opens (creating and migrating if needed) the store at a location.

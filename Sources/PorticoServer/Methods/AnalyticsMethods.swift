@@ -2,9 +2,46 @@ import JSONRPC
 import PorticoCore
 import PorticoExport
 
-/// `analytics.export`: see ExportService (the rows) and PorticoExport (the file).
+/// `analytics.partner`, `analytics.topPartners`, `analytics.resellers`,
+/// `analytics.regions`, `analytics.overview`: see AnalyticsService. `analytics.export`: see
+/// ExportService (the rows) and PorticoExport (the file).
 enum AnalyticsMethods {
     static let all: [Method] = [
+        Method("analytics.partner", access: .read) { p, ctx in
+            let partnerId = try p.string("partnerId")
+            let range = try p.range(required: true)
+            let granularity: Granularity = try Validate.oneOf(try p.string("granularity"), field: "granularity")
+            let currency = try p.optionalString("currency").map { s throws(PorticoError) in try Validate.currency(s).code }
+            try p.finish()
+            return try AnalyticsService.partner(ctx, partnerId: partnerId, range: range, granularity: granularity, currency: currency).json()
+        },
+        Method("analytics.topPartners", access: .read) { p, ctx in
+            let range = try p.range(required: true)
+            let (by, currency, limit) = try ranking(&p)
+            let region = try p.optionalString("region").map { s throws(PorticoError) in try Validate.region(s, ctx.rules.pricing) }
+            let tier = try p.optionalString("tier").map { s throws(PorticoError) in try Validate.tier(s, ctx.rules.pricing) }
+            try p.finish()
+            return try AnalyticsService.topPartners(ctx, range: range, by: by, currency: currency, region: region, tier: tier,
+                                                    limit: limit).json()
+        },
+        Method("analytics.resellers", access: .read) { p, ctx in
+            let partnerId = try p.string("partnerId")
+            let range = try p.range(required: true)
+            let (by, currency, limit) = try ranking(&p)
+            try p.finish()
+            return try AnalyticsService.resellers(ctx, partnerId: partnerId, range: range, by: by, currency: currency, limit: limit).json()
+        },
+        Method("analytics.regions", access: .read) { p, ctx in
+            let partnerId = try p.optionalString("partnerId")
+            let range = try p.range(required: true)
+            let currency = try p.optionalString("currency").map { s throws(PorticoError) in try Validate.currency(s).code }
+            try p.finish()
+            return try AnalyticsService.regions(ctx, partnerId: partnerId, range: range, currency: currency).json()
+        },
+        Method("analytics.overview", access: .read) { p, ctx in
+            try p.finish()
+            return try AnalyticsService.overview(ctx).json()
+        },
         Method(job: "analytics.export", access: .read) { p, job in
             let report = try p.string("report")
             var q = try p.object("params")
@@ -17,6 +54,18 @@ enum AnalyticsMethods {
             return try Self.export(job, query, format: format, path: path, overwrite: overwrite).json
         },
     ]
+
+    /// A ranking's order, currency (required: rankings never add currencies up) and length
+    /// (1 to 100, 10 unless given).
+    static func ranking(_ p: inout Params) throws(PorticoError) -> (RankBy, String, Int) {
+        let by: RankBy = try Validate.oneOf(try p.string("by"), field: "by")
+        let currency = try Validate.currency(try p.string("currency")).code
+        let limit = try p.optionalInteger("limit") ?? 10
+        guard (1...Int64(AnalyticsService.rankingLimit)).contains(limit) else {
+            throw .invalid("limit", "must be from 1 to \(AnalyticsService.rankingLimit)")
+        }
+        return (by, currency, Int(limit))
+    }
 
     /// A report's params, as its list method takes them.
     static func query(_ report: String, _ p: inout Params) throws -> ExportQuery {

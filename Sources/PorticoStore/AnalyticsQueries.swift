@@ -1,0 +1,227 @@
+import GRDB
+import PorticoCore
+
+extension Sums {
+    /// A sum grouped once and summed again (a customer's, then every customer's): the
+    /// inner sum of `expression` under `name`, in `width` columns.
+    func inner(_ expression: String, as name: String) -> String {
+        split ? "SUM((\(expression)) >> 32) AS \(name)_h, SUM((\(expression)) & 4294967295) AS \(name)_l" : "SUM(\(expression)) AS \(name)"
+    }
+
+    /// The outer sum of an inner one.
+    func outer(_ name: String) -> String { split ? "SUM(\(name)_h), SUM(\(name)_l)" : "SUM(\(name))" }
+
+    /// Whether an inner sum of terms that are never negative is above zero.
+    func positive(_ name: String) -> String { split ? "(\(name)_h > 0 OR \(name)_l > 0)" : "\(name) > 0" }
+}
+
+extension SQLiteTransaction: AnalyticsStore {
+    /// `AND column = ?` and its argument when `value` is given.
+    private func optional(_ column: String, _ value: String?, _ args: inout [(any DatabaseValueConvertible)?]) -> String {
+        guard let value else { return "" }
+        args.append(value)
+        return " AND \(column) = ?"
+    }
+
+    public func salesByDay(partnerId: String, currency: String?, range: TimeRange) throws -> [DailySales] {
+        var args: [(any DatabaseValueConvertible)?] = [partnerId]
+        let byCurrency = optional("currency", currency, &args)
+        args += [range.firstText, range.lastText]
+        return try Sums.exact { sums in
+            try Columns.fetchAll(db.cachedStatement(sql: """
+                SELECT substr(occurredAt, 1, 10) AS d, currency, kind, COUNT(*), \(sums.sql("amount")), \(sums.sql("refunded")) FROM sale
+                WHERE partnerId = ?\(byCurrency) AND occurredAt >= ? AND occurredAt <= ?
+                GROUP BY d, currency, kind ORDER BY d, currency, kind
+                """), arguments: StatementArguments(args)) {
+                DailySales(day: $0[0], currency: $0[1], kind: $0[2], count: $0[3], amount: sums.value($0, 4), refunded: sums.value($0, 4 + sums.width))
+            }
+        }
+    }
+
+    public func commissionsByDay(partnerId: String, currency: String?, range: TimeRange) throws -> [DailyCommissions] {
+        var args: [(any DatabaseValueConvertible)?] = [partnerId]
+        let byCurrency = optional("currency", currency, &args)
+        args += [range.firstText, range.lastText]
+        return try Sums.exact { sums in
+            try Columns.fetchAll(db.cachedStatement(sql: """
+                SELECT substr(occurredAt, 1, 10) AS d, currency, \(sums.sql("amount")),
+                       \(sums.sql("CASE WHEN status = 'paid' THEN amount ELSE 0 END")) FROM commission
+                WHERE partnerId = ?\(byCurrency) AND occurredAt >= ? AND occurredAt <= ? AND status != 'cancelled' AND status != 'reversed'
+                GROUP BY d, currency ORDER BY d, currency
+                """), arguments: StatementArguments(args)) {
+                DailyCommissions(day: $0[0], currency: $0[1], earned: sums.value($0, 2), paid: sums.value($0, 2 + sums.width))
+            }
+        }
+    }
+
+    public func customersByDay(partnerId: String, range: TimeRange) throws -> [(day: String, count: Int64)] {
+        try Columns.fetchAll(db.cachedStatement(sql: """
+            SELECT substr(createdAt, 1, 10) AS d, COUNT(*) FROM customer WHERE partnerId = ? AND createdAt >= ? AND createdAt <= ?
+            GROUP BY d ORDER BY d
+            """), arguments: [partnerId, range.firstText, range.lastText]) { (day: $0[0] as String, count: $0[1] as Int64) }
+    }
+
+    public func subscriptionSpans(partnerId: String, currency: String?, range: TimeRange) throws -> [SubscriptionSpan] {
+        var args: [(any DatabaseValueConvertible)?] = [partnerId]
+        let byCurrency = optional("currency", currency, &args)
+        args += [range.lastText, range.firstText]
+        return try Columns.fetchAll(db.cachedStatement(sql: """
+            SELECT currency, interval, amount, startAt, endedAt FROM subscription
+            WHERE partnerId = ?\(byCurrency) AND startAt <= ? AND (endedAt IS NULL OR endedAt >= ?) ORDER BY seq
+            """), arguments: StatementArguments(args)) {
+            SubscriptionSpan(currency: $0[0], interval: try $0.value(1), amount: $0[2], startAt: try $0.timestamp(3),
+                             endedAt: try $0.optionalTimestamp(4))
+        }
+    }
+
+    public func retention(partnerId: String, currency: String?, before: TimeRange, after: TimeRange) throws -> [RetentionTotals] {
+        if before.isEmpty || after.isEmpty { return [] }
+        var args: [(any DatabaseValueConvertible)?] = [before.firstText, before.lastText, after.firstText, after.lastText, partnerId]
+        let byCurrency = optional("currency", currency, &args)
+        args += [min(before.firstText, after.firstText), max(before.lastText, after.lastText)]
+        let net = "amount - refunded"
+        return try Sums.exact { sums in
+            try Columns.fetchAll(db.cachedStatement(sql: """
+                SELECT currency, COUNT(*), \(sums.outer("b")), \(sums.outer("a")) FROM (
+                    SELECT currency, \(sums.inner("CASE WHEN occurredAt >= ? AND occurredAt <= ? THEN \(net) ELSE 0 END", as: "b")),
+                           \(sums.inner("CASE WHEN occurredAt >= ? AND occurredAt <= ? THEN \(net) ELSE 0 END", as: "a"))
+                    FROM sale WHERE partnerId = ?\(byCurrency) AND occurredAt >= ? AND occurredAt <= ?
+                    GROUP BY customerId, currency HAVING \(sums.positive("b")))
+                GROUP BY currency ORDER BY currency
+                """), arguments: StatementArguments(sums.split ? Self.splitArguments(args) : args)) {
+                RetentionTotals(currency: $0[0], customers: $0[1], before: sums.value($0, 2), after: sums.value($0, 2 + sums.width))
+            }
+        }
+    }
+
+    /// The retention query's arguments when each inner sum is written twice (split).
+    private static func splitArguments(_ args: [(any DatabaseValueConvertible)?]) -> [(any DatabaseValueConvertible)?] {
+        [args[0], args[1], args[0], args[1], args[2], args[3], args[2], args[3]] + args[4...]
+    }
+
+    /// The FROM and WHERE of a ranking over `table` (`sale` or `commission`): its group's
+    /// rows in one currency and range, keyed by partner or reseller.
+    private func ranking(_ table: String, _ group: RankingGroup, currency: String, range: TimeRange)
+        -> (key: String, from: String, args: [(any DatabaseValueConvertible)?])
+    {
+        switch group {
+        case .partners(let region, let tier):
+            var args: [(any DatabaseValueConvertible)?] = [currency, range.firstText, range.lastText]
+            var join = ""
+            if region != nil || tier != nil {
+                join = " JOIN partner p ON p.id = t.partnerId"
+                if let region { join += " AND p.region = ?"; args.append(region) }
+                if let tier { join += " AND p.tier = ?"; args.append(tier) }
+                args = Array(args[3...]) + args[0..<3]
+            }
+            return ("t.partnerId", "\(table) t\(join) WHERE t.currency = ? AND t.occurredAt >= ? AND t.occurredAt <= ?", args)
+        case .resellers(let partnerId):
+            return ("t.resellerId", "\(table) t WHERE t.partnerId = ? AND t.currency = ? AND t.occurredAt >= ? AND t.occurredAt <= ? AND t.resellerId IS NOT NULL",
+                    [partnerId, currency, range.firstText, range.lastText])
+        }
+    }
+
+    public func rankedSales(_ group: RankingGroup, currency: String, range: TimeRange) throws -> [String: RankedSales] {
+        let (key, from, args) = ranking("sale", group, currency: currency, range: range)
+        let rows = try Sums.exact { sums in
+            try Columns.fetchAll(db.cachedStatement(sql: """
+                SELECT \(key), COUNT(*), COUNT(DISTINCT t.customerId), \(sums.sql("t.amount - t.refunded")) FROM \(from) GROUP BY \(key)
+                """), arguments: StatementArguments(args)) {
+                ($0[0] as String, RankedSales(count: $0[1], net: sums.value($0, 3), customers: $0[2]))
+            }
+        }
+        return Dictionary(uniqueKeysWithValues: rows)
+    }
+
+    public func rankedCommissions(_ group: RankingGroup, currency: String, range: TimeRange) throws
+        -> [String: (count: Int64, amount: Int128)]
+    {
+        let (key, from, args) = ranking("commission", group, currency: currency, range: range)
+        let rows = try Sums.exact { sums in
+            try Columns.fetchAll(db.cachedStatement(sql: """
+                SELECT \(key), COUNT(*), \(sums.sql("t.amount")) FROM \(from) AND t.status != 'cancelled' AND t.status != 'reversed'
+                GROUP BY \(key)
+                """), arguments: StatementArguments(args)) { ($0[0] as String, (count: $0[1] as Int64, amount: sums.value($0, 2))) }
+        }
+        return Dictionary(uniqueKeysWithValues: rows)
+    }
+
+    public func salesByCountry(partnerId: String?, currency: String?, range: TimeRange) throws -> [CountrySales] {
+        var args: [(any DatabaseValueConvertible)?] = []
+        var conditions = optional("s.partnerId", partnerId, &args)
+        conditions += optional("s.currency", currency, &args)
+        args += [range.firstText, range.lastText]
+        return try Sums.exact { sums in
+            try Columns.fetchAll(db.cachedStatement(sql: """
+                SELECT c.country, s.currency, COUNT(*), COUNT(DISTINCT s.customerId), \(sums.sql("s.amount")), \(sums.sql("s.refunded"))
+                FROM sale s JOIN customer c ON c.id = s.customerId
+                WHERE 1\(conditions) AND s.occurredAt >= ? AND s.occurredAt <= ?
+                GROUP BY c.country, s.currency ORDER BY c.country, s.currency
+                """), arguments: StatementArguments(args)) {
+                CountrySales(country: $0[0], currency: $0[1], count: $0[2], customers: $0[3], amount: sums.value($0, 4),
+                             refunded: sums.value($0, 4 + sums.width))
+            }
+        }
+    }
+
+    public func partnerCounts() throws -> [(status: String, tier: String, count: Int64)] {
+        try Columns.fetchAll(db.cachedStatement(sql: "SELECT status, tier, COUNT(*) FROM partner GROUP BY status, tier")) {
+            (status: $0[0] as String, tier: $0[1] as String, count: $0[2] as Int64)
+        }
+    }
+
+    public func platformTotals(now: Timestamp) throws -> [CurrencyOverview] {
+        var out: [String: CurrencyOverview] = [:]
+        func row(_ c: String) -> CurrencyOverview { out[c] ?? CurrencyOverview(currency: c) }
+        // Net sales from the partners' running totals (scopes 'p:...').
+        for r in try Sums.exact({ sums in
+            try Columns.fetchAll(db.cachedStatement(sql: """
+                SELECT currency, SUM(count), \(sums.sql("amount")) FROM sale_volume WHERE scope >= 'p:' AND scope < 'p;' GROUP BY currency
+                """)) { (currency: $0[0] as String, count: $0[1] as Int64, amount: sums.value($0, 2)) }
+        }) {
+            var o = row(r.currency)
+            o.salesCount = r.count; o.netSales = r.amount
+            out[r.currency] = o
+        }
+        // Commissions by status from the rollup, pending split at today (as the partner's
+        // summary splits it), then the entries whose hold ended earlier today.
+        let nowText = now.rfc3339, today = String(nowText.prefix(10))
+        let rows = try Sums.exact { sums in
+            try Columns.fetchAll(db.cachedStatement(sql: """
+                SELECT currency, status, \(sums.sql("CASE WHEN status = 'pending' AND payableDay < ? THEN amount ELSE 0 END")),
+                       \(sums.sql("CASE WHEN status = 'pending' AND payableDay < ? THEN 0 ELSE amount END"))
+                FROM commission_rollup GROUP BY currency, status
+                """), arguments: StatementArguments(Array(repeating: today, count: 2 * sums.width))) {
+                (currency: $0[0] as String, status: $0[1] as String, due: sums.value($0, 2), rest: sums.value($0, 2 + sums.width))
+            }
+        }
+        for r in rows {
+            var o = row(r.currency)
+            o.commissions["payable", default: 0] += r.due
+            o.commissions[r.status, default: 0] += r.rest
+            out[r.currency] = o
+        }
+        let endedToday = try Sums.exact { sums in
+            try Columns.fetchAll(db.cachedStatement(sql: """
+                SELECT c.currency, \(sums.sql("c.amount")) FROM partner p JOIN commission c INDEXED BY commission_due
+                ON c.partnerId = p.id AND c.status = 'pending' AND c.payableAt >= ? AND c.payableAt <= ? GROUP BY c.currency
+                """), arguments: [today + "T00:00:00.000Z", nowText]) { (currency: $0[0] as String, amount: sums.value($0, 1)) }
+        }
+        for r in endedToday {
+            var o = row(r.currency)
+            o.commissions["payable", default: 0] += r.amount
+            o.commissions["pending", default: 0] -= r.amount
+            out[r.currency] = o
+        }
+        for r in try Sums.exact({ sums in
+            try Columns.fetchAll(db.cachedStatement(sql: """
+                SELECT currency, COUNT(*), \(sums.sql("amount")) FROM payout WHERE status = 'created' OR status = 'processing' GROUP BY currency
+                """)) { (currency: $0[0] as String, count: $0[1] as Int64, amount: sums.value($0, 2)) }
+        }) {
+            var o = row(r.currency)
+            o.payoutsInFlight = r.count; o.payoutsInFlightAmount = r.amount
+            out[r.currency] = o
+        }
+        return out.keys.sorted().map { out[$0]! }
+    }
+}
