@@ -81,6 +81,12 @@ struct Bench: ParsableCommand {
     @Option(help: "Rows of the PDF export (about 33 a page).")
     var exportPdfRows = 320
 
+    @Option(help: "Sales in the analytics ledger, timed with every analytics method (0 skips the analytics figures).")
+    var analyticsSales = 0
+
+    @Option(help: "Partners in the analytics ledger.")
+    var analyticsPartners = 10_000
+
     @Option(help: "Directory for the benchmark databases (default: a temporary directory).")
     var dir: String?
 
@@ -122,6 +128,7 @@ struct Bench: ParsableCommand {
         if exportSales > 0 {
             try ExportBench.run(dir: base, sales: exportSales, xlsxRows: exportXlsxRows, pdfRows: exportPdfRows)
         }
+        if analyticsSales > 0 { try AnalyticsBench.run(dir: base, sales: analyticsSales, partners: analyticsPartners) }
         if coldStarts > 0 {
             let db = base.appendingPathComponent("cold.sqlite").path
             _ = try Self.firstAnswer(db: db)  // creates and migrates the file once
