@@ -193,6 +193,113 @@ final class ExportJob: JobSteps {
         #expect(audit.compactMap { $0["after"]?["format"]?.stringValue }.sorted() == ["pdf", "xlsx"])
     }
 
+    /// The series reports hold the analytics methods' own figures: the partner's series as
+    /// CSV (every period and currency, money in the currency's exponent), the ranking as a
+    /// spreadsheet, the regions as a PDF whose totals leave out no net revenue and add up
+    /// no averages.
+    @Test func seriesReportsHoldTheAnalyticsFigures() throws {
+        let (t, partnerId, exports) = try Self.world(9)
+        _ = try t.call("sale.record", ["actor": platform, "customerId": .string(try Self.customer(t, partnerId, "DE")), "plan": "pro",
+                                       "kind": "renewal", "occurredAt": "2026-04-02T10:00:00Z", "externalId": "april"])
+        let range = TimeRange(from: Timestamp(rfc3339: "2026-02-01T00:00:00Z"), to: Timestamp(rfc3339: "2026-05-01T00:00:00Z"))
+        let csv = try AnalyticsMethods.export(ExportJob(t.engine, directory: exports.path),
+                                              .partnerAnalytics(partnerId: partnerId, range: range, granularity: .month, currency: nil),
+                                              format: .csv, path: "series.csv", overwrite: false)
+        let answer = try t.call("analytics.partner", ["actor": platform, "partnerId": .string(partnerId), "from": "2026-02-01",
+                                                      "to": "2026-04-30", "granularity": "month"])["result"]!
+        let read = try Self.python(exports.appendingPathComponent("series.csv").path)
+        let columns = ["period", "from", "currency", "salesCount", "revenue", "newRevenue", "renewalRevenue", "upgradeRevenue", "usageRevenue",
+                       "refunds", "netRevenue", "averageOrderValue", "commissionsEarned", "commissionsPaid", "activeSubscriptions",
+                       "churnedSubscriptions", "mrr"]
+        #expect(read.first == columns)
+        var expected: [[String]] = []
+        for period in answer["periods"]!.arrayValue! {
+            for row in period["currencies"]!.arrayValue! {
+                let currency = Currency.named(row["currency"]!.stringValue!)!
+                expected.append(columns.map { name in
+                    switch name {
+                    case "period", "from": period[name]!.stringValue!
+                    case "currency": currency.code
+                    case "salesCount", "activeSubscriptions", "churnedSubscriptions": String(row[name]!.integerValue!)
+                    default: Money(row[name]!.integerValue!, currency).decimalText
+                    }
+                })
+            }
+        }
+        #expect(expected.count == 6 && Array(read.dropFirst()) == expected)
+        #expect(csv.rows == 6)
+
+        let xlsx = try AnalyticsMethods.export(ExportJob(t.engine, directory: exports.path),
+                                               .topPartners(range: range, by: .revenue, currency: "EUR", region: nil, tier: nil, limit: 10),
+                                               format: .xlsx, path: "top.xlsx", overwrite: false)
+        let top = try t.call("analytics.topPartners", ["actor": platform, "from": "2026-02-01", "to": "2026-04-30", "by": "revenue",
+                                                       "currency": "EUR"])["result"]!["items"]!.arrayValue!
+        let sheet = try Self.openpyxl(exports.appendingPathComponent("top.xlsx").path, sheet: "TopPartners")
+        #expect(xlsx.rows == top.count && top.count == 1)
+        let firstRow = sheet["rows"]?.arrayValue?.first?.arrayValue ?? []
+        #expect(firstRow.count == 11 && firstRow[1].stringValue == partnerId)
+        var revenue: Double?
+        if firstRow.count > 5 {
+            switch firstRow[5] {
+            case .integer(let n): revenue = Double(n)
+            case .number(let text): revenue = Double(text)
+            default: revenue = nil
+            }
+        }
+        #expect(revenue == Double(top[0]["revenue"]!.integerValue!) / 100)
+        #expect(sheet["formats"]?.arrayValue?.dropFirst(5).first?.stringValue?.contains("EUR") == true)
+
+        let pdf = try AnalyticsMethods.export(ExportJob(t.engine, directory: exports.path),
+                                              .regions(partnerId: partnerId, range: range, currency: nil), format: .pdf, path: "regions.pdf",
+                                              overwrite: false)
+        #expect(pdf.rows == 2)  // Germany in EUR, Japan in JPY
+        let text = Process()
+        text.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
+        text.arguments = [exports.appendingPathComponent("regions.pdf").path, "-"]
+        let textOut = Pipe()
+        text.standardOutput = textOut
+        try text.run()
+        let page = String(decoding: textOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        text.waitUntilExit()
+        let regions = try t.call("analytics.regions", ["actor": platform, "partnerId": .string(partnerId), "from": "2026-02-01",
+                                                       "to": "2026-04-30"])["result"]!["regions"]!.arrayValue!
+        for region in regions {
+            #expect(page.contains(region["region"]!.stringValue!))
+            for row in region["currencies"]!.arrayValue! {
+                let currency = Currency.named(row["currency"]!.stringValue!)!
+                #expect(page.contains(Money.groupedText(Int128(row["netRevenue"]!.integerValue!), exponent: currency.exponent) + " " + currency.code))
+            }
+        }
+    }
+
+    /// The partner's customer in `country`.
+    static func customer(_ t: TestEngine, _ partnerId: String, _ country: String) throws -> String {
+        let items = try t.call("customer.list", ["actor": platform, "partnerId": .string(partnerId)])["result"]!["items"]!.arrayValue!
+        return items.first { $0["country"]?.stringValue == country }!["id"]!.stringValue!
+    }
+
+    /// A sheet's rows after the header (values as openpyxl reads them) and the number formats
+    /// of its first row.
+    static func openpyxl(_ path: String, sheet: String) throws -> JSONValue {
+        let script = """
+            import json, sys, openpyxl
+            wb = openpyxl.load_workbook(sys.argv[1])
+            ws = wb[sys.argv[2]]
+            rows = list(ws.iter_rows(min_row=2))
+            print(json.dumps({"rows": [[c.value for c in r] for r in rows],
+                              "formats": [c.number_format for c in rows[0]] if rows else []}, default=str))
+            """
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        python.arguments = ["-c", script, path, sheet]
+        let out = Pipe()
+        python.standardOutput = out
+        try python.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        python.waitUntilExit()
+        return try JSONReader.parse(Array(data))
+    }
+
     /// A PDF's totals are added up before its rows are written: a refund in between makes
     /// the export -32009, with no file left, never a page whose figures disagree. A sale
     /// recorded meanwhile is not in the report (it holds the sales there when it started).

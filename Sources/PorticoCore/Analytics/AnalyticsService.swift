@@ -104,11 +104,15 @@ public enum AnalyticsService {
                                 periods: periods, newCustomers: newCustomers, figures: figures, kpis: kpis)
     }
 
-    /// The platform's partners (of one region and tier, when given) ranked in one currency.
+    /// The platform's partners (of one region and tier of the pricing rules, when given)
+    /// ranked in one currency.
+    /// `fields` prefixes the params' names in errors (`params.` inside an export).
     public static func topPartners(_ ctx: RequestContext, range: TimeRange, by: RankBy, currency: String, region: String?,
-                                   tier: String?, limit: Int) throws -> Ranking
+                                   tier: String?, limit: Int, fields prefix: String = "") throws -> Ranking
     {
         try ctx.authorize(partner: nil)
+        let region = try region.map { r throws(PorticoError) in try Validate.region(r, ctx.rules.pricing, field: prefix + "region") }
+        let tier = try tier.map { t throws(PorticoError) in try Validate.tier(t, ctx.rules.pricing, field: prefix + "tier") }
         let entries = try rank(ctx.store, .partners(region: region, tier: tier), range: range, by: by, currency: currency, limit: limit) { id in
             let p = try PartnerService.load(id, ctx.store)
             return (p.name, (p.region, p.tier, p.status.rawValue))

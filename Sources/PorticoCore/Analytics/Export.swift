@@ -16,7 +16,12 @@ public enum ExportColumnKind: Sendable, Equatable {
 public struct ExportColumn: Sendable, Equatable {
     public var name: String
     public var kind: ExportColumnKind
-    public init(_ name: String, _ kind: ExportColumnKind) { self.name = name; self.kind = kind }
+    /// Whether the column's amounts add up to a total worth showing (an average or a
+    /// figure at a period's end does not).
+    public var additive: Bool
+    public init(_ name: String, _ kind: ExportColumnKind, additive: Bool = true) {
+        self.name = name; self.kind = kind; self.additive = additive
+    }
 }
 
 /// One cell of a report's row, typed: never a number turned to text before a format chose
@@ -97,7 +102,7 @@ public struct ExportTotals: Sendable, Equatable {
     /// (`amount EUR`), in column order.
     public func figures(_ columns: [ExportColumn]) -> [(label: String, value: ExportTotalValue)] {
         var out: [(String, ExportTotalValue)] = [("rows", .count(rows))]
-        for (i, column) in columns.enumerated() where column.kind == .money {
+        for (i, column) in columns.enumerated() where column.kind == .money && column.additive {
             for sum in i < sums.count ? sums[i] : [] { out.append(("\(column.name) \(sum.currency.code)", .money(sum))) }
         }
         return out
@@ -173,20 +178,22 @@ extension ExportSink {
     public func finish(_ totals: ExportTotals) throws {}
 }
 
-/// Adds up the cells on their way to a sink (or to none, for a pass that only adds up).
+/// Adds up the cells on their way to a sink (or to none, for a pass that only adds up):
+/// the money of the columns that add up.
 final class Tally: ExportRows {
     var totals = ExportTotals()
     let next: (any ExportRows)?
+    let additive: [Bool]
     private var column = 0
 
-    init(_ next: (any ExportRows)?) { self.next = next }
+    init(_ next: (any ExportRows)?, _ columns: [ExportColumn]) { self.next = next; additive = columns.map(\.additive) }
 
     func text(_ utf8: UnsafeBufferPointer<UInt8>) throws { column += 1; try next?.text(utf8) }
     func integer(_ n: Int64) throws { column += 1; try next?.integer(n) }
     func time(_ t: Timestamp) throws { column += 1; try next?.time(t) }
     func empty() throws { column += 1; try next?.empty() }
     func money(_ amount: Int64, _ currency: Currency) throws {
-        totals.add(column: column, amount, currency)
+        if column >= additive.count || additive[column] { totals.add(column: column, amount, currency) }
         column += 1
         try next?.money(amount, currency)
     }
@@ -202,15 +209,24 @@ public enum ExportQuery: Sendable {
     case sales(partnerId: String, customerId: String?, kind: String?, range: TimeRange)
     case commissions(partnerId: String, status: String?, range: TimeRange)
     case audit(AuditFilter)
+    /// `analytics.partner`'s series: a row per period and currency.
+    case partnerAnalytics(partnerId: String, range: TimeRange, granularity: Granularity, currency: String?)
+    /// `analytics.topPartners`'s ranking: a row per partner.
+    case topPartners(range: TimeRange, by: RankBy, currency: String, region: String?, tier: String?, limit: Int)
+    /// `analytics.regions`: a row per country and currency, under its region.
+    case regions(partnerId: String?, range: TimeRange, currency: String?)
 
     /// The `report` names, in the order the method's schema lists them.
-    public static let reports = ["sales", "commissions", "audit"]
+    public static let reports = ["sales", "commissions", "audit", "partnerAnalytics", "topPartners", "regions"]
 
     public var report: String {
         switch self {
         case .sales: "sales"
         case .commissions: "commissions"
         case .audit: "audit"
+        case .partnerAnalytics: "partnerAnalytics"
+        case .topPartners: "topPartners"
+        case .regions: "regions"
         }
     }
 
@@ -221,6 +237,9 @@ public enum ExportQuery: Sendable {
         case .sales: "sale.list"
         case .commissions: "commission.list"
         case .audit: "audit.list"
+        case .partnerAnalytics: "analytics.partner"
+        case .topPartners: "analytics.topPartners"
+        case .regions: "analytics.regions"
         }
     }
 
@@ -229,6 +248,7 @@ public enum ExportQuery: Sendable {
         switch self {
         case .sales(_, _, _, let range), .commissions(_, _, let range): range
         case .audit(let f): f.range
+        case .partnerAnalytics(_, let range, _, _), .topPartners(let range, _, _, _, _, _), .regions(_, let range, _): range
         }
     }
 
@@ -237,14 +257,19 @@ public enum ExportQuery: Sendable {
         case .sales(let partnerId, _, _, _): "Sales of \(partnerId)"
         case .commissions(let partnerId, _, _): "Commissions of \(partnerId)"
         case .audit(let f): f.partnerId.map { "Audit trail of \($0)" } ?? "Audit trail"
+        case .partnerAnalytics(let partnerId, _, let granularity, _): "Analytics of \(partnerId) by \(granularity.rawValue)"
+        case .topPartners(_, let by, let currency, _, _, _): "Top partners by \(by.rawValue) in \(currency)"
+        case .regions(let partnerId, _, _): partnerId.map { "Sales of \($0) by region" } ?? "Sales by region"
         }
     }
 
     /// The partner the report is of, as asked (nil: the audit trail of every partner).
     public var partnerId: String? {
         switch self {
-        case .sales(let partnerId, _, _, _), .commissions(let partnerId, _, _): partnerId
+        case .sales(let partnerId, _, _, _), .commissions(let partnerId, _, _), .partnerAnalytics(let partnerId, _, _, _): partnerId
         case .audit(let f): f.partnerId
+        case .topPartners: nil
+        case .regions(let partnerId, _, _): partnerId
         }
     }
 
@@ -253,8 +278,11 @@ public enum ExportQuery: Sendable {
     /// `analytics.export` on the same partner as it reads.
     func authorizeList(_ ctx: RequestContext) throws {
         let partnerId: String? = switch self {
-        case .sales(let partnerId, _, _, _), .commissions(let partnerId, _, _): partnerId
+        case .sales(let partnerId, _, _, _), .commissions(let partnerId, _, _), .partnerAnalytics(let partnerId, _, _, _): partnerId
         case .audit(let f): try AuditService.scoped(ctx, f).partnerId
+        case .topPartners: nil
+        // A member's regions are its own partner's, named or not.
+        case .regions(let partnerId, _, _): try partnerId ?? ctx.requireActor().ownPartner?.id
         }
         try ctx.authorize(listAction, partner: try partnerId.map { try PartnerService.load($0, ctx.store) })
     }
@@ -271,6 +299,8 @@ public enum ExportQuery: Sendable {
             return (try CommissionLedger.count(ctx, partnerId: partnerId, status: status, range: range), nil)
         case .audit(let f):
             return (try AuditService.count(ctx, f), nil)
+        case .partnerAnalytics, .topPartners, .regions:
+            return (try computed(ctx).count, nil)
         }
     }
 
@@ -289,6 +319,70 @@ public enum ExportQuery: Sendable {
             [.init("seq", .integer), .init("id", .text), .init("at", .text), .init("actor", .text), .init("action", .text),
              .init("targetType", .text), .init("targetId", .text), .init("partnerId", .text), .init("reason", .text),
              .init("before", .text), .init("after", .text), .init("hash", .text)]
+        case .partnerAnalytics:
+            [.init("period", .text), .init("from", .time), .init("currency", .text), .init("salesCount", .integer),
+             .init("revenue", .money), .init("newRevenue", .money), .init("renewalRevenue", .money), .init("upgradeRevenue", .money),
+             .init("usageRevenue", .money), .init("refunds", .money), .init("netRevenue", .money),
+             .init("averageOrderValue", .money, additive: false), .init("commissionsEarned", .money), .init("commissionsPaid", .money),
+             .init("activeSubscriptions", .integer), .init("churnedSubscriptions", .integer), .init("mrr", .money, additive: false)]
+        case .topPartners:
+            [.init("rank", .integer), .init("partnerId", .text), .init("name", .text), .init("region", .text), .init("tier", .text),
+             .init("revenue", .money), .init("salesCount", .integer), .init("commissions", .money), .init("customers", .integer),
+             .init("previousRevenue", .money), .init("growthBasisPoints", .integer)]
+        case .regions:
+            [.init("region", .text), .init("country", .text), .init("currency", .text), .init("salesCount", .integer),
+             .init("customers", .integer), .init("revenue", .money), .init("refunds", .money), .init("netRevenue", .money)]
+        }
+    }
+
+    /// The rows of a report computed whole by the analytics service (a few per period,
+    /// partner or country, never the ledger's rows), in the columns' order.
+    func computed(_ ctx: RequestContext) throws -> [[ExportCell]] {
+        func money(_ v: Int128, _ code: String, _ what: String) throws -> ExportCell {
+            guard let currency = Currency.named(code) else { throw PorticoError(.internalError, "unknown currency \(code) in \(what)") }
+            return .money(Money(try Money.total(v, "the \(what) in \(code)"), currency))
+        }
+        switch self {
+        case .partnerAnalytics(let partnerId, let range, let granularity, let currency):
+            let a = try AnalyticsService.partner(ctx, partnerId: partnerId, range: range, granularity: granularity, currency: currency)
+            var rows: [[ExportCell]] = []
+            for (i, p) in a.periods.enumerated() {
+                for c in a.currencies {
+                    let f = a.figures[i][c] ?? PartnerFigures()
+                    var row: [ExportCell] = [.text(p.label), .time(p.range.first), .text(c), .integer(f.salesCount), try money(f.revenue, c, "revenue")]
+                    for kind in SaleKind.allCases { row.append(try money(f.revenueByKind[kind] ?? 0, c, kind.rawValue + " revenue")) }
+                    row += [try money(f.refunds, c, "refunds"), try money(f.netRevenue, c, "net revenue"),
+                            try money(f.averageOrderValue, c, "average order value"), try money(f.commissionsEarned, c, "commissions earned"),
+                            try money(f.commissionsPaid, c, "commissions paid"), .integer(f.activeSubscriptions),
+                            .integer(f.churnedSubscriptions), try money(f.mrr, c, "MRR")]
+                    rows.append(row)
+                }
+            }
+            return rows
+        case .topPartners(let range, let by, let currency, let region, let tier, let limit):
+            let r = try AnalyticsService.topPartners(ctx, range: range, by: by, currency: currency, region: region, tier: tier, limit: limit,
+                                                     fields: "params.")
+            return try r.entries.enumerated().map { i, e in
+                [.integer(Int64(i + 1)), .text(e.id), .text(e.name), .text(e.partner?.region ?? ""), .text(e.partner?.tier ?? ""),
+                 try money(e.sales.net, currency, "revenue"), .integer(e.sales.count), try money(e.commissions, currency, "commissions"),
+                 .integer(e.sales.customers), try money(e.previousRevenue, currency, "previous revenue"),
+                 try e.growthBasisPoints.map { .integer(try Money.total($0, "the growth of \(e.id)")) } ?? .empty]
+            }
+        case .regions(let partnerId, let range, let currency):
+            let report = try AnalyticsService.regions(ctx, partnerId: partnerId, range: range, currency: currency)
+            var rows: [[ExportCell]] = []
+            for region in report.regions.keys.sorted() {
+                for (country, byCurrency) in report.regions[region]!.sorted(by: { $0.key < $1.key }) {
+                    for (c, f) in byCurrency.sorted(by: { $0.key < $1.key }) {
+                        rows.append([.text(region), .text(country), .text(c), .integer(f.salesCount), .integer(f.customers),
+                                     try money(f.revenue, c, "revenue"), try money(f.refunds, c, "refunds"),
+                                     try money(f.revenue - f.refunds, c, "net revenue")])
+                    }
+                }
+            }
+            return rows
+        case .sales, .commissions, .audit:
+            return []
         }
     }
 
@@ -317,6 +411,15 @@ public enum ExportQuery: Sendable {
                 try out.money(c.amount.amount, c.amount.currency); try out.money(c.originalAmount.amount, c.originalAmount.currency)
                 try out.text(c.currency); try out.time(c.payableAt); try out.text(c.ruleId); try out.text(c.basis); try out.text(c.payoutId)
             }
+        case .partnerAnalytics, .topPartners, .regions:
+            // Computed whole each page (a report of this kind fits in one or two); a page's
+            // seq is the index of its last row.
+            let all = try computed(ctx)
+            let start = Int(min(afterSeq, Int64(all.count)))
+            let page = all[start..<min(all.count, start + limit)]
+            try out.write(Array(page))
+            let end = start + page.count
+            return (page.count, end < all.count ? Int64(end) : nil)
         case .audit(let filter):
             let page = try AuditService.list(ctx, filter, page: request)
             return try rows(page, \.seq) { a in
@@ -375,12 +478,12 @@ public enum ExportService {
         var progress = Progress(job: job, total: total * passes, clock: clock)
         var first: ExportTotals?
         if passes == 2 {
-            let tally = Tally(nil)
+            let tally = Tally(nil, header.columns)
             try each(job, query, through: through, pageSize: pageSize, progress: &progress, into: tally)
             first = tally.totals
         }
         try sink.begin(header, totals: first)
-        let tally = Tally(sink)
+        let tally = Tally(sink, header.columns)
         try each(job, query, through: through, pageSize: pageSize, progress: &progress, into: tally)
         let totals = tally.totals
         if let first, first != totals {

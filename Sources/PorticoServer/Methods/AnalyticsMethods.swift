@@ -8,18 +8,12 @@ import PorticoExport
 enum AnalyticsMethods {
     static let all: [Method] = [
         Method("analytics.partner", access: .read) { p, ctx in
-            let partnerId = try p.string("partnerId")
-            let range = try p.range(required: true)
-            let granularity: Granularity = try Validate.oneOf(try p.string("granularity"), field: "granularity")
-            let currency = try p.optionalString("currency").map { s throws(PorticoError) in try Validate.currency(s).code }
+            let (partnerId, range, granularity, currency) = try partner(&p)
             try p.finish()
             return try AnalyticsService.partner(ctx, partnerId: partnerId, range: range, granularity: granularity, currency: currency).json()
         },
         Method("analytics.topPartners", access: .read) { p, ctx in
-            let range = try p.range(required: true)
-            let (by, currency, limit) = try ranking(&p)
-            let region = try p.optionalString("region").map { s throws(PorticoError) in try Validate.region(s, ctx.rules.pricing) }
-            let tier = try p.optionalString("tier").map { s throws(PorticoError) in try Validate.tier(s, ctx.rules.pricing) }
+            let (range, by, currency, region, tier, limit) = try topPartners(&p)
             try p.finish()
             return try AnalyticsService.topPartners(ctx, range: range, by: by, currency: currency, region: region, tier: tier,
                                                     limit: limit).json()
@@ -32,9 +26,7 @@ enum AnalyticsMethods {
             return try AnalyticsService.resellers(ctx, partnerId: partnerId, range: range, by: by, currency: currency, limit: limit).json()
         },
         Method("analytics.regions", access: .read) { p, ctx in
-            let partnerId = try p.optionalString("partnerId")
-            let range = try p.range(required: true)
-            let currency = try p.optionalString("currency").map { s throws(PorticoError) in try Validate.currency(s).code }
+            let (partnerId, range, currency) = try regions(&p)
             try p.finish()
             return try AnalyticsService.regions(ctx, partnerId: partnerId, range: range, currency: currency).json()
         },
@@ -55,14 +47,41 @@ enum AnalyticsMethods {
         },
     ]
 
+    /// `analytics.partner`'s params (and its export's).
+    static func partner(_ p: inout Params) throws(PorticoError) -> (String, TimeRange, Granularity, String?) {
+        let partnerId = try p.string("partnerId")
+        let range = try p.range(required: true)
+        let granularity: Granularity = try Validate.oneOf(try p.string("granularity"), field: p.field("granularity"))
+        return (partnerId, range, granularity, try currency(&p))
+    }
+
+    /// `analytics.topPartners`'s params (and its export's); the region and tier are checked
+    /// against the pricing rules by the service.
+    static func topPartners(_ p: inout Params) throws(PorticoError) -> (TimeRange, RankBy, String, String?, String?, Int) {
+        let range = try p.range(required: true)
+        let (by, currency, limit) = try ranking(&p)
+        return (range, by, currency, try p.optionalString("region"), try p.optionalString("tier"), limit)
+    }
+
+    /// `analytics.regions`'s params (and its export's).
+    static func regions(_ p: inout Params) throws(PorticoError) -> (String?, TimeRange, String?) {
+        let partnerId = try p.optionalString("partnerId")
+        return (partnerId, try p.range(required: true), try currency(&p))
+    }
+
+    /// An optional currency, canonical.
+    static func currency(_ p: inout Params) throws(PorticoError) -> String? {
+        try p.optionalString("currency").map { s throws(PorticoError) in try Validate.currency(s, field: p.field("currency")).code }
+    }
+
     /// A ranking's order, currency (required: rankings never add currencies up) and length
     /// (1 to 100, 10 unless given).
     static func ranking(_ p: inout Params) throws(PorticoError) -> (RankBy, String, Int) {
-        let by: RankBy = try Validate.oneOf(try p.string("by"), field: "by")
-        let currency = try Validate.currency(try p.string("currency")).code
+        let by: RankBy = try Validate.oneOf(try p.string("by"), field: p.field("by"))
+        let currency = try Validate.currency(try p.string("currency"), field: p.field("currency")).code
         let limit = try p.optionalInteger("limit") ?? 10
         guard (1...Int64(AnalyticsService.rankingLimit)).contains(limit) else {
-            throw .invalid("limit", "must be from 1 to \(AnalyticsService.rankingLimit)")
+            throw .invalid(p.field("limit"), "must be from 1 to \(AnalyticsService.rankingLimit)")
         }
         return (by, currency, Int(limit))
     }
@@ -80,6 +99,15 @@ enum AnalyticsMethods {
             let partnerId = try p.optionalString("partnerId"), actor = try p.optionalString("actorId")
             let action = try p.optionalString("action")
             return .audit(AuditFilter(partnerId: partnerId, actor: actor, action: action, range: try p.range()))
+        case "partnerAnalytics":
+            let (partnerId, range, granularity, currency) = try partner(&p)
+            return .partnerAnalytics(partnerId: partnerId, range: range, granularity: granularity, currency: currency)
+        case "topPartners":
+            let (range, by, currency, region, tier, limit) = try topPartners(&p)
+            return .topPartners(range: range, by: by, currency: currency, region: region, tier: tier, limit: limit)
+        case "regions":
+            let (partnerId, range, currency) = try regions(&p)
+            return .regions(partnerId: partnerId, range: range, currency: currency)
         default:
             throw PorticoError.invalid("report", "must be one of \(ExportQuery.reports.joined(separator: ", "))")
         }
