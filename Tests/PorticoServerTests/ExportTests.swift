@@ -179,14 +179,7 @@ final class ExportJob: JobSteps {
         let pdfJob = ExportJob(t.engine, directory: exports.path)
         let pdf = try AnalyticsMethods.export(pdfJob, query, format: .pdf, path: "sales.pdf", overwrite: false, pageSize: 5)
         #expect(pdf.rows == 23 && pdfJob.reads == 1 + 5 + 5)
-        let text = Process()
-        text.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
-        text.arguments = [exports.appendingPathComponent("sales.pdf").path, "-"]
-        let textOut = Pipe()
-        text.standardOutput = textOut
-        try text.run()
-        let page = String(decoding: textOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        text.waitUntilExit()
+        let page = try Self.pdftotext(exports.appendingPathComponent("sales.pdf").path)
         for sale in listed { #expect(page.contains(sale["id"]!.stringValue!)) }
         #expect(page.contains(Money.groupedText(Int128(eur), exponent: 2) + " EUR"))
         let audit = try t.call("audit.list", ["actor": platform, "action": "analytics.export"])["result"]!["items"]!.arrayValue!
@@ -253,14 +246,7 @@ final class ExportJob: JobSteps {
                                               .regions(partnerId: partnerId, range: range, currency: nil), format: .pdf, path: "regions.pdf",
                                               overwrite: false)
         #expect(pdf.rows == 2)  // Germany in EUR, Japan in JPY
-        let text = Process()
-        text.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
-        text.arguments = [exports.appendingPathComponent("regions.pdf").path, "-"]
-        let textOut = Pipe()
-        text.standardOutput = textOut
-        try text.run()
-        let page = String(decoding: textOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        text.waitUntilExit()
+        let page = try Self.pdftotext(exports.appendingPathComponent("regions.pdf").path)
         let regions = try t.call("analytics.regions", ["actor": platform, "partnerId": .string(partnerId), "from": "2026-02-01",
                                                        "to": "2026-04-30"])["result"]!["regions"]!.arrayValue!
         for region in regions {
@@ -270,6 +256,19 @@ final class ExportJob: JobSteps {
                 #expect(page.contains(Money.groupedText(Int128(row["netRevenue"]!.integerValue!), exponent: currency.exponent) + " " + currency.code))
             }
         }
+    }
+
+    /// A PDF's text as poppler's pdftotext reads it.
+    static func pdftotext(_ path: String) throws -> String {
+        let text = Process()
+        text.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
+        text.arguments = [path, "-"]
+        let out = Pipe()
+        text.standardOutput = out
+        try text.run()
+        let page = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        text.waitUntilExit()
+        return page
     }
 
     /// The partner's customer in `country`.

@@ -42,12 +42,9 @@ public struct PartnerFigures: Sendable, Equatable {
     }
 
     func fields(_ currency: String, of what: String) throws(PorticoError) -> [JSONObject.Member] {
-        func money(_ key: String, _ v: Int128) throws(PorticoError) -> JSONObject.Member {
-            .init(key: key, value: .integer(try Money.total(v, "the \(key) in \(currency) of \(what)")))
-        }
+        func money(_ key: String, _ v: Int128) throws(PorticoError) -> JSONObject.Member { try amount(key, v, currency, of: what) }
         var out: [JSONObject.Member] = [.init(key: "currency", value: .string(currency)),
-                                        .init(key: "salesCount", value: .integer(salesCount)),
-                                        try money("revenue", revenue)]
+                                        .init(key: "salesCount", value: .integer(salesCount)), try money("revenue", revenue)]
         for kind in SaleKind.allCases { out.append(try money(kind.rawValue + "Revenue", revenueByKind[kind] ?? 0)) }
         out += [try money("refunds", refunds), try money("netRevenue", netRevenue), try money("averageOrderValue", averageOrderValue),
                 try money("commissionsEarned", commissionsEarned), try money("commissionsPaid", commissionsPaid),
@@ -91,6 +88,12 @@ public struct PartnerKPIs: Sendable, Equatable {
                     .init(key: "netRevenueRetentionBasisPoints", value: try bounded(netRevenueRetentionBasisPoints, "net revenue retention", currency, what))]
         return .object(JSONObject(uniqueMembers: members))
     }
+}
+
+/// A money figure as answered: its key and amount in minor units of `currency`, checked
+/// against the largest amount the engine answers.
+func amount(_ key: String, _ v: Int128, _ currency: String, of what: String) throws(PorticoError) -> JSONObject.Member {
+    .init(key: key, value: .integer(try Money.total(v, "the \(key) in \(currency) of \(what)")))
 }
 
 /// A ratio as answered: null when undefined, checked against what the engine answers.
@@ -166,18 +169,15 @@ public struct Ranking: Sendable {
         var items: [JSONValue] = []
         for (i, e) in entries.enumerated() {
             let what = "\(kind) \(e.id) in the ranking"
-            func money(_ key: String, _ v: Int128) throws(PorticoError) -> JSONObject.Member {
-                .init(key: key, value: .integer(try Money.total(v, "the \(key) in \(currency) of \(what)")))
-            }
             var m: [JSONObject.Member] = [.init(key: "rank", value: .integer(Int64(i + 1))),
                                           .init(key: kind + "Id", value: .string(e.id)), .init(key: "name", value: .string(e.name))]
             if let p = e.partner {
                 m += [.init(key: "region", value: .string(p.region)), .init(key: "tier", value: .string(p.tier)),
                       .init(key: "status", value: .string(p.status))]
             }
-            m += [try money("revenue", e.sales.net), .init(key: "salesCount", value: .integer(e.sales.count)),
-                  try money("commissions", e.commissions), .init(key: "customers", value: .integer(e.sales.customers)),
-                  try money("previousRevenue", e.previousRevenue),
+            m += [try amount("revenue", e.sales.net, currency, of: what), .init(key: "salesCount", value: .integer(e.sales.count)),
+                  try amount("commissions", e.commissions, currency, of: what), .init(key: "customers", value: .integer(e.sales.customers)),
+                  try amount("previousRevenue", e.previousRevenue, currency, of: what),
                   .init(key: "growthBasisPoints", value: try bounded(e.growthBasisPoints, "growth", currency, what))]
             items.append(.object(JSONObject(uniqueMembers: m)))
         }
@@ -201,13 +201,10 @@ public struct RegionFigures: Sendable, Equatable {
     }
 
     func json(_ currency: String, of what: String) throws(PorticoError) -> JSONValue {
-        func money(_ key: String, _ v: Int128) throws(PorticoError) -> JSONObject.Member {
-            .init(key: key, value: .integer(try Money.total(v, "the \(key) in \(currency) of \(what)")))
-        }
-        return .object(JSONObject(uniqueMembers: [
+        .object(JSONObject(uniqueMembers: [
             .init(key: "currency", value: .string(currency)), .init(key: "salesCount", value: .integer(salesCount)),
-            .init(key: "customers", value: .integer(customers)), try money("revenue", revenue), try money("refunds", refunds),
-            try money("netRevenue", revenue - refunds),
+            .init(key: "customers", value: .integer(customers)), try amount("revenue", revenue, currency, of: what),
+            try amount("refunds", refunds, currency, of: what), try amount("netRevenue", revenue - refunds, currency, of: what),
         ]))
     }
 }
@@ -258,9 +255,7 @@ public struct Overview: Sendable {
     public func json() throws(PorticoError) -> JSONValue {
         var rows: [JSONValue] = []
         for c in currencies {
-            func money(_ key: String, _ v: Int128) throws(PorticoError) -> JSONObject.Member {
-                .init(key: key, value: .integer(try Money.total(v, "the \(key) in \(c.currency) of the overview")))
-            }
+            func money(_ key: String, _ v: Int128) throws(PorticoError) -> JSONObject.Member { try amount(key, v, c.currency, of: "the overview") }
             let due = c.commissions["payable"] ?? 0
             rows.append(.object(JSONObject(uniqueMembers: [
                 .init(key: "currency", value: .string(c.currency)), .init(key: "salesCount", value: .integer(c.salesCount)),
