@@ -106,14 +106,13 @@ extension SQLiteTransaction: AnalyticsStore {
     {
         switch group {
         case .partners(let region, let tier):
-            var args: [(any DatabaseValueConvertible)?] = [currency, range.firstText, range.lastText]
+            // The join's arguments come first, as its placeholders do.
+            var args: [(any DatabaseValueConvertible)?] = []
             var join = ""
             if region != nil || tier != nil {
-                join = " JOIN partner p ON p.id = t.partnerId"
-                if let region { join += " AND p.region = ?"; args.append(region) }
-                if let tier { join += " AND p.tier = ?"; args.append(tier) }
-                args = Array(args[3...]) + args[0..<3]
+                join = " JOIN partner p ON p.id = t.partnerId" + optional("p.region", region, &args) + optional("p.tier", tier, &args)
             }
+            args += [currency, range.firstText, range.lastText]
             return ("t.partnerId", "\(table) t\(join) WHERE t.currency = ? AND t.occurredAt >= ? AND t.occurredAt <= ?", args)
         case .resellers(let partnerId):
             return ("t.resellerId", "\(table) t WHERE t.partnerId = ? AND t.currency = ? AND t.occurredAt >= ? AND t.occurredAt <= ? AND t.resellerId IS NOT NULL",
@@ -172,16 +171,14 @@ extension SQLiteTransaction: AnalyticsStore {
 
     public func platformTotals(now: Timestamp) throws -> [CurrencyOverview] {
         var out: [String: CurrencyOverview] = [:]
-        func row(_ c: String) -> CurrencyOverview { out[c] ?? CurrencyOverview(currency: c) }
         // Net sales from the partners' running totals (scopes 'p:...').
         for r in try Sums.exact({ sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
                 SELECT currency, SUM(count), \(sums.sql("amount")) FROM sale_volume WHERE scope >= 'p:' AND scope < 'p;' GROUP BY currency
                 """)) { (currency: $0[0] as String, count: $0[1] as Int64, amount: sums.value($0, 2)) }
         }) {
-            var o = row(r.currency)
-            o.salesCount = r.count; o.netSales = r.amount
-            out[r.currency] = o
+            out[r.currency, default: CurrencyOverview(currency: r.currency)].salesCount = r.count
+            out[r.currency]!.netSales = r.amount
         }
         // Commissions by status from the rollup, pending split at today (as the partner's
         // summary splits it), then the entries whose hold ended earlier today.
@@ -196,10 +193,8 @@ extension SQLiteTransaction: AnalyticsStore {
             }
         }
         for r in rows {
-            var o = row(r.currency)
-            o.commissions["payable", default: 0] += r.due
-            o.commissions[r.status, default: 0] += r.rest
-            out[r.currency] = o
+            out[r.currency, default: CurrencyOverview(currency: r.currency)].commissions["payable", default: 0] += r.due
+            out[r.currency]!.commissions[r.status, default: 0] += r.rest
         }
         let endedToday = try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
@@ -208,19 +203,16 @@ extension SQLiteTransaction: AnalyticsStore {
                 """), arguments: [today + "T00:00:00.000Z", nowText]) { (currency: $0[0] as String, amount: sums.value($0, 1)) }
         }
         for r in endedToday {
-            var o = row(r.currency)
-            o.commissions["payable", default: 0] += r.amount
-            o.commissions["pending", default: 0] -= r.amount
-            out[r.currency] = o
+            out[r.currency, default: CurrencyOverview(currency: r.currency)].commissions["payable", default: 0] += r.amount
+            out[r.currency]!.commissions["pending", default: 0] -= r.amount
         }
         for r in try Sums.exact({ sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
                 SELECT currency, COUNT(*), \(sums.sql("amount")) FROM payout WHERE status = 'created' OR status = 'processing' GROUP BY currency
                 """)) { (currency: $0[0] as String, count: $0[1] as Int64, amount: sums.value($0, 2)) }
         }) {
-            var o = row(r.currency)
-            o.payoutsInFlight = r.count; o.payoutsInFlightAmount = r.amount
-            out[r.currency] = o
+            out[r.currency, default: CurrencyOverview(currency: r.currency)].payoutsInFlight = r.count
+            out[r.currency]!.payoutsInFlightAmount = r.amount
         }
         return out.keys.sorted().map { out[$0]! }
     }

@@ -140,7 +140,7 @@ public enum RankBy: String, Sendable, CaseIterable {
 /// One partner or reseller of a ranking, in its currency and range: net revenue and sales
 /// count, commissions that stand, distinct customers who bought, and the previous range's
 /// net revenue with the growth over it.
-public struct RankedEntry: Sendable, Equatable {
+public struct RankedEntry: Sendable {
     public var id: String
     public var name: String
     /// A partner's region, tier and status; nil for a reseller.
@@ -150,10 +150,6 @@ public struct RankedEntry: Sendable, Equatable {
     public var previousRevenue: Int128
 
     public var growthBasisPoints: Int128? { previousRevenue > 0 ? Ratio.basisPoints(sales.net - previousRevenue, of: previousRevenue) : nil }
-
-    public static func == (a: Self, b: Self) -> Bool {
-        a.id == b.id && a.sales == b.sales && a.commissions == b.commissions && a.previousRevenue == b.previousRevenue
-    }
 }
 
 /// `analytics.topPartners` and `analytics.resellers`.

@@ -65,23 +65,23 @@ public enum Periods {
     /// The index of the period a UTC day (`YYYY-MM-DD`) falls in: the last whose first day
     /// is not after it.
     public static func index(of day: String, in periods: [Period]) -> Int? {
-        var lo = 0, hi = periods.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if periods[mid].firstDay <= day { lo = mid + 1 } else { hi = mid }
-        }
-        return lo == 0 ? nil : lo - 1
+        last(in: periods) { $0.firstDay <= day }
     }
 
     /// The index of the period holding `t`.
     public static func index(of t: Timestamp, in periods: [Period]) -> Int? {
+        last(in: periods) { $0.range.first <= t }.flatMap { t <= periods[$0].range.last ? $0 : nil }
+    }
+
+    /// The last period that starts at or before a point (`starts` holds for a prefix of
+    /// them), by binary search.
+    static func last(in periods: [Period], where starts: (Period) -> Bool) -> Int? {
         var lo = 0, hi = periods.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if periods[mid].range.first <= t { lo = mid + 1 } else { hi = mid }
+            if starts(periods[mid]) { lo = mid + 1 } else { hi = mid }
         }
-        guard lo > 0, t <= periods[lo - 1].range.last else { return nil }
-        return lo - 1
+        return lo == 0 ? nil : lo - 1
     }
 }
 
