@@ -61,13 +61,31 @@ public final class Engine: CallHandler, @unchecked Sendable {
         rules = RuleFiles.active(try RuleFiles.load(options, logger: logger).get())
         store = try options.openStore(options.databasePath)
         schemaVersion = try store.schemaVersion()
-        ids = IDGenerator(seed: options.seed)
+        ids = IDGenerator(seed: try Self.seed(options.seed, store))
         pipeline = RequestPipeline(
             methods: Dictionary(uniqueKeysWithValues: MethodTable.all.map { ($0.name, $0) }), rateLimiter: PartnerRateLimiter(rules: rules),
             policy: RulesAccessPolicy(rules), activeRules: rules, ids: ids,
             status: EngineStatus(version: Self.version, schemaVersion: schemaVersion, storeLocation: store.location,
                                  deterministic: ids.isDeterministic, activeRules: rules),
             secrets: options.secrets, baseDomain: options.baseDomain, exportDirectory: options.exportDirectory, log: logger)
+    }
+
+    /// The seed of the engine's ids: as given on a new database, so a session is
+    /// reproducible byte for byte; mixed with the audit log's length on a database already
+    /// written, so a seeded engine started again on it (or a second session of a replay)
+    /// does not draw the ids of its first session again and collide with them.
+    static func seed(_ seed: UInt64?, _ store: any Store) throws -> UInt64? {
+        guard let seed else { return nil }
+        var head = AuditHead.genesis
+        var failure: (any Error)?
+        try store.runGroup([.read], restart: {}) { _, tx in
+            do { head = try tx.auditHead() } catch { failure = error }
+            return failure == nil
+        }
+        if let failure { throw failure }
+        guard head.seq > 0 else { return seed }
+        var mix = SplitMix64(state: seed ^ UInt64(bitPattern: head.seq) &* 0x9E37_79B9_7F4A_7C15)
+        return mix.next()
     }
 
     /// The shipped rule files, built into the engine.

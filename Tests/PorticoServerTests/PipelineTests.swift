@@ -81,3 +81,29 @@ import Testing
         #expect(system.allSatisfy { name in MethodTable.all.first { $0.name == name }!.access == .none })
     }
 }
+
+/// A seeded engine started again on its own database, with the same seed and the same
+/// clock, goes on with new ids: its first session's are never drawn again (they would
+/// collide with the rows and audit records already there).
+@Suite struct SeededRestartTests {
+    @Test func aSecondSessionDrawsNewIds() throws {
+        let first = try TestEngine()
+        let a = try first.call("partner.create", createParams("first"))["result"]?["id"]?.stringValue
+        first.engine.close()
+        func open() throws -> TestEngine {
+            TestEngine(engine: try Engine(options: .init(databasePath: first.dir.appendingPathComponent("t.sqlite").path, openStore: SQLiteStore.opener,
+                                                         clock: ClockSpec.parse("step:2026-01-01T00:00:00Z,1s")!, seed: 9,
+                                                         rulesDirectory: RulesIntegrationTests.rulesDirectory, rulesDirectoryRequired: true)),
+                       dir: first.dir)
+        }
+        let second = try open()
+        let b = try second.call("partner.create", createParams("second"))["result"]?["id"]?.stringValue
+        #expect(a != nil && b != nil && a != b)
+        #expect(try second.call("audit.verify", ["actor": platform])["result"]?["ok"] == true)
+        second.engine.close()
+        let third = try open()
+        let c = try third.call("partner.create", createParams("third"))["result"]?["id"]?.stringValue
+        #expect(c != nil && c != a && c != b)
+        third.engine.close()
+    }
+}
