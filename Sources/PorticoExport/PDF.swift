@@ -3,21 +3,27 @@ import PorticoCore
 import PorticoRules
 
 /// A PDF report through cairo's PDF surface: A4 landscape, the title, range and time of the
-/// report at the top of its first page with its totals as figure tiles, then its rows as a
-/// table that goes on from page to page, the header repeated on each and every page
-/// numbered (`Page 3 of 12`). Fonts are DejaVu (fontconfig), embedded as subsets by cairo.
+/// report at the top of its first page with its totals as figure tiles, then the report's
+/// charts (bar and line, one per currency, two to a row: see `ChartDrawing`), then its
+/// rows as a table that goes on from page to page, the header repeated on each and every
+/// page numbered (`Page 3 of 12`). Fonts are DejaVu (fontconfig), embedded as subsets by
+/// cairo.
 ///
-/// Its totals are wanted before the rows (`needsTotalsFirst`), so the figures and the
-/// page count are known on the first page. Text that does not fit its column is cut with
+/// Its totals are wanted before the rows (`needsTotalsFirst`), so the figures, the charts
+/// and the page count are known on the first page. Text that does not fit its column is cut with
 /// `…`; control characters show as `�`. Money is right-aligned in groups of three
 /// (`1,234.50`) beside the report's currency column; instants are UTC, to the second.
+///
+/// A payout statement is drawn in its partner's brand: the brand's name beside the title in
+/// its accent colour, the rule under the title block and the table's header in its primary
+/// colour with its text colour.
 ///
 /// Deterministic: the document's creation and modification dates are the report's
 /// `generatedAt`, so the same request on a deterministic engine gives the same bytes.
 public final class PDFSink: FileSink {
     public let file: ExportFile
     private var surface: OpaquePointer?
-    private var cr: OpaquePointer?
+    private(set) var cr: OpaquePointer?
     /// A write to the file that failed inside cairo's callback, thrown once cairo returns.
     fileprivate var failure: (any Error)?
     private var header: ExportHeader?
@@ -29,6 +35,8 @@ public final class PDFSink: FileSink {
     /// The two faces, made once: selecting a face by name asks fontconfig every time.
     private var regular: OpaquePointer?, bold: OpaquePointer?
     private var current: (bold: Bool, size: Double)?
+    /// The table header's fill and text: a statement's brand's primary and text colours.
+    private var headerFill = (0.12, 0.23, 0.54), headerText = (1.0, 1.0, 1.0)
 
     public var needsTotalsFirst: Bool { true }
 
@@ -39,9 +47,13 @@ public final class PDFSink: FileSink {
     static let font = "DejaVu Sans"
     /// Figure tiles on the first page: five to a row, four rows at most.
     static let tilesPerRow = 5, tileRows = 4
+    /// Charts: two to a row, this high, this far apart.
+    static let chartHeight = 200.0, chartGap = 12.0
 
     struct Layout {
         var widths: [Double] = []
+        /// The page the table starts on, where on it, and the rows it holds there.
+        var tablePage = 1
         var tableTop = 0.0
         var firstPageRows = 0
         var pageRows = 0
@@ -85,15 +97,52 @@ public final class PDFSink: FileSink {
         let totals = totals ?? ExportTotals()
         let figures = totals.figures(header.columns).prefix(Self.tilesPerRow * Self.tileRows)
         let tileRowsUsed = (figures.count + Self.tilesPerRow - 1) / Self.tilesPerRow
-        layout.tableTop = Self.margin + 52 + Double(tileRowsUsed) * 54 + 8
+        let belowTiles = Self.margin + 52 + Double(tileRowsUsed) * 54 + 8
         let bottom = Self.pageHeight - Self.margin - Self.footerHeight
+
+        // The charts' places: rows of two below the tiles, then on pages of their own; the
+        // table starts on the page after the last chart.
+        let plots = totals.plots(header)
+        var places: [(page: Int, x: Double, y: Double)] = []
+        var top = belowTiles, pageOfChart = 1
+        let chartWidth = (Self.pageWidth - 2 * Self.margin - Self.chartGap) / 2
+        for i in plots.indices where i % 2 == 0 {
+            if top + Self.chartHeight > bottom {
+                pageOfChart += 1
+                top = Self.margin
+            }
+            places.append((pageOfChart, Self.margin, top))
+            if i + 1 < plots.count { places.append((pageOfChart, Self.margin + chartWidth + Self.chartGap, top)) }
+            top += Self.chartHeight + Self.chartGap
+        }
+        // The table goes on below the charts when a few of its rows fit there.
+        let roomBelow = Int((bottom - top - Self.headerHeight) / Self.rowHeight)
+        let below = plots.isEmpty || roomBelow >= min(totals.rows, 8) && roomBelow > 0
+        layout.tablePage = below ? pageOfChart : pageOfChart + 1
+        layout.tableTop = below ? top : Self.margin
         layout.firstPageRows = max(1, Int((bottom - layout.tableTop - Self.headerHeight) / Self.rowHeight))
         layout.pageRows = max(1, Int((bottom - Self.margin - Self.headerHeight) / Self.rowHeight))
         let rest = max(0, totals.rows - layout.firstPageRows)
-        pages = 1 + (rest + layout.pageRows - 1) / layout.pageRows
+        pages = layout.tablePage + (rest + layout.pageRows - 1) / layout.pageRows
 
+        if let brand = header.brand, let fill = ExportBrand.rgb(brand.primary), let text = ExportBrand.rgb(brand.text) {
+            headerFill = fill
+            headerText = text
+        }
         page = 1
         titleBlock(header, figures: Array(figures))
+        for (plot, place) in zip(plots, places) {
+            if place.page > page {
+                try endPage()
+                page += 1
+            }
+            chart(plot, x: place.x, y: place.y, width: chartWidth, height: Self.chartHeight)
+            try status()
+        }
+        if layout.tablePage > page {
+            try endPage()
+            page += 1
+        }
     }
 
     // The cells of a row, drawn at its end. The first rows wait until the columns' widths
@@ -129,13 +178,13 @@ public final class PDFSink: FileSink {
 
     private func draw(_ cells: [ExportCell]) throws {
         guard let header else { return }
-        let capacity = page == 1 ? layout.firstPageRows : layout.pageRows
+        let capacity = page == layout.tablePage ? layout.firstPageRows : layout.pageRows
         if rowOnPage == capacity {
             try endPage()
             page += 1
             rowOnPage = 0
         }
-        if rowOnPage == 0 { tableHeader(header.columns, top: page == 1 ? layout.tableTop : Self.margin) }
+        if rowOnPage == 0 { tableHeader(header.columns, top: page == layout.tablePage ? layout.tableTop : Self.margin) }
         row(cells, header.columns)
         rowOnPage += 1
         rowsDone += 1
@@ -161,9 +210,24 @@ public final class PDFSink: FileSink {
 
     private func titleBlock(_ header: ExportHeader, figures: [(label: String, value: ExportTotalValue)]) {
         guard let cr else { return }
+        var titleWidth = Self.pageWidth - 2 * Self.margin
+        // A statement's brand: its name on the right of the title, in its accent colour,
+        // over a rule in its primary colour.
+        if let brand = header.brand {
+            let accent = ExportBrand.rgb(brand.accent) ?? (0.09, 0.13, 0.24)
+            cairo_set_source_rgb(cr, accent.0, accent.1, accent.2)
+            setFont(bold: true, size: 14)
+            let name = fit(brand.name, 260)
+            let w = advance(name)
+            show(name, x: Self.pageWidth - Self.margin - w, y: Self.margin + 16)
+            titleWidth -= w + 20
+            cairo_set_source_rgb(cr, headerFill.0, headerFill.1, headerFill.2)
+            cairo_rectangle(cr, Self.margin, Self.margin + 42, Self.pageWidth - 2 * Self.margin, 2)
+            cairo_fill(cr)
+        }
         cairo_set_source_rgb(cr, 0.09, 0.13, 0.24)
         setFont(bold: true, size: 18)
-        show(header.title, x: Self.margin, y: Self.margin + 18, width: Self.pageWidth - 2 * Self.margin)
+        show(header.title, x: Self.margin, y: Self.margin + 18, width: titleWidth)
         setFont(bold: false, size: 9)
         cairo_set_source_rgb(cr, 0.35, 0.38, 0.45)
         show("\(header.rangeText) · generated \(Self.time(header.generatedAt)) UTC", x: Self.margin, y: Self.margin + 36,
@@ -187,10 +251,10 @@ public final class PDFSink: FileSink {
 
     private func tableHeader(_ columns: [ExportColumn], top: Double) {
         guard let cr else { return }
-        cairo_set_source_rgb(cr, 0.12, 0.23, 0.54)
+        cairo_set_source_rgb(cr, headerFill.0, headerFill.1, headerFill.2)
         cairo_rectangle(cr, Self.margin, top, Self.pageWidth - 2 * Self.margin, Self.headerHeight)
         cairo_fill(cr)
-        cairo_set_source_rgb(cr, 1, 1, 1)
+        cairo_set_source_rgb(cr, headerText.0, headerText.1, headerText.2)
         setFont(bold: true, size: Self.fontSize)
         var x = Self.margin
         for (i, column) in columns.enumerated() {
@@ -202,7 +266,7 @@ public final class PDFSink: FileSink {
 
     private func row(_ cells: [ExportCell], _ columns: [ExportColumn]) {
         guard let cr else { return }
-        let top = (page == 1 ? layout.tableTop : Self.margin) + Self.headerHeight + Double(rowOnPage) * Self.rowHeight
+        let top = (page == layout.tablePage ? layout.tableTop : Self.margin) + Self.headerHeight + Double(rowOnPage) * Self.rowHeight
         if rowOnPage % 2 == 1 {
             cairo_set_source_rgb(cr, 0.96, 0.97, 0.99)
             cairo_rectangle(cr, Self.margin, top, Self.pageWidth - 2 * Self.margin, Self.rowHeight)
@@ -248,7 +312,7 @@ public final class PDFSink: FileSink {
         return String(s.prefix(10)) + " " + String(s.dropFirst(11).prefix(8))
     }
 
-    private func setFont(bold: Bool, size: Double) {
+    func setFont(bold: Bool, size: Double) {
         if let current, current.bold == bold, current.size == size { return }
         cairo_set_font_face(cr, bold ? self.bold : regular)
         cairo_set_font_size(cr, size)
@@ -266,20 +330,20 @@ public final class PDFSink: FileSink {
         }
     }
 
-    private func show(_ s: String, x: Double, y: Double, width: Double? = nil) {
+    func show(_ s: String, x: Double, y: Double, width: Double? = nil) {
         let text = width.map { fit(s, $0) } ?? s
         cairo_move_to(cr, x, y)
         cairo_show_text(cr, Self.printable(text))
     }
 
-    private func advance(_ s: String) -> Double {
+    func advance(_ s: String) -> Double {
         var extents = cairo_text_extents_t()
         cairo_text_extents(cr, Self.printable(s), &extents)
         return extents.x_advance
     }
 
     /// `s` cut with `…` to `width` points in the current font.
-    private func fit(_ s: String, _ width: Double) -> String {
+    func fit(_ s: String, _ width: Double) -> String {
         if advance(s) <= width { return s }
         var scalars = Array(s.unicodeScalars)
         var low = 0, high = scalars.count
@@ -301,20 +365,30 @@ public final class PDFSink: FileSink {
     }
 
     /// Column widths: each column's natural width (its header and the first page's cells,
-    /// at most 200 points), scaled so the columns fill the page's width.
+    /// at most 200 points), scaled so the columns fill the page's width. When the naturals
+    /// do not fit, the cells keep theirs and the headers give way first (cut with `…`),
+    /// the room left shared out to the headers that want it; only cells wider than the
+    /// page all together are narrowed.
     private func widths(_ columns: [ExportColumn], _ rows: [[ExportCell]]) -> [Double] {
         guard !columns.isEmpty else { return [] }
         setFont(bold: true, size: Self.fontSize)
-        var natural = columns.map { advance($0.name) + 10 }
+        let headers = columns.map { min(advance($0.name) + 10, 200) }
         setFont(bold: false, size: Self.fontSize)
-        for cells in rows.prefix(100) {
-            for (i, cell) in cells.enumerated() where i < natural.count {
-                natural[i] = max(natural[i], min(advance(Self.text(cell)) + 10, 200))
+        var cells = [Double](repeating: 24, count: columns.count)
+        for row in rows.prefix(100) {
+            for (i, cell) in row.enumerated() where i < cells.count {
+                cells[i] = max(cells[i], min(advance(Self.text(cell)) + 10, 200))
             }
         }
         let available = Self.pageWidth - 2 * Self.margin
+        let natural = zip(headers, cells).map { max($0, $1) }
         let sum = natural.reduce(0, +)
-        return natural.map { $0 * available / sum }
+        if sum <= available { return natural.map { $0 * available / sum } }
+        let cellSum = cells.reduce(0, +)
+        guard cellSum < available else { return cells.map { $0 * available / cellSum } }
+        let wants = zip(headers, cells).map { max($0 - $1, 0) }
+        let wanted = wants.reduce(0, +)
+        return zip(cells, wants).map { $0 + $1 * (available - cellSum) / wanted }
     }
 
     private func status() throws {

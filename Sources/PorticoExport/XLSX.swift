@@ -159,7 +159,7 @@ public final class XLSXSink: FileSink {
         worksheet_set_column(summary, 0, 0, 28, nil)
         worksheet_set_column(summary, 1, 1, 30, nil)
         try text(summary, 0, 0, header.title, formats.title)
-        let facts: [(String, String)] = [("Report", header.report), ("Range", header.rangeText),
+        let facts: [(String, String)] = [("Report", header.report), (header.subtitle == nil ? "Range" : "About", header.rangeText),
                                          ("Generated", header.generatedAt.rfc3339), ("Sheets", String(sheets))]
         var r: UInt32 = 2
         for (label, value) in facts {
@@ -185,6 +185,7 @@ public final class XLSXSink: FileSink {
             }
             r += 1
         }
+        try charts(summary, totals.plots(header), from: r + 1)
         workbook = nil
         let closed = workbook_close(wb)  // frees the workbook, closed or not
         try check(closed, "writing the spreadsheet")
@@ -192,6 +193,51 @@ public final class XLSXSink: FileSink {
 
     /// libxlsxwriter wrote the file itself, by its descriptor's name.
     public func commit() throws -> (bytes: Int64, sha256: String) { try file.commitWrittenElsewhere() }
+
+    /// Each chart's figures as a table on the summary sheet, with a native chart beside it
+    /// that reads the table (Excel and LibreOffice draw it from the cells): a block a
+    /// chart, as tall as its table or the chart, whichever is taller.
+    private func charts(_ sheet: UnsafeMutablePointer<lxw_worksheet>?, _ plots: [ExportPlot], from first: UInt32) throws {
+        var r = first
+        for plot in plots {
+            try text(sheet, r, 0, plot.title, formats.title)
+            let top = r + 1, last = r + 1 + UInt32(plot.categories.count)
+            try text(sheet, top, 0, plot.categoryName, formats.header)
+            for (j, s) in plot.series.enumerated() { try text(sheet, top, UInt16(j + 1), s.name, formats.header) }
+            let format = plot.amounts ? plot.currency.map(money) ?? formats.integer : formats.integer
+            let unit = Double(ExactDecimal.pow10(plot.exponent))
+            for (i, name) in plot.categories.enumerated() {
+                let row = top + 1 + UInt32(i)
+                try text(sheet, row, 0, name, nil)
+                for (j, s) in plot.series.enumerated() {
+                    try check(worksheet_write_number(sheet, row, UInt16(j + 1), Double(s.values[i]) / unit, format), "writing a chart's figures")
+                }
+            }
+            let type = switch plot.chart.style {
+            case .bar: LXW_CHART_COLUMN
+            case .stackedBar: LXW_CHART_COLUMN_STACKED
+            case .line: LXW_CHART_LINE
+            }
+            guard let chart = workbook_add_chart(workbook, UInt8(type.rawValue)) else {
+                throw PorticoError(.internalError, "the chart '\(plot.title)' could not be added")
+            }
+            chart_title_set_name(chart, plot.title)
+            for j in plot.series.indices {
+                let series = chart_add_series(chart, nil, nil)
+                chart_series_set_categories(series, "Summary", top + 1, 0, last, 0)
+                chart_series_set_values(series, "Summary", top + 1, UInt16(j + 1), last, UInt16(j + 1))
+                chart_series_set_name_range(series, "Summary", top, UInt16(j + 1))
+            }
+            let digits = plot.exponent > 0 ? "." + String(repeating: "0", count: plot.exponent) : ""
+            chart_axis_set_num_format(chart.pointee.y_axis, "#,##0\(digits)")
+            chart_legend_set_position(chart, UInt8(LXW_CHART_LEGEND_BOTTOM.rawValue))
+            var options = lxw_chart_options()
+            options.x_scale = 1.5
+            options.y_scale = 1.2
+            try check(worksheet_insert_chart_opt(sheet, r, UInt16(plot.series.count + 2), chart, &options), "placing a chart")
+            r = max(last + 2, r + 20)
+        }
+    }
 
     // MARK: cells
 

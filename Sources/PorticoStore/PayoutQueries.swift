@@ -173,14 +173,26 @@ extension SQLiteTransaction: PayoutStore {
     }
 
     public func payouts(_ f: PayoutFilter, afterSeq: Int64, limit: Int) throws -> [PayoutRecord] {
-        var sql = "SELECT \(PayoutRecord.columns) FROM payout WHERE seq > ?"
-        var args: [(any DatabaseValueConvertible)?] = [afterSeq]
-        if let partnerId = f.partnerId { sql += " AND partnerId = ?"; args.append(partnerId) }
-        if let status = f.status { sql += " AND status = ?"; args.append(status.rawValue) }
-        if f.range != .all { sql += " AND createdAt >= ? AND createdAt <= ?"; args += [f.range.firstText, f.range.lastText] }
+        var (sql, args) = Self.payoutsWhere(f, "SELECT \(PayoutRecord.columns) FROM payout WHERE seq > ?", [afterSeq])
         sql += " ORDER BY seq LIMIT ?"
         args.append(limit)
         return try PayoutRecord.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args))
+    }
+
+    public func payoutCount(_ f: PayoutFilter) throws -> Int {
+        let (sql, args) = Self.payoutsWhere(f, "SELECT COUNT(*) FROM payout WHERE 1", [])
+        return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(args)) ?? 0
+    }
+
+    /// `sql` with the filter's conditions and their arguments after `args`.
+    static func payoutsWhere(_ f: PayoutFilter, _ sql: String, _ args: [(any DatabaseValueConvertible)?])
+        -> (String, [(any DatabaseValueConvertible)?])
+    {
+        var sql = sql, args = args
+        if let partnerId = f.partnerId { sql += " AND partnerId = ?"; args.append(partnerId) }
+        if let status = f.status { sql += " AND status = ?"; args.append(status.rawValue) }
+        if f.range != .all { sql += " AND createdAt >= ? AND createdAt <= ?"; args += [f.range.firstText, f.range.lastText] }
+        return (sql, args)
     }
 
     /// Live lines are the entries naming the payout; released ones its copies, joined to

@@ -23,8 +23,11 @@ enum AnalyticsBench {
             print(String(format: "analytics ledger: %d sales, %d commissions, %d partners generated in %.1f s", sales, 2 * sales, partners,
                          Date().timeIntervalSince(generating)))
         }
+        let exports = dir.appendingPathComponent("analytics-exports")
+        try FileManager.default.createDirectory(at: exports, withIntermediateDirectories: true)
         let engine = try Engine(options: .init(databasePath: path, openStore: SQLiteStore.opener,
-                                               clock: FixedClock(Timestamp(rfc3339: "2027-01-01T00:00:00Z")!), seed: 5))
+                                               clock: FixedClock(Timestamp(rfc3339: "2027-01-01T00:00:00Z")!), seed: 5,
+                                               exportDirectory: exports.path))
         defer { engine.close() }
         let first = try SQLiteStore(path: path).read { tx in try tx.partners(status: nil, region: nil, onlyID: nil, afterSeq: 0, limit: 1).first!.id }
         let actor: JSONValue = ["platform": "bench"]
@@ -56,6 +59,25 @@ enum AnalyticsBench {
             times.sort()
             let label = (name + ":").padding(toLength: 36, withPad: " ", startingAt: 0)
             print(label + String(format: " %8.2f ms (median of 5; fastest %.2f ms)", times[2], times[0]))
+        }
+        // The first partner's year by day as a file: its figures, four charts and a table
+        // of 365 rows (about ten PDF pages).
+        for format in ["pdf", "xlsx"] {
+            var times: [Double] = []
+            let name = "partner-year-by-day.\(format)"
+            for _ in 0..<3 {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let outcome = engine.call("analytics.export", ["actor": actor, "report": "partnerAnalytics", "format": .string(format),
+                                                               "path": .string(name), "overwrite": true,
+                                                               "params": ["partnerId": .string(first), "from": "2025-01-01", "to": "2025-12-31",
+                                                                          "granularity": "day"]])
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                if case .error(let e) = outcome { throw BenchFailure("analytics.export: \(e)") }
+            }
+            times.sort()
+            let pages = format == "pdf" ? ExportBench.pdfPages(exports.appendingPathComponent(name).path).map { ", \($0) pages" } ?? "" : ""
+            let label = "analytics.export a year by day, \(format.uppercased()):".padding(toLength: 36, withPad: " ", startingAt: 0)
+            print(label + String(format: " %8.2f ms (median of 3%@; in %@)", times[1], pages, exports.appendingPathComponent(name).path))
         }
     }
 

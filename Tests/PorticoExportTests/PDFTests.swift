@@ -1,5 +1,6 @@
 import Foundation
 import PorticoCore
+import PropertyBased
 import PorticoRules
 import Testing
 @testable import PorticoExport
@@ -88,5 +89,64 @@ import Testing
         #expect(status == 0)
         let (info, out) = try run(["pdffonts", a.path])
         #expect(info == 0 && String(decoding: out, as: UTF8.self).contains("DejaVu"))
+    }
+
+    /// A series with charts: each chart drawn once per currency, the currencies in the order
+    /// the rows first show them, a point per row; amounts near the limits and below zero
+    /// still draw; the table goes on after the charts, every row and page there.
+    @Test func chartsPerCurrencyBeforeTheTable() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let eur = Currency.named("EUR")!
+        var header = sampleHeader
+        header.columns = [.init("period", .text), .init("revenue", .money), .init("refunds", .money), .init("currency", .text)]
+        header.charts = [.init("Revenue", .bar, category: 0, series: [1]), .init("Revenue and refunds", .line, category: 0, series: [1, 2])]
+        var rows: [[ExportCell]] = []
+        for month in 1...24 {
+            let label = "2026-\(month < 10 ? "0" : "")\(month)"
+            rows.append([.text(label), .money(Money(Int64(month) * 123_45 - 900_00, eur)), .money(Money(Int64(month) * 10, eur)), .text("EUR")])
+            rows.append([.text(label), .money(Money(month == 24 ? Money.jsonLimit : Int64(month) * 1_000, jpy)), .money(Money(0, jpy)), .text("JPY")])
+        }
+        var totals = ExportTotals()
+        totals.add(rows, charts: header.charts)
+        let plots = totals.plots(header)
+        #expect(plots.map(\.title) == ["Revenue · EUR", "Revenue and refunds · EUR", "Revenue · JPY", "Revenue and refunds · JPY"])
+        #expect(plots.allSatisfy { $0.categories.count == 24 && $0.categories.first == "2026-01" && $0.categoryName == "period" })
+        #expect(plots[1].series.map(\.name) == ["revenue", "refunds"])
+        #expect(plots[1].series[1].values == (1...24).map { Int64($0) * 10 })
+        #expect(plots[2].series[0].values.last == Money.jsonLimit)
+
+        let written = try export({ PDFSink($0) }, box, name: "series.pdf", header: header, rows: rows, pageSize: 5)
+        let count = try pages(written.path)
+        let first = try text(written.path, page: 1)
+        #expect(first.contains("Revenue · EUR") && first.contains("Page 1 of \(count)"))
+        let all = try text(written.path)
+        for title in plots.map(\.title) { #expect(all.contains(title)) }
+        #expect(all.contains("refunds") && all.contains("2026-01"))
+        // Every row in the table after the charts, on pages numbered to the end.
+        #expect(all.components(separatedBy: "2026-24").count - 1 >= 2)
+        #expect(try text(written.path, page: count).contains("Page \(count) of \(count)"))
+        let (status, _) = try run(["pdftoppm", "-r", "30", "-png", written.path, box.root.appendingPathComponent("chart").path])
+        #expect(status == 0)
+    }
+
+    /// A value axis is round: its step 1, 2 or 5 times a power of ten, its ends on steps
+    /// around the values and zero, five steps or so, never fewer than one.
+    @Test func chartAxesAreRound() async {
+        await propertyCheck(count: 500, input: Gen.int(in: -1_000_000_000...1_000_000_000), Gen.int(in: 0...1_000_000_000), Gen.int(in: 0...3)) {
+            a, b, exponent in
+            let low = Int64(min(a, 0)), high = Int64(max(b, 0))
+            let axis = ChartAxis(low: low, high: high, exponent: exponent)
+            var m = axis.step
+            while m % 10 == 0 { m /= 10 }
+            #expect([1, 2, 5].contains(m))
+            #expect(axis.low <= Int128(low) && axis.high >= Int128(high) && axis.ticks.contains(0))
+            #expect(axis.ticks.count >= 2 && axis.ticks.count <= 7)
+            #expect(axis.low % axis.step == 0 && axis.high % axis.step == 0)
+        }
+        #expect(ChartAxis(low: 0, high: 150_000, exponent: 2).ticks.map { ChartAxis(low: 0, high: 150_000, exponent: 2).label($0) }
+                    == ["0", "500", "1,000", "1,500"])
+        #expect(ChartAxis(low: -1, high: 3, exponent: 2).label(1) == "0.01")
+        #expect(ChartAxis(low: Int64.min, high: Int64.max, exponent: 0).ticks.count <= 7)
     }
 }

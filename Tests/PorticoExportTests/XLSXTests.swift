@@ -24,7 +24,7 @@ func export(_ sink: (ExportFile) -> any FileSink, _ box: Sandbox, name: String, 
     let file = try ExportFile(try box.directory, path: name, overwrite: true)
     let s = sink(file)
     var totals = ExportTotals()
-    totals.add(rows)
+    totals.add(rows, charts: header.charts)
     try s.begin(header, totals: s.needsTotalsFirst ? totals : nil)
     var i = 0
     while i < rows.count {

@@ -59,19 +59,27 @@ final class ExportJob: JobSteps {
     }
 
     static func python(_ path: String) throws -> [[String]] {
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", """
+        let data = try output("/usr/bin/python3", ["-c", """
             import csv, json, sys
             with open(sys.argv[1], newline='', encoding='utf-8') as f:
                 print(json.dumps(list(csv.reader(f))))
-            """, path]
+            """, path])
+        return try JSONDecoder().decode([[String]].self, from: Data(data))
+    }
+
+    /// What a program writes to its standard output, and its exit status (a failing tool
+    /// fails the test that expects its answer).
+    static func output(_ executable: String, _ arguments: [String], status: UnsafeMutablePointer<Int32>? = nil) throws -> [UInt8] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         let out = Pipe()
-        python.standardOutput = out
-        try python.run()
+        process.standardOutput = out
+        try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
-        python.waitUntilExit()
-        return try JSONDecoder().decode([[String]].self, from: data)
+        process.waitUntilExit()
+        status?.pointee = process.terminationStatus
+        return Array(data)
     }
 
     /// Every sale `sale.list` shows is a row of the file, page after page, as Python's csv
@@ -121,7 +129,7 @@ final class ExportJob: JobSteps {
         let file = try ExportFile(try ExportDirectory(exports.path), path: "p.csv", overwrite: false)
         var now: UInt64 = 0
         let query = ExportQuery.sales(partnerId: partnerId, customerId: nil, kind: nil, range: .all)
-        let rows = try ExportService.write(job, query, total: 10, generatedAt: .init(millisecondsSinceEpoch: 0), to: CSVSink(file), pageSize: 2, clock: {
+        let rows = try ExportService.write(job, query, ExportPlan(total: 10), generatedAt: .init(millisecondsSinceEpoch: 0), to: CSVSink(file), pageSize: 2, clock: {
             now += 60_000_000  // 60 ms a look at the clock
             return now
         })
@@ -158,15 +166,7 @@ final class ExportJob: JobSteps {
             summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
             print(json.dumps({"ids": [r[0] for r in rows[1:]], "amounts": [r[7] for r in rows[1:]], "summary": summary}, default=str))
             """
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        python.arguments = ["-c", script, exports.appendingPathComponent("sales.xlsx").path]
-        let out = Pipe()
-        python.standardOutput = out
-        try python.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        python.waitUntilExit()
-        let read = try JSONReader.parse(Array(data))
+        let read = try JSONReader.parse(try Self.output("/usr/bin/python3", ["-c", script, exports.appendingPathComponent("sales.xlsx").path]))
         #expect(read["ids"]?.arrayValue?.map { $0.stringValue } == listed.map { $0["id"]!.stringValue })
         #expect(read["summary"]?["rows"]?.integerValue == 23)
         let figure: Double? = switch read["summary"]?["amount EUR"] {
@@ -258,17 +258,132 @@ final class ExportJob: JobSteps {
         }
     }
 
+    /// The series reports draw their charts, one per currency of their amounts: the
+    /// workbook's summary holds each chart's figures (the method's own, period by period)
+    /// and a native chart of the right kind reading them; the PDF draws the same charts,
+    /// titled per currency with their legends, and poppler renders every page.
+    @Test func seriesReportsDrawTheirCharts() throws {
+        let (t, partnerId, exports) = try Self.world(9)
+        _ = try t.call("sale.record", ["actor": platform, "customerId": .string(try Self.customer(t, partnerId, "DE")), "plan": "pro",
+                                       "kind": "renewal", "occurredAt": "2026-04-02T10:00:00Z", "externalId": "april"])
+        let range = TimeRange(from: Timestamp(rfc3339: "2026-02-01T00:00:00Z"), to: Timestamp(rfc3339: "2026-05-01T00:00:00Z"))
+        let query = ExportQuery.partnerAnalytics(partnerId: partnerId, range: range, granularity: .month, currency: nil)
+        _ = try AnalyticsMethods.export(ExportJob(t.engine, directory: exports.path), query, format: .xlsx, path: "series.xlsx", overwrite: false)
+        let answer = try t.call("analytics.partner", ["actor": platform, "partnerId": .string(partnerId), "from": "2026-02-01",
+                                                      "to": "2026-04-30", "granularity": "month"])["result"]!
+        let script = """
+            import json, re, sys, zipfile, openpyxl
+            z = zipfile.ZipFile(sys.argv[1])
+            charts = []
+            for name in sorted(n for n in z.namelist() if re.match(r"xl/charts/chart\\d+\\.xml$", n)):
+                xml = z.read(name).decode()
+                kind = "line" if "<c:lineChart>" in xml else "other"
+                if "<c:barChart>" in xml: kind = "stacked" if '<c:grouping val="stacked"/>' in xml else "bar"
+                charts.append({"kind": kind,
+                               "refs": re.findall(r"<c:f>([^<]*)</c:f>", xml)})
+            ws = openpyxl.load_workbook(sys.argv[1])["Summary"]
+            print(json.dumps({"charts": charts, "cells": [[c.value for c in r] for r in ws.iter_rows()]}, default=str))
+            """
+        let read = try JSONReader.parse(try Self.output("/usr/bin/python3", ["-c", script, exports.appendingPathComponent("series.xlsx").path]))
+        let charts = read["charts"]?.arrayValue ?? []
+        // Per currency: net revenue (bars), revenue by kind (stacked), revenue, refunds and
+        // commissions (lines), subscriptions (lines).
+        #expect(charts.map { $0["kind"]?.stringValue } == ["bar", "stacked", "line", "line", "bar", "stacked", "line", "line"])
+        #expect(charts.allSatisfy { $0["refs"]?.arrayValue?.allSatisfy { $0.stringValue?.hasPrefix("Summary!$") == true } == true })
+        let cells = read["cells"]?.arrayValue?.map { $0.arrayValue ?? [] } ?? []
+        // Each currency's net revenue, period by period, under the chart's title.
+        for currency in ["EUR", "JPY"] {
+            let exponent = Currency.named(currency)!.exponent
+            let title = cells.firstIndex { $0.first?.stringValue == "Net revenue · \(currency)" }
+            #expect(title != nil)
+            guard let title else { continue }
+            #expect(cells[title + 1].prefix(2).map(\.stringValue) == ["period", "netRevenue"])
+            for (i, period) in answer["periods"]!.arrayValue!.enumerated() {
+                let row = period["currencies"]!.arrayValue!.first { $0["currency"]?.stringValue == currency }!
+                let cell = cells[title + 2 + i]
+                #expect(cell.first?.stringValue == period["period"]?.stringValue)
+                let value: Double? = switch cell.count > 1 ? cell[1] : .null {
+                case .integer(let n): Double(n)
+                case .number(let text): Double(text)
+                default: nil
+                }
+                #expect(value == Double(row["netRevenue"]!.integerValue!) / Double(ExactDecimal.pow10(exponent)))
+            }
+        }
+
+        _ = try AnalyticsMethods.export(ExportJob(t.engine, directory: exports.path), query, format: .pdf, path: "series.pdf", overwrite: false)
+        let path = exports.appendingPathComponent("series.pdf").path
+        let text = try Self.pdftotext(path)
+        for title in ["Net revenue · EUR", "Net revenue · JPY", "Revenue, refunds and commissions · EUR", "Revenue, refunds and commissions · JPY",
+                      "Revenue by kind · EUR", "Subscriptions · JPY"] {
+            #expect(text.contains(title))
+        }
+        #expect(text.contains("commissionsEarned") && text.contains("activeSubscriptions") && text.contains("2026-03"))
+        var status: Int32 = -1
+        _ = try Self.output("/usr/bin/pdftoppm", ["-r", "30", "-png", path, exports.appendingPathComponent("page").path], status: &status)
+        let pages = try FileManager.default.contentsOfDirectory(atPath: exports.path).filter { $0.hasPrefix("page") && $0.hasSuffix(".png") }
+        #expect(status == 0 && pages.count == 3)
+    }
+
+    /// The payout reports: every payout as `payout.list` shows it, and a payout's statement
+    /// whose lines add up to its amount, its PDF in the partner's brand (name and colours);
+    /// another partner's member may export neither.
+    @Test func payoutReportsHoldThePayoutsAndTheirLines() throws {
+        let w = try PayoutWorld(sales: [100_000, 50_000, 20_000])
+        _ = try w.setAccount()
+        let payoutId = try w.create()["result"]!["id"]!.stringValue!
+        let branded = try w.call("brand.update", ["partnerId": .string(w.partnerId), "displayName": "Nimbus Compute",
+                                        "theme": ["primary": "#ddd6fe", "accent": "#6d28d9"]])
+        #expect(branded["result"] != nil, "\(branded)")
+        let exports = w.t.dir.appendingPathComponent("exports")
+        try FileManager.default.createDirectory(at: exports, withIntermediateDirectories: true)
+
+        _ = try AnalyticsMethods.export(ExportJob(w.t.engine, directory: exports.path), .payouts(partnerId: w.partnerId, status: nil, range: .all),
+                                        format: .csv, path: "payouts.csv", overwrite: false)
+        let listed = try w.call("payout.list", ["partnerId": .string(w.partnerId)])["result"]!["items"]!.arrayValue!
+        let csv = try Self.python(exports.appendingPathComponent("payouts.csv").path)
+        #expect(csv.first?.prefix(3) == ["id", "partnerId", "period"])
+        #expect(csv.dropFirst().map { $0[0] } == listed.map { $0["id"]!.stringValue! } && listed.count == 1)
+        #expect(csv.dropFirst().first?[6] == Money(listed[0]["amount"]!["amount"]!.integerValue!, Currency.named("EUR")!).decimalText)
+
+        let statement = try w.call("payout.statement", ["payoutId": .string(payoutId)])["result"]!
+        let lines = statement["lines"]!["items"]!.arrayValue!
+        let xlsx = try AnalyticsMethods.export(ExportJob(w.t.engine, directory: exports.path), .payoutStatement(payoutId: payoutId),
+                                               format: .xlsx, path: "statement.xlsx", overwrite: false)
+        #expect(xlsx.rows == lines.count && lines.count == 3)
+        let sheet = try Self.openpyxl(exports.appendingPathComponent("statement.xlsx").path, sheet: "PayoutStatement")
+        let rows = sheet["rows"]?.arrayValue?.map { $0.arrayValue ?? [] } ?? []
+        #expect(rows.map { $0.first?.stringValue } == lines.map { $0["commissionId"]?.stringValue })
+        let cents = rows.compactMap { row -> Int64? in
+            switch row.count > 10 ? row[10] : .null {
+            case .integer(let n): n * 100
+            case .number(let text): Double(text).map { Int64(($0 * 100).rounded()) }
+            default: nil
+            }
+        }
+        #expect(cents.reduce(0, +) == statement["payout"]!["amount"]!["amount"]!.integerValue!)
+
+        _ = try AnalyticsMethods.export(ExportJob(w.t.engine, directory: exports.path), .payoutStatement(payoutId: payoutId),
+                                        format: .pdf, path: "statement.pdf", overwrite: false)
+        let text = try Self.pdftotext(exports.appendingPathComponent("statement.pdf").path)
+        #expect(text.contains("Nimbus Compute") && text.contains("Statement of payout \(payoutId)"))
+        #expect(text.contains("3 lines") && text.contains("by stripe"))
+        for line in lines { #expect(text.contains(line["commissionId"]!.stringValue!)) }
+
+        // Another partner's owner: neither report, and no file.
+        let other = try w.t.call("partner.create", createParams("other"))["result"]!
+        let stranger: JSONValue = ["member": other["owner"]!["id"]!]
+        for (report, params) in [("payoutStatement", ["payoutId": JSONValue.string(payoutId)] as JSONObject),
+                                 ("payouts", ["partnerId": .string(w.partnerId)])] {
+            let refused = try w.call("analytics.export", ["report": .string(report), "params": .object(params), "format": "csv", "path": "x.csv"],
+                                     as: stranger)
+            #expect(refused["error"]?["code"] != nil)
+        }
+    }
+
     /// A PDF's text as poppler's pdftotext reads it.
     static func pdftotext(_ path: String) throws -> String {
-        let text = Process()
-        text.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
-        text.arguments = [path, "-"]
-        let out = Pipe()
-        text.standardOutput = out
-        try text.run()
-        let page = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        text.waitUntilExit()
-        return page
+        String(decoding: try output("/usr/bin/pdftotext", [path, "-"]), as: UTF8.self)
     }
 
     /// The partner's customer in `country`.
@@ -288,15 +403,7 @@ final class ExportJob: JobSteps {
             print(json.dumps({"rows": [[c.value for c in r] for r in rows],
                               "formats": [c.number_format for c in rows[0]] if rows else []}, default=str))
             """
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        python.arguments = ["-c", script, path, sheet]
-        let out = Pipe()
-        python.standardOutput = out
-        try python.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        python.waitUntilExit()
-        return try JSONReader.parse(Array(data))
+        return try JSONReader.parse(try output("/usr/bin/python3", ["-c", script, path, sheet]))
     }
 
     /// A PDF's totals are added up before its rows are written: a refund in between makes

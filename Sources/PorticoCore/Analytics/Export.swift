@@ -43,14 +43,24 @@ public struct ExportHeader: Sendable {
     public var range: TimeRange?
     public var generatedAt: Timestamp
     public var columns: [ExportColumn]
+    /// The charts drawn of the rows (the series reports'), none for a list.
+    public var charts: [ExportChart]
+    /// What the report is of, said instead of its range (a payout statement's payout).
+    public var subtitle: String?
+    /// The partner's brand a statement is drawn in.
+    public var brand: ExportBrand?
 
-    public init(report: String, title: String, range: TimeRange?, generatedAt: Timestamp, columns: [ExportColumn]) {
+    public init(report: String, title: String, range: TimeRange?, generatedAt: Timestamp, columns: [ExportColumn],
+                charts: [ExportChart] = [], subtitle: String? = nil, brand: ExportBrand? = nil)
+    {
         self.report = report; self.title = title; self.range = range; self.generatedAt = generatedAt; self.columns = columns
+        self.charts = charts; self.subtitle = subtitle; self.brand = brand
     }
 
     /// `2026-01-01 to 2026-12-31` (a bound on a day's edge as that day), the instants
-    /// otherwise; "all time" for none.
+    /// otherwise; "all time" for none; the subtitle when the report has one.
     public var rangeText: String {
+        if let subtitle { return subtitle }
         guard let range, range != .all else { return "all time" }
         let from = range.first == .min ? "the start"
             : range.first.millisecondsSinceEpoch.floorMod(Timestamp.msPerDay) == 0 ? range.firstDay : range.firstText
@@ -60,13 +70,87 @@ public struct ExportHeader: Sendable {
     }
 }
 
+/// A partner's brand as a statement shows it: its display name and its theme's colours
+/// (`#RRGGBB`; its text readable on its primary, which `brand.update` holds to WCAG AA). Its
+/// logo is an address the engine does not fetch (it has no network), so a statement names
+/// the brand in its colours instead.
+public struct ExportBrand: Sendable, Equatable {
+    public var name: String
+    public var primary: String
+    public var accent: String
+    public var text: String
+    public init(name: String, primary: String, accent: String, text: String) {
+        self.name = name; self.primary = primary; self.accent = accent; self.text = text
+    }
+
+    /// A `#RRGGBB` colour as red, green and blue between 0 and 1 (nil if it is not one).
+    public static func rgb(_ hex: String) -> (Double, Double, Double)? {
+        let digits = Array(hex.utf8.dropFirst())
+        guard hex.hasPrefix("#"), digits.count == 6, let v = UInt32(String(decoding: digits, as: UTF8.self), radix: 16) else { return nil }
+        return (Double((v >> 16) & 0xFF) / 255, Double((v >> 8) & 0xFF) / 255, Double(v & 0xFF) / 255)
+    }
+}
+
+/// A chart of a report's rows: a point per row, named by its `category` column's text, and
+/// a series per column of `series` (money or counts). Drawn once per currency of its
+/// amounts, never two currencies on one axis (see `ExportTotals.plots`).
+public struct ExportChart: Sendable, Equatable {
+    /// Bars side by side, bars stacked on each other (negatives below zero), or lines.
+    public enum Style: Sendable, Equatable { case bar, stackedBar, line }
+    public var title: String
+    public var style: Style
+    public var category: Int
+    public var series: [Int]
+
+    public init(_ title: String, _ style: Style, category: Int, series: [Int]) {
+        self.title = title; self.style = style; self.category = category; self.series = series
+    }
+
+    /// The columns a chart reads.
+    var columns: [Int] { [category] + series }
+}
+
+/// A chart with its figures, for the rows of one currency (nil: rows without money): the
+/// points' names and, per series, its values (amounts in the currency's minor units, or
+/// counts), a value per point.
+public struct ExportPlot: Sendable, Equatable {
+    public var chart: ExportChart
+    public var currency: Currency?
+    /// Whether the series are amounts of `currency` (else counts).
+    public var amounts: Bool
+    /// The digits after the point of the values: the currency's for amounts, none for counts.
+    public var exponent: Int { amounts ? currency?.exponent ?? 0 : 0 }
+    public var categoryName: String
+    public var categories: [String]
+    public var series: [Series]
+
+    public struct Series: Sendable, Equatable {
+        public var name: String
+        public var values: [Int64]
+    }
+
+    /// `Net revenue · EUR`.
+    public var title: String { currency.map { "\(chart.title) · \($0.code)" } ?? chart.title }
+}
+
 /// A report's totals, added up from the very rows written: how many, and each money
-/// column's sum per currency (never one currency turned into another), exact in 128 bits.
+/// column's sum per currency (never one currency turned into another), exact in 128 bits;
+/// and for a report with charts, the cells its charts read (a series report has a few rows
+/// per period, partner or country, never the ledger's).
 public struct ExportTotals: Sendable, Equatable {
     public private(set) var rows = 0
     /// Per column (by index), the sums by currency, in the order first seen (none for a
     /// column without money).
     public private(set) var sums: [[MoneySum]] = []
+    /// The rows' cells in the columns a chart reads, `.empty` in the others.
+    public private(set) var chartRows: [ChartRow] = []
+
+    /// A row as its charts read it: the cells they read, and the currency of the row's
+    /// first amount (a row of a series is in one currency: its counts are that currency's).
+    public struct ChartRow: Sendable, Equatable {
+        public var cells: [ExportCell]
+        public var currency: Currency?
+    }
 
     public struct MoneySum: Sendable, Equatable {
         public let currency: Currency
@@ -77,12 +161,15 @@ public struct ExportTotals: Sendable, Equatable {
 
     public init() {}
 
-    public mutating func add(_ page: [[ExportCell]]) {
+    /// Adds up rows given whole, keeping the cells `charts` read.
+    public mutating func add(_ page: [[ExportCell]], charts: [ExportChart] = []) {
+        let read = Set(charts.flatMap(\.columns))
         for row in page {
             for (i, cell) in row.enumerated() {
                 if case .money(let m) = cell { add(column: i, m.amount, m.currency) }
             }
-            endRow()
+            let currency = row.lazy.compactMap { if case .money(let m) = $0 { m.currency } else { nil } }.first
+            endRow(chartRow: read.isEmpty ? nil : ChartRow(cells: row.indices.map { read.contains($0) ? row[$0] : .empty }, currency: currency))
         }
     }
 
@@ -96,7 +183,58 @@ public struct ExportTotals: Sendable, Equatable {
         }
     }
 
-    mutating func endRow() { rows += 1 }
+    mutating func endRow(chartRow: ChartRow? = nil) {
+        rows += 1
+        if let chartRow { chartRows.append(chartRow) }
+    }
+
+    /// The header's charts with their figures: for each currency of the rows (in the order
+    /// first met), its charts in the header's order; rows without money make one set.
+    public func plots(_ header: ExportHeader) -> [ExportPlot] {
+        var currencies: [Currency?] = []
+        var plots: [ExportPlot] = []
+        for chartRow in chartRows {
+            let row = chartRow.cells, currency = chartRow.currency
+            for chart in header.charts {
+                var k = plots.firstIndex { $0.chart == chart && $0.currency?.code == currency?.code }
+                if k == nil {
+                    if !currencies.contains(where: { $0?.code == currency?.code }) { currencies.append(currency) }
+                    let amounts = chart.series.contains { $0 < header.columns.count && header.columns[$0].kind == .money }
+                    plots.append(ExportPlot(chart: chart, currency: currency, amounts: amounts,
+                                            categoryName: chart.category < header.columns.count ? header.columns[chart.category].name : "",
+                                            categories: [], series: chart.series.map {
+                                                .init(name: $0 < header.columns.count ? header.columns[$0].name : "", values: [])
+                                            }))
+                    k = plots.count - 1
+                }
+                let name: String = if chart.category < row.count, case .text(let t) = row[chart.category] { t }
+                    else if chart.category < row.count { Self.label(row[chart.category]) } else { "" }
+                plots[k!].categories.append(name)
+                for (j, i) in chart.series.enumerated() {
+                    let v: Int64 = switch i < row.count ? row[i] : .empty {
+                    case .money(let m): m.amount
+                    case .integer(let n): n
+                    default: 0
+                    }
+                    plots[k!].series[j].values.append(v)
+                }
+            }
+        }
+        // Currency by currency, each currency's charts in the header's order.
+        return currencies.flatMap { c in
+            header.charts.compactMap { chart in plots.first { $0.chart == chart && $0.currency?.code == c?.code } }
+        }
+    }
+
+    private static func label(_ cell: ExportCell) -> String {
+        switch cell {
+        case .text(let s): s
+        case .integer(let n): String(n)
+        case .money(let m): Money.groupedText(Int128(m.amount), exponent: m.currency.exponent)
+        case .time(let t): String(t.rfc3339.prefix(10))
+        case .empty: ""
+        }
+    }
 
     /// The figures a summary shows: the rows, then each money column's total per currency
     /// (`amount EUR`), in column order.
@@ -179,26 +317,48 @@ extension ExportSink {
 }
 
 /// Adds up the cells on their way to a sink (or to none, for a pass that only adds up):
-/// the money of the columns that add up.
+/// the money of the columns that add up, and the cells the header's charts read.
 final class Tally: ExportRows {
     var totals = ExportTotals()
     let next: (any ExportRows)?
     let additive: [Bool]
+    /// Per column, whether a chart reads it (empty: no chart).
+    let charted: [Bool]
     private var column = 0
+    private var cells: [ExportCell] = []
+    private var currency: Currency?
 
-    init(_ next: (any ExportRows)?, _ columns: [ExportColumn]) { self.next = next; additive = columns.map(\.additive) }
+    init(_ next: (any ExportRows)?, _ header: ExportHeader) {
+        self.next = next
+        additive = header.columns.map(\.additive)
+        let read = Set(header.charts.flatMap(\.columns))
+        charted = read.isEmpty ? [] : header.columns.indices.map(read.contains)
+    }
 
-    func text(_ utf8: UnsafeBufferPointer<UInt8>) throws { column += 1; try next?.text(utf8) }
-    func integer(_ n: Int64) throws { column += 1; try next?.integer(n) }
-    func time(_ t: Timestamp) throws { column += 1; try next?.time(t) }
-    func empty() throws { column += 1; try next?.empty() }
+    private func keep(_ cell: @autoclosure () -> ExportCell) {
+        guard !charted.isEmpty else { return }
+        cells.append(column < charted.count && charted[column] ? cell() : .empty)
+    }
+
+    func text(_ utf8: UnsafeBufferPointer<UInt8>) throws {
+        keep(.text(String(decoding: utf8, as: UTF8.self)))
+        column += 1
+        try next?.text(utf8)
+    }
+    func integer(_ n: Int64) throws { keep(.integer(n)); column += 1; try next?.integer(n) }
+    func time(_ t: Timestamp) throws { keep(.time(t)); column += 1; try next?.time(t) }
+    func empty() throws { keep(.empty); column += 1; try next?.empty() }
     func money(_ amount: Int64, _ currency: Currency) throws {
         if column >= additive.count || additive[column] { totals.add(column: column, amount, currency) }
+        keep(.money(Money(amount, currency)))
+        if self.currency == nil { self.currency = currency }
         column += 1
         try next?.money(amount, currency)
     }
     func endRow() throws {
-        totals.endRow()
+        totals.endRow(chartRow: charted.isEmpty ? nil : ExportTotals.ChartRow(cells: cells, currency: currency))
+        cells.removeAll(keepingCapacity: true)
+        currency = nil
         column = 0
         try next?.endRow()
     }
@@ -215,9 +375,13 @@ public enum ExportQuery: Sendable {
     case topPartners(range: TimeRange, by: RankBy, currency: String, region: String?, tier: String?, limit: Int)
     /// `analytics.regions`: a row per country and currency, under its region.
     case regions(partnerId: String?, range: TimeRange, currency: String?)
+    /// `payout.list`'s payouts: a row per payout.
+    case payouts(partnerId: String?, status: String?, range: TimeRange)
+    /// `payout.statement`: a row per line of one payout, in the partner's brand.
+    case payoutStatement(payoutId: String)
 
     /// The `report` names, in the order the method's schema lists them.
-    public static let reports = ["sales", "commissions", "audit", "partnerAnalytics", "topPartners", "regions"]
+    public static let reports = ["sales", "commissions", "audit", "partnerAnalytics", "topPartners", "regions", "payouts", "payoutStatement"]
 
     public var report: String {
         switch self {
@@ -227,6 +391,8 @@ public enum ExportQuery: Sendable {
         case .partnerAnalytics: "partnerAnalytics"
         case .topPartners: "topPartners"
         case .regions: "regions"
+        case .payouts: "payouts"
+        case .payoutStatement: "payoutStatement"
         }
     }
 
@@ -240,6 +406,8 @@ public enum ExportQuery: Sendable {
         case .partnerAnalytics: "analytics.partner"
         case .topPartners: "analytics.topPartners"
         case .regions: "analytics.regions"
+        case .payouts: "payout.list"
+        case .payoutStatement: "payout.statement"
         }
     }
 
@@ -249,6 +417,8 @@ public enum ExportQuery: Sendable {
         case .sales(_, _, _, let range), .commissions(_, _, let range): range
         case .audit(let f): f.range
         case .partnerAnalytics(_, let range, _, _), .topPartners(let range, _, _, _, _, _), .regions(_, let range, _): range
+        case .payouts(_, _, let range): range
+        case .payoutStatement: .all
         }
     }
 
@@ -260,6 +430,8 @@ public enum ExportQuery: Sendable {
         case .partnerAnalytics(let partnerId, _, let granularity, _): "Analytics of \(partnerId) by \(granularity.rawValue)"
         case .topPartners(_, let by, let currency, _, _, _): "Top partners by \(by.rawValue) in \(currency)"
         case .regions(let partnerId, _, _): partnerId.map { "Sales of \($0) by region" } ?? "Sales by region"
+        case .payouts(let partnerId, _, _): partnerId.map { "Payouts of \($0)" } ?? "Payouts"
+        case .payoutStatement(let payoutId): "Statement of payout \(payoutId)"
         }
     }
 
@@ -268,8 +440,8 @@ public enum ExportQuery: Sendable {
         switch self {
         case .sales(let partnerId, _, _, _), .commissions(let partnerId, _, _), .partnerAnalytics(let partnerId, _, _, _): partnerId
         case .audit(let f): f.partnerId
-        case .topPartners: nil
-        case .regions(let partnerId, _, _): partnerId
+        case .topPartners, .payoutStatement: nil
+        case .regions(let partnerId, _, _), .payouts(let partnerId, _, _): partnerId
         }
     }
 
@@ -281,27 +453,48 @@ public enum ExportQuery: Sendable {
         case .sales(let partnerId, _, _, _), .commissions(let partnerId, _, _), .partnerAnalytics(let partnerId, _, _, _): partnerId
         case .audit(let f): try AuditService.scoped(ctx, f).partnerId
         case .topPartners: nil
-        // A member's regions are its own partner's, named or not.
-        case .regions(let partnerId, _, _): try partnerId ?? ctx.requireActor().ownPartner?.id
+        // A member's regions and payouts are its own partner's, named or not.
+        case .regions(let partnerId, _, _), .payouts(let partnerId, _, _): try partnerId ?? ctx.requireActor().ownPartner?.id
+        case .payoutStatement(let payoutId): try PayoutService.partnerOf(ctx, payoutId)
         }
         try ctx.authorize(listAction, partner: try partnerId.map { try PartnerService.load($0, ctx.store) })
     }
 
     /// How many rows the report has, and (where the report's list can stop there) the
     /// highest seq among them: the report holds the rows there when the export started.
-    func count(_ ctx: RequestContext) throws -> (count: Int, through: Int64?) {
+    func count(_ ctx: RequestContext) throws -> (count: Int, through: Int64?, held: [[ExportCell]]?) {
         switch self {
         case .sales(let partnerId, let customerId, let kind, let range):
             let (count, last) = try SaleService.count(ctx, partnerId: partnerId, customerId: customerId, kind: kind, range: range)
             // No sale yet: none is read, even one recorded meanwhile.
-            return (count, last ?? 0)
+            return (count, last ?? 0, nil)
         case .commissions(let partnerId, let status, let range):
-            return (try CommissionLedger.count(ctx, partnerId: partnerId, status: status, range: range), nil)
+            return (try CommissionLedger.count(ctx, partnerId: partnerId, status: status, range: range), nil, nil)
         case .audit(let f):
-            return (try AuditService.count(ctx, f), nil)
+            return (try AuditService.count(ctx, f), nil, nil)
         case .partnerAnalytics, .topPartners, .regions:
-            return (try computed(ctx).count, nil)
+            // Computed once, as of the export's start, and held for its pages.
+            let rows = try computed(ctx)
+            return (rows.count, nil, rows)
+        case .payouts(let partnerId, let status, let range):
+            return (try PayoutService.count(ctx, partnerId: partnerId, status: status, range: range), nil, nil)
+        case .payoutStatement(let payoutId):
+            return (Int(try PayoutService.get(ctx, id: payoutId).lineCount), nil, nil)
         }
+    }
+
+    /// What the report's title block says of it beyond its range, and the brand it is drawn
+    /// in: a statement's payout (period, status, lines, amount) in its partner's brand.
+    func describe(_ ctx: RequestContext) throws -> (subtitle: String?, brand: ExportBrand?) {
+        guard case .payoutStatement(let payoutId) = self else { return (nil, nil) }
+        let payout = try PayoutService.get(ctx, id: payoutId)
+        let partner = try PartnerService.load(payout.partnerId, ctx.store)
+        let brand = try BrandService.load(partner, ctx.store)
+        let amount = Money.groupedText(Int128(payout.amount.amount), exponent: payout.amount.currency.exponent)
+        let subtitle = "\(brand.displayName) · \(payout.period.map { "period \($0)" } ?? "on demand") · \(payout.status.rawValue) · "
+            + "\(payout.lineCount) line\(payout.lineCount == 1 ? "" : "s") · \(amount) \(payout.currency) by \(payout.method.rawValue)"
+        return (subtitle, ExportBrand(name: brand.displayName, primary: brand.theme.primary, accent: brand.theme.accent,
+                                     text: brand.theme.text))
     }
 
     var columns: [ExportColumn] {
@@ -332,6 +525,29 @@ public enum ExportQuery: Sendable {
         case .regions:
             [.init("region", .text), .init("country", .text), .init("currency", .text), .init("salesCount", .integer),
              .init("customers", .integer), .init("revenue", .money), .init("refunds", .money), .init("netRevenue", .money)]
+        case .payouts:
+            [.init("id", .text), .init("partnerId", .text), .init("period", .text), .init("status", .text), .init("method", .text),
+             .init("destination", .text), .init("amount", .money), .init("reversedAmount", .money), .init("lines", .integer),
+             .init("currency", .text), .init("asOf", .time), .init("holdUntil", .time), .init("providerReference", .text),
+             .init("failureReason", .text), .init("createdAt", .time), .init("updatedAt", .time)]
+        case .payoutStatement:
+            [.init("commissionId", .text), .init("occurredAt", .time), .init("kind", .text), .init("beneficiary", .text),
+             .init("resellerId", .text), .init("saleId", .text), .init("customerId", .text), .init("plan", .text), .init("ruleId", .text),
+             .init("basis", .text), .init("amount", .money), .init("currency", .text)]
+        }
+    }
+
+    /// The charts of a series report, by its columns' indexes (see `columns`).
+    var charts: [ExportChart] {
+        switch self {
+        case .sales, .commissions, .audit, .payouts, .payoutStatement: []
+        case .partnerAnalytics:
+            [.init("Net revenue", .bar, category: 0, series: [10]),
+             .init("Revenue by kind", .stackedBar, category: 0, series: [5, 6, 7, 8]),
+             .init("Revenue, refunds and commissions", .line, category: 0, series: [4, 9, 12]),
+             .init("Subscriptions", .line, category: 0, series: [14, 15])]
+        case .topPartners: [.init("Revenue and commissions by partner", .bar, category: 2, series: [5, 7])]
+        case .regions: [.init("Net revenue by country", .bar, category: 1, series: [7])]
         }
     }
 
@@ -381,7 +597,7 @@ public enum ExportQuery: Sendable {
                 }
             }
             return rows
-        case .sales, .commissions, .audit:
+        case .sales, .commissions, .audit, .payouts, .payoutStatement:
             return []
         }
     }
@@ -389,7 +605,9 @@ public enum ExportQuery: Sendable {
     /// One page of the report's rows after `afterSeq`, written into `out`, through the list
     /// method's own service (its filters, checks and tenant rules): how many, and the seq
     /// to go on after (nil at the end).
-    func rows(_ ctx: RequestContext, afterSeq: Int64, through: Int64?, limit: Int, into out: any ExportRows) throws -> (count: Int, next: Int64?) {
+    func rows(_ ctx: RequestContext, afterSeq: Int64, through: Int64?, held: [[ExportCell]]?, limit: Int, into out: any ExportRows) throws
+        -> (count: Int, next: Int64?)
+    {
         let request = PageRequest(afterSeq: afterSeq, limit: limit)
         /// The page's rows, and the seq of its last item when another page follows.
         func rows<T>(_ page: Page<T>, _ seq: (T) -> Int64, _ cells: (T) throws -> Void) throws -> (Int, Int64?) {
@@ -412,14 +630,31 @@ public enum ExportQuery: Sendable {
                 try out.text(c.currency); try out.time(c.payableAt); try out.text(c.ruleId); try out.text(c.basis); try out.text(c.payoutId)
             }
         case .partnerAnalytics, .topPartners, .regions:
-            // Computed whole each page (a report of this kind fits in one or two); a page's
-            // seq is the index of its last row.
-            let all = try computed(ctx)
+            // Computed whole when the export started (or now, when not held); a page's seq
+            // is the index of its last row.
+            let all = try held ?? computed(ctx)
             let start = Int(min(afterSeq, Int64(all.count)))
             let page = all[start..<min(all.count, start + limit)]
             try out.write(Array(page))
             let end = start + page.count
             return (page.count, end < all.count ? Int64(end) : nil)
+        case .payouts(let partnerId, let status, let range):
+            let page = try PayoutService.list(ctx, partnerId: partnerId, status: status, range: range, page: request)
+            return try rows(page, \.seq) { p in
+                try out.text(p.id); try out.text(p.partnerId); try out.text(p.period); try out.text(p.status.rawValue)
+                try out.text(p.method.rawValue); try out.text(p.destination); try out.money(p.amount.amount, p.amount.currency)
+                try out.money(p.reversedAmount, p.amount.currency); try out.integer(p.lineCount); try out.text(p.currency)
+                try out.time(p.asOf); if let t = p.holdUntil { try out.time(t) } else { try out.empty() }
+                try out.text(p.providerReference); try out.text(p.failureReason); try out.time(p.createdAt); try out.time(p.updatedAt)
+            }
+        case .payoutStatement(let payoutId):
+            let page = try PayoutService.statement(ctx, id: payoutId, page: request).lines
+            return try rows(page, \.seq) { l in
+                let c = l.commission
+                try out.text(c.id); try out.time(c.occurredAt); try out.text(c.kind.rawValue); try out.text(c.beneficiary.rawValue)
+                try out.text(c.resellerId); try out.text(c.saleId); try out.text(l.customerId); try out.text(l.plan); try out.text(c.ruleId)
+                try out.text(c.basis); try out.money(c.amount.amount, c.amount.currency); try out.text(c.currency)
+            }
         case .audit(let filter):
             let page = try AuditService.list(ctx, filter, page: request)
             return try rows(page, \.seq) { a in
@@ -448,6 +683,22 @@ public struct ExportResult: Sendable, Equatable {
     }
 }
 
+/// What `prepare` found of an export before its file is opened: its rows (for progress),
+/// the seq its reading stops at (where its list has one), and what its title block says.
+public struct ExportPlan: Sendable {
+    public var total: Int
+    public var through: Int64?
+    public var subtitle: String?
+    public var brand: ExportBrand?
+    /// A series report's rows, computed whole by its analytics method when the export
+    /// started (a few per period, partner or country): its pages are cut from them, so the
+    /// figures are computed once, not once a page and pass.
+    public var held: [[ExportCell]]?
+    public init(total: Int, through: Int64? = nil, subtitle: String? = nil, brand: ExportBrand? = nil, held: [[ExportCell]]? = nil) {
+        self.total = total; self.through = through; self.subtitle = subtitle; self.brand = brand; self.held = held
+    }
+}
+
 /// `analytics.export`: a report's rows read a page at a time, each page in a read step of
 /// its own with the caller and its permissions checked again, written to `sink` between
 /// steps (never the whole report in memory); progress at most every 100 ms, and a cancel
@@ -458,10 +709,11 @@ public enum ExportService {
 
     /// Checks the caller may export `query` and counts its rows, before a file is opened;
     /// answers too the seq its reading stops at, where its list has one (see `write`).
-    public static func prepare(_ ctx: RequestContext, _ query: ExportQuery) throws -> (total: Int, through: Int64?) {
+    public static func prepare(_ ctx: RequestContext, _ query: ExportQuery) throws -> ExportPlan {
         try query.authorizeList(ctx)
-        let (count, through) = try query.count(ctx)
-        return (count, through)
+        let (count, through, held) = try query.count(ctx)
+        let (subtitle, brand) = try query.describe(ctx)
+        return ExportPlan(total: count, through: through, subtitle: subtitle, brand: brand, held: held)
     }
 
     /// Writes every row of `query` to `sink` (`total` the rows `prepare` counted, for
@@ -469,22 +721,24 @@ public enum ExportService {
     /// were written. A sink that needs the totals first gets them from a pass of their own,
     /// and the rows it is then given must add up to them: a report whose rows changed in
     /// between (a refund, say) is -32009, never a file whose figures disagree.
-    public static func write(_ job: any JobSteps, _ query: ExportQuery, total: Int, through: Int64? = nil, generatedAt: Timestamp,
+    public static func write(_ job: any JobSteps, _ query: ExportQuery, _ plan: ExportPlan, generatedAt: Timestamp,
                              to sink: any ExportSink, pageSize: Int = pageSize,
                              clock: @escaping () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) throws -> Int
     {
-        let header = ExportHeader(report: query.report, title: query.title, range: query.range, generatedAt: generatedAt, columns: query.columns)
+        let total = plan.total
+        let header = ExportHeader(report: query.report, title: query.title, range: query.range, generatedAt: generatedAt, columns: query.columns,
+                                  charts: query.charts, subtitle: plan.subtitle, brand: plan.brand)
         let passes = sink.needsTotalsFirst ? 2 : 1
         var progress = Progress(job: job, total: total * passes, clock: clock)
         var first: ExportTotals?
         if passes == 2 {
-            let tally = Tally(nil, header.columns)
-            try each(job, query, through: through, pageSize: pageSize, progress: &progress, into: tally)
+            let tally = Tally(nil, header)
+            try each(job, query, plan, pageSize: pageSize, progress: &progress, into: tally)
             first = tally.totals
         }
         try sink.begin(header, totals: first)
-        let tally = Tally(sink, header.columns)
-        try each(job, query, through: through, pageSize: pageSize, progress: &progress, into: tally)
+        let tally = Tally(sink, header)
+        try each(job, query, plan, pageSize: pageSize, progress: &progress, into: tally)
         let totals = tally.totals
         if let first, first != totals {
             throw PorticoError(.conflict, "the report's rows changed while it was written (\(first.rows) rows added up, \(totals.rows) written); export it again",
@@ -518,7 +772,7 @@ public enum ExportService {
 
     /// Every page of the report in order, each read in a step of its own and written into
     /// `out` as it is read; a cancel is seen between pages.
-    static func each(_ job: any JobSteps, _ query: ExportQuery, through: Int64?, pageSize: Int, progress: inout Progress,
+    static func each(_ job: any JobSteps, _ query: ExportQuery, _ plan: ExportPlan, pageSize: Int, progress: inout Progress,
                      into out: any ExportRows) throws
     {
         var after: Int64 = 0
@@ -528,7 +782,7 @@ public enum ExportService {
             }
             let (count, next) = try job.read { ctx in
                 try query.authorizeList(ctx)
-                return try query.rows(ctx, afterSeq: after, through: through, limit: pageSize, into: out)
+                return try query.rows(ctx, afterSeq: after, through: plan.through, held: plan.held, limit: pageSize, into: out)
             }
             progress.add(count)
             guard let next else { return }

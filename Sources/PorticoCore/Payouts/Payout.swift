@@ -226,6 +226,8 @@ public protocol PayoutStore {
     /// open) again: status `pending`, `payoutId` cleared. Answers how many and their sum.
     func releasePayoutLines(payoutId: String, updatedAt: Timestamp) throws -> PayableBalance
     func payouts(_ filter: PayoutFilter, afterSeq: Int64, limit: Int) throws -> [PayoutRecord]
+    /// How many payouts match the filter.
+    func payoutCount(_ filter: PayoutFilter) throws -> Int
     /// The payout's lines in ledger order after `afterSeq` (its history when released).
     func statementLines(payoutId: String, released: Bool, afterSeq: Int64, limit: Int) throws -> [StatementLine]
     /// Totals of the payout's lines by kind (sale, override, adjustment, manual), exact.

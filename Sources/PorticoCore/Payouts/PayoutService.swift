@@ -24,6 +24,12 @@ public enum PayoutService {
         return (payout, partner)
     }
 
+    /// The partner a payout is of (-32004 for no such payout), for a check of another
+    /// action on it (its statement's export).
+    static func partnerOf(_ ctx: RequestContext, _ id: String) throws -> String {
+        try load(id, ctx.store).partnerId
+    }
+
     /// Built in, whatever the permission rules say: a frozen or suspended partner gets no
     /// new payout and none processed (its earnings go on).
     static func requireActive(_ partner: PartnerRecord) throws(PorticoError) {
@@ -217,6 +223,20 @@ public enum PayoutService {
     public static func list(_ ctx: RequestContext, partnerId: String?, status: String?, range: TimeRange, page: PageRequest) throws
         -> Page<PayoutRecord>
     {
+        let filter = try filter(ctx, partnerId: partnerId, status: status, range: range)
+        let rows = range.isEmpty ? [] : try ctx.store.payouts(filter, afterSeq: page.afterSeq, limit: page.limit + 1)
+        return page.page(rows, seq: \.seq)
+    }
+
+    /// How many payouts `list` shows with the same params, all pages together.
+    public static func count(_ ctx: RequestContext, partnerId: String?, status: String?, range: TimeRange) throws -> Int {
+        let filter = try filter(ctx, partnerId: partnerId, status: status, range: range)
+        return range.isEmpty ? 0 : try ctx.store.payoutCount(filter)
+    }
+
+    /// The payouts `list` shows, the caller authorized on them: a member's own partner's
+    /// when it names none, every partner's for the platform.
+    static func filter(_ ctx: RequestContext, partnerId: String?, status: String?, range: TimeRange) throws -> PayoutFilter {
         var partnerId = partnerId
         if partnerId == nil, case .member(_, let partner)? = ctx.actor { partnerId = partner.id }
         if let id = partnerId {
@@ -225,9 +245,7 @@ public enum PayoutService {
             try ctx.authorize(partner: nil)
         }
         let status = try status.map { s throws(PorticoError) -> PayoutStatus in try Validate.oneOf(s, field: "status") }
-        let rows = range.isEmpty ? [] : try ctx.store.payouts(PayoutFilter(partnerId: partnerId, status: status, range: range),
-                                                              afterSeq: page.afterSeq, limit: page.limit + 1)
-        return page.page(rows, seq: \.seq)
+        return PayoutFilter(partnerId: partnerId, status: status, range: range)
     }
 
     /// A payout's statement: its lines (a page of them) and totals by kind that add up to

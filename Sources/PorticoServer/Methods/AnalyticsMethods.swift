@@ -108,6 +108,11 @@ enum AnalyticsMethods {
         case "regions":
             let (partnerId, range, currency) = try regions(&p)
             return .regions(partnerId: partnerId, range: range, currency: currency)
+        case "payouts":
+            let partnerId = try p.optionalString("partnerId"), status = try p.optionalString("status")
+            return .payouts(partnerId: partnerId, status: status, range: try p.range())
+        case "payoutStatement":
+            return .payoutStatement(payoutId: try p.string("payoutId"))
         default:
             throw PorticoError.invalid("report", "must be one of \(ExportQuery.reports.joined(separator: ", "))")
         }
@@ -119,7 +124,7 @@ enum AnalyticsMethods {
     static func export(_ job: any JobSteps, _ query: ExportQuery, format: ExportFormat, path: String?, overwrite: Bool,
                        pageSize: Int = ExportService.pageSize) throws -> ExportResult
     {
-        let (counted, root, now) = try job.read { ctx in (try ExportService.prepare(ctx, query), ctx.exportDirectory, ctx.now) }
+        let (plan, root, now) = try job.read { ctx in (try ExportService.prepare(ctx, query), ctx.exportDirectory, ctx.now) }
         guard let root else {
             throw PorticoError(.invalidState, "exports are off: the engine was started without --export-dir",
                                data: ["state": "no_export_directory", "allowed": []])
@@ -128,8 +133,7 @@ enum AnalyticsMethods {
         let file = try ExportFile(try ExportDirectory(root), path: name, overwrite: overwrite)
         let sink = format.sink(file)
         do {
-            let rows = try ExportService.write(job, query, total: counted.total, through: counted.through, generatedAt: now, to: sink,
-                                               pageSize: pageSize)
+            let rows = try ExportService.write(job, query, plan, generatedAt: now, to: sink, pageSize: pageSize)
             let (bytes, sha256) = try sink.commit()
             let result = ExportResult(path: name, bytes: bytes, sha256: sha256, rows: rows)
             var recorded = result.json.objectValue!
