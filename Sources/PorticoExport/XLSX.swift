@@ -20,6 +20,7 @@ import PorticoRules
 /// - The header row is frozen and filtered; columns are sized from the header and the first
 ///   page. Past Excel's 1,048,576 rows a sheet goes on in another (`Sales (2)`), its header
 ///   repeated.
+/// - Printed, every sheet is A4 landscape and a page wide, the rows' header on each page.
 /// - Deterministic: the workbook's creation time is the report's `generatedAt`.
 public final class XLSXSink: FileSink {
     public let file: ExportFile
@@ -156,8 +157,12 @@ public final class XLSXSink: FileSink {
         guard let wb = workbook, let header else { return }
         try filter()
         let summary = workbook_add_worksheet(wb, "Summary")
+        try printable(summary, repeatingHeader: false)
         worksheet_set_column(summary, 0, 0, 28, nil)
         worksheet_set_column(summary, 1, 1, 30, nil)
+        // The charts' tables: a column a series.
+        let series = header.charts.map(\.series.count).max() ?? 0
+        if series > 1 { worksheet_set_column(summary, 2, UInt16(series), 18, nil) }
         try text(summary, 0, 0, header.title, formats.title)
         let facts: [(String, String)] = [("Report", header.report), (header.subtitle == nil ? "Range" : "About", header.rangeText),
                                          ("Generated", header.generatedAt.rfc3339), ("Sheets", String(sheets))]
@@ -231,6 +236,8 @@ public final class XLSXSink: FileSink {
             let digits = plot.exponent > 0 ? "." + String(repeating: "0", count: plot.exponent) : ""
             chart_axis_set_num_format(chart.pointee.y_axis, "#,##0\(digits)")
             chart_legend_set_position(chart, UInt8(LXW_CHART_LEGEND_BOTTOM.rawValue))
+            // Bars stand on zero (a spreadsheet may otherwise start the axis near the least value).
+            if plot.series.allSatisfy({ $0.values.allSatisfy { $0 >= 0 } }) { chart_axis_set_min(chart.pointee.y_axis, 0) }
             var options = lxw_chart_options()
             options.x_scale = 1.5
             options.y_scale = 1.2
@@ -317,6 +324,16 @@ public final class XLSXSink: FileSink {
             try text(ws, 0, UInt16(i), column.name, formats.header)
         }
         worksheet_freeze_panes(ws, 1, 0)
+        try printable(ws, repeatingHeader: true)
+    }
+
+    /// Printed (or turned into a PDF by LibreOffice): A4 landscape, a page wide, the header
+    /// row on every page.
+    private func printable(_ ws: UnsafeMutablePointer<lxw_worksheet>?, repeatingHeader: Bool) throws {
+        worksheet_set_landscape(ws)
+        worksheet_set_paper(ws, 9)  // A4
+        worksheet_fit_to_pages(ws, 1, 0)
+        if repeatingHeader { try check(worksheet_repeat_rows(ws, 0, 0), "repeating the header on printed pages") }
     }
 
     /// The header's filter over the sheet's rows.

@@ -78,6 +78,15 @@ import Testing
         #expect(run.status == 0, "\(run.out)")
     }
 
+    /// README's export pictures come from this file: it keeps answering as recorded, its
+    /// files' bytes and hashes included.
+    @Test func theReportsExampleAnswersAsRecorded() throws {
+        let file = Binary.repository.appendingPathComponent("examples/reports.jsonl").path
+        let run = try Binary.run(["replay", file, "--clock", "step:2027-01-05T09:00:00Z,1s", "--seed", "7", "--expect",
+                                  Binary.repository.appendingPathComponent("examples/reports.expected.jsonl").path], in: Binary.repository)
+        #expect(run.status == 0, "\(run.out)")
+    }
+
     @Test func replayIsByteForByteReproducible() throws {
         let file = Binary.transcripts.appendingPathComponent("members.jsonl").path
         let a = try Binary.run(["replay", file]), b = try Binary.run(["replay", file])

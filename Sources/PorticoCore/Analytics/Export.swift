@@ -422,15 +422,17 @@ public enum ExportQuery: Sendable {
         }
     }
 
-    var title: String {
-        switch self {
-        case .sales(let partnerId, _, _, _): "Sales of \(partnerId)"
-        case .commissions(let partnerId, _, _): "Commissions of \(partnerId)"
-        case .audit(let f): f.partnerId.map { "Audit trail of \($0)" } ?? "Audit trail"
-        case .partnerAnalytics(let partnerId, _, let granularity, _): "Analytics of \(partnerId) by \(granularity.rawValue)"
+    /// The report's title, naming its partner as `name` (its id when not given).
+    func title(partner name: String? = nil) -> String {
+        let of = name ?? partnerId
+        return switch self {
+        case .sales: "Sales of \(of ?? "")"
+        case .commissions: "Commissions of \(of ?? "")"
+        case .audit: of.map { "Audit trail of \($0)" } ?? "Audit trail"
+        case .partnerAnalytics(_, _, let granularity, _): "Analytics of \(of ?? "") by \(granularity.rawValue)"
         case .topPartners(_, let by, let currency, _, _, _): "Top partners by \(by.rawValue) in \(currency)"
-        case .regions(let partnerId, _, _): partnerId.map { "Sales of \($0) by region" } ?? "Sales by region"
-        case .payouts(let partnerId, _, _): partnerId.map { "Payouts of \($0)" } ?? "Payouts"
+        case .regions: of.map { "Sales of \($0) by region" } ?? "Sales by region"
+        case .payouts: of.map { "Payouts of \($0)" } ?? "Payouts"
         case .payoutStatement(let payoutId): "Statement of payout \(payoutId)"
         }
     }
@@ -485,15 +487,19 @@ public enum ExportQuery: Sendable {
 
     /// What the report's title block says of it beyond its range, and the brand it is drawn
     /// in: a statement's payout (period, status, lines, amount) in its partner's brand.
-    func describe(_ ctx: RequestContext) throws -> (subtitle: String?, brand: ExportBrand?) {
-        guard case .payoutStatement(let payoutId) = self else { return (nil, nil) }
+    func describe(_ ctx: RequestContext) throws -> (title: String, subtitle: String?, brand: ExportBrand?) {
+        guard case .payoutStatement(let payoutId) = self else {
+            // A partner's report is titled with its name, and its id beside it.
+            let partner = try partnerId.map { try PartnerService.load($0, ctx.store) }
+            return (title(partner: partner.map { "\($0.name) (\($0.id))" }), nil, nil)
+        }
         let payout = try PayoutService.get(ctx, id: payoutId)
         let partner = try PartnerService.load(payout.partnerId, ctx.store)
         let brand = try BrandService.load(partner, ctx.store)
         let amount = Money.groupedText(Int128(payout.amount.amount), exponent: payout.amount.currency.exponent)
         let subtitle = "\(brand.displayName) · \(payout.period.map { "period \($0)" } ?? "on demand") · \(payout.status.rawValue) · "
             + "\(payout.lineCount) line\(payout.lineCount == 1 ? "" : "s") · \(amount) \(payout.currency) by \(payout.method.rawValue)"
-        return (subtitle, ExportBrand(name: brand.displayName, primary: brand.theme.primary, accent: brand.theme.accent,
+        return (title(), subtitle, ExportBrand(name: brand.displayName, primary: brand.theme.primary, accent: brand.theme.accent,
                                      text: brand.theme.text))
     }
 
@@ -688,14 +694,18 @@ public struct ExportResult: Sendable, Equatable {
 public struct ExportPlan: Sendable {
     public var total: Int
     public var through: Int64?
+    /// The title, naming the partner (nil: the report's own, with ids).
+    public var title: String?
     public var subtitle: String?
     public var brand: ExportBrand?
     /// A series report's rows, computed whole by its analytics method when the export
     /// started (a few per period, partner or country): its pages are cut from them, so the
     /// figures are computed once, not once a page and pass.
     public var held: [[ExportCell]]?
-    public init(total: Int, through: Int64? = nil, subtitle: String? = nil, brand: ExportBrand? = nil, held: [[ExportCell]]? = nil) {
-        self.total = total; self.through = through; self.subtitle = subtitle; self.brand = brand; self.held = held
+    public init(total: Int, through: Int64? = nil, title: String? = nil, subtitle: String? = nil, brand: ExportBrand? = nil,
+                held: [[ExportCell]]? = nil)
+    {
+        self.total = total; self.through = through; self.title = title; self.subtitle = subtitle; self.brand = brand; self.held = held
     }
 }
 
@@ -712,8 +722,8 @@ public enum ExportService {
     public static func prepare(_ ctx: RequestContext, _ query: ExportQuery) throws -> ExportPlan {
         try query.authorizeList(ctx)
         let (count, through, held) = try query.count(ctx)
-        let (subtitle, brand) = try query.describe(ctx)
-        return ExportPlan(total: count, through: through, subtitle: subtitle, brand: brand, held: held)
+        let (title, subtitle, brand) = try query.describe(ctx)
+        return ExportPlan(total: count, through: through, title: title, subtitle: subtitle, brand: brand, held: held)
     }
 
     /// Writes every row of `query` to `sink` (`total` the rows `prepare` counted, for
@@ -726,7 +736,7 @@ public enum ExportService {
                              clock: @escaping () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) throws -> Int
     {
         let total = plan.total
-        let header = ExportHeader(report: query.report, title: query.title, range: query.range, generatedAt: generatedAt, columns: query.columns,
+        let header = ExportHeader(report: query.report, title: plan.title ?? query.title(), range: query.range, generatedAt: generatedAt, columns: query.columns,
                                   charts: query.charts, subtitle: plan.subtitle, brand: plan.brand)
         let passes = sink.needsTotalsFirst ? 2 : 1
         var progress = Progress(job: job, total: total * passes, clock: clock)
