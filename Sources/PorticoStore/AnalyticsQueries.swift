@@ -23,32 +23,49 @@ extension SQLiteTransaction: AnalyticsStore {
         return " AND \(column) = ?"
     }
 
+    /// A range of whole UTC days reads the running totals (a row per day, currency and
+    /// kind, whatever the ledger's size); any other range the ledger.
     public func salesByDay(partnerId: String, currency: String?, range: TimeRange) throws -> [DailySales] {
         var args: [(any DatabaseValueConvertible)?] = [partnerId]
         let byCurrency = optional("currency", currency, &args)
-        args += [range.firstText, range.lastText]
+        let whole = range.isWholeDays
+        args += whole ? [range.firstDay, range.lastDay] : [range.firstText, range.lastText]
+        let sql = whole ? { (sums: Sums) in """
+            SELECT day, currency, kind, SUM(count), \(sums.sql("amount")), \(sums.sql("refunded")) FROM sale_total
+            WHERE partnerId = ?\(byCurrency) AND day >= ? AND day <= ?
+            GROUP BY day, currency, kind ORDER BY day, currency, kind
+            """ } : { (sums: Sums) in """
+            SELECT substr(occurredAt, 1, 10) AS d, currency, kind, COUNT(*), \(sums.sql("amount")), \(sums.sql("refunded")) FROM sale
+            WHERE partnerId = ?\(byCurrency) AND occurredAt >= ? AND occurredAt <= ?
+            GROUP BY d, currency, kind ORDER BY d, currency, kind
+            """ }
         return try Sums.exact { sums in
-            try Columns.fetchAll(db.cachedStatement(sql: """
-                SELECT substr(occurredAt, 1, 10) AS d, currency, kind, COUNT(*), \(sums.sql("amount")), \(sums.sql("refunded")) FROM sale
-                WHERE partnerId = ?\(byCurrency) AND occurredAt >= ? AND occurredAt <= ?
-                GROUP BY d, currency, kind ORDER BY d, currency, kind
-                """), arguments: StatementArguments(args)) {
+            try Columns.fetchAll(db.cachedStatement(sql: sql(sums)), arguments: StatementArguments(args)) {
                 DailySales(day: $0[0], currency: $0[1], kind: $0[2], count: $0[3], amount: sums.value($0, 4), refunded: sums.value($0, 4 + sums.width))
             }
         }
     }
 
+    /// Whole UTC days from `commission_rollup` (the days with standing entries), any other
+    /// range from the ledger.
     public func commissionsByDay(partnerId: String, currency: String?, range: TimeRange) throws -> [DailyCommissions] {
         var args: [(any DatabaseValueConvertible)?] = [partnerId]
         let byCurrency = optional("currency", currency, &args)
-        args += [range.firstText, range.lastText]
+        let whole = range.isWholeDays
+        args += whole ? [range.firstDay, range.lastDay] : [range.firstText, range.lastText]
+        let standing = "status != 'cancelled' AND status != 'reversed'"
+        let sql = whole ? { (sums: Sums) in """
+            SELECT day, currency, \(sums.sql("amount")), \(sums.sql("CASE WHEN status = 'paid' THEN amount ELSE 0 END")) FROM commission_rollup
+            WHERE partnerId = ?\(byCurrency) AND day >= ? AND day <= ? AND \(standing)
+            GROUP BY day, currency HAVING SUM(count) > 0 ORDER BY day, currency
+            """ } : { (sums: Sums) in """
+            SELECT substr(occurredAt, 1, 10) AS d, currency, \(sums.sql("amount")),
+                   \(sums.sql("CASE WHEN status = 'paid' THEN amount ELSE 0 END")) FROM commission
+            WHERE partnerId = ?\(byCurrency) AND occurredAt >= ? AND occurredAt <= ? AND \(standing)
+            GROUP BY d, currency ORDER BY d, currency
+            """ }
         return try Sums.exact { sums in
-            try Columns.fetchAll(db.cachedStatement(sql: """
-                SELECT substr(occurredAt, 1, 10) AS d, currency, \(sums.sql("amount")),
-                       \(sums.sql("CASE WHEN status = 'paid' THEN amount ELSE 0 END")) FROM commission
-                WHERE partnerId = ?\(byCurrency) AND occurredAt >= ? AND occurredAt <= ? AND status != 'cancelled' AND status != 'reversed'
-                GROUP BY d, currency ORDER BY d, currency
-                """), arguments: StatementArguments(args)) {
+            try Columns.fetchAll(db.cachedStatement(sql: sql(sums)), arguments: StatementArguments(args)) {
                 DailyCommissions(day: $0[0], currency: $0[1], earned: sums.value($0, 2), paid: sums.value($0, 2 + sums.width))
             }
         }
@@ -74,18 +91,23 @@ extension SQLiteTransaction: AnalyticsStore {
         }
     }
 
+    /// Ranges of whole UTC days read the customers' running totals, others the ledger.
     public func retention(partnerId: String, currency: String?, before: TimeRange, after: TimeRange) throws -> [RetentionTotals] {
         if before.isEmpty || after.isEmpty { return [] }
-        var args: [(any DatabaseValueConvertible)?] = [before.firstText, before.lastText, after.firstText, after.lastText, partnerId]
+        let whole = before.isWholeDays && after.isWholeDays
+        let (table, time) = whole ? ("sale_customer_total", "day") : ("sale", "occurredAt")
+        func bounds(_ r: TimeRange) -> [(any DatabaseValueConvertible)?] { whole ? [r.firstDay, r.lastDay] : [r.firstText, r.lastText] }
+        var args = bounds(before) + bounds(after) + [partnerId]
         let byCurrency = optional("currency", currency, &args)
-        args += [min(before.firstText, after.firstText), max(before.lastText, after.lastText)]
+        let span = TimeRange(first: min(before.first, after.first), last: max(before.last, after.last))
+        args += bounds(span)
         let net = "amount - refunded"
         return try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
                 SELECT currency, COUNT(*), \(sums.outer("b")), \(sums.outer("a")) FROM (
-                    SELECT currency, \(sums.inner("CASE WHEN occurredAt >= ? AND occurredAt <= ? THEN \(net) ELSE 0 END", as: "b")),
-                           \(sums.inner("CASE WHEN occurredAt >= ? AND occurredAt <= ? THEN \(net) ELSE 0 END", as: "a"))
-                    FROM sale WHERE partnerId = ?\(byCurrency) AND occurredAt >= ? AND occurredAt <= ?
+                    SELECT currency, \(sums.inner("CASE WHEN \(time) >= ? AND \(time) <= ? THEN \(net) ELSE 0 END", as: "b")),
+                           \(sums.inner("CASE WHEN \(time) >= ? AND \(time) <= ? THEN \(net) ELSE 0 END", as: "a"))
+                    FROM \(table) WHERE partnerId = ?\(byCurrency) AND \(time) >= ? AND \(time) <= ?
                     GROUP BY customerId, currency HAVING \(sums.positive("b")))
                 GROUP BY currency ORDER BY currency
                 """), arguments: StatementArguments(sums.split ? Self.splitArguments(args) : args)) {
@@ -171,10 +193,10 @@ extension SQLiteTransaction: AnalyticsStore {
 
     public func platformTotals(now: Timestamp) throws -> [CurrencyOverview] {
         var out: [String: CurrencyOverview] = [:]
-        // Net sales from the partners' running totals (scopes 'p:...').
+        // Net sales from the partners' running totals.
         for r in try Sums.exact({ sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
-                SELECT currency, SUM(count), \(sums.sql("amount")) FROM sale_volume WHERE scope >= 'p:' AND scope < 'p;' GROUP BY currency
+                SELECT currency, SUM(count), \(sums.sql("amount - refunded")) FROM sale_total GROUP BY currency
                 """)) { (currency: $0[0] as String, count: $0[1] as Int64, amount: sums.value($0, 2)) }
         }) {
             out[r.currency, default: CurrencyOverview(currency: r.currency)].salesCount = r.count

@@ -504,6 +504,69 @@ extension SQLiteStore {
                 CREATE INDEX brand_domain_by_status ON brand_domain(status, notAfter);
                 """)
         }
+        m.registerMigration("0012-sale-totals") { db in
+            // A partner's sales by UTC day, currency and kind (count, amount, refunded), and
+            // by customer and day (amount, refunded): what analytics and reports read for
+            // whole days instead of the ledger. The first replaces sale_volume's partner
+            // scopes (resellers' stay there), so a sale still writes one partner total; the
+            // customer's is one more. Both are filled from the ledger itself; totals past
+            // the bound from sales written before it are kept as they are (as 0006 did).
+            let bound = "CONSTRAINT \(RunningTotals.constraint) CHECK (amount BETWEEN -\(RunningTotals.bound) AND \(RunningTotals.bound) "
+                + "AND refunded BETWEEN -\(RunningTotals.bound) AND \(RunningTotals.bound))"
+            try db.execute(sql: """
+                CREATE TABLE sale_total (
+                    partnerId TEXT NOT NULL,
+                    currency TEXT NOT NULL,
+                    day TEXT NOT NULL,        -- YYYY-MM-DD of occurredAt (UTC)
+                    kind TEXT NOT NULL,
+                    count INTEGER NOT NULL,
+                    amount INTEGER NOT NULL,  -- as sold
+                    refunded INTEGER NOT NULL,
+                    PRIMARY KEY (partnerId, day, currency, kind),
+                    \(bound)
+                ) STRICT, WITHOUT ROWID;
+                CREATE TABLE sale_customer_total (
+                    partnerId TEXT NOT NULL,
+                    customerId TEXT NOT NULL,
+                    currency TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    amount INTEGER NOT NULL,
+                    refunded INTEGER NOT NULL,
+                    PRIMARY KEY (partnerId, day, customerId, currency),
+                    \(bound)
+                ) STRICT, WITHOUT ROWID;
+
+                PRAGMA ignore_check_constraints = ON;
+                INSERT INTO sale_total SELECT partnerId, currency, substr(occurredAt, 1, 10), kind, COUNT(*), SUM(amount), SUM(refunded)
+                    FROM sale GROUP BY 1, 2, 3, 4;
+                INSERT INTO sale_customer_total SELECT partnerId, customerId, currency, substr(occurredAt, 1, 10), SUM(amount), SUM(refunded)
+                    FROM sale GROUP BY 1, 2, 3, 4;
+                PRAGMA ignore_check_constraints = OFF;
+                DELETE FROM sale_volume WHERE scope >= 'p:' AND scope < 'p;';
+
+                DROP TRIGGER sale_volume_insert;
+                DROP TRIGGER sale_volume_refund;
+                CREATE TRIGGER sale_total_insert AFTER INSERT ON sale BEGIN
+                    INSERT INTO sale_total VALUES (NEW.partnerId, NEW.currency, substr(NEW.occurredAt, 1, 10), NEW.kind, 1, NEW.amount, NEW.refunded)
+                        ON CONFLICT DO UPDATE SET count = count + 1, amount = amount + excluded.amount, refunded = refunded + excluded.refunded;
+                    INSERT INTO sale_customer_total VALUES (NEW.partnerId, NEW.customerId, NEW.currency, substr(NEW.occurredAt, 1, 10),
+                                                            NEW.amount, NEW.refunded)
+                        ON CONFLICT DO UPDATE SET amount = amount + excluded.amount, refunded = refunded + excluded.refunded;
+                    INSERT INTO sale_volume SELECT 'r:' || NEW.resellerId, NEW.currency, substr(NEW.occurredAt, 1, 10), NEW.amount - NEW.refunded, 1
+                        WHERE NEW.resellerId IS NOT NULL
+                        ON CONFLICT DO UPDATE SET amount = amount + excluded.amount, count = count + 1;
+                END;
+                CREATE TRIGGER sale_total_refund AFTER UPDATE OF refunded ON sale BEGIN
+                    UPDATE sale_total SET refunded = refunded + (NEW.refunded - OLD.refunded)
+                        WHERE partnerId = NEW.partnerId AND currency = NEW.currency AND day = substr(NEW.occurredAt, 1, 10) AND kind = NEW.kind;
+                    UPDATE sale_customer_total SET refunded = refunded + (NEW.refunded - OLD.refunded)
+                        WHERE partnerId = NEW.partnerId AND day = substr(NEW.occurredAt, 1, 10) AND customerId = NEW.customerId
+                          AND currency = NEW.currency;
+                    UPDATE sale_volume SET amount = amount - (NEW.refunded - OLD.refunded)
+                        WHERE scope = 'r:' || NEW.resellerId AND currency = NEW.currency AND day = substr(NEW.occurredAt, 1, 10);
+                END;
+                """)
+        }
         return m
     }
 

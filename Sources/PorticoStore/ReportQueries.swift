@@ -82,14 +82,13 @@ extension SQLiteTransaction: ReportStore {
     /// Net sales by currency (or by period and currency) from the running totals, for the
     /// days `firstDay` through `lastDay`.
     public func salesFromRunningTotals(partnerId: String, days: TimeRange, periodLength: Int?) throws -> [ReportTotal] {
-        let scope = RunningTotals.scope(partnerId: partnerId, resellerId: nil)
         // Without periods, group in the primary key's order (currency): no sorting.
         let (key, groups) = periodLength.map { ("substr(day, 1, \($0))", "k, currency") } ?? ("''", "currency")
         return try Sums.exact { sums in
             try sums.totals(db.cachedStatement(sql: """
-                SELECT \(key) AS k, currency, SUM(count), \(sums.sql("amount")) FROM sale_volume
-                WHERE scope = ? AND day >= ? AND day <= ? GROUP BY \(groups) HAVING SUM(count) > 0 ORDER BY k, currency
-                """), [scope, days.firstDay, days.lastDay])
+                SELECT \(key) AS k, currency, SUM(count), \(sums.sql("amount - refunded")) FROM sale_total
+                WHERE partnerId = ? AND day >= ? AND day <= ? GROUP BY \(groups) HAVING SUM(count) > 0 ORDER BY k, currency
+                """), [partnerId, days.firstDay, days.lastDay])
         }
     }
 

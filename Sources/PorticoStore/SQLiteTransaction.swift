@@ -79,7 +79,8 @@ public final class SQLiteTransaction: StoreTransaction {
     }
 }
 
-/// The running totals (`sale_volume`, `commission_rollup`): kept by triggers per scope,
+/// The running totals (`sale_total` and `sale_customer_total` per partner, `sale_volume`
+/// per reseller, `commission_rollup`): kept by triggers per partner, customer or reseller,
 /// currency and UTC day, each bounded by a CHECK constraint at the largest amount the
 /// engine keeps and answers, 2^53 minor units. A write that would pass it is undone whole
 /// and answered `totalLimit`.
@@ -89,7 +90,7 @@ public enum RunningTotals {
     /// The name of the CHECK constraint on the running-total tables.
     static let constraint = "total_limit"
     /// What the error names.
-    static let what = "a running total (a partner's or reseller's sales, or a partner's commissions, in one currency on one UTC day)"
+    static let what = "a running total (a partner's sales of one kind, a customer's or a reseller's sales, or a partner's commissions, in one currency on one UTC day)"
 }
 
 /// The bound on a customer's daily usage total per meter: 2^62 of the meter's smallest
@@ -102,8 +103,39 @@ public enum UsageTotals {
 }
 
 extension RunningTotals {
-    /// The `sale_volume` scope of a partner's sales, or one reseller's.
-    static func scope(partnerId: String, resellerId: String?) -> String {
-        resellerId.map { "r:" + $0 } ?? "p:" + partnerId
+    /// The `sale_volume` scope of a reseller's sales (a partner's are in `sale_total`).
+    static func scope(resellerId: String) -> String { "r:" + resellerId }
+}
+
+extension RunningTotals {
+    /// Where the running totals disagree with the ledger they total (nil: nowhere): each
+    /// totals table against the same grouping of the ledger's rows, both ways (a total
+    /// emptied by a change, count 0 and amount 0, is no disagreement). For checks (the
+    /// fuzzer, tests), never a request: it reads every row.
+    public static func mismatch(_ db: Database) throws -> String? {
+        let checks: [(table: String, totals: String, ledger: String)] = [
+            ("sale_total", "SELECT partnerId, currency, day, kind, count, amount, refunded FROM sale_total",
+             "SELECT partnerId, currency, substr(occurredAt, 1, 10), kind, COUNT(*), SUM(amount), SUM(refunded) FROM sale GROUP BY 1, 2, 3, 4"),
+            ("sale_customer_total", "SELECT partnerId, customerId, currency, day, amount, refunded FROM sale_customer_total",
+             "SELECT partnerId, customerId, currency, substr(occurredAt, 1, 10), SUM(amount), SUM(refunded) FROM sale GROUP BY 1, 2, 3, 4"),
+            ("sale_volume", "SELECT scope, currency, day, amount, count FROM sale_volume",
+             """
+             SELECT 'r:' || resellerId, currency, substr(occurredAt, 1, 10), SUM(amount - refunded), COUNT(*) FROM sale
+             WHERE resellerId IS NOT NULL GROUP BY 1, 2, 3
+             """),
+            ("commission_rollup", "SELECT partnerId, currency, status, day, payableDay, amount, count FROM commission_rollup WHERE count != 0 OR amount != 0",
+             """
+             SELECT partnerId, currency, status, substr(occurredAt, 1, 10), substr(payableAt, 1, 10), SUM(amount), COUNT(*) FROM commission
+             GROUP BY 1, 2, 3, 4, 5
+             """),
+        ]
+        for check in checks {
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT * FROM (\(check.totals) EXCEPT \(check.ledger)) UNION ALL SELECT * FROM (\(check.ledger) EXCEPT \(check.totals)) LIMIT 1
+                """) {
+                return "\(check.table) disagrees with the ledger at \(row)"
+            }
+        }
+        return nil
     }
 }

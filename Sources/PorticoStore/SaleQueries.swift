@@ -126,12 +126,20 @@ extension SQLiteTransaction: SaleStore {
         try db.cachedStatement(sql: "SELECT \(SaleRecord.columns) FROM sale INDEXED BY sale_by_partner WHERE \(Self.salesWhere) ORDER BY seq LIMIT ?8")
     }
 
-    /// Read from the running totals (`sale_volume`: scope `p:<partner>` or `r:<reseller>`).
+    /// Read from the running totals: a partner's `sale_total` (net of refunds, every kind),
+    /// a reseller's `sale_volume` (scope `r:<reseller>`).
     public func salesVolume(partnerId: String, resellerId: String?, currency: String, days: TimeRange) throws -> Int128 {
         try Sums.exact { sums in
-            try Columns.fetchOne(db.cachedStatement(sql: """
-                SELECT \(sums.sql("amount")) FROM sale_volume WHERE scope = ? AND currency = ? AND day >= ? AND day <= ?
-                """), arguments: [RunningTotals.scope(partnerId: partnerId, resellerId: resellerId), currency, days.firstDay, days.lastDay]) {
+            if let resellerId {
+                return try Columns.fetchOne(db.cachedStatement(sql: """
+                    SELECT \(sums.sql("amount")) FROM sale_volume WHERE scope = ? AND currency = ? AND day >= ? AND day <= ?
+                    """), arguments: [RunningTotals.scope(resellerId: resellerId), currency, days.firstDay, days.lastDay]) {
+                    sums.value($0, 0)
+                } ?? 0
+            }
+            return try Columns.fetchOne(db.cachedStatement(sql: """
+                SELECT \(sums.sql("amount - refunded")) FROM sale_total WHERE partnerId = ? AND currency = ? AND day >= ? AND day <= ?
+                """), arguments: [partnerId, currency, days.firstDay, days.lastDay]) {
                 sums.value($0, 0)
             } ?? 0
         }

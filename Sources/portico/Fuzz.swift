@@ -198,7 +198,8 @@ struct Fuzzer {
         }) ?? []
     }
 
-    /// The audit chain verifies, SQLite finds nothing wrong, every foreign key holds.
+    /// The audit chain verifies, SQLite finds nothing wrong, every foreign key holds, the
+    /// running totals equal the ledger.
     func checkStore() -> String? {
         if case .result(let r) = engine.call("audit.verify", ["actor": ["platform": "ops"]], id: 0), r["ok"] != true {
             return "audit.verify: \(JSONWriter.string(r))"
@@ -208,7 +209,7 @@ struct Fuzzer {
                 let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
                 if integrity != ["ok"] { return "integrity_check: \(integrity)" }
                 if try Row.fetchOne(db, sql: "PRAGMA foreign_key_check") != nil { return "a foreign key does not hold" }
-                return nil
+                return try RunningTotals.mismatch(db)
             }
         } catch { return "reading the store: \(error)" }
     }

@@ -129,41 +129,49 @@ import Testing
         }
         let ledger = try Ledger(t.engine.database)
         for q in questions {
-            let first = q[1] % 2 == 0 ? Self.instant(q[0] * 1_440).startOfDay : Self.instant(q[0] * 37)
+            // Whole days (dates, as a dashboard asks: read from the running totals) or instants
+            // (read from the ledger).
+            let whole = q[1] % 2 == 0
+            let first = whole ? Self.instant(q[0] * 1_440).startOfDay : Self.instant(q[0] * 37)
             let days = 1 + q[2] % 400
             let to = first.adding(days: Int64(days))
+            let range = whole ? TimeRange(first: first, last: to.adding(milliseconds: -1)) : TimeRange(from: first, to: to)
+            let fromText: JSONValue = .string(whole ? String(first.rfc3339.prefix(10)) : first.rfc3339)
+            let toText: JSONValue = .string(whole ? String(to.adding(days: -1).rfc3339.prefix(10)) : to.rfc3339)
             let granularity = ["day", "week", "month"][q[3] % 3]
             let partner = partners[q[4] % partners.count]
             let currency: String? = q[4] % 4 == 3 ? nil : currencies[q[4] % 3]
-            var params: JSONObject = ["actor": platform, "partnerId": .string(partner), "from": .string(first.rfc3339), "to": .string(to.rfc3339),
+            var params: JSONObject = ["actor": platform, "partnerId": .string(partner), "from": fromText, "to": toText,
                                       "granularity": .string(granularity)]
             if let currency { params["currency"] = .string(currency) }
             let answer = try t.call("analytics.partner", .object(params))
             guard let result = answer["result"] else { Issue.record("analytics.partner: \(answer)"); return }
-            ledger.checkPartner(result, partner: partner, range: TimeRange(from: first, to: to), granularity: granularity, currency: currency)
+            ledger.checkPartner(result, partner: partner, range: range, granularity: granularity, currency: currency)
 
             let by = ["revenue", "commissions", "customers", "growth"][q[0] % 4]
             let rankCurrency = currencies[q[1] % 3]
-            var top: JSONObject = ["actor": platform, "from": .string(first.rfc3339), "to": .string(to.rfc3339), "by": .string(by),
+            var top: JSONObject = ["actor": platform, "from": fromText, "to": toText, "by": .string(by),
                                    "currency": .string(rankCurrency), "limit": .integer(Int64(1 + q[2] % 3))]
             let region: String? = q[3] % 3 == 0 ? "eu" : nil, tier: String? = q[3] % 5 == 0 ? "gold" : nil
             if let region { top["region"] = .string(region) }
             if let tier { top["tier"] = .string(tier) }
             ledger.checkRanking(try t.call("analytics.topPartners", .object(top)), group: nil, region: region, tier: tier,
-                                range: TimeRange(from: first, to: to), by: by, currency: rankCurrency, limit: 1 + q[2] % 3)
-            let answerResellers = try t.call("analytics.resellers", ["actor": platform, "partnerId": .string(partner), "from": .string(first.rfc3339),
-                                                                     "to": .string(to.rfc3339), "by": .string(by), "currency": .string(rankCurrency)])
-            ledger.checkRanking(answerResellers, group: partner, region: nil, tier: nil, range: TimeRange(from: first, to: to), by: by,
+                                range: range, by: by, currency: rankCurrency, limit: 1 + q[2] % 3)
+            let answerResellers = try t.call("analytics.resellers", ["actor": platform, "partnerId": .string(partner), "from": fromText,
+                                                                     "to": toText, "by": .string(by), "currency": .string(rankCurrency)])
+            ledger.checkRanking(answerResellers, group: partner, region: nil, tier: nil, range: range, by: by,
                                 currency: rankCurrency, limit: 10)
 
-            var regions: JSONObject = ["actor": platform, "from": .string(first.rfc3339), "to": .string(to.rfc3339)]
+            var regions: JSONObject = ["actor": platform, "from": fromText, "to": toText]
             let scoped = q[0] % 2 == 0 ? partner : nil
             if let scoped { regions["partnerId"] = .string(scoped) }
             if let currency { regions["currency"] = .string(currency) }
-            ledger.checkRegions(try t.call("analytics.regions", .object(regions)), partner: scoped, range: TimeRange(from: first, to: to),
+            ledger.checkRegions(try t.call("analytics.regions", .object(regions)), partner: scoped, range: range,
                                 currency: currency)
         }
         ledger.checkOverview(try t.call("analytics.overview", ["actor": platform]))
+        // The running totals the whole-day answers read are the ledger's own sums.
+        #expect(try t.engine.database.writer.read { try RunningTotals.mismatch($0) } == nil)
     }
 }
 

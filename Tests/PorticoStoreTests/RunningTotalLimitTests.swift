@@ -17,9 +17,13 @@ import Testing
         try queue.write { db in
             try db.execute(sql: """
                 INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt) VALUES ('ptr_1', 'P', 'p', 'eu', 'standard', 'active', 't', 't');
+                INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt) VALUES ('ptr_old', 'O', 'o', 'eu', 'standard', 'active', 't', 't');
                 INSERT INTO customer (id, partnerId, name, email, country, createdAt, updatedAt) VALUES ('cus_1', 'ptr_1', 'C', 'c@x.io', 'BH', 't', 't');
-                -- Written before the bound existed: far past it, and kept as it is.
-                INSERT INTO sale_volume VALUES ('p:ptr_old', 'BHD', '2026-01-01', 4611686018427387904, 512);
+                INSERT INTO customer (id, partnerId, name, email, country, createdAt, updatedAt) VALUES ('cus_old', 'ptr_old', 'C', 'o@x.io', 'BH', 't', 't');
+                -- Written before the bound existed: a day's sales far past it, kept as they are.
+                INSERT INTO sale (id, partnerId, customerId, externalId, plan, kind, amount, currency, occurredAt, rulesHash, auditSeq, createdAt)
+                    VALUES ('sal_old1', 'ptr_old', 'cus_old', 'o1', 'pro', 'new', 4611686018427387904, 'BHD', '2026-01-01T00:00:00.000Z', 'h', 1, 't'),
+                           ('sal_old2', 'ptr_old', 'cus_old', 'o2', 'pro', 'new', 2305843009213693952, 'BHD', '2026-01-01T00:00:00.000Z', 'h', 1, 't');
                 """)
         }
         try SQLiteStore.migrator.migrate(queue)
@@ -38,8 +42,9 @@ import Testing
             try SQLiteTransaction(db).insert(&first)
             var second = sale(2)
             #expect(Self.isTotalLimit { try SQLiteTransaction(db).insert(&second) })
-            #expect(try Int64.fetchOne(db, sql: "SELECT amount FROM sale_volume WHERE scope = 'p:ptr_1'") == 1 << 53)
-            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM sale") == 1)
+            #expect(try Int64.fetchOne(db, sql: "SELECT amount FROM sale_total WHERE partnerId = 'ptr_1'") == 1 << 53)
+            #expect(try Int64.fetchOne(db, sql: "SELECT amount FROM sale_customer_total WHERE partnerId = 'ptr_1'") == 1 << 53)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM sale WHERE partnerId = 'ptr_1'") == 1)
             // Another day has its own total.
             var other = sale(3, day: "2027-01-03")
             try SQLiteTransaction(db).insert(&other)
@@ -65,7 +70,10 @@ import Testing
     @Test func theMigrationKeepsRowsWrittenBeforeTheBound() throws {
         let queue = try fixture()
         try queue.read { (db: Database) throws in
-            #expect(try Int64.fetchOne(db, sql: "SELECT amount FROM sale_volume WHERE scope = 'p:ptr_old'") == 1 << 62)
+            // The totals 0012 filled from the ledger: 2^62 + 2^61, past the bound, as the ledger has it.
+            #expect(try Int64.fetchOne(db, sql: "SELECT amount FROM sale_total WHERE partnerId = 'ptr_old'") == 1 << 62 + 1 << 61)
+            #expect(try Int64.fetchOne(db, sql: "SELECT count FROM sale_total WHERE partnerId = 'ptr_old'") == 2)
+            #expect(try Int64.fetchOne(db, sql: "SELECT amount FROM sale_customer_total WHERE customerId = 'cus_old'") == 1 << 62 + 1 << 61)
             #expect(try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").count >= 6)
         }
     }
@@ -75,11 +83,11 @@ import Testing
         let queue = try fixture()
         try queue.write { db in
             try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
-            try db.execute(sql: "INSERT INTO sale_volume VALUES ('p:ptr_old', 'BHD', '2026-01-02', 4611686018427387904, 512)")
+            try db.execute(sql: "INSERT INTO sale_total VALUES ('ptr_old', 'BHD', '2026-01-02', 'new', 512, 4611686018427387904, 0)")
             try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
-            try db.execute(sql: "INSERT INTO sale_volume VALUES ('p:ptr_old', 'BHD', '2026-01-03', -9007199254740992, 1)")
+            try db.execute(sql: "INSERT INTO sale_total VALUES ('ptr_old', 'BHD', '2026-01-03', 'new', 1, 0, 9007199254740992)")
             let v = try SQLiteTransaction(db).salesVolume(partnerId: "ptr_old", resellerId: nil, currency: "BHD", days: .all)
-            #expect(v == Int128(1 << 62) * 2 - Int128(1 << 53))
+            #expect(v == Int128(1 << 62) * 2 + Int128(1 << 61) - Int128(1 << 53))
         }
     }
 
@@ -93,9 +101,9 @@ import Testing
         try queue.write { db in
             try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
             try db.execute(sql: """
-                INSERT INTO sale_volume VALUES ('p:ptr_1', 'BHD', '2027-01-01', 4611686018427387904, 3),
-                                               ('p:ptr_1', 'BHD', '2027-01-02', 4611686018427387904, 4),
-                                               ('p:ptr_1', 'BHD', '2027-01-03', 4611686018427387904, 5);
+                INSERT INTO sale_total VALUES ('ptr_1', 'BHD', '2027-01-01', 'new', 3, 4611686018427387904, 0),
+                                              ('ptr_1', 'BHD', '2027-01-02', 'new', 4, 4611686018427387904, 0),
+                                              ('ptr_1', 'BHD', '2027-01-03', 'renewal', 5, 4611686018427387904, 0);
                 INSERT INTO commission_rollup VALUES ('ptr_1', 'BHD', 'paid', '2027-01-01', '2027-01-01', 4611686018427387904, 2),
                                                      ('ptr_1', 'BHD', 'paid', '2027-01-02', '2027-01-02', 4611686018427387904, 2),
                                                      ('ptr_1', 'BHD', 'pending', '2027-01-01', '2027-01-01', 4611686018427387904, 1),

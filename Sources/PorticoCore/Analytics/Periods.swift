@@ -7,10 +7,15 @@ public enum Granularity: String, Sendable, CaseIterable {
 /// One period of a series: its label (`2026-03-09`, `2026-W11`, `2026-03`) and the part
 /// of the asked range it covers (the first and last periods may be cut short by it).
 public struct Period: Sendable, Equatable {
-    public var label: String
-    public var range: TimeRange
-    /// The UTC day it starts on, as the store's per-day rows are keyed.
-    public var firstDay: String { range.firstDay }
+    public let label: String
+    public let range: TimeRange
+    /// The UTC day it starts on, as the store's per-day rows are keyed: kept, since every
+    /// row of a series is placed by comparing days with it.
+    public let firstDay: String
+
+    public init(label: String, range: TimeRange) {
+        self.label = label; self.range = range; firstDay = range.firstDay
+    }
 }
 
 public enum Periods {
