@@ -142,11 +142,50 @@ extension SQLiteTransaction: AnalyticsStore {
         }
     }
 
-    public func rankedSales(_ group: RankingGroup, currency: String, range: TimeRange) throws -> [String: RankedSales] {
+    /// Calendar blocks (TimeRange.calendarBlocks: digits and dashes) as the JSON array a
+    /// query reads with `json_each`.
+    private static func jsonArray(_ blocks: [String]) -> String { "[" + blocks.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
+
+    /// The totals' `level` of a calendar block.
+    private static func level(_ block: String) -> String { "CASE length(\(block)) WHEN 4 THEN 'y' WHEN 7 THEN 'm' ELSE 'd' END" }
+
+    /// The partners' figures of a range of whole days from `period_total` (its whole years,
+    /// months and days, each a seek), summed per partner.
+    private func periodRanking(_ columns: String, having: String, region: String?, tier: String?, currency: String, blocks: [String])
+        -> (sql: String, args: [(any DatabaseValueConvertible)?])
+    {
+        // The arguments in the placeholders' order: the blocks, the join's, the currency.
+        var args: [(any DatabaseValueConvertible)?] = [Self.jsonArray(blocks)]
+        var join = ""
+        if region != nil || tier != nil {
+            join = " JOIN partner p ON p.id = t.partnerId" + optional("p.region", region, &args) + optional("p.tier", tier, &args)
+        }
+        args.append(currency)
+        return ("""
+            SELECT t.partnerId, \(columns) FROM json_each(?) b CROSS JOIN period_total t\(join)
+            WHERE t.level = \(Self.level("b.value")) AND t.currency = ? AND t.period = b.value
+            GROUP BY t.partnerId HAVING \(having)
+            """, args)
+    }
+
+    /// Partners over whole days from `period_total` (without customers, which it cannot
+    /// count); anything else from the ledger.
+    public func rankedSales(_ group: RankingGroup, currency: String, range: TimeRange, customers: Bool) throws -> [String: RankedSales] {
+        if case .partners(let region, let tier) = group, !customers, let blocks = range.calendarBlocks {
+            let rows = try Sums.exact { sums in
+                let (sql, args) = periodRanking("SUM(t.sales), \(sums.sql("t.amount - t.refunded"))", having: "SUM(t.sales) > 0",
+                                                region: region, tier: tier, currency: currency, blocks: blocks)
+                return try Columns.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args)) {
+                    ($0[0] as String, RankedSales(count: $0[1], net: sums.value($0, 2), customers: 0))
+                }
+            }
+            return Dictionary(uniqueKeysWithValues: rows)
+        }
         let (key, from, args) = ranking("sale", group, currency: currency, range: range)
+        let distinct = customers ? "COUNT(DISTINCT t.customerId)" : "0"
         let rows = try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
-                SELECT \(key), COUNT(*), COUNT(DISTINCT t.customerId), \(sums.sql("t.amount - t.refunded")) FROM \(from) GROUP BY \(key)
+                SELECT \(key), COUNT(*), \(distinct), \(sums.sql("t.amount - t.refunded")) FROM \(from) GROUP BY \(key)
                 """), arguments: StatementArguments(args)) {
                 ($0[0] as String, RankedSales(count: $0[1], net: sums.value($0, 3), customers: $0[2]))
             }
@@ -154,9 +193,43 @@ extension SQLiteTransaction: AnalyticsStore {
         return Dictionary(uniqueKeysWithValues: rows)
     }
 
+    /// A partner's customers over whole days from its customers' running totals, anything
+    /// else from the ledger.
+    public func rankedCustomers(_ group: RankingGroup, member id: String, currency: String, range: TimeRange) throws -> Int64 {
+        if range.isEmpty { return 0 }
+        let (sql, args): (String, [(any DatabaseValueConvertible)?])
+        switch group {
+        case .partners where range.isWholeDays:
+            (sql, args) = ("""
+                SELECT COUNT(DISTINCT customerId) FROM sale_customer_total WHERE partnerId = ? AND day >= ? AND day <= ? AND currency = ?
+                """, [id, range.firstDay, range.lastDay, currency])
+        case .partners:
+            (sql, args) = ("""
+                SELECT COUNT(DISTINCT customerId) FROM sale INDEXED BY sale_by_partner_time
+                WHERE partnerId = ? AND currency = ? AND occurredAt >= ? AND occurredAt <= ?
+                """, [id, currency, range.firstText, range.lastText])
+        case .resellers(let partnerId):
+            (sql, args) = ("""
+                SELECT COUNT(DISTINCT customerId) FROM sale INDEXED BY sale_by_reseller_time
+                WHERE resellerId = ? AND currency = ? AND occurredAt >= ? AND occurredAt <= ? AND partnerId = ?
+                """, [id, currency, range.firstText, range.lastText, partnerId])
+        }
+        return try Int64.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(args)) ?? 0
+    }
+
     public func rankedCommissions(_ group: RankingGroup, currency: String, range: TimeRange) throws
         -> [String: (count: Int64, amount: Int128)]
     {
+        if case .partners(let region, let tier) = group, let blocks = range.calendarBlocks {
+            let rows = try Sums.exact { sums in
+                let (sql, args) = periodRanking("SUM(t.commissions), \(sums.sql("t.earned"))", having: "SUM(t.commissions) > 0",
+                                                region: region, tier: tier, currency: currency, blocks: blocks)
+                return try Columns.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args)) {
+                    ($0[0] as String, (count: $0[1] as Int64, amount: sums.value($0, 2)))
+                }
+            }
+            return Dictionary(uniqueKeysWithValues: rows)
+        }
         let (key, from, args) = ranking("commission", group, currency: currency, range: range)
         let rows = try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
@@ -167,7 +240,25 @@ extension SQLiteTransaction: AnalyticsStore {
         return Dictionary(uniqueKeysWithValues: rows)
     }
 
+    /// Whole days from the customers' totals by year, month and day, any other range from
+    /// the ledger.
     public func salesByCountry(partnerId: String?, currency: String?, range: TimeRange) throws -> [CountrySales] {
+        if let blocks = range.calendarBlocks {
+            var args: [(any DatabaseValueConvertible)?] = [Self.jsonArray(blocks)]
+            var conditions = optional("t.currency", currency, &args)
+            conditions += optional("t.partnerId", partnerId, &args)
+            return try Sums.exact { sums in
+                try Columns.fetchAll(db.cachedStatement(sql: """
+                    SELECT t.country, t.currency, SUM(t.count), COUNT(DISTINCT t.customerId), \(sums.sql("t.amount")), \(sums.sql("t.refunded"))
+                    FROM json_each(?) b CROSS JOIN customer_period_total t
+                    WHERE t.level = \(Self.level("b.value")) AND t.period = b.value\(conditions)
+                    GROUP BY t.country, t.currency ORDER BY t.country, t.currency
+                    """), arguments: StatementArguments(args)) {
+                    CountrySales(country: $0[0], currency: $0[1], count: $0[2], customers: $0[3], amount: sums.value($0, 4),
+                                 refunded: sums.value($0, 4 + sums.width))
+                }
+            }
+        }
         var args: [(any DatabaseValueConvertible)?] = []
         var conditions = optional("s.partnerId", partnerId, &args)
         conditions += optional("s.currency", currency, &args)
@@ -193,32 +284,36 @@ extension SQLiteTransaction: AnalyticsStore {
 
     public func platformTotals(now: Timestamp) throws -> [CurrencyOverview] {
         var out: [String: CurrencyOverview] = [:]
-        // Net sales from the partners' running totals.
+        // Net sales from the partners' totals by calendar year.
         for r in try Sums.exact({ sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
-                SELECT currency, SUM(count), \(sums.sql("amount - refunded")) FROM sale_total GROUP BY currency
+                SELECT currency, SUM(sales), \(sums.sql("amount - refunded")) FROM period_total WHERE level = 'y' GROUP BY currency
                 """)) { (currency: $0[0] as String, count: $0[1] as Int64, amount: sums.value($0, 2)) }
         }) {
             out[r.currency, default: CurrencyOverview(currency: r.currency)].salesCount = r.count
             out[r.currency]!.netSales = r.amount
         }
-        // Commissions by status from the rollup, pending split at today (as the partner's
-        // summary splits it), then the entries whose hold ended earlier today.
+        // Commissions by status from the platform's totals, pending split at today (as the
+        // partner's summary splits it), then the entries whose hold ended earlier today
+        // (read from the ledger only when some end today).
         let nowText = now.rfc3339, today = String(nowText.prefix(10))
         let rows = try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
                 SELECT currency, status, \(sums.sql("CASE WHEN status = 'pending' AND payableDay < ? THEN amount ELSE 0 END")),
                        \(sums.sql("CASE WHEN status = 'pending' AND payableDay < ? THEN 0 ELSE amount END"))
-                FROM commission_rollup GROUP BY currency, status
+                FROM commission_status_total GROUP BY currency, status
                 """), arguments: StatementArguments(Array(repeating: today, count: 2 * sums.width))) {
                 (currency: $0[0] as String, status: $0[1] as String, due: sums.value($0, 2), rest: sums.value($0, 2 + sums.width))
             }
         }
+        let endingToday = try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM commission_status_total WHERE status = 'pending' AND payableDay = ? AND count > 0)
+            """), arguments: [today]) ?? false
         for r in rows {
             out[r.currency, default: CurrencyOverview(currency: r.currency)].commissions["payable", default: 0] += r.due
             out[r.currency]!.commissions[r.status, default: 0] += r.rest
         }
-        let endedToday = try Sums.exact { sums in
+        let endedToday = !endingToday ? [] : try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
                 SELECT c.currency, \(sums.sql("c.amount")) FROM partner p JOIN commission c INDEXED BY commission_due
                 ON c.partnerId = p.id AND c.status = 'pending' AND c.payableAt >= ? AND c.payableAt <= ? GROUP BY c.currency

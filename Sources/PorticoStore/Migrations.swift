@@ -567,6 +567,129 @@ extension SQLiteStore {
                 END;
                 """)
         }
+        m.registerMigration("0013-period-totals") { db in
+            // Rankings, regions and the overview read the whole platform at once: a partner's
+            // sales (count, sold, refunded) and standing commissions (count, amount) by
+            // currency and calendar year, month and UTC day (`level` y, m, d: a range of
+            // whole days is read as its whole years, then whole months, then days), a
+            // customer's sales the same way under its country, and the platform's
+            // commissions by currency, status and (pending only) the day their hold ends. Filled from the ledger; kept by triggers that a commission's
+            // moves between pending, processing and paid leave alone for period_total.
+            let bounded = { (name: String, bound: Int64, columns: [String]) in
+                "CONSTRAINT \(name) CHECK (" + columns.map { "\($0) BETWEEN -\(bound) AND \(bound)" }.joined(separator: " AND ") + ")"
+            }
+            let standing = { (row: String) in "\(row).status != 'cancelled' AND \(row).status != 'reversed'" }
+            let levels = "(SELECT 'y' AS level, 4 AS width UNION ALL SELECT 'm', 7 UNION ALL SELECT 'd', 10) AS l"
+            try db.execute(sql: """
+                CREATE TABLE period_total (
+                    level TEXT NOT NULL,       -- y, m or d
+                    currency TEXT NOT NULL,
+                    period TEXT NOT NULL,      -- YYYY, YYYY-MM or YYYY-MM-DD of occurredAt (UTC)
+                    partnerId TEXT NOT NULL,
+                    sales INTEGER NOT NULL,
+                    amount INTEGER NOT NULL,   -- as sold
+                    refunded INTEGER NOT NULL,
+                    commissions INTEGER NOT NULL, -- standing: neither cancelled nor reversed
+                    earned INTEGER NOT NULL,
+                    PRIMARY KEY (level, currency, period, partnerId),
+                    \(bounded(PeriodTotals.constraint, PeriodTotals.bound, ["amount", "refunded", "earned"]))
+                ) STRICT, WITHOUT ROWID;
+                CREATE TABLE customer_period_total (
+                    level TEXT NOT NULL,
+                    period TEXT NOT NULL,
+                    currency TEXT NOT NULL,
+                    country TEXT NOT NULL,     -- the customer's (fixed once created)
+                    customerId TEXT NOT NULL,
+                    partnerId TEXT NOT NULL,
+                    count INTEGER NOT NULL,
+                    amount INTEGER NOT NULL,
+                    refunded INTEGER NOT NULL,
+                    PRIMARY KEY (level, period, currency, country, customerId),
+                    \(bounded(PeriodTotals.constraint, PeriodTotals.bound, ["amount", "refunded"]))
+                ) STRICT, WITHOUT ROWID;
+                CREATE TABLE commission_status_total (
+                    currency TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    payableDay TEXT NOT NULL,  -- YYYY-MM-DD of payableAt when pending, '' otherwise
+                    count INTEGER NOT NULL,
+                    amount INTEGER NOT NULL,
+                    PRIMARY KEY (currency, status, payableDay),
+                    \(bounded(PeriodTotals.constraint, PeriodTotals.bound, ["amount"]))
+                ) STRICT, WITHOUT ROWID;
+
+                PRAGMA ignore_check_constraints = ON;
+                INSERT INTO period_total
+                    SELECT level, currency, period, partnerId, SUM(sales), SUM(amount), SUM(refunded), SUM(commissions), SUM(earned) FROM (
+                        SELECT l.level, s.currency, substr(s.occurredAt, 1, l.width) AS period, s.partnerId,
+                               1 AS sales, s.amount, s.refunded, 0 AS commissions, 0 AS earned FROM sale s, \(levels)
+                        UNION ALL
+                        SELECT l.level, c.currency, substr(c.occurredAt, 1, l.width), c.partnerId, 0, 0, 0, 1, c.amount
+                            FROM commission c, \(levels) WHERE \(standing("c")))
+                    GROUP BY 1, 2, 3, 4;
+                INSERT INTO customer_period_total
+                    SELECT l.level, substr(s.occurredAt, 1, l.width), s.currency, c.country, s.customerId, c.partnerId,
+                           COUNT(*), SUM(s.amount), SUM(s.refunded)
+                    FROM sale s JOIN customer c ON c.id = s.customerId, \(levels) GROUP BY 1, 2, 3, 4, 5;
+                INSERT INTO commission_status_total
+                    SELECT currency, status, CASE WHEN status = 'pending' THEN substr(payableAt, 1, 10) ELSE '' END, COUNT(*), SUM(amount)
+                    FROM commission GROUP BY 1, 2, 3;
+                PRAGMA ignore_check_constraints = OFF;
+
+                CREATE TRIGGER period_total_sale AFTER INSERT ON sale BEGIN
+                    INSERT INTO period_total SELECT l.level, NEW.currency, substr(NEW.occurredAt, 1, l.width), NEW.partnerId,
+                                                    1, NEW.amount, NEW.refunded, 0, 0 FROM \(levels) WHERE true
+                        ON CONFLICT DO UPDATE SET sales = sales + 1, amount = amount + excluded.amount, refunded = refunded + excluded.refunded;
+                    INSERT INTO customer_period_total SELECT l.level, substr(NEW.occurredAt, 1, l.width), NEW.currency, c.country, NEW.customerId,
+                                                             c.partnerId, 1, NEW.amount, NEW.refunded
+                        FROM customer c, \(levels) WHERE c.id = NEW.customerId
+                        ON CONFLICT DO UPDATE SET count = count + 1, amount = amount + excluded.amount, refunded = refunded + excluded.refunded;
+                END;
+                CREATE TRIGGER period_total_refund AFTER UPDATE OF refunded ON sale BEGIN
+                    UPDATE period_total SET refunded = refunded + (NEW.refunded - OLD.refunded)
+                        WHERE currency = NEW.currency AND partnerId = NEW.partnerId AND ((level = 'y' AND period = substr(NEW.occurredAt, 1, 4))
+                              OR (level = 'm' AND period = substr(NEW.occurredAt, 1, 7)) OR (level = 'd' AND period = substr(NEW.occurredAt, 1, 10)));
+                    UPDATE customer_period_total SET refunded = refunded + (NEW.refunded - OLD.refunded)
+                        WHERE ((level = 'y' AND period = substr(NEW.occurredAt, 1, 4)) OR (level = 'm' AND period = substr(NEW.occurredAt, 1, 7))
+                               OR (level = 'd' AND period = substr(NEW.occurredAt, 1, 10)))
+                          AND currency = NEW.currency AND country = (SELECT country FROM customer WHERE id = NEW.customerId)
+                          AND customerId = NEW.customerId;
+                END;
+                -- The regions' totals are keyed by the customer's country: it never changes.
+                CREATE TRIGGER customer_country_fixed BEFORE UPDATE OF country ON customer WHEN OLD.country != NEW.country BEGIN
+                    SELECT RAISE(ABORT, 'a customer''s country is fixed once created');
+                END;
+                CREATE TRIGGER period_total_commission AFTER INSERT ON commission WHEN \(standing("NEW")) BEGIN
+                    INSERT INTO period_total SELECT l.level, NEW.currency, substr(NEW.occurredAt, 1, l.width), NEW.partnerId,
+                                                    0, 0, 0, 1, NEW.amount FROM \(levels) WHERE true
+                        ON CONFLICT DO UPDATE SET commissions = commissions + 1, earned = earned + excluded.earned;
+                END;
+                CREATE TRIGGER period_total_commission_change AFTER UPDATE OF amount, status, occurredAt, partnerId, currency ON commission
+                WHEN OLD.amount != NEW.amount OR OLD.occurredAt != NEW.occurredAt OR OLD.partnerId != NEW.partnerId OR OLD.currency != NEW.currency
+                     OR (\(standing("OLD"))) != (\(standing("NEW"))) BEGIN
+                    UPDATE period_total SET commissions = commissions - 1, earned = earned - OLD.amount
+                        WHERE \(standing("OLD")) AND currency = OLD.currency AND partnerId = OLD.partnerId
+                          AND ((level = 'y' AND period = substr(OLD.occurredAt, 1, 4)) OR (level = 'm' AND period = substr(OLD.occurredAt, 1, 7))
+                               OR (level = 'd' AND period = substr(OLD.occurredAt, 1, 10)));
+                    INSERT INTO period_total SELECT l.level, NEW.currency, substr(NEW.occurredAt, 1, l.width), NEW.partnerId,
+                                                    0, 0, 0, 1, NEW.amount FROM \(levels) WHERE \(standing("NEW"))
+                        ON CONFLICT DO UPDATE SET commissions = commissions + 1, earned = earned + excluded.earned;
+                END;
+                CREATE TRIGGER commission_status_total_insert AFTER INSERT ON commission BEGIN
+                    INSERT INTO commission_status_total VALUES (NEW.currency, NEW.status,
+                                                                CASE WHEN NEW.status = 'pending' THEN substr(NEW.payableAt, 1, 10) ELSE '' END, 1, NEW.amount)
+                        ON CONFLICT DO UPDATE SET count = count + 1, amount = amount + excluded.amount;
+                END;
+                CREATE TRIGGER commission_status_total_change AFTER UPDATE OF amount, status, payableAt, currency ON commission
+                WHEN OLD.amount != NEW.amount OR OLD.status != NEW.status OR OLD.payableAt != NEW.payableAt OR OLD.currency != NEW.currency BEGIN
+                    UPDATE commission_status_total SET count = count - 1, amount = amount - OLD.amount
+                        WHERE currency = OLD.currency AND status = OLD.status
+                          AND payableDay = CASE WHEN OLD.status = 'pending' THEN substr(OLD.payableAt, 1, 10) ELSE '' END;
+                    INSERT INTO commission_status_total VALUES (NEW.currency, NEW.status,
+                                                                CASE WHEN NEW.status = 'pending' THEN substr(NEW.payableAt, 1, 10) ELSE '' END, 1, NEW.amount)
+                        ON CONFLICT DO UPDATE SET count = count + 1, amount = amount + excluded.amount;
+                END;
+                """)
+        }
         return m
     }
 

@@ -67,6 +67,8 @@ public final class SQLiteTransaction: StoreTransaction {
         switch e.extendedResultCode {
         case .SQLITE_CONSTRAINT_CHECK where message.contains(RunningTotals.constraint):
             return .totalLimit(RunningTotals.what)
+        case .SQLITE_CONSTRAINT_CHECK where message.contains(PeriodTotals.constraint):
+            return .totalLimit(PeriodTotals.what, limit: PeriodTotals.bound, unit: PeriodTotals.unit)
         case .SQLITE_CONSTRAINT_CHECK where message.contains(UsageTotals.constraint):
             return .totalLimit(UsageTotals.what, limit: UsageTotals.bound, unit: UsageTotals.unit)
         case .SQLITE_CONSTRAINT_UNIQUE, .SQLITE_CONSTRAINT_PRIMARYKEY:
@@ -80,8 +82,8 @@ public final class SQLiteTransaction: StoreTransaction {
 }
 
 /// The running totals (`sale_total` and `sale_customer_total` per partner, `sale_volume`
-/// per reseller, `commission_rollup`): kept by triggers per partner, customer or reseller,
-/// currency and UTC day, each bounded by a CHECK constraint at the largest amount the
+/// per reseller, `commission_rollup`, `commission_status_total` for the platform): kept by
+/// triggers per partner, customer or reseller, currency and UTC day, each bounded by a CHECK constraint at the largest amount the
 /// engine keeps and answers, 2^53 minor units. A write that would pass it is undone whole
 /// and answered `totalLimit`.
 public enum RunningTotals {
@@ -91,6 +93,19 @@ public enum RunningTotals {
     static let constraint = "total_limit"
     /// What the error names.
     static let what = "a running total (a partner's sales of one kind, a customer's or a reseller's sales, or a partner's commissions, in one currency on one UTC day)"
+}
+
+/// The bound on totals over many days (`period_total`, a partner's by calendar month and
+/// year, `customer_period_total` a customer's; `commission_status_total`, the platform's
+/// by status): 2^62 minor units, so adding
+/// one more amount (at most 2^53) can never leave Int64. Each sale and commission is held
+/// to the day's bound (RunningTotals) first; this one is reached only by hundreds of such
+/// days.
+public enum PeriodTotals {
+    public static let bound: Int64 = 1 << 62
+    static let constraint = "period_limit"
+    static let what = "a total over many days (a partner's sales or commissions in one currency in a calendar month or year, or the platform's commissions in one currency and status)"
+    static let unit = "minor units (2^62)"
 }
 
 /// The bound on a customer's daily usage total per meter: 2^62 of the meter's smallest
@@ -113,6 +128,7 @@ extension RunningTotals {
     /// emptied by a change, count 0 and amount 0, is no disagreement). For checks (the
     /// fuzzer, tests), never a request: it reads every row.
     public static func mismatch(_ db: Database) throws -> String? {
+        let levels = "(SELECT 'y' AS level, 4 AS width UNION ALL SELECT 'm', 7 UNION ALL SELECT 'd', 10) AS l"
         let checks: [(table: String, totals: String, ledger: String)] = [
             ("sale_total", "SELECT partnerId, currency, day, kind, count, amount, refunded FROM sale_total",
              "SELECT partnerId, currency, substr(occurredAt, 1, 10), kind, COUNT(*), SUM(amount), SUM(refunded) FROM sale GROUP BY 1, 2, 3, 4"),
@@ -127,6 +143,29 @@ extension RunningTotals {
              """
              SELECT partnerId, currency, status, substr(occurredAt, 1, 10), substr(payableAt, 1, 10), SUM(amount), COUNT(*) FROM commission
              GROUP BY 1, 2, 3, 4, 5
+             """),
+            ("period_total", """
+             SELECT level, currency, period, partnerId, sales, amount, refunded, commissions, earned FROM period_total
+             WHERE sales != 0 OR amount != 0 OR refunded != 0 OR commissions != 0 OR earned != 0
+             """,
+             """
+             SELECT level, currency, period, partnerId, SUM(sales), SUM(amount), SUM(refunded), SUM(commissions), SUM(earned) FROM (
+                 SELECT l.level, s.currency, substr(s.occurredAt, 1, l.width) AS period, s.partnerId,
+                        1 AS sales, s.amount, s.refunded, 0 AS commissions, 0 AS earned FROM sale s, \(levels)
+                 UNION ALL
+                 SELECT l.level, c.currency, substr(c.occurredAt, 1, l.width), c.partnerId, 0, 0, 0, 1, c.amount
+                     FROM commission c, \(levels) WHERE c.status != 'cancelled' AND c.status != 'reversed')
+             GROUP BY 1, 2, 3, 4
+             """),
+            ("customer_period_total", "SELECT level, period, currency, country, customerId, partnerId, count, amount, refunded FROM customer_period_total",
+             """
+             SELECT l.level, substr(s.occurredAt, 1, l.width), s.currency, c.country, s.customerId, c.partnerId, COUNT(*), SUM(s.amount), SUM(s.refunded)
+             FROM sale s JOIN customer c ON c.id = s.customerId, \(levels) GROUP BY 1, 2, 3, 4, 5
+             """),
+            ("commission_status_total", "SELECT currency, status, payableDay, count, amount FROM commission_status_total WHERE count != 0 OR amount != 0",
+             """
+             SELECT currency, status, CASE WHEN status = 'pending' THEN substr(payableAt, 1, 10) ELSE '' END, COUNT(*), SUM(amount)
+             FROM commission GROUP BY 1, 2, 3
              """),
         ]
         for check in checks {

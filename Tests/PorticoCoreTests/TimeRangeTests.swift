@@ -54,4 +54,44 @@ import Testing
             }
         }
     }
+
+    /// A range of whole days is exactly its calendar blocks: each day of it in one block,
+    /// nothing outside it, years and months only where whole, and each block in order.
+    @Test func calendarBlocksCoverTheDaysOfTheRangeExactly() async {
+        let day = Timestamp.msPerDay
+        let days = Timestamp.max.millisecondsSinceEpoch / day
+        await propertyCheck(count: 400, input: Gen.int64(in: (Timestamp.min.millisecondsSinceEpoch / day)...days), Gen.int64(in: -1...900)) {
+            start, length in
+            let first = Timestamp(millisecondsSinceEpoch: start * day)
+            let last = Timestamp(millisecondsSinceEpoch: min(start + length, days) * day + day - 1)
+            let range = TimeRange(first: first, last: last)
+            guard let blocks = range.calendarBlocks else {
+                #expect(range.isEmpty)
+                return
+            }
+            // Expand the blocks to their days and compare with the range's own days.
+            var expanded: [String] = []
+            for block in blocks {
+                let from = Timestamp(dateOrDateTime: block.count == 4 ? block + "-01-01" : block.count == 7 ? block + "-01" : block)!
+                let end = block.count == 4 ? TimeRange.month(of: Timestamp(dateOrDateTime: block + "-12-01")!).last
+                    : block.count == 7 ? TimeRange.month(of: from).last : from
+                var t = from
+                while t <= end { expanded.append(String(t.rfc3339.prefix(10))); t = Timestamp(millisecondsSinceEpoch: t.millisecondsSinceEpoch + day) }
+            }
+            var own: [String] = []
+            var t = first
+            while t <= last { own.append(String(t.rfc3339.prefix(10))); t = Timestamp(millisecondsSinceEpoch: t.millisecondsSinceEpoch + day) }
+            #expect(expanded == own, "\(range.firstDay)...\(range.lastDay): \(blocks)")
+            // Never more than two partial months of days and two partial years of months.
+            #expect(blocks.filter { $0.count == 10 }.count <= 60 && blocks.filter { $0.count == 7 }.count <= 22)
+        }
+        let year = TimeRange(from: Timestamp(dateOrDateTime: "2025-01-01"), to: Timestamp(dateOrDateTime: "2026-01-01"))
+        #expect(year.calendarBlocks == ["2025"])
+        let odd = TimeRange(from: Timestamp(dateOrDateTime: "2024-02-28"), to: Timestamp(dateOrDateTime: "2025-03-02"))
+        let months: [String] = (3...12).map { (m: Int) -> String in m < 10 ? "2024-0\(m)" : "2024-\(m)" }
+        let expected: [String] = ["2024-02-28", "2024-02-29"] + months + ["2025-01", "2025-02", "2025-03-01"]
+        #expect(odd.calendarBlocks == expected)
+        #expect(TimeRange.all.calendarBlocks?.count == 9999)
+        #expect(TimeRange(from: Timestamp(rfc3339: "2026-01-01T00:00:01Z"), to: nil).calendarBlocks == nil)
+    }
 }

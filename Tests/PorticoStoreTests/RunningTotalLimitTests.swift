@@ -51,6 +51,27 @@ import Testing
         }
     }
 
+    /// A year's total is bounded at 2^62 (so it never leaves Int64): a sale that would pass
+    /// it is refused, naming the year's total, and leaves every total as it was.
+    @Test func aSaleThatWouldPassTheYearsBoundIsRefusedAndChangesNothing() throws {
+        let queue = try fixture()
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO period_total VALUES ('y', 'BHD', '2027', 'ptr_1', 600, ?, 0, 0, 0)",
+                           arguments: [PeriodTotals.bound - (1 << 52)])
+            var s = sale(1)
+            do {
+                try SQLiteTransaction(db).insert(&s)
+                Issue.record("a sale past the year's bound was recorded")
+            } catch let e as PorticoError {
+                #expect(e.data["state"] == "total_limit" && e.data["reason"] == .string(PeriodTotals.what))
+                #expect(e.data["limit"] == .integer(PeriodTotals.bound))
+            }
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM sale WHERE partnerId = 'ptr_1'") == 0)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM period_total WHERE partnerId = 'ptr_1'") == 1)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM sale_total WHERE partnerId = 'ptr_1'") == 0)
+        }
+    }
+
     @Test func aCommissionThatWouldPassTheBoundIsRefused() throws {
         let queue = try fixture()
         try queue.write { db in

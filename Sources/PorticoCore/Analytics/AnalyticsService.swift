@@ -140,9 +140,11 @@ public enum AnalyticsService {
                      describe: (String) throws -> (String, (region: String, tier: String, status: String)?)) throws -> [RankedEntry]
     {
         if range.isEmpty { return [] }
-        let sales = try store.rankedSales(group, currency: currency, range: range)
+        // Distinct customers are counted for every member only when they decide the order,
+        // otherwise for the entries answered.
+        let sales = try store.rankedSales(group, currency: currency, range: range, customers: by == .customers)
         let commissions = try store.rankedCommissions(group, currency: currency, range: range)
-        let previous = try range.previous.map { try store.rankedSales(group, currency: currency, range: $0) } ?? [:]
+        let previous = try range.previous.map { try store.rankedSales(group, currency: currency, range: $0, customers: false) } ?? [:]
         func entry(_ id: String) -> RankedEntry {
             RankedEntry(id: id, name: "", partner: nil, sales: sales[id] ?? RankedSales(count: 0, net: 0, customers: 0),
                         commissions: commissions[id]?.amount ?? 0, previousRevenue: previous[id]?.net ?? 0)
@@ -162,7 +164,12 @@ public enum AnalyticsService {
         var top = Array(candidates.map { (measure($0), $0) }
             .sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1.id < $1.1.id }
             .prefix(limit).map(\.1))
-        for i in top.indices { (top[i].name, top[i].partner) = try describe(top[i].id) }
+        for i in top.indices {
+            (top[i].name, top[i].partner) = try describe(top[i].id)
+            if by != .customers && top[i].sales.count > 0 {
+                top[i].sales.customers = try store.rankedCustomers(group, member: top[i].id, currency: currency, range: range)
+            }
+        }
         return top
     }
 

@@ -108,8 +108,10 @@ public protocol AnalyticsStore {
     /// net sales, and theirs in `after`.
     func retention(partnerId: String, currency: String?, before: TimeRange, after: TimeRange) throws -> [RetentionTotals]
     /// Each member of `group` with sales in `currency` in `range`: their count, net amount
-    /// and distinct customers, by partner or reseller id.
-    func rankedSales(_ group: RankingGroup, currency: String, range: TimeRange) throws -> [String: RankedSales]
+    /// and (when `customers`, 0 otherwise) distinct customers, by partner or reseller id.
+    func rankedSales(_ group: RankingGroup, currency: String, range: TimeRange, customers: Bool) throws -> [String: RankedSales]
+    /// How many distinct customers one member of `group` sold to in `currency` in `range`.
+    func rankedCustomers(_ group: RankingGroup, member id: String, currency: String, range: TimeRange) throws -> Int64
     /// Each member of `group`'s commissions in `currency` occurring in `range` that stand
     /// (for resellers, those the reseller earns), with how many.
     func rankedCommissions(_ group: RankingGroup, currency: String, range: TimeRange) throws -> [String: (count: Int64, amount: Int128)]

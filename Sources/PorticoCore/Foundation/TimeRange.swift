@@ -39,6 +39,41 @@ public struct TimeRange: Sendable, Equatable {
             && last.millisecondsSinceEpoch.floorMod(Timestamp.msPerDay) == Timestamp.msPerDay - 1
     }
 
+    /// The whole calendar years, months and UTC days that make up a range of whole days,
+    /// largest first and in order (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`): what totals kept per
+    /// year, month and day are read by. nil for any other range, or an empty one.
+    public var calendarBlocks: [String]? {
+        guard isWholeDays, !isEmpty else { return nil }
+        func number(_ text: String, _ from: Int, _ count: Int) -> Int {
+            Int(text.dropFirst(from).prefix(count))!
+        }
+        func pad(_ n: Int, _ width: Int) -> String {
+            let digits = String(n)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        func days(_ y: Int, _ m: Int) -> Int {
+            m == 2 ? (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) ? 29 : 28) : (m == 4 || m == 6 || m == 9 || m == 11) ? 30 : 31
+        }
+        func text(_ y: Int, _ m: Int, _ d: Int) -> String { pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) }
+        let start = firstDay, end = lastDay
+        var (y, m, d) = (number(start, 0, 4), number(start, 5, 2), number(start, 8, 2))
+        var blocks: [String] = []
+        while y <= 9999 && text(y, m, d) <= end {
+            if m == 1 && d == 1 && text(y, 12, 31) <= end {
+                blocks.append(pad(y, 4))
+                y += 1
+            } else if d == 1 && text(y, m, days(y, m)) <= end {
+                blocks.append(pad(y, 4) + "-" + pad(m, 2))
+                (y, m) = m == 12 ? (y + 1, 1) : (y, m + 1)
+            } else {
+                blocks.append(text(y, m, d))
+                d += 1
+                if d > days(y, m) { d = 1; (y, m) = m == 12 ? (y + 1, 1) : (y, m + 1) }
+            }
+        }
+        return blocks
+    }
+
     /// The calendar month holding `t` (its first through last millisecond).
     public static func month(of t: Timestamp) -> TimeRange {
         TimeRange(from: t.startOfMonth, to: t.startOfNextMonth)
