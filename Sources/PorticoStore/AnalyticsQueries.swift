@@ -172,6 +172,7 @@ extension SQLiteTransaction: AnalyticsStore {
     /// count); anything else from the ledger.
     public func rankedSales(_ group: RankingGroup, currency: String, range: TimeRange, customers: Bool) throws -> [String: RankedSales] {
         if case .partners(let region, let tier) = group, !customers, let blocks = range.calendarBlocks {
+            try foldBeforeReading()
             let rows = try Sums.exact { sums in
                 let (sql, args) = periodRanking("SUM(t.sales), \(sums.sql("t.amount - t.refunded"))", having: "SUM(t.sales) > 0",
                                                 region: region, tier: tier, currency: currency, blocks: blocks)
@@ -221,6 +222,7 @@ extension SQLiteTransaction: AnalyticsStore {
         -> [String: (count: Int64, amount: Int128)]
     {
         if case .partners(let region, let tier) = group, let blocks = range.calendarBlocks {
+            try foldBeforeReading()
             let rows = try Sums.exact { sums in
                 let (sql, args) = periodRanking("SUM(t.commissions), \(sums.sql("t.earned"))", having: "SUM(t.commissions) > 0",
                                                 region: region, tier: tier, currency: currency, blocks: blocks)
@@ -244,6 +246,7 @@ extension SQLiteTransaction: AnalyticsStore {
     /// the ledger.
     public func salesByCountry(partnerId: String?, currency: String?, range: TimeRange) throws -> [CountrySales] {
         if let blocks = range.calendarBlocks {
+            try foldBeforeReading()
             var args: [(any DatabaseValueConvertible)?] = [Self.jsonArray(blocks)]
             var conditions = optional("t.currency", currency, &args)
             conditions += optional("t.partnerId", partnerId, &args)
@@ -283,6 +286,7 @@ extension SQLiteTransaction: AnalyticsStore {
     }
 
     public func platformTotals(now: Timestamp) throws -> [CurrencyOverview] {
+        try foldBeforeReading()
         var out: [String: CurrencyOverview] = [:]
         // Net sales from the partners' totals by calendar year.
         for r in try Sums.exact({ sums in

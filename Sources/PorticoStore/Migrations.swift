@@ -573,13 +573,16 @@ extension SQLiteStore {
             // currency and calendar year, month and UTC day (`level` y, m, d: a range of
             // whole days is read as its whole years, then whole months, then days), a
             // customer's sales the same way under its country, and the platform's
-            // commissions by currency, status and (pending only) the day their hold ends. Filled from the ledger; kept by triggers that a commission's
-            // moves between pending, processing and paid leave alone for period_total.
+            // commissions by currency, status and (pending only) the day their hold ends.
+            // Filled from the ledger; kept by triggers that log each change's part in delta
+            // tables, summed into the totals once at the end of each transaction
+            // (TotalsFold; a commission's moves among pending, processing and paid log
+            // nothing for period_total).
             let bounded = { (name: String, bound: Int64, columns: [String]) in
                 "CONSTRAINT \(name) CHECK (" + columns.map { "\($0) BETWEEN -\(bound) AND \(bound)" }.joined(separator: " AND ") + ")"
             }
             let standing = { (row: String) in "\(row).status != 'cancelled' AND \(row).status != 'reversed'" }
-            let levels = "(SELECT 'y' AS level, 4 AS width UNION ALL SELECT 'm', 7 UNION ALL SELECT 'd', 10) AS l"
+            let levels = TotalsFold.levels
             try db.execute(sql: """
                 CREATE TABLE period_total (
                     level TEXT NOT NULL,       -- y, m or d
@@ -635,62 +638,73 @@ extension SQLiteStore {
                     FROM commission GROUP BY 1, 2, 3;
                 PRAGMA ignore_check_constraints = OFF;
 
-                CREATE TRIGGER period_total_sale AFTER INSERT ON sale BEGIN
-                    INSERT INTO period_total SELECT l.level, NEW.currency, substr(NEW.occurredAt, 1, l.width), NEW.partnerId,
-                                                    1, NEW.amount, NEW.refunded, 0, 0 FROM \(levels) WHERE true
-                        ON CONFLICT DO UPDATE SET sales = sales + 1, amount = amount + excluded.amount, refunded = refunded + excluded.refunded;
-                    INSERT INTO customer_period_total SELECT l.level, substr(NEW.occurredAt, 1, l.width), NEW.currency, c.country, NEW.customerId,
-                                                             c.partnerId, 1, NEW.amount, NEW.refunded
-                        FROM customer c, \(levels) WHERE c.id = NEW.customerId
-                        ON CONFLICT DO UPDATE SET count = count + 1, amount = amount + excluded.amount, refunded = refunded + excluded.refunded;
-                END;
-                CREATE TRIGGER period_total_refund AFTER UPDATE OF refunded ON sale BEGIN
-                    UPDATE period_total SET refunded = refunded + (NEW.refunded - OLD.refunded)
-                        WHERE currency = NEW.currency AND partnerId = NEW.partnerId AND ((level = 'y' AND period = substr(NEW.occurredAt, 1, 4))
-                              OR (level = 'm' AND period = substr(NEW.occurredAt, 1, 7)) OR (level = 'd' AND period = substr(NEW.occurredAt, 1, 10)));
-                    UPDATE customer_period_total SET refunded = refunded + (NEW.refunded - OLD.refunded)
-                        WHERE ((level = 'y' AND period = substr(NEW.occurredAt, 1, 4)) OR (level = 'm' AND period = substr(NEW.occurredAt, 1, 7))
-                               OR (level = 'd' AND period = substr(NEW.occurredAt, 1, 10)))
-                          AND currency = NEW.currency AND country = (SELECT country FROM customer WHERE id = NEW.customerId)
-                          AND customerId = NEW.customerId;
-                END;
+                -- What a change adds to those totals, one row per changed ledger row, summed
+                -- into them once per transaction (TotalsFold): a group of sales to the same
+                -- partners updates each total once, not three levels per sale.
+                CREATE TABLE period_delta (
+                    currency TEXT NOT NULL, day TEXT NOT NULL, partnerId TEXT NOT NULL,
+                    sales INTEGER NOT NULL, amount INTEGER NOT NULL, refunded INTEGER NOT NULL,
+                    commissions INTEGER NOT NULL, earned INTEGER NOT NULL
+                ) STRICT;
+                CREATE TABLE customer_delta (
+                    currency TEXT NOT NULL, day TEXT NOT NULL, country TEXT NOT NULL, customerId TEXT NOT NULL, partnerId TEXT NOT NULL,
+                    count INTEGER NOT NULL, amount INTEGER NOT NULL, refunded INTEGER NOT NULL
+                ) STRICT;
+                CREATE TABLE commission_status_delta (
+                    currency TEXT NOT NULL, status TEXT NOT NULL, payableDay TEXT NOT NULL, count INTEGER NOT NULL, amount INTEGER NOT NULL
+                ) STRICT;
+
                 -- The regions' totals are keyed by the customer's country: it never changes.
                 CREATE TRIGGER customer_country_fixed BEFORE UPDATE OF country ON customer WHEN OLD.country != NEW.country BEGIN
                     SELECT RAISE(ABORT, 'a customer''s country is fixed once created');
                 END;
-                CREATE TRIGGER period_total_commission AFTER INSERT ON commission WHEN \(standing("NEW")) BEGIN
-                    INSERT INTO period_total SELECT l.level, NEW.currency, substr(NEW.occurredAt, 1, l.width), NEW.partnerId,
-                                                    0, 0, 0, 1, NEW.amount FROM \(levels) WHERE true
-                        ON CONFLICT DO UPDATE SET commissions = commissions + 1, earned = earned + excluded.earned;
-                END;
                 CREATE TRIGGER period_total_commission_change AFTER UPDATE OF amount, status, occurredAt, partnerId, currency ON commission
                 WHEN OLD.amount != NEW.amount OR OLD.occurredAt != NEW.occurredAt OR OLD.partnerId != NEW.partnerId OR OLD.currency != NEW.currency
                      OR (\(standing("OLD"))) != (\(standing("NEW"))) BEGIN
-                    UPDATE period_total SET commissions = commissions - 1, earned = earned - OLD.amount
-                        WHERE \(standing("OLD")) AND currency = OLD.currency AND partnerId = OLD.partnerId
-                          AND ((level = 'y' AND period = substr(OLD.occurredAt, 1, 4)) OR (level = 'm' AND period = substr(OLD.occurredAt, 1, 7))
-                               OR (level = 'd' AND period = substr(OLD.occurredAt, 1, 10)));
-                    INSERT INTO period_total SELECT l.level, NEW.currency, substr(NEW.occurredAt, 1, l.width), NEW.partnerId,
-                                                    0, 0, 0, 1, NEW.amount FROM \(levels) WHERE \(standing("NEW"))
-                        ON CONFLICT DO UPDATE SET commissions = commissions + 1, earned = earned + excluded.earned;
-                END;
-                CREATE TRIGGER commission_status_total_insert AFTER INSERT ON commission BEGIN
-                    INSERT INTO commission_status_total VALUES (NEW.currency, NEW.status,
-                                                                CASE WHEN NEW.status = 'pending' THEN substr(NEW.payableAt, 1, 10) ELSE '' END, 1, NEW.amount)
-                        ON CONFLICT DO UPDATE SET count = count + 1, amount = amount + excluded.amount;
+                    INSERT INTO period_delta SELECT OLD.currency, substr(OLD.occurredAt, 1, 10), OLD.partnerId, 0, 0, 0, -1, -OLD.amount
+                        WHERE \(standing("OLD"));
+                    INSERT INTO period_delta SELECT NEW.currency, substr(NEW.occurredAt, 1, 10), NEW.partnerId, 0, 0, 0, 1, NEW.amount
+                        WHERE \(standing("NEW"));
                 END;
                 CREATE TRIGGER commission_status_total_change AFTER UPDATE OF amount, status, payableAt, currency ON commission
                 WHEN OLD.amount != NEW.amount OR OLD.status != NEW.status OR OLD.payableAt != NEW.payableAt OR OLD.currency != NEW.currency BEGIN
-                    UPDATE commission_status_total SET count = count - 1, amount = amount - OLD.amount
-                        WHERE currency = OLD.currency AND status = OLD.status
-                          AND payableDay = CASE WHEN OLD.status = 'pending' THEN substr(OLD.payableAt, 1, 10) ELSE '' END;
-                    INSERT INTO commission_status_total VALUES (NEW.currency, NEW.status,
-                                                                CASE WHEN NEW.status = 'pending' THEN substr(NEW.payableAt, 1, 10) ELSE '' END, 1, NEW.amount)
-                        ON CONFLICT DO UPDATE SET count = count + 1, amount = amount + excluded.amount;
+                    INSERT INTO commission_status_delta VALUES (OLD.currency, OLD.status,
+                                                                CASE WHEN OLD.status = 'pending' THEN substr(OLD.payableAt, 1, 10) ELSE '' END, -1, -OLD.amount);
+                    INSERT INTO commission_status_delta VALUES (NEW.currency, NEW.status,
+                                                                CASE WHEN NEW.status = 'pending' THEN substr(NEW.payableAt, 1, 10) ELSE '' END, 1, NEW.amount);
                 END;
                 """)
+            // A new sale's, a refund's and a new commission's part in the totals is logged
+            // by the triggers that already keep the daily totals (one trigger program a row,
+            // not two).
+            try extend(trigger: "sale_total_insert", with: """
+                INSERT INTO period_delta VALUES (NEW.currency, substr(NEW.occurredAt, 1, 10), NEW.partnerId, 1, NEW.amount, NEW.refunded, 0, 0);
+                INSERT INTO customer_delta SELECT NEW.currency, substr(NEW.occurredAt, 1, 10), c.country, NEW.customerId, c.partnerId,
+                                                  1, NEW.amount, NEW.refunded FROM customer c WHERE c.id = NEW.customerId;
+                """, db)
+            try extend(trigger: "sale_total_refund", with: """
+                INSERT INTO period_delta VALUES (NEW.currency, substr(NEW.occurredAt, 1, 10), NEW.partnerId, 0, 0, NEW.refunded - OLD.refunded, 0, 0);
+                INSERT INTO customer_delta SELECT NEW.currency, substr(NEW.occurredAt, 1, 10), c.country, NEW.customerId, c.partnerId,
+                                                  0, 0, NEW.refunded - OLD.refunded FROM customer c WHERE c.id = NEW.customerId;
+                """, db)
+            try extend(trigger: "commission_rollup_insert", with: """
+                INSERT INTO period_delta SELECT NEW.currency, substr(NEW.occurredAt, 1, 10), NEW.partnerId, 0, 0, 0, 1, NEW.amount
+                    WHERE \(standing("NEW"));
+                INSERT INTO commission_status_delta VALUES (NEW.currency, NEW.status,
+                                                            CASE WHEN NEW.status = 'pending' THEN substr(NEW.payableAt, 1, 10) ELSE '' END, 1, NEW.amount);
+                """, db)
         }
         return m
+    }
+
+    /// Adds `statements` at the end of a trigger's body: the trigger is created again from
+    /// its own definition with them before its final END.
+    static func extend(trigger name: String, with statements: String, _ db: Database) throws {
+        guard let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?", arguments: [name]),
+              let end = sql.range(of: "END", options: .backwards)
+        else { throw DatabaseError(message: "trigger \(name) not found") }
+        try db.execute(sql: "DROP TRIGGER \(name)")
+        try db.execute(sql: sql[..<end.lowerBound] + statements + "\n" + sql[end.lowerBound...])
     }
 
     /// Rebuilds `table` with one more table constraint (see `redefine`). Existing rows

@@ -139,6 +139,8 @@ public final class SQLiteStore: Store, @unchecked Sendable {
             let versions = versions
             try db.inTransaction(.immediate) {
                 let transaction = SQLiteTransaction(db, auth: auth, versions: versions)
+                transaction.writable = true
+                transaction.settlesEachRequest = savepoints
                 for i in access.indices {
                     let changes = db.totalChangesCount
                     let succeeded = savepoints && access[i] == .write
@@ -149,6 +151,13 @@ public final class SQLiteStore: Store, @unchecked Sendable {
                     // run outside a transaction. Handled as a failed commit.
                     guard db.isInsideTransaction else { throw TransactionLost() }
                     if !savepoints, !succeeded, db.totalChangesCount != changes { throw PartialWrite() }
+                }
+                // The group's changes to the totals, summed once. Should that fail (a total
+                // past its bound), the group runs again with each request folding its own.
+                do {
+                    try transaction.foldTotals()
+                } catch is PorticoError where !savepoints {
+                    throw PartialWrite()
                 }
                 return .commit
             }
@@ -173,7 +182,13 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     /// fill or inspect a database (benchmarks, tests).
     public func write<T>(_ body: (SQLiteTransaction) throws -> T) throws -> T {
         let versions = versions
-        return try writer.write { db in try body(SQLiteTransaction(db, auth: auth, versions: versions)) }
+        return try writer.write { db in
+            let transaction = SQLiteTransaction(db, auth: auth, versions: versions)
+            transaction.writable = true
+            let result = try body(transaction)
+            try transaction.foldTotals()
+            return result
+        }
     }
 
     /// Runs `body` in a read transaction of its own, on a snapshot.

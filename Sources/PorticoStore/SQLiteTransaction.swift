@@ -13,6 +13,12 @@ public final class SQLiteTransaction: StoreTransaction {
     /// The audit chain's head as this transaction's last append left it, so the next one
     /// needn't read it back; forgotten when a savepoint rolls back (see `rolledBack()`).
     var appendHead: AuditHead?
+    /// Whether each writing request runs in a savepoint of its own, and so folds its own
+    /// changes to the totals (see TotalsFold).
+    var settlesEachRequest = false
+    /// Whether this transaction may write (the writer's), so a read of the folded totals
+    /// folds the changes logged before it first.
+    var writable = false
 
     /// `versions` are the store's auth versions read before the transaction began.
     init(_ db: Database, auth: AuthVersion, versions: (all: UInt64, principals: UInt64, brands: UInt64)) {
@@ -104,8 +110,8 @@ public enum RunningTotals {
 public enum PeriodTotals {
     public static let bound: Int64 = 1 << 62
     static let constraint = "period_limit"
-    static let what = "a total over many days (a partner's sales or commissions in one currency in a calendar month or year, or the platform's commissions in one currency and status)"
-    static let unit = "minor units (2^62)"
+    public static let what = "a total over many days (a partner's sales or commissions in one currency in a calendar month or year, or the platform's commissions in one currency and status)"
+    public static let unit = "minor units (2^62)"
 }
 
 /// The bound on a customer's daily usage total per meter: 2^62 of the meter's smallest
@@ -128,7 +134,7 @@ extension RunningTotals {
     /// emptied by a change, count 0 and amount 0, is no disagreement). For checks (the
     /// fuzzer, tests), never a request: it reads every row.
     public static func mismatch(_ db: Database) throws -> String? {
-        let levels = "(SELECT 'y' AS level, 4 AS width UNION ALL SELECT 'm', 7 UNION ALL SELECT 'd', 10) AS l"
+        let levels = TotalsFold.levels
         let checks: [(table: String, totals: String, ledger: String)] = [
             ("sale_total", "SELECT partnerId, currency, day, kind, count, amount, refunded FROM sale_total",
              "SELECT partnerId, currency, substr(occurredAt, 1, 10), kind, COUNT(*), SUM(amount), SUM(refunded) FROM sale GROUP BY 1, 2, 3, 4"),

@@ -78,8 +78,9 @@ enum SalesBench {
 
     /// SQLite's own cost for the rows `sale.record` writes, without the engine: copies of
     /// the sales the pipelined run recorded (each sale row, its commissions and its audit
-    /// record, with every index, trigger and foreign key they carry) inserted by SQL alone —
-    /// one sale per durable commit, then all of them in one transaction. These bound what
+    /// record, with every index, trigger and foreign key they carry, and the totals' fold)
+    /// inserted by SQL alone — one sale per durable commit, then all of them in one
+    /// transaction. These bound what
     /// any engine on this schema, disk and CPU can reach.
     static func floor(path: String, prefix: String, oneAtATime: Int) throws -> (perCommit: Double, batched: Double, sales: Int) {
         let db = try SQLiteStore(path: path)
@@ -110,6 +111,8 @@ enum SalesBench {
                        c.status, c.payableAt, c.occurredAt, c.ruleId, c.rulesHash, c.basis, c.reason, c.payoutId, c.createdAt, c.updatedAt
                 FROM sale s JOIN commission c ON c.saleId = s.id WHERE s.seq BETWEEN ? AND ?
                 """).execute(arguments: [tag, tag, first, last])
+            // And their part in the totals summed in, as the engine's commit does.
+            try SQLiteTransaction(db).foldTotals()
         }
         let one = sales.prefix(oneAtATime)
         var start = Bench.now()
@@ -120,6 +123,19 @@ enum SalesBench {
         start = Bench.now()
         try db.writer.writeWithoutTransaction { db in try db.inTransaction(.immediate) { try copy(sales[...], tag: "-b", db); return .commit } }
         return (perCommit, (Bench.now() - start) / Double(max(sales.count, 1)), sales.count)
+    }
+
+    /// The bytes each table and index of the database at `path` takes (its pages in use,
+    /// after a checkpoint), by name.
+    static func storage(_ path: String) throws -> [String: Int64] {
+        let db = try SQLiteStore(path: path)
+        defer { try? db.close() }
+        return try db.writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            return Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").map {
+                ($0[0] as String, $0[1] as Int64)
+            })
+        }
     }
 
     /// Median milliseconds of a read method run in-process on the database, read at the end
@@ -144,8 +160,16 @@ enum SalesBench {
             let t0 = Bench.now()
             let (partner, customers) = try generate(path: path, sales: size)
             print(String(format: "ledger of %d sales, %d commissions generated in %.1f s", size, 2 * size, Bench.now() - t0))
+            let before = try storage(path)
             let s = try Bench.pipelined(saleLines(customers, count: pipelined, prefix: "p\(size)"), db: path)
             print(String(format: "  sale.record pipelined on it:     %8.0f sales/s  (%.1f µs a sale)", Double(pipelined) / s, s / Double(pipelined) * 1e6))
+            let after = try storage(path)
+            let grown = after.mapValues { Double($0) } .merging(before.mapValues { -Double($0) }, uniquingKeysWith: +)
+            let total = grown.values.reduce(0, +) / Double(pipelined)
+            let parts = grown.filter { $0.value > 0 }.sorted { $0.value > $1.value }.prefix(8)
+                .map { String(format: "%@ %.0f", $0.key, $0.value / Double(pipelined)) }.joined(separator: ", ")
+            print(String(format: "  storage: %.0f bytes a sale (the database's growth over the pipelined sales, each with its commissions and audit record); by table and index: %@",
+                         total, parts))
             if size == large {
                 let q = try Bench.sequential(saleLines(customers, count: sequential, prefix: "s\(size)"), db: path)
                 print(String(format: "  sale.record one at a time:       %8.0f sales/s  (%.0f µs a sale)", Double(sequential) / q, q / Double(sequential) * 1e6))

@@ -51,6 +51,48 @@ import Testing
         #expect(verify["result"]?["ok"] == true)
     }
 
+    /// A partner's year total is summed in once at the group's end: when that would pass
+    /// its bound, the group runs again with each request folding its own changes, so only
+    /// the sale that passes it is refused (naming the total), and the rest of the group —
+    /// another partner's sale, a ranking read after it — stands.
+    @Test func aTotalPastItsBoundAtTheGroupsEndRefusesOnlyTheRequestThatPassesIt() throws {
+        let t = try TestEngine()
+        var partners: [JSONValue] = [], customers: [JSONValue] = []
+        for name in ["one", "two"] {
+            let partner = try t.call("partner.create", createParams(name))["result"]!["id"]!
+            partners.append(partner)
+            customers.append(try t.call("customer.create", ["actor": platform, "partnerId": partner, "name": "C",
+                                                            "email": .string("c@\(name).example"), "country": "US"])["result"]!["id"]!)
+        }
+        try t.engine.database.writer.write { db in
+            try db.execute(sql: "INSERT INTO period_total VALUES ('y', 'USD', '2026', ?, 1, ?, 0, 0, 0)",
+                           arguments: [partners[0].stringValue!, PeriodTotals.bound - 1000])
+        }
+        func sale(_ k: Int, _ amount: Int64, id: Int) -> String {
+            request("sale.record", ["actor": platform, "customerId": customers[k], "plan": "pro", "kind": "new",
+                                    "occurredAt": "2026-03-01T10:00:00Z", "externalId": .string("x\(id)"),
+                                    "amount": ["amount": .integer(amount), "currency": "USD"]], id: id)
+        }
+        let answers = try t.send([
+            sale(1, 5000, id: 1),
+            sale(0, 5000, id: 2),  // one's year would pass 2^62
+            sale(0, 500, id: 3),   // within it
+            // Read in the same transaction: the sales before it are summed in first.
+            request("analytics.regions", ["actor": platform, "from": "2026-01-01", "to": "2026-12-31", "currency": "USD"], id: 4),
+        ])
+        #expect(answers.map { $0["result"] != nil } == [true, false, true, true])
+        #expect(answers[1].errorCode == -32010)
+        #expect(answers[1]["error"]?["data"]?["reason"] == .string(PeriodTotals.what))
+        let us = answers[3]["result"]?["regions"]?.arrayValue?.first?["currencies"]?.arrayValue?.first
+        #expect(us?["salesCount"] == 2 && us?["revenue"] == 5500, "\(answers[3])")
+        #expect(try t.count("sale") == 2)
+        let (year, logged) = try t.engine.database.writer.read { db in
+            (try Int64.fetchOne(db, sql: "SELECT amount FROM period_total WHERE level = 'y' AND partnerId = ?", arguments: [partners[0].stringValue!]),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM period_delta"))
+        }
+        #expect(year == PeriodTotals.bound - 500 && logged == 0)
+    }
+
     /// When the database fills up mid-group, whatever SQLite does with the transaction, an
     /// answered result is a stored row and an error stored nothing.
     @Test func aFullDatabaseAnswersOnlyWhatWasStored() throws {

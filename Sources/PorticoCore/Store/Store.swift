@@ -89,7 +89,13 @@ public protocol AuthVersioned {
 
 public protocol StoreTransaction: AuthVersioned, PartnerStore, MemberStore, ResellerStore, CustomerStore, SaleStore, CommissionStore,
     AuditStore, IdempotencyStore, ReportStore, AnalyticsStore, PayoutStore, OAuthStore, SubscriptionStore, UsageStore, BrandStore
-{}
+{
+    /// The end of a writing request that succeeded: work the store defers to the end of a
+    /// transaction that must be charged to this request (a total it would take past its
+    /// bound) is done now when requests are isolated from each other; it may refuse the
+    /// request, as any of its writes could.
+    func settle() throws
+}
 
 /// Opens (creating and migrating if needed) the store at a location.
 public typealias StoreOpener = @Sendable (_ location: String) throws -> any Store

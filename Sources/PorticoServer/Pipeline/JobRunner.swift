@@ -77,7 +77,9 @@ final class JobRunner: JobSteps {
                                          actor: actor, ids: pipeline.ids, policy: pipeline.policy, activeRules: pipeline.activeRules,
                                          cancellation: Cancellation(control, id: call.id), secrets: pipeline.secrets,
                                          baseDomain: pipeline.baseDomain, exportDirectory: pipeline.exportDirectory)
-                outcome = .success(try body(ctx))
+                let value = try body(ctx)
+                if access == .write { try transaction.settle() }
+                outcome = .success(value)
                 hooks = ctx.afterCommit
                 return true
             } catch {

@@ -51,6 +51,7 @@ struct RequestPipeline: Sendable {
             case .service(let body):
                 guard let store else { throw PorticoError(.internalError, "no store for \(method.name)") }
                 let (result, after) = try serve(call, method, body, &params, store, now, cancellation)
+                if method.access == .write { try store.settle() }
                 hooks += after
                 return Outcome(result: result)
             case .job:
