@@ -142,28 +142,38 @@ extension SQLiteTransaction: AnalyticsStore {
         }
     }
 
-    /// Calendar blocks (TimeRange.calendarBlocks: digits and dashes) as the JSON array a
-    /// query reads with `json_each`.
-    private static func jsonArray(_ blocks: [String]) -> String { "[" + blocks.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
-
-    /// The totals' `level` of a calendar block.
-    private static func level(_ block: String) -> String { "CASE length(\(block)) WHEN 4 THEN 'y' WHEN 7 THEN 'm' ELSE 'd' END" }
+    /// The rows of `table` (aliased `t`) in the calendar blocks of a range (TimeRange.
+    /// calendarBlocks: digits and dashes): its FROM and condition, each with its arguments.
+    /// One block is read in its key's order (so grouping by the key's next columns needs no
+    /// sort); several by a seek each, the blocks given as one JSON array.
+    private static func inBlocks(_ table: String, _ blocks: [String])
+        -> (from: String, fromArgs: [(any DatabaseValueConvertible)?], condition: String, conditionArgs: [(any DatabaseValueConvertible)?])
+    {
+        if blocks.count == 1 {
+            let level = blocks[0].count == 4 ? "y" : blocks[0].count == 7 ? "m" : "d"
+            return ("\(table) t", [], "t.level = ? AND t.period = ?", [level, blocks[0]])
+        }
+        return ("json_each(?) b CROSS JOIN \(table) t", ["[" + blocks.map { "\"\($0)\"" }.joined(separator: ",") + "]"],
+                "t.level = CASE length(b.value) WHEN 4 THEN 'y' WHEN 7 THEN 'm' ELSE 'd' END AND t.period = b.value", [])
+    }
 
     /// The partners' figures of a range of whole days from `period_total` (its whole years,
     /// months and days, each a seek), summed per partner.
     private func periodRanking(_ columns: String, having: String, region: String?, tier: String?, currency: String, blocks: [String])
         -> (sql: String, args: [(any DatabaseValueConvertible)?])
     {
-        // The arguments in the placeholders' order: the blocks, the join's, the currency.
-        var args: [(any DatabaseValueConvertible)?] = [Self.jsonArray(blocks)]
+        // The arguments in the placeholders' order: the blocks' FROM, the join's, the
+        // blocks' condition, the currency.
+        let blocks = Self.inBlocks("period_total", blocks)
+        var args = blocks.fromArgs
         var join = ""
         if region != nil || tier != nil {
             join = " JOIN partner p ON p.id = t.partnerId" + optional("p.region", region, &args) + optional("p.tier", tier, &args)
         }
-        args.append(currency)
+        args += blocks.conditionArgs + [currency]
         return ("""
-            SELECT t.partnerId, \(columns) FROM json_each(?) b CROSS JOIN period_total t\(join)
-            WHERE t.level = \(Self.level("b.value")) AND t.currency = ? AND t.period = b.value
+            SELECT t.partnerId, \(columns) FROM \(blocks.from)\(join)
+            WHERE \(blocks.condition) AND t.currency = ?
             GROUP BY t.partnerId HAVING \(having)
             """, args)
     }
@@ -247,15 +257,18 @@ extension SQLiteTransaction: AnalyticsStore {
     public func salesByCountry(partnerId: String?, currency: String?, range: TimeRange) throws -> [CountrySales] {
         if let blocks = range.calendarBlocks {
             try foldBeforeReading()
-            var args: [(any DatabaseValueConvertible)?] = [Self.jsonArray(blocks)]
+            let (from, fromArgs, condition, conditionArgs) = Self.inBlocks("customer_period_total", blocks)
+            var args = fromArgs + conditionArgs
             var conditions = optional("t.currency", currency, &args)
             conditions += optional("t.partnerId", partnerId, &args)
+            // A block holds a customer once per currency (its key), so a range of one block
+            // counts its rows; over several a customer may be in more than one.
+            let customers = blocks.count == 1 ? "COUNT(*)" : "COUNT(DISTINCT t.customerId)"
             return try Sums.exact { sums in
                 try Columns.fetchAll(db.cachedStatement(sql: """
-                    SELECT t.country, t.currency, SUM(t.count), COUNT(DISTINCT t.customerId), \(sums.sql("t.amount")), \(sums.sql("t.refunded"))
-                    FROM json_each(?) b CROSS JOIN customer_period_total t
-                    WHERE t.level = \(Self.level("b.value")) AND t.period = b.value\(conditions)
-                    GROUP BY t.country, t.currency ORDER BY t.country, t.currency
+                    SELECT t.country, t.currency, SUM(t.count), \(customers), \(sums.sql("t.amount")), \(sums.sql("t.refunded"))
+                    FROM \(from) WHERE \(condition)\(conditions)
+                    GROUP BY t.currency, t.country
                     """), arguments: StatementArguments(args)) {
                     CountrySales(country: $0[0], currency: $0[1], count: $0[2], customers: $0[3], amount: sums.value($0, 4),
                                  refunded: sums.value($0, 4 + sums.width))
@@ -299,7 +312,7 @@ extension SQLiteTransaction: AnalyticsStore {
         }
         // Commissions by status from the platform's totals, pending split at today (as the
         // partner's summary splits it), then the entries whose hold ended earlier today
-        // (read from the ledger only when some end today).
+        // (from the ledger's pending entries by time).
         let nowText = now.rfc3339, today = String(nowText.prefix(10))
         let rows = try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
@@ -310,17 +323,14 @@ extension SQLiteTransaction: AnalyticsStore {
                 (currency: $0[0] as String, status: $0[1] as String, due: sums.value($0, 2), rest: sums.value($0, 2 + sums.width))
             }
         }
-        let endingToday = try Bool.fetchOne(db.cachedStatement(sql: """
-            SELECT EXISTS (SELECT 1 FROM commission_status_total WHERE status = 'pending' AND payableDay = ? AND count > 0)
-            """), arguments: [today]) ?? false
         for r in rows {
             out[r.currency, default: CurrencyOverview(currency: r.currency)].commissions["payable", default: 0] += r.due
             out[r.currency]!.commissions[r.status, default: 0] += r.rest
         }
-        let endedToday = !endingToday ? [] : try Sums.exact { sums in
+        let endedToday = try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
-                SELECT c.currency, \(sums.sql("c.amount")) FROM partner p JOIN commission c INDEXED BY commission_due
-                ON c.partnerId = p.id AND c.status = 'pending' AND c.payableAt >= ? AND c.payableAt <= ? GROUP BY c.currency
+                SELECT currency, \(sums.sql("amount")) FROM commission INDEXED BY commission_pending_by_time
+                WHERE status = 'pending' AND payableAt >= ? AND payableAt <= ? GROUP BY currency
                 """), arguments: [today + "T00:00:00.000Z", nowText]) { (currency: $0[0] as String, amount: sums.value($0, 1)) }
         }
         for r in endedToday {

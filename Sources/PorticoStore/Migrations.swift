@@ -654,6 +654,10 @@ extension SQLiteStore {
                     currency TEXT NOT NULL, status TEXT NOT NULL, payableDay TEXT NOT NULL, count INTEGER NOT NULL, amount INTEGER NOT NULL
                 ) STRICT;
 
+                -- The platform's pending entries by the time their hold ends, for the overview's
+                -- split of those that end today at the moment it is asked.
+                CREATE INDEX commission_pending_by_time ON commission(payableAt, currency, amount) WHERE status = 'pending';
+
                 -- The regions' totals are keyed by the customer's country: it never changes.
                 CREATE TRIGGER customer_country_fixed BEFORE UPDATE OF country ON customer WHEN OLD.country != NEW.country BEGIN
                     SELECT RAISE(ABORT, 'a customer''s country is fixed once created');

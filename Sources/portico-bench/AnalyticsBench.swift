@@ -46,6 +46,10 @@ enum AnalyticsBench {
             ("analytics.topPartners by growth", "analytics.topPartners", with(year, ["by": "growth", "currency": "EUR"])),
             ("analytics.resellers", "analytics.resellers", with(year, ["partnerId": .string(first), "by": "revenue", "currency": "USD"])),
             ("analytics.regions", "analytics.regions", .object(year)),
+            // A range of days that is not whole months: its years, months and days summed.
+            ("analytics.topPartners, 15 Jan-14 Dec", "analytics.topPartners",
+             with(year, ["from": "2025-01-15", "to": "2025-12-14", "by": "revenue", "currency": "USD"])),
+            ("analytics.regions, 15 Jan-14 Dec", "analytics.regions", with(year, ["from": "2025-01-15", "to": "2025-12-14"])),
             ("analytics.overview", "analytics.overview", ["actor": actor]),
         ]
         for (name, method, params) in cases {

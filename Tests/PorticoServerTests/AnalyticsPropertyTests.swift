@@ -129,12 +129,24 @@ import Testing
         }
         let ledger = try Ledger(t.engine.database)
         for q in questions {
-            // Whole days (dates, as a dashboard asks: read from the running totals) or instants
-            // (read from the ledger).
-            let whole = q[1] % 2 == 0
-            let first = whole ? Self.instant(q[0] * 1_440).startOfDay : Self.instant(q[0] * 37)
-            let days = 1 + q[2] % 400
-            let to = first.adding(days: Int64(days))
+            // Instants (read from the ledger), whole days (dates, as a dashboard asks: read from
+            // the running totals, by year, month and day), or whole calendar months or a whole
+            // year (one block of the totals, or a few).
+            let kind = q[1] % 3, whole = kind != 0
+            var first = Self.instant(q[0] * 37), to = first.adding(days: Int64(1 + q[2] % 400))
+            if kind == 1 {
+                first = Self.instant(q[0] * 1_440).startOfDay
+                to = first.adding(days: Int64(1 + q[2] % 400))
+            } else if kind == 2 {
+                let anchor = Self.instant(q[0] * 1_440), year = Int(anchor.rfc3339.prefix(4))!
+                if q[2] % 2 == 0 {
+                    (first, to) = (Timestamp(dateOrDateTime: "\(year)-01-01")!, Timestamp(dateOrDateTime: "\(year + 1)-01-01")!)
+                } else {
+                    first = anchor.startOfMonth
+                    to = first
+                    for _ in 0...(q[2] % 5) { to = to.startOfNextMonth }
+                }
+            }
             let range = whole ? TimeRange(first: first, last: to.adding(milliseconds: -1)) : TimeRange(from: first, to: to)
             let fromText: JSONValue = .string(whole ? String(first.rfc3339.prefix(10)) : first.rfc3339)
             let toText: JSONValue = .string(whole ? String(to.adding(days: -1).rfc3339.prefix(10)) : to.rfc3339)
