@@ -574,10 +574,10 @@ extension SQLiteStore {
             // whole days is read as its whole years, then whole months, then days), a
             // customer's sales the same way under its country, and the platform's
             // commissions by currency, status and (pending only) the day their hold ends.
-            // Filled from the ledger; kept by triggers that log each change's part in delta
-            // tables, summed into the totals once at the end of each transaction
-            // (TotalsFold; a commission's moves among pending, processing and paid log
-            // nothing for period_total).
+            // Filled from the ledger; kept set-based at the end of each transaction
+            // (TotalsFold): the rows added since, and a log of changes to rows summed before
+            // that triggers write (a commission's moves among pending, processing and paid
+            // log nothing for period_total).
             let bounded = { (name: String, bound: Int64, columns: [String]) in
                 "CONSTRAINT \(name) CHECK (" + columns.map { "\($0) BETWEEN -\(bound) AND \(bound)" }.joined(separator: " AND ") + ")"
             }
@@ -638,9 +638,16 @@ extension SQLiteStore {
                     FROM commission GROUP BY 1, 2, 3;
                 PRAGMA ignore_check_constraints = OFF;
 
-                -- What a change adds to those totals, one row per changed ledger row, summed
-                -- into them once per transaction (TotalsFold): a group of sales to the same
-                -- partners updates each total once, not three levels per sale.
+                -- The last sale and commission (by seq) in the totals: the fold sums the rows
+                -- after them, set-based, once per transaction (TotalsFold); a change to a
+                -- row already summed is logged below by a trigger (rows are never deleted,
+                -- so every later row has a higher seq).
+                CREATE TABLE total_fold (source TEXT PRIMARY KEY, seq INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+                INSERT INTO total_fold VALUES ('sale', (SELECT coalesce(MAX(seq), 0) FROM sale)),
+                                              ('commission', (SELECT coalesce(MAX(seq), 0) FROM commission));
+
+                -- What a change to a summed row adds to those totals, one row per change,
+                -- summed into them with the new rows.
                 CREATE TABLE period_delta (
                     currency TEXT NOT NULL, day TEXT NOT NULL, partnerId TEXT NOT NULL,
                     sales INTEGER NOT NULL, amount INTEGER NOT NULL, refunded INTEGER NOT NULL,
@@ -663,39 +670,30 @@ extension SQLiteStore {
                     SELECT RAISE(ABORT, 'a customer''s country is fixed once created');
                 END;
                 CREATE TRIGGER period_total_commission_change AFTER UPDATE OF amount, status, occurredAt, partnerId, currency ON commission
-                WHEN OLD.amount != NEW.amount OR OLD.occurredAt != NEW.occurredAt OR OLD.partnerId != NEW.partnerId OR OLD.currency != NEW.currency
-                     OR (\(standing("OLD"))) != (\(standing("NEW"))) BEGIN
+                WHEN (OLD.amount != NEW.amount OR OLD.occurredAt != NEW.occurredAt OR OLD.partnerId != NEW.partnerId OR OLD.currency != NEW.currency
+                      OR (\(standing("OLD"))) != (\(standing("NEW")))) AND OLD.seq <= (SELECT seq FROM total_fold WHERE source = 'commission') BEGIN
                     INSERT INTO period_delta SELECT OLD.currency, substr(OLD.occurredAt, 1, 10), OLD.partnerId, 0, 0, 0, -1, -OLD.amount
                         WHERE \(standing("OLD"));
                     INSERT INTO period_delta SELECT NEW.currency, substr(NEW.occurredAt, 1, 10), NEW.partnerId, 0, 0, 0, 1, NEW.amount
                         WHERE \(standing("NEW"));
                 END;
                 CREATE TRIGGER commission_status_total_change AFTER UPDATE OF amount, status, payableAt, currency ON commission
-                WHEN OLD.amount != NEW.amount OR OLD.status != NEW.status OR OLD.payableAt != NEW.payableAt OR OLD.currency != NEW.currency BEGIN
+                WHEN (OLD.amount != NEW.amount OR OLD.status != NEW.status OR OLD.payableAt != NEW.payableAt OR OLD.currency != NEW.currency)
+                     AND OLD.seq <= (SELECT seq FROM total_fold WHERE source = 'commission') BEGIN
                     INSERT INTO commission_status_delta VALUES (OLD.currency, OLD.status,
                                                                 CASE WHEN OLD.status = 'pending' THEN substr(OLD.payableAt, 1, 10) ELSE '' END, -1, -OLD.amount);
                     INSERT INTO commission_status_delta VALUES (NEW.currency, NEW.status,
                                                                 CASE WHEN NEW.status = 'pending' THEN substr(NEW.payableAt, 1, 10) ELSE '' END, 1, NEW.amount);
                 END;
                 """)
-            // A new sale's, a refund's and a new commission's part in the totals is logged
-            // by the triggers that already keep the daily totals (one trigger program a row,
-            // not two).
-            try extend(trigger: "sale_total_insert", with: """
-                INSERT INTO period_delta VALUES (NEW.currency, substr(NEW.occurredAt, 1, 10), NEW.partnerId, 1, NEW.amount, NEW.refunded, 0, 0);
-                INSERT INTO customer_delta SELECT NEW.currency, substr(NEW.occurredAt, 1, 10), c.country, NEW.customerId, c.partnerId,
-                                                  1, NEW.amount, NEW.refunded FROM customer c WHERE c.id = NEW.customerId;
-                """, db)
+            // A refund of a summed sale is logged by the trigger that already keeps the
+            // daily totals (one trigger program a row, not two).
             try extend(trigger: "sale_total_refund", with: """
-                INSERT INTO period_delta VALUES (NEW.currency, substr(NEW.occurredAt, 1, 10), NEW.partnerId, 0, 0, NEW.refunded - OLD.refunded, 0, 0);
+                INSERT INTO period_delta SELECT NEW.currency, substr(NEW.occurredAt, 1, 10), NEW.partnerId, 0, 0, NEW.refunded - OLD.refunded, 0, 0
+                    WHERE OLD.seq <= (SELECT seq FROM total_fold WHERE source = 'sale');
                 INSERT INTO customer_delta SELECT NEW.currency, substr(NEW.occurredAt, 1, 10), c.country, NEW.customerId, c.partnerId,
-                                                  0, 0, NEW.refunded - OLD.refunded FROM customer c WHERE c.id = NEW.customerId;
-                """, db)
-            try extend(trigger: "commission_rollup_insert", with: """
-                INSERT INTO period_delta SELECT NEW.currency, substr(NEW.occurredAt, 1, 10), NEW.partnerId, 0, 0, 0, 1, NEW.amount
-                    WHERE \(standing("NEW"));
-                INSERT INTO commission_status_delta VALUES (NEW.currency, NEW.status,
-                                                            CASE WHEN NEW.status = 'pending' THEN substr(NEW.payableAt, 1, 10) ELSE '' END, 1, NEW.amount);
+                                                  0, 0, NEW.refunded - OLD.refunded FROM customer c
+                    WHERE c.id = NEW.customerId AND OLD.seq <= (SELECT seq FROM total_fold WHERE source = 'sale');
                 """, db)
         }
         return m

@@ -2,55 +2,92 @@ import GRDB
 import PorticoCore
 
 /// The totals the platform-wide reads use (`period_total`, `customer_period_total`,
-/// `commission_status_total`) are not updated row by row: triggers log what each change to
-/// a sale or commission adds to them (one row each in `period_delta`, `customer_delta`,
-/// `commission_status_delta`), and the fold sums the log into the totals in one statement
-/// per table — once per transaction, before its commit, or before a read of the totals in
-/// it. A group of sales to the same partners and days then updates each total once
-/// instead of three levels per sale and per commission.
+/// `commission_status_total`) are not updated row by row. Once per transaction, before its
+/// commit (or before a read of them in it), the fold sums into them, one statement per
+/// table, the sales and commissions added since the last fold (`total_fold` keeps the last
+/// seq of each: rows are never deleted, so later rows have higher seqs), and the log that
+/// triggers write of changes to rows summed before (a refund; a commission cancelled,
+/// reversed or moved: `period_delta`, `customer_delta`, `commission_status_delta`). A row
+/// added and changed in the same transaction is summed as it is at the fold. The sale
+/// path's inserts run no trigger for these totals; a group of sales to the same partners
+/// and days updates each total once.
 ///
 /// A fold that would take a total past its bound fails whole. In a group run without
 /// savepoints that is a partial write (the group runs again); with savepoints each writing
-/// request folds its own log before it answers (`settle`), so the request that would pass
+/// request folds its own rows before it answers (`settle`), so the request that would pass
 /// the bound is the one refused.
 enum TotalsFold {
     /// A calendar day's three blocks: its year, month and day.
     static let levels = "(SELECT 'y' AS level, 4 AS width UNION ALL SELECT 'm', 7 UNION ALL SELECT 'd', 10) AS l"
 
+    static let sales = "s.seq > (SELECT seq FROM total_fold WHERE source = 'sale')"
+    static let commissions = "c.seq > (SELECT seq FROM total_fold WHERE source = 'commission')"
+
     static let pending = """
-        SELECT EXISTS (SELECT 1 FROM period_delta) OR EXISTS (SELECT 1 FROM customer_delta) OR EXISTS (SELECT 1 FROM commission_status_delta)
+        SELECT (SELECT coalesce(MAX(seq), 0) FROM sale) > (SELECT seq FROM total_fold WHERE source = 'sale')
+            OR (SELECT coalesce(MAX(seq), 0) FROM commission) > (SELECT seq FROM total_fold WHERE source = 'commission')
+            OR EXISTS (SELECT 1 FROM period_delta) OR EXISTS (SELECT 1 FROM customer_delta) OR EXISTS (SELECT 1 FROM commission_status_delta)
         """
 
+    static let periodUpsert = """
+        ON CONFLICT DO UPDATE SET sales = sales + excluded.sales, amount = amount + excluded.amount, refunded = refunded + excluded.refunded,
+                                  commissions = commissions + excluded.commissions, earned = earned + excluded.earned
+        """
+    static let customerUpsert = "ON CONFLICT DO UPDATE SET count = count + excluded.count, amount = amount + excluded.amount, refunded = refunded + excluded.refunded"
+    static let statusUpsert = "ON CONFLICT DO UPDATE SET count = count + excluded.count, amount = amount + excluded.amount"
+    static let standing = "c.status != 'cancelled' AND c.status != 'reversed'"
+
     static let statements = [
+        // The rows added since the last fold.
+        """
+        INSERT INTO period_total
+            SELECT l.level, s.currency, substr(s.occurredAt, 1, l.width), s.partnerId, COUNT(*), SUM(s.amount), SUM(s.refunded), 0, 0
+            FROM sale s, \(levels) WHERE \(sales) GROUP BY 1, 2, 3, 4 \(periodUpsert)
+        """,
+        """
+        INSERT INTO customer_period_total
+            SELECT l.level, substr(s.occurredAt, 1, l.width), s.currency, c.country, s.customerId, c.partnerId,
+                   COUNT(*), SUM(s.amount), SUM(s.refunded)
+            FROM sale s JOIN customer c ON c.id = s.customerId, \(levels) WHERE \(sales) GROUP BY 1, 2, 3, 4, 5 \(customerUpsert)
+        """,
+        """
+        INSERT INTO period_total
+            SELECT l.level, c.currency, substr(c.occurredAt, 1, l.width), c.partnerId, 0, 0, 0, COUNT(*), SUM(c.amount)
+            FROM commission c, \(levels) WHERE \(commissions) AND \(standing) GROUP BY 1, 2, 3, 4 \(periodUpsert)
+        """,
+        """
+        INSERT INTO commission_status_total
+            SELECT c.currency, c.status, CASE WHEN c.status = 'pending' THEN substr(c.payableAt, 1, 10) ELSE '' END, COUNT(*), SUM(c.amount)
+            FROM commission c WHERE \(commissions) GROUP BY 1, 2, 3 \(statusUpsert)
+        """,
+        "UPDATE total_fold SET seq = (SELECT coalesce(MAX(seq), 0) FROM sale) WHERE source = 'sale'",
+        "UPDATE total_fold SET seq = (SELECT coalesce(MAX(seq), 0) FROM commission) WHERE source = 'commission'",
+        // The logged changes to rows summed before.
         """
         INSERT INTO period_total
             SELECT l.level, d.currency, substr(d.day, 1, l.width), d.partnerId,
                    SUM(d.sales), SUM(d.amount), SUM(d.refunded), SUM(d.commissions), SUM(d.earned)
-            FROM period_delta d, \(levels) WHERE true GROUP BY 1, 2, 3, 4
-            ON CONFLICT DO UPDATE SET sales = sales + excluded.sales, amount = amount + excluded.amount, refunded = refunded + excluded.refunded,
-                                      commissions = commissions + excluded.commissions, earned = earned + excluded.earned
+            FROM period_delta d, \(levels) WHERE true GROUP BY 1, 2, 3, 4 \(periodUpsert)
         """,
         "DELETE FROM period_delta",
         """
         INSERT INTO customer_period_total
             SELECT l.level, substr(d.day, 1, l.width), d.currency, d.country, d.customerId, d.partnerId, SUM(d.count), SUM(d.amount), SUM(d.refunded)
-            FROM customer_delta d, \(levels) WHERE true GROUP BY 1, 2, 3, 4, 5
-            ON CONFLICT DO UPDATE SET count = count + excluded.count, amount = amount + excluded.amount, refunded = refunded + excluded.refunded
+            FROM customer_delta d, \(levels) WHERE true GROUP BY 1, 2, 3, 4, 5 \(customerUpsert)
         """,
         "DELETE FROM customer_delta",
         """
         INSERT INTO commission_status_total
-            SELECT currency, status, payableDay, SUM(count), SUM(amount) FROM commission_status_delta WHERE true GROUP BY 1, 2, 3
-            ON CONFLICT DO UPDATE SET count = count + excluded.count, amount = amount + excluded.amount
+            SELECT currency, status, payableDay, SUM(count), SUM(amount) FROM commission_status_delta WHERE true GROUP BY 1, 2, 3 \(statusUpsert)
         """,
         "DELETE FROM commission_status_delta",
     ]
 }
 
 extension SQLiteTransaction {
-    /// Sums the logged changes into the totals (nothing to do when the log is empty). A
-    /// total past its bound, or a sum of the log past 64 bits, is `totalLimit`; the fold
-    /// then changed nothing.
+    /// Sums the rows added since the last fold and the logged changes into the totals
+    /// (nothing to do when there are none). A total past its bound, or a sum past 64 bits,
+    /// is `totalLimit`; the fold then changed nothing.
     public func foldTotals() throws {
         guard try Bool.fetchOne(db.cachedStatement(sql: TotalsFold.pending)) == true else { return }
         try db.cachedStatement(sql: "SAVEPOINT fold").execute()
@@ -69,7 +106,7 @@ extension SQLiteTransaction {
         try db.cachedStatement(sql: "RELEASE SAVEPOINT fold").execute()
     }
 
-    /// The end of a writing request: with a savepoint per request, its own log is folded
+    /// The end of a writing request: with a savepoint per request, its own rows are folded
     /// now, so a total it would take past its bound refuses it (and only it).
     public func settle() throws {
         if settlesEachRequest { try foldTotals() }
