@@ -64,7 +64,10 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         readerConfig.busyMode = .timeout(5)
         readerConfig.label = "portico-groups"
         readerConfig.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // Reads go through mmap; past its first GiB pages are copied into the cache, and
+            // a long read (an export of the whole ledger) would fill it: 16 MiB bounds what
+            // a read adds to the engine's memory.
+            try db.execute(sql: "PRAGMA cache_size = -16384")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             try db.execute(sql: "PRAGMA mmap_size = 1073741824")
         }
