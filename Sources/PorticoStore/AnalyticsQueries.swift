@@ -312,7 +312,7 @@ extension SQLiteTransaction: AnalyticsStore {
         }
         // Commissions by status from the platform's totals, pending split at today (as the
         // partner's summary splits it), then the entries whose hold ended earlier today
-        // (from the ledger's pending entries by time).
+        // (from the ledger, a seek per partner, only on a day some end).
         let nowText = now.rfc3339, today = String(nowText.prefix(10))
         let rows = try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
@@ -327,10 +327,13 @@ extension SQLiteTransaction: AnalyticsStore {
             out[r.currency, default: CurrencyOverview(currency: r.currency)].commissions["payable", default: 0] += r.due
             out[r.currency]!.commissions[r.status, default: 0] += r.rest
         }
-        let endedToday = try Sums.exact { sums in
+        let endingToday = try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM commission_status_total WHERE status = 'pending' AND payableDay = ? AND count > 0)
+            """), arguments: [today]) ?? false
+        let endedToday = !endingToday ? [] : try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
-                SELECT currency, \(sums.sql("amount")) FROM commission INDEXED BY commission_pending_by_time
-                WHERE status = 'pending' AND payableAt >= ? AND payableAt <= ? GROUP BY currency
+                SELECT c.currency, \(sums.sql("c.amount")) FROM partner p JOIN commission c INDEXED BY commission_due
+                ON c.partnerId = p.id AND c.status = 'pending' AND c.payableAt >= ? AND c.payableAt <= ? GROUP BY c.currency
                 """), arguments: [today + "T00:00:00.000Z", nowText]) { (currency: $0[0] as String, amount: sums.value($0, 1)) }
         }
         for r in endedToday {

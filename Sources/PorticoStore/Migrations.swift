@@ -661,10 +661,6 @@ extension SQLiteStore {
                     currency TEXT NOT NULL, status TEXT NOT NULL, payableDay TEXT NOT NULL, count INTEGER NOT NULL, amount INTEGER NOT NULL
                 ) STRICT;
 
-                -- The platform's pending entries by the time their hold ends, for the overview's
-                -- split of those that end today at the moment it is asked.
-                CREATE INDEX commission_pending_by_time ON commission(payableAt, currency, amount) WHERE status = 'pending';
-
                 -- The regions' totals are keyed by the customer's country: it never changes.
                 CREATE TRIGGER customer_country_fixed BEFORE UPDATE OF country ON customer WHEN OLD.country != NEW.country BEGIN
                     SELECT RAISE(ABORT, 'a customer''s country is fixed once created');
@@ -677,13 +673,18 @@ extension SQLiteStore {
                     INSERT INTO period_delta SELECT NEW.currency, substr(NEW.occurredAt, 1, 10), NEW.partnerId, 0, 0, 0, 1, NEW.amount
                         WHERE \(standing("NEW"));
                 END;
+                -- A summed entry's move between statuses (a payout's lines: pending, processing,
+                -- paid) goes straight into the platform's few status rows, which stay in
+                -- memory: cheaper per line than a logged change summed later.
                 CREATE TRIGGER commission_status_total_change AFTER UPDATE OF amount, status, payableAt, currency ON commission
                 WHEN (OLD.amount != NEW.amount OR OLD.status != NEW.status OR OLD.payableAt != NEW.payableAt OR OLD.currency != NEW.currency)
                      AND OLD.seq <= (SELECT seq FROM total_fold WHERE source = 'commission') BEGIN
-                    INSERT INTO commission_status_delta VALUES (OLD.currency, OLD.status,
-                                                                CASE WHEN OLD.status = 'pending' THEN substr(OLD.payableAt, 1, 10) ELSE '' END, -1, -OLD.amount);
-                    INSERT INTO commission_status_delta VALUES (NEW.currency, NEW.status,
-                                                                CASE WHEN NEW.status = 'pending' THEN substr(NEW.payableAt, 1, 10) ELSE '' END, 1, NEW.amount);
+                    UPDATE commission_status_total SET count = count - 1, amount = amount - OLD.amount
+                        WHERE currency = OLD.currency AND status = OLD.status
+                          AND payableDay = CASE WHEN OLD.status = 'pending' THEN substr(OLD.payableAt, 1, 10) ELSE '' END;
+                    INSERT INTO commission_status_total VALUES (NEW.currency, NEW.status,
+                                                                CASE WHEN NEW.status = 'pending' THEN substr(NEW.payableAt, 1, 10) ELSE '' END, 1, NEW.amount)
+                        ON CONFLICT DO UPDATE SET count = count + 1, amount = amount + excluded.amount;
                 END;
                 """)
             // A refund of a summed sale is logged by the trigger that already keeps the
