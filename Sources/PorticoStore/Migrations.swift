@@ -657,9 +657,6 @@ extension SQLiteStore {
                     currency TEXT NOT NULL, day TEXT NOT NULL, country TEXT NOT NULL, customerId TEXT NOT NULL, partnerId TEXT NOT NULL,
                     count INTEGER NOT NULL, amount INTEGER NOT NULL, refunded INTEGER NOT NULL
                 ) STRICT;
-                CREATE TABLE commission_status_delta (
-                    currency TEXT NOT NULL, status TEXT NOT NULL, payableDay TEXT NOT NULL, count INTEGER NOT NULL, amount INTEGER NOT NULL
-                ) STRICT;
 
                 -- The regions' totals are keyed by the customer's country: it never changes.
                 CREATE TRIGGER customer_country_fixed BEFORE UPDATE OF country ON customer WHEN OLD.country != NEW.country BEGIN

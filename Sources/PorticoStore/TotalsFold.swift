@@ -7,7 +7,8 @@ import PorticoCore
 /// table, the sales and commissions added since the last fold (`total_fold` keeps the last
 /// seq of each: rows are never deleted, so later rows have higher seqs), and the log that
 /// triggers write of changes to rows summed before (a refund; a commission cancelled,
-/// reversed or moved: `period_delta`, `customer_delta`, `commission_status_delta`). A row
+/// reversed or moved: `period_delta`, `customer_delta`; a summed commission's move between
+/// statuses updates `commission_status_total`'s few rows directly, from a trigger). A row
 /// added and changed in the same transaction is summed as it is at the fold. The sale
 /// path's inserts run no trigger for these totals; a group of sales to the same partners
 /// and days updates each total once.
@@ -26,7 +27,7 @@ enum TotalsFold {
     static let pending = """
         SELECT (SELECT coalesce(MAX(seq), 0) FROM sale) > (SELECT seq FROM total_fold WHERE source = 'sale')
             OR (SELECT coalesce(MAX(seq), 0) FROM commission) > (SELECT seq FROM total_fold WHERE source = 'commission')
-            OR EXISTS (SELECT 1 FROM period_delta) OR EXISTS (SELECT 1 FROM customer_delta) OR EXISTS (SELECT 1 FROM commission_status_delta)
+            OR EXISTS (SELECT 1 FROM period_delta) OR EXISTS (SELECT 1 FROM customer_delta)
         """
 
     static let periodUpsert = """
@@ -76,11 +77,6 @@ enum TotalsFold {
             FROM customer_delta d, \(levels) WHERE true GROUP BY 1, 2, 3, 4, 5 \(customerUpsert)
         """,
         "DELETE FROM customer_delta",
-        """
-        INSERT INTO commission_status_total
-            SELECT currency, status, payableDay, SUM(count), SUM(amount) FROM commission_status_delta WHERE true GROUP BY 1, 2, 3 \(statusUpsert)
-        """,
-        "DELETE FROM commission_status_delta",
     ]
 }
 
