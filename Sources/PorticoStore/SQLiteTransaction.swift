@@ -87,11 +87,11 @@ public final class SQLiteTransaction: StoreTransaction {
     }
 }
 
-/// The running totals (`sale_total` and `sale_customer_total` per partner, `sale_volume`
-/// per reseller, `commission_rollup`, `commission_status_total` for the platform): kept by
-/// triggers per partner, customer or reseller, currency and UTC day, each bounded by a CHECK constraint at the largest amount the
-/// engine keeps and answers, 2^53 minor units. A write that would pass it is undone whole
-/// and answered `totalLimit`.
+/// The daily running totals (`sale_total` and `sale_customer_total` per partner,
+/// `sale_volume` per reseller, `commission_rollup`): kept by triggers per partner, customer
+/// or reseller, currency and UTC day, each bounded by a CHECK constraint at the largest
+/// amount the engine keeps and answers, 2^53 minor units. A write that would pass it is
+/// undone whole and answered `totalLimit`. The totals over many days are `PeriodTotals`.
 public enum RunningTotals {
     /// The bound, in minor units (2^53).
     public static let bound: Int64 = 1 << 53
@@ -103,10 +103,9 @@ public enum RunningTotals {
 
 /// The bound on totals over many days (`period_total`, a partner's by calendar month and
 /// year, `customer_period_total` a customer's; `commission_status_total`, the platform's
-/// by status): 2^62 minor units, so adding
-/// one more amount (at most 2^53) can never leave Int64. Each sale and commission is held
-/// to the day's bound (RunningTotals) first; this one is reached only by hundreds of such
-/// days.
+/// by status): 2^62 minor units, so adding one more amount (at most 2^53) can never leave
+/// Int64. Each sale and commission is held to the day's bound (RunningTotals) first; this
+/// one is reached only by hundreds of such days.
 public enum PeriodTotals {
     public static let bound: Int64 = 1 << 62
     static let constraint = "period_limit"
