@@ -54,6 +54,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C API, for the WAL hook that drives background checkpoints.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                // zlib: the audit log's states stored deflated.
+                "CZlib",
             ]),
         // Export files: CSV, XLSX (libxlsxwriter) and PDF (cairo), written from Core's typed
         // rows under the export directory, atomically.
@@ -70,6 +72,8 @@ let package = Package(
         // Debian's libxlsxwriter and cairo, as C modules.
         .systemLibrary(name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        // Debian's zlib, as a C module.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The edge: method table, params decoding, the request path, OpenRPC, replay.
         .target(
             name: "PorticoServer",

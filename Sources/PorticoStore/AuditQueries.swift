@@ -2,12 +2,26 @@ import GRDB
 import PorticoCore
 
 extension AuditEntry: ColumnRecord {
-    static let columns = "seq, id, at, requestId, actor, action, targetType, targetId, partnerId, reason, before, after, prevHash, hash"
+    /// The audit table's columns, as written.
+    static let storedColumns = "seq, id, at, requestId, actor, action, targetType, targetId, partnerId, reason, before, after, hash"
 
+    /// The record's columns as stored (`a` is the audit table), the previous record's hash
+    /// joined in where `prevHash` goes: the chain keeps no copy of it (migration 0014).
+    static let columns = """
+        a.seq, a.id, a.at, a.requestId, a.actor, a.action, a.targetType, a.targetId, a.partnerId, a.reason, a.before, a.after,
+        (SELECT p.hash FROM audit p WHERE p.seq = a.seq - 1), a.hash
+        """
+
+    /// A record as stored. A state that does not read back (a damaged stream) comes back as
+    /// text no record hashes to, so verify names the record; a first record chains on the
+    /// genesis hash, any other whose predecessor is gone on none.
     init(row: Columns) {
-        self.init(seq: row[0], id: row[1], at: row[2], requestId: row[3], actor: row[4], action: row[5], targetType: row[6],
-                  targetId: row[7], partnerId: row[8], reason: row[9], beforeText: row[10], afterText: row[11], prevHash: row[12],
-                  hash: row[13])
+        let seq: Int64 = row[0]
+        func state(_ i: Int) -> String? { row.blob(i).map { AuditBody.decode($0) ?? AuditBody.unreadable } }
+        func hash(_ i: Int) -> String { row.blob(i).map { lowercaseHex($0) } ?? "" }
+        self.init(seq: seq, id: row[1], at: row[2], requestId: row[3], actor: row[4], action: row[5], targetType: row[6],
+                  targetId: row[7], partnerId: row[8], reason: row[9], beforeText: state(10), afterText: state(11),
+                  prevHash: seq == 1 ? AuditEntry.genesisHash : hash(12), hash: hash(13))
     }
 }
 
@@ -25,8 +39,10 @@ extension SQLiteTransaction: AuditStore {
         let e = entry.chained(after: try appendHead ?? auditHead())
         // Every write appends here: bound straight through SQLite's C API.
         try writing {
+            func state(_ text: String?) -> Bind { text.map { .blob(AuditBody.encode($0)) } ?? .null }
             try Bind.execute(db.cachedStatement(sql: Self.insertAudit), db, .int(e.seq), .text(e.id), .text(e.at), .text(e.requestId), .text(e.actor),
-                             .text(e.action), .text(e.targetType), .text(e.targetId), .text(e.partnerId), .text(e.reason), .text(e.before), .text(e.after), .text(e.prevHash), .text(e.hash))
+                             .text(e.action), .text(e.targetType), .text(e.targetId), .text(e.partnerId), .text(e.reason), state(e.before),
+                             state(e.after), .blob(hexBytes(ArraySlice(e.hash.utf8))!))
             try Bind.execute(db.cachedStatement(sql: """
                 INSERT INTO audit_head (singleton, seq, hash) VALUES (1, ?, ?)
                 ON CONFLICT (singleton) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
@@ -36,7 +52,10 @@ extension SQLiteTransaction: AuditStore {
         return e
     }
 
-    static let insertAudit = "INSERT INTO audit (\(AuditEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    static let insertAudit = """
+        INSERT INTO audit (\(AuditEntry.storedColumns))
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
 
     public func auditHead() throws -> AuditHead {
         try Columns.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE singleton = 1")) {
@@ -45,36 +64,36 @@ extension SQLiteTransaction: AuditStore {
     }
 
     public func auditEntry(seq: Int64) throws -> AuditEntry? {
-        try AuditEntry.fetchOne(db.cachedStatement(sql: "SELECT \(AuditEntry.columns) FROM audit WHERE seq = ?"), arguments: [seq])
+        try AuditEntry.fetchOne(db.cachedStatement(sql: "SELECT \(AuditEntry.columns) FROM audit a WHERE a.seq = ?"), arguments: [seq])
     }
 
     public func auditEntries(_ f: AuditFilter, afterSeq: Int64, limit: Int) throws -> [AuditEntry] {
         let (clause, args) = Self.clause(f, afterSeq: afterSeq)
-        return try AuditEntry.fetchAll(db.cachedStatement(sql: "SELECT \(AuditEntry.columns) FROM audit WHERE \(clause) ORDER BY seq LIMIT ?"),
+        return try AuditEntry.fetchAll(db.cachedStatement(sql: "SELECT \(AuditEntry.columns) FROM audit a WHERE \(clause) ORDER BY a.seq LIMIT ?"),
                                        arguments: StatementArguments(args + [limit]))
     }
 
     public func auditCount(_ f: AuditFilter) throws -> Int {
         let (clause, args) = Self.clause(f, afterSeq: 0)
-        return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM audit WHERE \(clause)"), arguments: StatementArguments(args)) ?? 0
+        return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM audit a WHERE \(clause)"), arguments: StatementArguments(args)) ?? 0
     }
 
     /// The filter as a WHERE clause and its arguments.
     static func clause(_ f: AuditFilter, afterSeq: Int64) -> (String, [(any DatabaseValueConvertible)?]) {
-        var sql = "seq > ?"
+        var sql = "a.seq > ?"
         var args: [(any DatabaseValueConvertible)?] = [afterSeq]
-        if let v = f.partnerId { sql += " AND partnerId = ?"; args.append(v) }
-        if let v = f.actor { sql += " AND actor = ?"; args.append(v) }
-        if let v = f.action { sql += " AND action = ?"; args.append(v) }
+        if let v = f.partnerId { sql += " AND a.partnerId = ?"; args.append(v) }
+        if let v = f.actor { sql += " AND a.actor = ?"; args.append(v) }
+        if let v = f.action { sql += " AND a.action = ?"; args.append(v) }
         if f.range != .all {
-            sql += " AND at >= ? AND at <= ?"
+            sql += " AND a.at >= ? AND a.at <= ?"
             args += [f.range.firstText, f.range.lastText]
         }
         return (sql, args)
     }
 
     public func forEachAuditEntry(_ body: (AuditEntry) throws -> Bool) throws {
-        let cursor = try ColumnCursor(db.makeStatement(sql: "SELECT \(AuditEntry.columns) FROM audit ORDER BY seq"), [], AuditEntry.init(row:))
+        let cursor = try ColumnCursor(db.makeStatement(sql: "SELECT \(AuditEntry.columns) FROM audit a ORDER BY a.seq"), [], AuditEntry.init(row:))
         while let e = try cursor.next() {
             guard try body(e) else { return }
         }

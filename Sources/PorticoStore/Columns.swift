@@ -43,6 +43,13 @@ public struct Columns {
 
     func isNull(_ index: Int) -> Bool { sqlite3_column_type(statement, Int32(index)) == SQLITE_NULL }
 
+    /// A blob column's bytes where SQLite holds them (valid until the next step); nil for NULL.
+    func blob(_ index: Int) -> UnsafeRawBufferPointer? {
+        guard !isNull(index) else { return nil }
+        let bytes = sqlite3_column_blob(statement, Int32(index))  // before the count, as for text
+        return UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, Int32(index))))
+    }
+
     func optionalTimestamp(_ index: Int) throws -> Timestamp? {
         sqlite3_column_type(statement, Int32(index)) == SQLITE_NULL ? nil : try timestamp(index)
     }
@@ -216,6 +223,7 @@ final class ColumnCursor<Element>: DatabaseCursor {
 public enum Bind {
     case text(String)
     case int(Int64)
+    case blob([UInt8])
     case null
 
     /// Text, or NULL.
@@ -237,11 +245,17 @@ public enum Bind {
     public static func run(_ statement: Statement, _ db: Database, _ values: [Bind], row: (Columns) throws -> Void) throws -> Int {
         let h = statement.sqliteStatement
         sqlite3_reset(h)
-        // Every text is copied once into one buffer and bound from there (SQLite then
-        // copies none of them: a many-row insert binds hundreds); the bindings are cleared
-        // before the buffer goes.
+        // Every text and blob is copied once into one buffer and bound from there (SQLite
+        // then copies none of them: a many-row insert binds hundreds); the bindings are
+        // cleared before the buffer goes.
         var size = 0
-        for case .text(let t) in values { size += t.utf8.count }
+        for v in values {
+            switch v {
+            case .text(let t): size += t.utf8.count
+            case .blob(let b): size += b.count
+            case .int, .null: break
+            }
+        }
         let texts = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 1)
         defer {
             sqlite3_reset(h)
@@ -261,6 +275,11 @@ public enum Bind {
                 }
                 sqlite3_bind_text(h, Int32(i + 1), start.assumingMemoryBound(to: CChar.self), Int32(count), nil)
                 offset += count
+            case .blob(let b):
+                let start = texts.baseAddress! + offset
+                b.withUnsafeBytes { if let base = $0.baseAddress { start.copyMemory(from: base, byteCount: $0.count) } }
+                sqlite3_bind_blob(h, Int32(i + 1), start, Int32(b.count), nil)
+                offset += b.count
             }
         }
         while true {

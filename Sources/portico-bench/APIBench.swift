@@ -232,14 +232,14 @@ enum APIBench {
     }
 
     /// SQLite alone: `count` writes by `write` (with foreign keys off: the rows name no real
-    /// parents), each with `audits` audit records of the engine's size and the chain's head
+    /// parents), each with `audits` audit records of the engine's size (a state of `size`
+    /// bytes of JSON stored deflated: random bytes of a third of that) and the chain's head
     /// moved, `perCommit` to a durable commit, on the database at `path` (created if new).
     static func auditedRowsFloor(path: String, count: Int, perCommit: Int, audits: Int = 1, snapshot size: Int = 300,
                                  _ write: (Database, Int) throws -> Void) throws -> Double
     {
         let store = try SQLiteStore(path: path)
         defer { try? store.close() }
-        let snapshot = String(repeating: "x", count: size)
         var seq = try store.writer.read { try Int64.fetchOne($0, sql: "SELECT COALESCE(MAX(seq), 0) FROM audit") ?? 0 }
         // Off outside a transaction (SQLite ignores it inside one): the rows name no real parents.
         try store.writer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA foreign_keys = OFF") }
@@ -251,9 +251,9 @@ enum APIBench {
                     for _ in 0..<audits {
                         seq += 1
                         try db.cachedStatement(sql: """
-                            INSERT INTO audit (seq, id, at, requestId, actor, action, targetType, targetId, partnerId, reason, before, after, prevHash, hash)
-                            VALUES (?, ?, 't', '1', 'client:bench', 'bench', 'row', 'x', 'ptr', NULL, NULL, ?, ?, ?)
-                            """).execute(arguments: [seq, "aud_floor_\(seq)", snapshot, String(repeating: "a", count: 64), String(repeating: "b", count: 64)])
+                            INSERT INTO audit (seq, id, at, requestId, actor, action, targetType, targetId, partnerId, reason, before, after, hash)
+                            VALUES (?, ?, 't', '1', 'client:bench', 'bench', 'row', 'x', 'ptr', NULL, NULL, randomblob(?), randomblob(32))
+                            """).execute(arguments: [seq, "aud_floor_\(seq)", size / 3])
                         try db.cachedStatement(sql: "INSERT INTO audit_head (singleton, seq, hash) VALUES (1, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq, hash = excluded.hash")
                             .execute(arguments: [seq, String(repeating: "b", count: 64)])
                     }

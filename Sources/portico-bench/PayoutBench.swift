@@ -166,7 +166,7 @@ enum PayoutBench {
         let db = try SQLiteStore(path: path)
         defer { try? db.close() }
         let ids = try db.writer.read { try String.fetchAll($0, sql: "SELECT id FROM payout WHERE status = 'created' ORDER BY seq") }
-        let snapshot = String(repeating: "x", count: 420)
+        let snapshot = 420 / 3  // a payout's state of 420 bytes of JSON, as the audit log stores it deflated
         let instruction = String(repeating: "i", count: 560)
         let start = Bench.now()
         var seq = try db.writer.read { try Int64.fetchOne($0, sql: "SELECT COALESCE(MAX(seq), 0) FROM audit") ?? 0 }
@@ -175,10 +175,9 @@ enum PayoutBench {
                 func audit(_ target: String) throws {
                     seq += 1
                     try db.cachedStatement(sql: """
-                        INSERT INTO audit (seq, id, at, requestId, actor, action, targetType, targetId, partnerId, reason, before, after, prevHash, hash)
-                        VALUES (?, ?, 't', '1', 'platform:bench', 'payout.process', 'payout', ?, 'ptr', NULL, ?, ?, ?, ?)
-                        """).execute(arguments: [seq, "aud_floor_\(seq)", target, snapshot, snapshot, String(repeating: "a", count: 64),
-                                                 String(repeating: "b", count: 64)])
+                        INSERT INTO audit (seq, id, at, requestId, actor, action, targetType, targetId, partnerId, reason, before, after, hash)
+                        VALUES (?, ?, 't', '1', 'platform:bench', 'payout.process', 'payout', ?, 'ptr', NULL, randomblob(?), randomblob(?), randomblob(32))
+                        """).execute(arguments: [seq, "aud_floor_\(seq)", target, snapshot, snapshot])
                     try db.cachedStatement(sql: "UPDATE audit_head SET seq = ?, hash = ? WHERE singleton = 1")
                         .execute(arguments: [seq, String(repeating: "b", count: 64)])
                 }

@@ -92,9 +92,9 @@ enum SalesBench {
             let first = seqs.first!, last = seqs.last!
             let base = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit")!
             try db.cachedStatement(sql: """
-                INSERT INTO audit (seq, id, at, requestId, actor, action, targetType, targetId, partnerId, reason, before, after, prevHash, hash)
+                INSERT INTO audit (seq, id, at, requestId, actor, action, targetType, targetId, partnerId, reason, before, after, hash)
                 SELECT ? + s.seq - ?, a.id || ?, a.at, a.requestId, a.actor, a.action, a.targetType, a.targetId || ?, a.partnerId,
-                       a.reason, a.before, a.after, a.prevHash, a.hash
+                       a.reason, a.before, a.after, a.hash
                 FROM sale s JOIN audit a ON a.seq = s.auditSeq WHERE s.seq BETWEEN ? AND ?
                 """).execute(arguments: [base + 1, first, tag, tag, first, last])
             try db.cachedStatement(sql: """
@@ -166,7 +166,7 @@ enum SalesBench {
             let after = try storage(path)
             let grown = after.mapValues { Double($0) } .merging(before.mapValues { -Double($0) }, uniquingKeysWith: +)
             let total = grown.values.reduce(0, +) / Double(pipelined)
-            let parts = grown.filter { $0.value > 0 }.sorted { $0.value > $1.value }.prefix(8)
+            let parts = grown.filter { $0.value >= 5 * Double(pipelined) }.sorted { $0.value > $1.value }
                 .map { String(format: "%@ %.0f", $0.key, $0.value / Double(pipelined)) }.joined(separator: ", ")
             print(String(format: "  storage: %.0f bytes a sale (the database's growth over the pipelined sales, each with its commissions and audit record); by table and index: %@",
                          total, parts))

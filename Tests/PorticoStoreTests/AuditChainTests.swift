@@ -1,7 +1,9 @@
+import Foundation
 import Crypto
 import GRDB
 import JSONRPC
 import PorticoCore
+import PropertyBased
 import Testing
 @testable import PorticoStore
 
@@ -53,7 +55,7 @@ import Testing
 
     @Test func detectsAnEditedRecord() throws {
         let db = try chain(5)
-        try tamper(db, #"UPDATE audit SET after = '{"n":99}' WHERE seq = 3"#)
+        try tamper(db, "UPDATE audit SET after = X'\(lowercaseHex(AuditBody.encode(#"{"n":99}"#)))' WHERE seq = 3")
         let v = try verify(db)
         #expect(!v.ok)
         #expect(v.firstBadSeq == 3)
@@ -64,8 +66,20 @@ import Testing
         var e = try db.read { try $0.auditEntries(AuditFilter(), afterSeq: 2, limit: 1) }[0]
         e.actor = "platform:mallory"
         let forged = e.computeHash()
-        try tamper(db, "UPDATE audit SET actor = 'platform:mallory', hash = '\(forged)' WHERE seq = 3")
+        try tamper(db, "UPDATE audit SET actor = 'platform:mallory', hash = X'\(forged)' WHERE seq = 3")
         #expect(try verify(db).firstBadSeq == 4)
+    }
+
+    /// Stored bytes that do not inflate (a flipped bit, a cut stream, a format this engine
+    /// does not know) read as a state no record hashes to: verify names the record.
+    @Test func detectsADamagedStoredState() throws {
+        for damage in ["substr(after, 1, length(after) - 2)", "CAST(X'09' || substr(after, 2) AS BLOB)", "CAST(after || X'00' AS BLOB)", "X'0103ffffff'"] {
+            let db = try chain(5)
+            try tamper(db, "UPDATE audit SET after = \(damage) WHERE seq = 3")
+            let v = try verify(db)
+            #expect(v.firstBadSeq == 3, "\(damage)")
+            #expect(v.problem == "record 3 was altered", "\(damage)")
+        }
     }
 
     @Test func detectsADeletedRecord() throws {
@@ -102,6 +116,76 @@ import Testing
                                                      last: Timestamp(rfc3339: "2026-01-01T00:00:03.999Z")!))
             #expect(try db.auditEntries(window, afterSeq: 0, limit: 10).map(\.seq) == [2, 3])
         }
+    }
+}
+
+@Suite struct AuditBodyTests {
+    /// Any text comes back exactly as it went in, whatever its size and characters.
+    @Test func aStoredStateReadsBackExactly() async {
+        let text = Gen.oneOf(Gen.character(in: "\u{0}"..."\u{7F}"), Gen.character(in: "\u{80}"..."\u{2FF}"),
+                             Gen.character(in: "\u{202A}"..."\u{202E}"), Gen.character(in: "\u{1F600}"..."\u{1F64F}"))
+            .string(of: 0...3000)
+        await propertyCheck(count: 300, input: text, Gen.int(in: 0...40)) { text, repeats in
+            let long = String(repeating: text, count: repeats)
+            for t in [text, long] {
+                let stored = AuditBody.encode(t)
+                #expect(AuditBody.decode(stored) == t)
+                // And nothing shorter or longer reads as it.
+                #expect(AuditBody.decode(Array(stored.dropLast())) == nil)
+                #expect(AuditBody.decode(stored + [0]) == nil)
+            }
+        }
+    }
+
+    /// A sale's answer is stored in about a quarter of its text.
+    @Test func aSalesAnswerIsStoredCompactly() {
+        let answer = #"{"commissions":[{"amount":{"amount":1485,"currency":"USD"},"basis":"15%","beneficiary":"partner","createdAt":"2026-12-02T22:59:09.215Z","id":"com_01m8wfqcrz7dep9a6f5s","kind":"sale","occurredAt":"2027-01-15T10:00:00.000Z","partnerId":"ptr_01mb78qn009v1jhrkgtt","payableAt":"2027-02-14T10:00:00.000Z","resellerId":null,"ruleId":"renewal-recurring","rulesHash":"f713630a9da48d0c7858df2999488dbc8c7ccb47dacd387c8717b04afdf152fb","saleId":"sal_01m8wfqcrz7dep9a6f5r","status":"pending","updatedAt":"2026-12-02T22:59:09.215Z"}],"sale":{"amount":{"amount":9900,"currency":"USD"},"createdAt":"2026-12-02T22:59:09.215Z","customerId":"cus_01jgfjjz00b4fmhr0e3c","externalId":"p10000-49999","id":"sal_01m8wfqcrz7dep9a6f5r","kind":"renewal","occurredAt":"2027-01-15T10:00:00.000Z","partnerId":"ptr_01mb78qn009v1jhrkgtt","plan":"pro","refunded":{"amount":0,"currency":"USD"},"resellerId":null,"rulesHash":"f713630a9da48d0c7858df2999488dbc8c7ccb47dacd387c8717b04afdf152fb"}}"#
+        let stored = AuditBody.encode(answer)
+        #expect(stored.count * 3 < answer.utf8.count, "\(stored.count) of \(answer.utf8.count) bytes")
+        #expect(AuditBody.decode(stored) == answer)
+    }
+
+    /// Records written before migration 0014 (text states, hex hashes, a previous-hash
+    /// column) come through it stored compactly, read the same and still verify.
+    @Test func theMigrationKeepsEveryRecordAndItsChain() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("a.sqlite").path
+        var written: [AuditEntry] = []
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteStore.migrator.migrate(queue, upTo: "0013-period-totals")
+            try queue.write { db in
+                var head = AuditHead.genesis
+                for i in 1...6 {
+                    let e = AuditEntry(id: "aud_\(i)", at: "2026-01-01T00:00:0\(i).000Z", requestId: i == 2 ? nil : "\(i)",
+                                       actor: "platform:ops", action: "partner.update", targetType: "partner", targetId: "ptr_1",
+                                       partnerId: i == 3 ? nil : "ptr_1", reason: i == 4 ? "é\u{202E}" : nil,
+                                       before: i == 1 ? nil : ["n": .integer(Int64(i)), "s": "ü😀"], after: i == 5 ? nil : ["n": .integer(Int64(i + 1))])
+                        .chained(after: head)
+                    try db.execute(sql: """
+                        INSERT INTO audit (seq, id, at, requestId, actor, action, targetType, targetId, partnerId, reason, before, after, prevHash, hash)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [e.seq, e.id, e.at, e.requestId, e.actor, e.action, e.targetType, e.targetId, e.partnerId, e.reason,
+                                         e.before, e.after, e.prevHash, e.hash])
+                    head = AuditHead(seq: e.seq, hash: e.hash)
+                    written.append(e)
+                }
+                try db.execute(sql: "INSERT INTO audit_head (singleton, seq, hash) VALUES (1, ?, ?)", arguments: [head.seq, head.hash])
+            }
+        }
+        let store = try SQLiteStore(path: path)
+        let read = try store.read { try $0.auditEntries(AuditFilter(), afterSeq: 0, limit: 10) }
+        #expect(read == written)
+        #expect(try store.read { try AuditVerification.verify($0) } == AuditVerification(ok: true, checked: 6, firstBadSeq: nil, problem: nil))
+        // And the chain goes on from there.
+        try store.write { tx in
+            _ = try tx.append(AuditEntry(id: "aud_7", at: "2026-01-01T00:00:07.000Z", requestId: "7", actor: "platform:ops",
+                                         action: "partner.update", targetType: "partner", targetId: "ptr_1", partnerId: "ptr_1",
+                                         before: nil, after: ["n": 8]))
+        }
+        #expect(try store.read { try AuditVerification.verify($0) }.checked == 7)
+        #expect(try store.read { try $0.auditEntry(seq: 7) }?.prevHash == written.last!.hash)
     }
 }
 

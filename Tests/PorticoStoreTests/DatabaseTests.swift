@@ -24,9 +24,9 @@ func temporaryDatabase() throws -> SQLiteStore {
 
     @Test func migratesToTheLatestVersionAndIsIdempotent() throws {
         let db = try temporaryDatabase()
-        #expect(try db.schemaVersion() == "0013-period-totals")
+        #expect(try db.schemaVersion() == "0014-audit-compact")
         let again = try SQLiteStore(path: db.path)
-        #expect(try again.schemaVersion() == "0013-period-totals")
+        #expect(try again.schemaVersion() == "0014-audit-compact")
     }
 
     /// Migration 0005 rebuilds four tables: their rows, indexes and triggers survive, the

@@ -23,7 +23,7 @@ import Testing
         let records: [(String, String)] = [
             ("partner", PartnerRecord.columns), ("member", MemberRecord.columns), ("reseller", ResellerRecord.columns),
             ("customer", CustomerRecord.columns), ("sale", SaleRecord.columns), ("commission", CommissionRecord.columns),
-            ("audit", AuditEntry.columns), ("payout", PayoutRecord.columns), ("payout_account", PayoutAccountRecord.columns),
+            ("audit", AuditEntry.storedColumns), ("payout", PayoutRecord.columns), ("payout_account", PayoutAccountRecord.columns),
         ]
         for (table, columns) in records {
             #expect(Self.named(columns) == (try Self.tableColumns(table, store)), "\(table)")
