@@ -312,7 +312,7 @@ extension SQLiteTransaction: AnalyticsStore {
         }
         // Commissions by status from the platform's totals, pending split at today (as the
         // partner's summary splits it), then the entries whose hold ended earlier today
-        // (from the ledger, a seek per partner, only on a day some end).
+        // (only on a day some end).
         let nowText = now.rfc3339, today = String(nowText.prefix(10))
         let rows = try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
@@ -330,8 +330,14 @@ extension SQLiteTransaction: AnalyticsStore {
         let endingToday = try Bool.fetchOne(db.cachedStatement(sql: """
             SELECT EXISTS (SELECT 1 FROM commission_status_total WHERE status = 'pending' AND payableDay = ? AND count > 0)
             """), arguments: [today]) ?? false
+        // From the entries listed by the instant their hold ends; from the ledger, a seek
+        // per partner, should today's be trimmed from that list (a clock set back).
+        let listed = try String.fetchOne(db.cachedStatement(sql: "SELECT day FROM commission_hold_end_mark")).map { $0 <= today } ?? false
         let endedToday = !endingToday ? [] : try Sums.exact { sums in
-            try Columns.fetchAll(db.cachedStatement(sql: """
+            try Columns.fetchAll(db.cachedStatement(sql: listed ? """
+                SELECT c.currency, \(sums.sql("c.amount")) FROM commission_hold_end h JOIN commission c ON c.seq = h.seq
+                WHERE h.payableAt >= ? AND h.payableAt <= ? AND c.status = 'pending' GROUP BY c.currency
+                """ : """
                 SELECT c.currency, \(sums.sql("c.amount")) FROM partner p JOIN commission c INDEXED BY commission_due
                 ON c.partnerId = p.id AND c.status = 'pending' AND c.payableAt >= ? AND c.payableAt <= ? GROUP BY c.currency
                 """), arguments: [today + "T00:00:00.000Z", nowText]) { (currency: $0[0] as String, amount: sums.value($0, 1)) }

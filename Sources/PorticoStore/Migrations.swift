@@ -695,8 +695,16 @@ extension SQLiteStore {
                     WHERE c.id = NEW.customerId AND OLD.seq <= (SELECT seq FROM total_fold WHERE source = 'sale');
                 """, db)
         }
-        m.registerMigration("0014-audit-compact") { db in
-            // The audit log in less than half the room: each record's states before and
+        m.registerMigration("0014-compact-storage") { db in
+            // A sale in less room. Sales and customers without a reseller leave the
+            // reseller indexes (every query of them names a reseller).
+            try db.execute(sql: """
+                DROP INDEX sale_by_reseller_time;
+                CREATE INDEX sale_by_reseller_time ON sale(resellerId, currency, occurredAt) WHERE resellerId IS NOT NULL;
+                DROP INDEX customer_by_reseller;
+                CREATE INDEX customer_by_reseller ON customer(resellerId, seq) WHERE resellerId IS NOT NULL;
+                """)
+            // The audit log in a quarter of the room: each record's states before and
             // after stored deflated (AuditBody: a sale's answer of about 1,200 bytes in
             // about 300), its hash as its 32 bytes, and no previous hash (it is the
             // previous record's `hash`: the readers join it in). The hash still covers the
@@ -743,6 +751,27 @@ extension SQLiteStore {
                     BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
                 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
                     BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+                """)
+        }
+        m.registerMigration("0015-commission-hold-ends") { db in
+            // The overview splits the platform's pending entries whose hold ends today at
+            // the moment it is asked: the entries by the instant their hold ends, from the
+            // day each was folded on (TotalsFold adds new pending entries; a status change
+            // does not touch them, the reader checks the status), trimmed of days before
+            // `commission_hold_end_mark.day`, the newest creation day folded. Not an index
+            // of `commission`: one would be updated by every entry a payout run moves.
+            try db.execute(sql: """
+                CREATE TABLE commission_hold_end (
+                    payableAt TEXT NOT NULL,
+                    seq INTEGER NOT NULL,  -- the commission's
+                    PRIMARY KEY (payableAt, seq)
+                ) STRICT, WITHOUT ROWID;
+                CREATE TABLE commission_hold_end_mark (
+                    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                    day TEXT NOT NULL      -- YYYY-MM-DD: entries whose hold ended before it are gone
+                ) STRICT;
+                INSERT INTO commission_hold_end_mark VALUES (1, '');
+                INSERT INTO commission_hold_end SELECT payableAt, seq FROM commission WHERE status = 'pending';
                 """)
         }
         return m

@@ -180,6 +180,19 @@ extension RunningTotals {
                 return "\(check.table) disagrees with the ledger at \(row)"
             }
         }
+        // The hold ends list every pending entry whose hold ends on or after its creation
+        // day and the mark (it may hold more: entries since paid or cancelled), each at its
+        // entry's instant.
+        if let row = try Row.fetchOne(db, sql: """
+            SELECT * FROM (SELECT payableAt, seq FROM commission
+                           WHERE status = 'pending' AND payableAt >= substr(createdAt, 1, 10)
+                             AND payableAt >= (SELECT day FROM commission_hold_end_mark)
+                           EXCEPT SELECT payableAt, seq FROM commission_hold_end)
+            UNION ALL SELECT * FROM (SELECT payableAt, seq FROM commission_hold_end EXCEPT SELECT payableAt, seq FROM commission)
+            LIMIT 1
+            """) {
+            return "commission_hold_end disagrees with the ledger at \(row)"
+        }
         return nil
     }
 }

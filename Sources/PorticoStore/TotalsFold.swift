@@ -8,7 +8,8 @@ import PorticoCore
 /// seq of each: rows are never deleted, so later rows have higher seqs), and the log that
 /// triggers write of changes to rows summed before (a refund; a commission cancelled,
 /// reversed or moved: `period_delta`, `customer_delta`; a summed commission's move between
-/// statuses updates `commission_status_total`'s few rows directly, from a trigger). A row
+/// statuses updates `commission_status_total`'s few rows directly, from a trigger), and
+/// lists new pending entries by the instant their hold ends (`commission_hold_end`). A row
 /// added and changed in the same transaction is summed as it is at the fold. The sale
 /// path's inserts run no trigger for these totals; a group of sales to the same partners
 /// and days updates each total once.
@@ -61,6 +62,19 @@ enum TotalsFold {
             SELECT c.currency, c.status, CASE WHEN c.status = 'pending' THEN substr(c.payableAt, 1, 10) ELSE '' END, COUNT(*), SUM(c.amount)
             FROM commission c WHERE \(commissions) GROUP BY 1, 2, 3 \(statusUpsert)
         """,
+        // New pending entries whose hold ends on their creation day or later, by that
+        // instant; then the days before the newest creation day folded are trimmed.
+        """
+        INSERT INTO commission_hold_end
+            SELECT c.payableAt, c.seq FROM commission c
+            WHERE \(commissions) AND c.status = 'pending' AND c.payableAt >= substr(c.createdAt, 1, 10)
+        """,
+        // (The mark's row is written only on a new day.)
+        """
+        UPDATE commission_hold_end_mark SET day = (SELECT substr(MAX(c.createdAt), 1, 10) FROM commission c WHERE \(commissions))
+        WHERE day < coalesce((SELECT substr(MAX(c.createdAt), 1, 10) FROM commission c WHERE \(commissions)), '')
+        """,
+        "DELETE FROM commission_hold_end WHERE payableAt < (SELECT day FROM commission_hold_end_mark)",
         "UPDATE total_fold SET seq = (SELECT coalesce(MAX(seq), 0) FROM sale) WHERE source = 'sale'",
         "UPDATE total_fold SET seq = (SELECT coalesce(MAX(seq), 0) FROM commission) WHERE source = 'commission'",
         // The logged changes to rows summed before.

@@ -24,9 +24,9 @@ func temporaryDatabase() throws -> SQLiteStore {
 
     @Test func migratesToTheLatestVersionAndIsIdempotent() throws {
         let db = try temporaryDatabase()
-        #expect(try db.schemaVersion() == "0014-audit-compact")
+        #expect(try db.schemaVersion() == "0015-commission-hold-ends")
         let again = try SQLiteStore(path: db.path)
-        #expect(try again.schemaVersion() == "0014-audit-compact")
+        #expect(try again.schemaVersion() == "0015-commission-hold-ends")
     }
 
     /// Migration 0005 rebuilds four tables: their rows, indexes and triggers survive, the
