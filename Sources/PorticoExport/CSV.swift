@@ -14,7 +14,8 @@ import PorticoRules
 /// engine's own digits.
 public final class CSVSink: FileSink {
     public let file: ExportFile
-    private var line: [UInt8] = []
+    // A cell at a time, one thread: no run-time exclusivity checks (see `Tally`).
+    @exclusivity(unchecked) private var line: [UInt8] = []
 
     public init(_ file: ExportFile) { self.file = file }
 
@@ -28,6 +29,11 @@ public final class CSVSink: FileSink {
     public func integer(_ n: Int64) throws { separate(); JSONWriter.writeInteger(n, into: &line) }
     public func money(_ amount: Int64, _ currency: Currency) throws { separate(); Money(amount, currency).appendDecimalText(to: &line) }
     public func time(_ t: Timestamp) throws { separate(); t.appendRFC3339(to: &line) }
+    public func time(rfc3339 utf8: UnsafeBufferPointer<UInt8>) throws {
+        let t = try Timestamp.stored(utf8)
+        separate()
+        if Timestamp.isCanonical(utf8) { line.append(contentsOf: utf8) } else { t.appendRFC3339(to: &line) }
+    }
     public func empty() throws { separate() }
 
     public func endRow() throws {
@@ -38,7 +44,7 @@ public final class CSVSink: FileSink {
         started = false
     }
 
-    private var started = false
+    @exclusivity(unchecked) private var started = false
 
     @inline(__always)
     private func separate() {

@@ -43,7 +43,8 @@ public struct ExportDirectory: Sendable {
 /// A file being written under the export directory: a temporary file beside its target,
 /// written through a buffer, its SHA-256 taken as it goes, then flushed to disk and moved
 /// to its name in one step, so a reader never sees half a file. Dropped before `commit`,
-/// the temporary file is removed.
+/// the temporary file is removed. A full buffer is hashed and written on a thread of its
+/// own (`Writer`) while the next one fills.
 public final class ExportFile {
     public let path: String
     private let directory: Int32
@@ -52,9 +53,14 @@ public final class ExportFile {
     private var fd: Int32
     private let overwrite: Bool
     private var buffer: [UInt8] = []
-    private var hasher = SHA256()
-    private(set) public var bytes: Int64 = 0
+    private let writer: Writer
     private var done = false
+
+    /// The bytes written so far.
+    public var bytes: Int64 {
+        writer.wait()
+        return writer.bytes
+    }
 
     static let bufferSize = 1 << 20
 
@@ -99,6 +105,7 @@ public final class ExportFile {
         }
         self.path = path; self.directory = dir; self.name = name; self.temporaryName = temporary; self.fd = file
         self.overwrite = overwrite
+        writer = Writer(fd: file)
         buffer.reserveCapacity(Self.bufferSize)
     }
 
@@ -116,13 +123,22 @@ public final class ExportFile {
         if buffer.count >= Self.bufferSize { try flush() }
     }
 
+    /// Hands the buffer to the writer once it has written the previous one (whose failure
+    /// is this write's), and fills the one it gave back.
     private func flush() throws {
-        hasher.update(data: buffer)
-        guard buffer.withUnsafeBytes({ FileDescriptorSink.writeAll(fd, $0) }) else {
-            throw PorticoError(.internalError, "writing the export failed: \(Self.reason(errno))")
-        }
-        bytes += Int64(buffer.count)
-        buffer.removeAll(keepingCapacity: true)
+        writer.wait()
+        try writer.check()
+        guard !buffer.isEmpty else { return }
+        let full = buffer
+        buffer = writer.spare
+        writer.submit(full)
+    }
+
+    /// Every buffer handed over written, or the first failure.
+    private func drain() throws {
+        try flush()
+        writer.wait()
+        try writer.check()
     }
 
     /// A name that opens this temporary file and no other, for a library that writes a file
@@ -139,7 +155,7 @@ public final class ExportFile {
     /// After a library wrote the file through `descriptorPath`: its bytes are read back for
     /// their size and SHA-256, then it is committed as `commit` does.
     public func commitWrittenElsewhere() throws -> (bytes: Int64, sha256: String) {
-        try flush()
+        try drain()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var offset: Int64 = 0
         while true {
@@ -147,17 +163,17 @@ public final class ExportFile {
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { throw PorticoError(.internalError, "reading the export back failed: \(Self.reason(errno))") }
             if n == 0 { break }
-            chunk.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+            chunk.withUnsafeBytes { writer.hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<n])) }
             offset += Int64(n)
         }
-        bytes = offset
+        writer.bytes = offset
         return try move()
     }
 
     /// Flushes, syncs and moves the file to its name (replacing a file there only when
     /// `overwrite` was given); answers its size and SHA-256 in hex.
     public func commit() throws -> (bytes: Int64, sha256: String) {
-        try flush()
+        try drain()
         return try move()
     }
 
@@ -183,19 +199,63 @@ public final class ExportFile {
         fsync(directory)
         close(directory)
         done = true
-        return (bytes, hasher.finalize().map { String($0, radix: 16).leftPadded(2) }.joined())
+        return (writer.bytes, writer.hasher.finalize().map { String($0, radix: 16).leftPadded(2) }.joined())
     }
 
     /// Removes the temporary file (a failed or cancelled export leaves nothing behind).
     public func abandon() {
         guard !done else { return }
         done = true
+        writer.wait()
         if fd >= 0 { close(fd) }
         unlinkat(directory, temporaryName, 0)
         close(directory)
     }
 
     static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
+
+    /// Hashes and writes full buffers on a queue of its own. Its state is touched by one
+    /// thread at a time: by the queue while a buffer is in flight, by the file's owner only
+    /// after `wait` (the group's wait orders the two).
+    final class Writer: @unchecked Sendable {
+        let fd: Int32
+        var hasher = SHA256()
+        var bytes: Int64 = 0
+        /// The errno of the first write that failed.
+        var failure: Int32?
+        /// An emptied buffer to fill next (the last one written, its capacity kept).
+        var spare: [UInt8] = []
+        private let queue = DispatchQueue(label: "portico-export-write")
+        private let group = DispatchGroup()
+
+        init(fd: Int32) {
+            self.fd = fd
+            spare.reserveCapacity(ExportFile.bufferSize)
+        }
+
+        func submit(_ full: [UInt8]) {
+            spare = []
+            queue.async(group: group) {
+                var written = full
+                if self.failure == nil {
+                    self.hasher.update(data: written)
+                    if written.withUnsafeBytes({ FileDescriptorSink.writeAll(self.fd, $0) }) {
+                        self.bytes += Int64(written.count)
+                    } else {
+                        self.failure = errno
+                    }
+                }
+                written.removeAll(keepingCapacity: true)
+                self.spare = written
+            }
+        }
+
+        func wait() { group.wait() }
+
+        func check() throws {
+            if let failure { throw PorticoError(.internalError, "writing the export failed: \(ExportFile.reason(failure))") }
+        }
+    }
 
     /// A temporary file's name: this prefix, the writing process's id, a random part, `.tmp`.
     static let temporaryPrefix = ".portico-export-"

@@ -24,12 +24,14 @@ import PorticoRules
 /// - Deterministic: the workbook's creation time is the report's `generatedAt`.
 public final class XLSXSink: FileSink {
     public let file: ExportFile
+    // Every cell passes through the state below on one thread, one call at a time: Swift's
+    // run-time exclusivity checks are off for it (see `Tally`).
     private var workbook: UnsafeMutablePointer<lxw_workbook>?
-    private var sheet: UnsafeMutablePointer<lxw_worksheet>?
+    @exclusivity(unchecked) private var sheet: UnsafeMutablePointer<lxw_worksheet>?
     private var header: ExportHeader?
     private var sheets = 0
-    private var row: UInt32 = 0
-    private var formats = Formats()
+    @exclusivity(unchecked) private var row: UInt32 = 0
+    @exclusivity(unchecked) private var formats = Formats()
     /// C strings libxlsxwriter keeps pointers to until the workbook is closed.
     private var kept: [UnsafeMutablePointer<CChar>] = []
 
@@ -46,6 +48,8 @@ public final class XLSXSink: FileSink {
         var title: UnsafeMutablePointer<lxw_format>?
         var label: UnsafeMutablePointer<lxw_format>?
         var money: [String: UnsafeMutablePointer<lxw_format>] = [:]
+        /// The last currency's format, asked for again cell after cell.
+        var last: (code: String, format: UnsafeMutablePointer<lxw_format>?)?
     }
 
     public init(_ file: ExportFile, rowsPerSheet: UInt32 = excelRows) { self.file = file; self.rowsPerSheet = max(rowsPerSheet, 1) }
@@ -89,9 +93,9 @@ public final class XLSXSink: FileSink {
 
     // A cell at a time: the row starts at its first cell (a full sheet goes on in the next).
 
-    private var column: UInt16 = 0
+    @exclusivity(unchecked) private var column: UInt16 = 0
     /// A text's bytes with the NUL libxlsxwriter's C strings end with.
-    private var scratch: [CChar] = []
+    @exclusivity(unchecked) private var scratch: [CChar] = []
 
     private func next() throws -> UInt16 {
         if column == 0 {
@@ -105,8 +109,9 @@ public final class XLSXSink: FileSink {
     public func text(_ utf8: UnsafeBufferPointer<UInt8>) throws {
         let c = try next()
         widen(c, utf8.count)
-        // Most text needs no escape and fits a cell: written from a copy with its NUL.
-        if utf8.count <= Self.cellCharacters, !utf8.contains(0), !utf8.contains(UInt8(ascii: "_")) {
+        // Most text needs no escape (no NUL, no `_x` that could start `_xHHHH_`: ids hold
+        // underscores) and fits a cell: written from a copy with its NUL.
+        if utf8.count <= Self.cellCharacters, !utf8.contains(0), !Self.holdsUnderscoreX(utf8) {
             scratch.removeAll(keepingCapacity: true)
             scratch.append(contentsOf: UnsafeRawBufferPointer(utf8).bindMemory(to: CChar.self))
             scratch.append(0)
@@ -254,6 +259,13 @@ public final class XLSXSink: FileSink {
         try check(worksheet_write_string(sheet, row, column, Self.cellText(s), format), "writing a cell")
     }
 
+    /// Whether the bytes hold `_x`, which `cellText` may have to escape.
+    static func holdsUnderscoreX(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard utf8.count > 1 else { return false }
+        for i in 0..<(utf8.count - 1) where utf8[i] == UInt8(ascii: "_") && utf8[i + 1] == UInt8(ascii: "x") { return true }
+        return false
+    }
+
     /// Text as a cell holds it (OOXML's ST_Xstring, which Excel decodes): NUL, which a C
     /// string cannot carry, as `_x0000_` (libxlsxwriter writes the other control characters
     /// so itself), and text that already reads `_xHHHH_` with its underscore escaped
@@ -298,7 +310,11 @@ public final class XLSXSink: FileSink {
 
     /// The number format of a currency: its code after the amount, its exponent's digits.
     private func money(_ currency: Currency) -> UnsafeMutablePointer<lxw_format>? {
-        if let f = formats.money[currency.code] { return f }
+        if let last = formats.last, last.code == currency.code { return last.format }
+        if let f = formats.money[currency.code] {
+            formats.last = (currency.code, f)
+            return f
+        }
         let digits = currency.exponent > 0 ? "." + String(repeating: "0", count: currency.exponent) : ""
         let f = workbook_add_format(workbook)
         format_set_num_format(f, "#,##0\(digits) \"\(currency.code)\"")
@@ -346,7 +362,7 @@ public final class XLSXSink: FileSink {
     /// Column widths in characters: the header's and the widest cell of a sheet's first
     /// 200 rows, set as the sheet ends (libxlsxwriter writes them when it assembles the
     /// sheet), between 8 and 60.
-    private var widths: [Int] = []
+    @exclusivity(unchecked) private var widths: [Int] = []
 
     @inline(__always)
     private func widen(_ column: UInt16, _ characters: Int) {

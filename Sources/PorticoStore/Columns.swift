@@ -74,9 +74,7 @@ extension Columns {
     func timestamp(_ index: Int, to out: inout JSONOutput) throws {
         let t = try timestamp(index)
         let b = text(index)
-        guard b.count == 24, b[10] == UInt8(ascii: "T"), b[19] == UInt8(ascii: "."), b[23] == UInt8(ascii: "Z"),
-              !(b[17] == UInt8(ascii: "6") && b[18] == UInt8(ascii: "0"))
-        else {
+        guard Timestamp.isCanonical(b) else {
             t.encode(to: &out)
             return
         }

@@ -80,7 +80,7 @@ extension SQLiteTransaction: SaleStore {
         var last: Int64?, count = 0
         _ = try Bind.run(salesPage(), db, Self.salesBinds(f, afterSeq: afterSeq) + [.int(Int64(limit))]) { row in
             let amount = try row.money(8, currency: 9)
-            try out.text(row.text(1)); try out.time(try row.timestamp(11)); try out.text(row.text(4))
+            try out.text(row.text(1)); try out.time(rfc3339: row.text(11)); try out.text(row.text(4))
             if row.isNull(3) { try out.empty() } else { try out.text(row.text(3)) }
             try out.text(row.text(5)); try out.text(row.text(6))
             // The kind as stored, once it is one the engine knows (as the record reads it).
@@ -91,7 +91,7 @@ extension SQLiteTransaction: SaleStore {
             }
             try out.text(kind)
             try out.money(amount.amount, amount.currency); try out.money(row[10], amount.currency)
-            try out.text(row.text(9)); try out.time(try row.timestamp(14))
+            try out.text(row.text(9)); try out.time(rfc3339: row.text(14))
             try out.endRow()
             last = row[0]
             count += 1

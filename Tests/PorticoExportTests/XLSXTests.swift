@@ -196,6 +196,12 @@ extension XLSXTests {
         for s in ["", "plain", "_x0041_", "__x0041__", "_x00_", "a\u{0}b", "_x005F_x0041_", "_xZZZZ_", "😀_x1234_😀"] {
             #expect(xstring(XLSXSink.cellText(s)) == s, "\(s.debugDescription)")
         }
+        // Text the cell writer copies as it is (no NUL, no `_x`) is text `cellText` leaves alone.
+        for s in ["sal_01m8wfqcrz7dep9a6f5r", "a_b_c", "_X0041_", "x_", "_", "é_ü", "_x0041_", "a_xb"] {
+            let copied = s.utf8.withContiguousStorageIfAvailable { XLSXSink.holdsUnderscoreX($0) } ?? true
+            #expect(copied == s.contains("_x"), "\(s)")
+            if !copied { #expect(XLSXSink.cellText(s) == s, "\(s)") }
+        }
         let long = String(repeating: "_x0041_", count: 6_000)
         let cut = XLSXSink.cellText(long)
         #expect(cut.unicodeScalars.count <= XLSXSink.cellCharacters && cut.hasSuffix("…"))

@@ -121,6 +121,42 @@ final class ExportJob: JobSteps {
         #expect(try FileManager.default.contentsOfDirectory(atPath: exports.path) == [])
     }
 
+    /// The file's writer runs on a thread of its own (ExportPipe): what stops it there (a
+    /// disk full) fails the export with that error, however many pages were read meanwhile,
+    /// and the rows it was given are each page in order.
+    @Test func aWriterThatFailsFailsTheExport() throws {
+        final class Failing: ExportSink {
+            var rows: [Int64] = []
+            var column = 0
+            let failAt: Int
+            init(failAt: Int) { self.failAt = failAt }
+            func begin(_ header: ExportHeader, totals: ExportTotals?) throws {}
+            func text(_ utf8: UnsafeBufferPointer<UInt8>) throws { column += 1 }
+            func integer(_ n: Int64) throws { column += 1 }
+            func money(_ amount: Int64, _ currency: Currency) throws { column += 1 }
+            func time(_ t: Timestamp) throws { column += 1 }
+            func empty() throws { column += 1 }
+            func endRow() throws {
+                #expect(column == 11)
+                column = 0
+                rows.append(Int64(rows.count))
+                if rows.count == failAt { throw PorticoError(.internalError, "the disk is full") }
+            }
+        }
+        let (t, partnerId, exports) = try Self.world(12)
+        let query = ExportQuery.sales(partnerId: partnerId, customerId: nil, kind: nil, range: .all)
+        let whole = Failing(failAt: 0)
+        #expect(try ExportService.write(ExportJob(t.engine, directory: exports.path), query, ExportPlan(total: 12),
+                                        generatedAt: .init(millisecondsSinceEpoch: 0), to: whole, pageSize: 5) == 12)
+        #expect(whole.rows.count == 12)
+        let failing = Failing(failAt: 7)
+        #expect(throws: PorticoError.self) {
+            _ = try ExportService.write(ExportJob(t.engine, directory: exports.path), query, ExportPlan(total: 12),
+                                        generatedAt: .init(millisecondsSinceEpoch: 0), to: failing, pageSize: 2)
+        }
+        #expect(failing.rows.count == 7)
+    }
+
     /// Progress goes out once 100 ms have passed since the last, with the rows done and the
     /// total counted first.
     @Test func progressReportsRowsDoneOfTheTotal() throws {

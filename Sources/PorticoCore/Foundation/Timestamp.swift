@@ -226,3 +226,21 @@ extension Timestamp: JSONEncodable {
         out.plainString(length: 24) { write(into: $0) }
     }
 }
+
+extension Timestamp {
+    /// An instant as a store holds it, RFC 3339 text; a text that is not one is a damaged
+    /// store, never a caller's mistake.
+    public static func stored(_ utf8: UnsafeBufferPointer<UInt8>) throws -> Timestamp {
+        guard let t = Timestamp(rfc3339: utf8) else {
+            throw PorticoError(.internalError, "a stored instant '\(String(decoding: utf8, as: UTF8.self))' is not RFC 3339")
+        }
+        return t
+    }
+
+    /// Whether `utf8` is an instant in the engine's own form (`YYYY-MM-DDTHH:MM:SS.mmmZ`, not
+    /// a leap second) once it parses: such text is written as it is.
+    public static func isCanonical(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        b.count == 24 && b[10] == UInt8(ascii: "T") && b[19] == UInt8(ascii: ".") && b[23] == UInt8(ascii: "Z")
+            && !(b[17] == UInt8(ascii: "6") && b[18] == UInt8(ascii: "0"))
+    }
+}
