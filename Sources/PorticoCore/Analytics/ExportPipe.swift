@@ -114,6 +114,14 @@ final class RecordedPage: ExportRows, @unchecked Sendable {
         count += 9
     }
 
+    /// A second word for the cell before (a money cell's currency).
+    @inline(__always)
+    private func put(_ n: Int64) {
+        reserve(8)
+        base.storeBytes(of: n.littleEndian, toByteOffset: count, as: Int64.self)
+        count += 8
+    }
+
     @inline(__always)
     private func put(_ tag: Tag, bytes utf8: UnsafeBufferPointer<UInt8>) {
         put(tag, Int64(utf8.count))
@@ -132,12 +140,12 @@ final class RecordedPage: ExportRows, @unchecked Sendable {
             currencies.append(currency)
             return currencies.count - 1
         }()
-        put(.money, Int64(index))
+        put(Int64(index))
     }
 
     func time(_ t: Timestamp) throws { put(.time, t.millisecondsSinceEpoch) }
 
-    /// Read on the writing thread.
+    /// Parsed on the writing thread.
     func time(rfc3339 utf8: UnsafeBufferPointer<UInt8>) throws { put(.timeText, bytes: utf8) }
 
     func empty() throws { put(.empty, 0) }
@@ -159,8 +167,8 @@ final class RecordedPage: ExportRows, @unchecked Sendable {
                 if tag == .text { try out.text(bytes) } else { try out.time(rfc3339: bytes) }
             case .integer: try out.integer(n)
             case .money:
-                let index = Int(littleEndian: Int(base.loadUnaligned(fromByteOffset: i + 1, as: Int64.self)))
-                i += 9
+                let index = Int(Int64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: Int64.self)))
+                i += 8
                 try out.money(n, currencies[index])
             case .time: try out.time(Timestamp(millisecondsSinceEpoch: n))
             case .empty: try out.empty()
