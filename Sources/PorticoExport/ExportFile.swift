@@ -56,12 +56,6 @@ public final class ExportFile {
     private let writer: Writer
     private var done = false
 
-    /// The bytes written so far.
-    public var bytes: Int64 {
-        writer.wait()
-        return writer.bytes
-    }
-
     static let bufferSize = 1 << 20
 
     /// Opens a temporary file for `path` under `directory`; -32602 for a path the

@@ -46,8 +46,11 @@ enum AuditBody {
             if b & 0x80 == 0 { break }
             shift += 7
         }
-        guard length <= 1 << 30 else { return nil }
-        return inflaters.withLock { $0.inflate(UnsafeRawBufferPointer(rebasing: bytes[i...]), length: Int(length)) }
+        // Deflate expands at most 1,032-fold (plus the dictionary's worth): a length past
+        // that is a damaged record, refused before any room is made for it.
+        let stream = UnsafeRawBufferPointer(rebasing: bytes[i...])
+        guard length <= UInt64(stream.count + dictionaryV1.count) * 1_032 else { return nil }
+        return inflaters.withLock { $0.inflate(stream, length: Int(length)) }
     }
 
     static func decode(_ bytes: [UInt8]) -> String? { bytes.withUnsafeBytes { decode($0) } }

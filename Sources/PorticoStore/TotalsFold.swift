@@ -71,8 +71,9 @@ enum TotalsFold {
         """,
         // (The mark's row is written only on a new day.)
         """
-        UPDATE commission_hold_end_mark SET day = (SELECT substr(MAX(c.createdAt), 1, 10) FROM commission c WHERE \(commissions))
-        WHERE day < coalesce((SELECT substr(MAX(c.createdAt), 1, 10) FROM commission c WHERE \(commissions)), '')
+        UPDATE commission_hold_end_mark SET day = n.day
+        FROM (SELECT substr(MAX(c.createdAt), 1, 10) AS day FROM commission c WHERE \(commissions)) AS n
+        WHERE commission_hold_end_mark.day < n.day
         """,
         "DELETE FROM commission_hold_end WHERE payableAt < (SELECT day FROM commission_hold_end_mark)",
         "UPDATE total_fold SET seq = (SELECT coalesce(MAX(seq), 0) FROM sale) WHERE source = 'sale'",
