@@ -2,10 +2,16 @@ import GRDB
 import PorticoCore
 
 extension CommissionRecord: ColumnRecord {
-    static let columns = """
-        seq, id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status, payableAt, \
-        occurredAt, ruleId, rulesHash, basis, reason, payoutId, createdAt, updatedAt
+    static let columns = columns(of: "commission")
+
+    /// The columns as read from the table under the name `t` in a query.
+    static func columns(of t: String) -> String {
         """
+        \(t).seq, \(t).id, \(t).partnerId, \(t).beneficiary, \(t).resellerId, \(t).saleId, \(t).kind, \(t).amount, \
+        \(t).originalAmount, \(t).currency, \(t).status, \(t).payableAt, \(t).occurredAt, \(Interned.text("\(t).ruleRef")), \
+        \(Interned.text("\(t).rulesRef")), \(t).basis, \(t).reason, \(t).payoutId, \(t).createdAt, \(t).updatedAt
+        """
+    }
 
     init(row: Columns) throws {
         self.init(seq: row[0], id: row[1], partnerId: row[2], beneficiary: try row.value(3), resellerId: row[4], saleId: row[5],
@@ -43,11 +49,11 @@ extension SQLiteTransaction: CommissionStore {
         try writing {
             try db.cachedStatement(sql: """
                 INSERT INTO commission (id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status,
-                                        payableAt, occurredAt, ruleId, rulesHash, basis, reason, payoutId, createdAt, updatedAt)
+                                        payableAt, occurredAt, ruleRef, rulesRef, basis, reason, payoutId, createdAt, updatedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [c.id, c.partnerId, c.beneficiary.rawValue, c.resellerId, c.saleId, c.kind.rawValue, c.amount.amount,
                                          c.originalAmount.amount, c.currency, c.status.rawValue, c.payableAt.rfc3339, c.occurredAt.rfc3339,
-                                         c.ruleId, c.rulesHash, c.basis, c.reason, c.payoutId, c.createdAt.rfc3339, c.updatedAt.rfc3339])
+                                         intern(c.ruleId), intern(c.rulesHash), c.basis, c.reason, c.payoutId, c.createdAt.rfc3339, c.updatedAt.rfc3339])
         }
         c.seq = db.lastInsertedRowID
     }

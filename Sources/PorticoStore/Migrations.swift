@@ -774,6 +774,29 @@ extension SQLiteStore {
                 INSERT INTO commission_hold_end SELECT payableAt, seq FROM commission WHERE status = 'pending';
                 """)
         }
+        m.registerMigration("0016-interned-texts") { db in
+            // The texts every ledger row repeats (the rules' 64-digit hash on each sale and
+            // entry, the rule's id on each entry) stored once, in `interned`, and referred
+            // to by number: about 200 bytes a sale. The readers join the text back in
+            // (`Interned.column`); the writers intern through SQLiteTransaction.intern.
+            try db.execute(sql: """
+                CREATE TABLE interned (
+                    id INTEGER PRIMARY KEY,
+                    text TEXT NOT NULL UNIQUE
+                ) STRICT;
+                INSERT INTO interned (text) SELECT rulesHash FROM sale UNION SELECT rulesHash FROM commission WHERE rulesHash IS NOT NULL
+                    UNION SELECT ruleId FROM commission WHERE ruleId IS NOT NULL;
+                """)
+            let sale = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('sale') ORDER BY cid")
+            try redefine("sale", db, copying: Interned.refs(in: sale, ["rulesHash"])) { body in
+                try replacing("rulesHash TEXT NOT NULL,", with: "rulesRef INTEGER NOT NULL REFERENCES interned(id),", in: body)
+            }
+            let commission = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('commission') ORDER BY cid")
+            try redefine("commission", db, copying: Interned.refs(in: commission, ["ruleId", "rulesHash"])) { body in
+                try replacing("rulesHash TEXT,", with: "rulesRef INTEGER REFERENCES interned(id),",
+                              in: replacing("ruleId TEXT,", with: "ruleRef INTEGER REFERENCES interned(id),", in: body))
+            }
+        }
         return m
     }
 
@@ -796,19 +819,23 @@ extension SQLiteStore {
     /// Rebuilds `table` with `old` in its definition replaced by `new` (a check widened,
     /// say); `old` must occur exactly once.
     static func replace(_ old: String, with new: String, in table: String, _ db: Database) throws {
-        try redefine(table, db) { body in
-            let parts = body.components(separatedBy: old)
-            guard parts.count == 2 else { throw DatabaseError(message: "\(table): expected '\(old)' once in its definition") }
-            return parts.joined(separator: new)
-        }
+        try redefine(table, db) { body in try replacing(old, with: new, in: body) }
+    }
+
+    /// `text` with `old`, which must occur exactly once, replaced by `new`.
+    static func replacing(_ old: String, with new: String, in text: String) throws -> String {
+        let parts = text.components(separatedBy: old)
+        guard parts.count == 2 else { throw DatabaseError(message: "expected '\(old)' once in a table's definition") }
+        return parts.joined(separator: new)
     }
 
     /// Rebuilds `table` with its column and constraint list edited by `edit`, following
     /// SQLite's procedure for schema changes ALTER TABLE cannot make; the triggers that
     /// write the table (defined on others) are dropped first and created again after, so
     /// the rename checks none of them against a missing table. Rows are copied as they
-    /// are, without the checks (they passed the ones they were written under).
-    static func redefine(_ table: String, _ db: Database, _ edit: (String) throws -> String) throws {
+    /// are, without the checks (they passed the ones they were written under), as
+    /// `columns` selects them from the old table.
+    static func redefine(_ table: String, _ db: Database, copying columns: String = "*", _ edit: (String) throws -> String) throws {
         // A table rebuilt before (renamed into place) has its name quoted by SQLite.
         let prefixes = ["CREATE TABLE \(table) (", "CREATE TABLE \"\(table)\" ("]
         guard let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", arguments: [table]),
@@ -825,7 +852,7 @@ extension SQLiteStore {
         let body = try edit(String(sql[sql.index(sql.startIndex, offsetBy: prefix.count)..<close.lowerBound]))
         try db.execute(sql: "CREATE TABLE \(table)_rebuilt (" + body + sql[close.lowerBound...])
         try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
-        try db.execute(sql: "INSERT INTO \(table)_rebuilt SELECT * FROM \(table)")
+        try db.execute(sql: "INSERT INTO \(table)_rebuilt SELECT \(columns) FROM \(table)")
         try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
         try db.execute(sql: "DROP TABLE \(table)")
         try db.execute(sql: "ALTER TABLE \(table)_rebuilt RENAME TO \(table)")

@@ -205,8 +205,7 @@ extension SQLiteTransaction: PayoutStore {
 
     public func statementLines(payoutId: String, released: Bool, afterSeq: Int64, limit: Int) throws -> [StatementLine] {
         let (from, condition, amount) = Self.lineSource(released: released)
-        let columns = CommissionRecord.columns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }
-            .map { $0 == "c.amount" ? amount : $0 }.joined(separator: ", ")
+        let columns = CommissionRecord.columns(of: "c").replacingOccurrences(of: "c.amount,", with: amount + ",")
         return try Columns.fetchAll(db.cachedStatement(sql: """
             SELECT \(columns), s.customerId, s.plan FROM \(from) LEFT JOIN sale s ON s.id = c.saleId
             WHERE \(condition) AND c.seq > ? ORDER BY c.seq LIMIT ?

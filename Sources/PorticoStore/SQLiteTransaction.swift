@@ -13,6 +13,9 @@ public final class SQLiteTransaction: StoreTransaction {
     /// The audit chain's head as this transaction's last append left it, so the next one
     /// needn't read it back; forgotten when a savepoint rolls back (see `rolledBack()`).
     var appendHead: AuditHead?
+    /// The numbers of the texts this transaction interned or looked up (`intern`);
+    /// forgotten with `appendHead`.
+    var internedRefs: [String: Int64] = [:]
     /// Whether each writing request runs in a savepoint of its own, and so folds its own
     /// changes to the totals (see TotalsFold).
     var settlesEachRequest = false
@@ -33,7 +36,10 @@ public final class SQLiteTransaction: StoreTransaction {
 
     /// A savepoint of this transaction rolled back: what it remembers of the data it wrote
     /// may be undone.
-    func rolledBack() { appendHead = nil }
+    func rolledBack() {
+        appendHead = nil
+        internedRefs = [:]
+    }
 
     public var authVersion: UInt64 { auth?.current ?? .max }
     public var principalVersion: UInt64 { auth?.principals ?? .max }

@@ -3,7 +3,10 @@ import JSONRPC
 import PorticoCore
 
 extension SaleRecord: ColumnRecord {
-    static let columns = "seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt, rulesHash, auditSeq, createdAt"
+    static let columns = """
+        seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt, \
+        \(Interned.text("rulesRef")), auditSeq, createdAt
+        """
 
     init(row: Columns) throws {
         self.init(seq: row[0], id: row[1], partnerId: row[2], resellerId: row[3], customerId: row[4], externalId: row[5], plan: row[6],
@@ -38,10 +41,10 @@ extension SQLiteTransaction: SaleStore {
         try writing {
             try db.cachedStatement(sql: """
                 INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded,
-                                  occurredAt, rulesHash, auditSeq, createdAt)
+                                  occurredAt, rulesRef, auditSeq, createdAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [s.id, s.partnerId, s.resellerId, s.customerId, s.externalId, s.plan, s.kind.rawValue, s.amount.amount,
-                                         s.currency, s.refunded.amount, s.occurredAt.rfc3339, s.rulesHash, s.auditSeq,
+                                         s.currency, s.refunded.amount, s.occurredAt.rfc3339, intern(s.rulesHash), s.auditSeq,
                                          s.createdAt.rfc3339])
         }
         s.seq = db.lastInsertedRowID

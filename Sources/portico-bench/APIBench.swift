@@ -151,7 +151,7 @@ enum APIBench {
         }
         let sql = """
             SELECT seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt,
-                   rulesHash, auditSeq, createdAt FROM sale INDEXED BY sale_by_partner
+                   (SELECT text FROM interned WHERE id = rulesRef), auditSeq, createdAt FROM sale INDEXED BY sale_by_partner
             WHERE partnerId = ?1 AND (?2 IS NULL OR customerId = ?2) AND (?3 IS NULL OR kind = ?3)
               AND occurredAt >= ?4 AND occurredAt <= ?5 AND seq > ?6
             ORDER BY seq LIMIT ?7
@@ -382,14 +382,14 @@ enum APIBench {
             _ = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM customer WHERE id = ?"), arguments: [s[2] as String])
             _ = try String.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM sale WHERE customerId = ? AND plan = 'pro'"), arguments: [s[2] as String])
             try db.cachedStatement(sql: """
-                INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt, rulesHash, auditSeq, createdAt)
-                VALUES (?, ?, NULL, ?, ?, 'pro', 'renewal', 9900, 'USD', 0, '2026-02-05T00:00:00.000Z', 'h', 0, 't')
+                INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt, rulesRef, auditSeq, createdAt)
+                VALUES (?, ?, NULL, ?, ?, 'pro', 'renewal', 9900, 'USD', 0, '2026-02-05T00:00:00.000Z', 1, 0, 't')
                 """).execute(arguments: [saleId, s[1] as String, s[2] as String, "\(s[0] as String)/2"])
             try db.cachedStatement(sql: """
                 INSERT INTO commission (id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status, payableAt, occurredAt,
-                                        ruleId, rulesHash, basis, reason, payoutId, createdAt, updatedAt)
+                                        ruleRef, rulesRef, basis, reason, payoutId, createdAt, updatedAt)
                 VALUES (?, ?, 'partner', NULL, ?, 'sale', 1485, 1485, 'USD', 'pending', '2026-03-07T00:00:00.000Z', '2026-02-05T00:00:00.000Z',
-                        'renewal-recurring', 'h', '15%', NULL, NULL, 't', 't')
+                        2, 1, '15%', NULL, NULL, 't', 't')
                 """).execute(arguments: ["com_floor_\(i)", s[1] as String, saleId])
             try db.cachedStatement(sql: """
                 UPDATE subscription SET period = 2, periodStart = '2026-02-05T00:00:00.000Z', periodEnd = '2026-03-05T00:00:00.000Z', lastSaleId = ?, updatedAt = 't'

@@ -95,7 +95,7 @@ enum ExportBench {
         defer { try? db.close() }
         let sql = """
             SELECT seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt,
-                   rulesHash, auditSeq, createdAt FROM sale INDEXED BY sale_by_partner
+                   (SELECT text FROM interned WHERE id = rulesRef), auditSeq, createdAt FROM sale INDEXED BY sale_by_partner
             WHERE partnerId = ?1 AND (?2 IS NULL OR customerId = ?2) AND (?3 IS NULL OR kind = ?3)
               AND occurredAt >= ?4 AND occurredAt <= ?5 AND seq > ?6
             ORDER BY seq LIMIT ?7

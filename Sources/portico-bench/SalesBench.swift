@@ -99,16 +99,16 @@ enum SalesBench {
                 """).execute(arguments: [base + 1, first, tag, tag, first, last])
             try db.cachedStatement(sql: """
                 INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt,
-                                  rulesHash, auditSeq, createdAt)
+                                  rulesRef, auditSeq, createdAt)
                 SELECT id || ?, partnerId, resellerId, customerId, externalId || ?, plan, kind, amount, currency, refunded, occurredAt,
-                       rulesHash, auditSeq, createdAt
+                       rulesRef, auditSeq, createdAt
                 FROM sale WHERE seq BETWEEN ? AND ?
                 """).execute(arguments: [tag, tag, first, last])
             try db.cachedStatement(sql: """
                 INSERT INTO commission (id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status,
-                                        payableAt, occurredAt, ruleId, rulesHash, basis, reason, payoutId, createdAt, updatedAt)
+                                        payableAt, occurredAt, ruleRef, rulesRef, basis, reason, payoutId, createdAt, updatedAt)
                 SELECT c.id || ?, c.partnerId, c.beneficiary, c.resellerId, c.saleId || ?, c.kind, c.amount, c.originalAmount, c.currency,
-                       c.status, c.payableAt, c.occurredAt, c.ruleId, c.rulesHash, c.basis, c.reason, c.payoutId, c.createdAt, c.updatedAt
+                       c.status, c.payableAt, c.occurredAt, c.ruleRef, c.rulesRef, c.basis, c.reason, c.payoutId, c.createdAt, c.updatedAt
                 FROM sale s JOIN commission c ON c.saleId = s.id WHERE s.seq BETWEEN ? AND ?
                 """).execute(arguments: [tag, tag, first, last])
             // And their part in the totals summed in, as the engine's commit does.

@@ -24,9 +24,9 @@ func temporaryDatabase() throws -> SQLiteStore {
 
     @Test func migratesToTheLatestVersionAndIsIdempotent() throws {
         let db = try temporaryDatabase()
-        #expect(try db.schemaVersion() == "0015-commission-hold-ends")
+        #expect(try db.schemaVersion() == "0016-interned-texts")
         let again = try SQLiteStore(path: db.path)
-        #expect(try again.schemaVersion() == "0015-commission-hold-ends")
+        #expect(try again.schemaVersion() == "0016-interned-texts")
     }
 
     /// Migration 0005 rebuilds four tables: their rows, indexes and triggers survive, the

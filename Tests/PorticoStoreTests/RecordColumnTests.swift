@@ -14,8 +14,15 @@ import Testing
         try store.read { tx in Set(try String.fetchAll(tx.db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table])) }
     }
 
+    /// The table's column each entry of a select list reads: a qualified name without its
+    /// table, an interned text (`Interned.text`) by its reference column.
     static func named(_ columns: String) -> Set<String> {
-        Set(columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        Set(columns.split(separator: ",").map { entry in
+            var name = entry.trimmingCharacters(in: .whitespacesAndNewlines)
+            let interned = Interned.text("")
+            if name.hasPrefix(interned.dropLast()) { name = String(name.dropFirst(interned.count - 1).dropLast()) }
+            return String(name.split(separator: ".").last ?? "")
+        })
     }
 
     @Test func everyRecordNamesExactlyItsTablesColumns() throws {
@@ -106,8 +113,9 @@ import Testing
                 VALUES ('ptr_y', 'P', 'q', 'eu', 'standard', 'active', 'yesterday', '2027-01-01T00:00:00.000Z');
                 INSERT INTO customer (id, partnerId, name, email, country, createdAt, updatedAt)
                 VALUES ('cus_1', 'ptr_x', 'C', 'c@x.io', 'DE', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
-                INSERT INTO sale (id, partnerId, customerId, externalId, plan, kind, amount, currency, occurredAt, rulesHash, auditSeq, createdAt)
-                VALUES ('sal_1', 'ptr_x', 'cus_1', 'e1', 'pro', 'new', 1000, 'XXX', '2027-01-02T00:00:00.000Z', 'h', 1,
+                INSERT INTO interned (id, text) VALUES (1, 'h');
+                INSERT INTO sale (id, partnerId, customerId, externalId, plan, kind, amount, currency, occurredAt, rulesRef, auditSeq, createdAt)
+                VALUES ('sal_1', 'ptr_x', 'cus_1', 'e1', 'pro', 'new', 1000, 'XXX', '2027-01-02T00:00:00.000Z', 1, 1,
                         '2027-01-02T00:00:00.000Z');
                 """)
         }

@@ -1,0 +1,89 @@
+import Foundation
+import GRDB
+import PorticoCore
+import PorticoRules
+import Testing
+@testable import PorticoStore
+
+/// The rules' hash and the rule's id are stored once (`interned`) and referred to by
+/// number from the ledger's rows (migration 0016).
+@Suite struct InternedTests {
+    static let eur = Currency.named("EUR")!
+
+    /// Rows written before the migration read back the same after it, and new rows under
+    /// the same texts refer to the same numbers.
+    @Test func theMigrationKeepsEveryTextAndNewRowsShareIt() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("interned-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("i.sqlite").path
+        let hash = String(repeating: "ab", count: 32), odd = "é\u{202E}😀 rule"
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteStore.migrator.migrate(queue, upTo: "0015-commission-hold-ends")
+            try queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt)
+                        VALUES ('ptr_1', 'P', 'p', 'eu', 'standard', 'active', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
+                    INSERT INTO customer (id, partnerId, name, email, country, createdAt, updatedAt)
+                        VALUES ('cus_1', 'ptr_1', 'C', 'c@x.io', 'DE', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
+                    """)
+                for (i, rulesHash) in [hash, hash, odd].enumerated() {
+                    try db.execute(sql: """
+                        INSERT INTO sale (id, partnerId, customerId, externalId, plan, kind, amount, currency, occurredAt, rulesHash, auditSeq, createdAt)
+                        VALUES (?, 'ptr_1', 'cus_1', ?, 'pro', 'new', 1000, 'EUR', '2027-01-02T00:00:00.000Z', ?, 0, '2027-01-02T00:00:00.000Z')
+                        """, arguments: ["sal_\(i)", "e\(i)", rulesHash])
+                    try db.execute(sql: """
+                        INSERT INTO commission (id, partnerId, beneficiary, saleId, kind, amount, originalAmount, currency, status, payableAt,
+                                                occurredAt, ruleId, rulesHash, basis, createdAt, updatedAt)
+                        VALUES (?, 'ptr_1', 'partner', ?, ?, 100, 100, 'EUR', 'pending', '2027-02-01T00:00:00.000Z', '2027-01-02T00:00:00.000Z',
+                                ?, ?, '10%', '2027-01-02T00:00:00.000Z', '2027-01-02T00:00:00.000Z')
+                        """, arguments: ["com_\(i)", "sal_\(i)", i == 2 ? "manual" : "sale", i == 2 ? nil : odd, i == 2 ? nil : rulesHash])
+                }
+            }
+        }
+        let store = try SQLiteStore(path: path)
+        let sales = try store.read { tx in try (0..<3).map { try tx.sale(id: "sal_\($0)")! } }
+        #expect(sales.map(\.rulesHash) == [hash, hash, odd])
+        let entries = try store.read { tx in try (0..<3).map { try tx.commission(id: "com_\($0)")! } }
+        #expect(entries.map(\.ruleId) == [odd, odd, nil])
+        #expect(entries.map(\.rulesHash) == [hash, hash, nil])
+        try store.write { tx in
+            var sale = sales[0]
+            sale.id = "sal_new"; sale.externalId = "new"
+            try tx.insert(&sale)
+        }
+        #expect(try store.read { try $0.sale(id: "sal_new")?.rulesHash } == hash)
+        #expect(try store.read { try Int.fetchOne($0.db, sql: "SELECT COUNT(*) FROM interned") } == 2)
+        #expect(try store.read { try Int.fetchOne($0.db, sql: "SELECT COUNT(DISTINCT rulesRef) FROM sale") } == 2)
+    }
+
+    /// A text interned in a request that then failed is gone with it; the next request
+    /// under the same transaction interns it again rather than refer to a number that no
+    /// longer names anything.
+    @Test func aTextInternedByARolledBackRequestIsInternedAgain() throws {
+        let store = try temporaryDatabase()
+        try store.write { tx in
+            var partner = PartnerRecord(id: "ptr_1", name: "P", subdomain: "p", region: "eu", tier: "standard", status: .active,
+                                        statusReason: nil, createdAt: ts("2027-01-01T00:00:00.000Z"), updatedAt: ts("2027-01-01T00:00:00.000Z"))
+            try tx.insert(&partner)
+            var customer = CustomerRecord(id: "cus_1", partnerId: "ptr_1", resellerId: nil, name: "C", email: "c@x.io", country: "DE",
+                                          createdAt: ts("2027-01-01T00:00:00.000Z"), updatedAt: ts("2027-01-01T00:00:00.000Z"))
+            try tx.insert(&customer)
+            func sale(_ n: Int) -> SaleRecord {
+                SaleRecord(id: "sal_\(n)", partnerId: "ptr_1", resellerId: nil, customerId: "cus_1", externalId: "e\(n)", plan: "pro",
+                           kind: .new, amount: Money(100, Self.eur), occurredAt: ts("2027-01-02T00:00:00.000Z"), rulesHash: "new-rules",
+                           createdAt: ts("2027-01-02T00:00:00.000Z"))
+            }
+            let failed = try SQLiteStore.inSavepoint(tx) {
+                var s = sale(1)
+                try? tx.insert(&s)
+                return false
+            }
+            #expect(!failed)
+            var s = sale(2)
+            try tx.insert(&s)
+        }
+        #expect(try store.read { try $0.sale(id: "sal_1") } == nil)
+        #expect(try store.read { try $0.sale(id: "sal_2")?.rulesHash } == "new-rules")
+    }
+}
