@@ -29,13 +29,13 @@ extension SQLiteTransaction: AnalyticsStore {
         var args: [(any DatabaseValueConvertible)?] = [partnerId]
         let byCurrency = optional("currency", currency, &args)
         let whole = range.isWholeDays
-        args += whole ? [range.firstDay, range.lastDay] : [range.firstText, range.lastText]
+        args += whole ? [range.firstDay, range.lastDay] : [range.firstMillis, range.lastMillis]
         let sql = whole ? { (sums: Sums) in """
             SELECT day, currency, kind, SUM(count), \(sums.sql("amount")), \(sums.sql("refunded")) FROM sale_total
             WHERE partnerId = ?\(byCurrency) AND day >= ? AND day <= ?
             GROUP BY day, currency, kind ORDER BY day, currency, kind
             """ } : { (sums: Sums) in """
-            SELECT substr(occurredAt, 1, 10) AS d, currency, kind, COUNT(*), \(sums.sql("amount")), \(sums.sql("refunded")) FROM sale
+            SELECT \(LedgerTime.day("occurredAt")) AS d, currency, kind, COUNT(*), \(sums.sql("amount")), \(sums.sql("refunded")) FROM sale
             WHERE partnerId = ?\(byCurrency) AND occurredAt >= ? AND occurredAt <= ?
             GROUP BY d, currency, kind ORDER BY d, currency, kind
             """ }
@@ -52,14 +52,14 @@ extension SQLiteTransaction: AnalyticsStore {
         var args: [(any DatabaseValueConvertible)?] = [partnerId]
         let byCurrency = optional("currency", currency, &args)
         let whole = range.isWholeDays
-        args += whole ? [range.firstDay, range.lastDay] : [range.firstText, range.lastText]
+        args += whole ? [range.firstDay, range.lastDay] : [range.firstMillis, range.lastMillis]
         let standing = "status != 'cancelled' AND status != 'reversed'"
         let sql = whole ? { (sums: Sums) in """
             SELECT day, currency, \(sums.sql("amount")), \(sums.sql("CASE WHEN status = 'paid' THEN amount ELSE 0 END")) FROM commission_rollup
             WHERE partnerId = ?\(byCurrency) AND day >= ? AND day <= ? AND \(standing)
             GROUP BY day, currency HAVING SUM(count) > 0 ORDER BY day, currency
             """ } : { (sums: Sums) in """
-            SELECT substr(occurredAt, 1, 10) AS d, currency, \(sums.sql("amount")),
+            SELECT \(LedgerTime.day("occurredAt")) AS d, currency, \(sums.sql("amount")),
                    \(sums.sql("CASE WHEN status = 'paid' THEN amount ELSE 0 END")) FROM commission
             WHERE partnerId = ?\(byCurrency) AND occurredAt >= ? AND occurredAt <= ? AND \(standing)
             GROUP BY d, currency ORDER BY d, currency
@@ -96,7 +96,7 @@ extension SQLiteTransaction: AnalyticsStore {
         if before.isEmpty || after.isEmpty { return [] }
         let whole = before.isWholeDays && after.isWholeDays
         let (table, time) = whole ? ("sale_customer_total", "day") : ("sale", "occurredAt")
-        func bounds(_ r: TimeRange) -> [(any DatabaseValueConvertible)?] { whole ? [r.firstDay, r.lastDay] : [r.firstText, r.lastText] }
+        func bounds(_ r: TimeRange) -> [(any DatabaseValueConvertible)?] { whole ? [r.firstDay, r.lastDay] : [r.firstMillis, r.lastMillis] }
         var args = bounds(before) + bounds(after) + [partnerId]
         let byCurrency = optional("currency", currency, &args)
         let span = TimeRange(first: min(before.first, after.first), last: max(before.last, after.last))
@@ -134,11 +134,11 @@ extension SQLiteTransaction: AnalyticsStore {
             if region != nil || tier != nil {
                 join = " JOIN partner p ON p.id = t.partnerId" + optional("p.region", region, &args) + optional("p.tier", tier, &args)
             }
-            args += [currency, range.firstText, range.lastText]
+            args += [currency, range.firstMillis, range.lastMillis]
             return ("t.partnerId", "\(table) t\(join) WHERE t.currency = ? AND t.occurredAt >= ? AND t.occurredAt <= ?", args)
         case .resellers(let partnerId):
             return ("t.resellerId", "\(table) t WHERE t.partnerId = ? AND t.currency = ? AND t.occurredAt >= ? AND t.occurredAt <= ? AND t.resellerId IS NOT NULL",
-                    [partnerId, currency, range.firstText, range.lastText])
+                    [partnerId, currency, range.firstMillis, range.lastMillis])
         }
     }
 
@@ -218,12 +218,12 @@ extension SQLiteTransaction: AnalyticsStore {
             (sql, args) = ("""
                 SELECT COUNT(DISTINCT customerId) FROM sale INDEXED BY sale_by_partner_time
                 WHERE partnerId = ? AND currency = ? AND occurredAt >= ? AND occurredAt <= ?
-                """, [id, currency, range.firstText, range.lastText])
+                """, [id, currency, range.firstMillis, range.lastMillis])
         case .resellers(let partnerId):
             (sql, args) = ("""
                 SELECT COUNT(DISTINCT customerId) FROM sale INDEXED BY sale_by_reseller_time
                 WHERE resellerId = ? AND currency = ? AND occurredAt >= ? AND occurredAt <= ? AND partnerId = ?
-                """, [id, currency, range.firstText, range.lastText, partnerId])
+                """, [id, currency, range.firstMillis, range.lastMillis, partnerId])
         }
         return try Int64.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(args)) ?? 0
     }
@@ -278,7 +278,7 @@ extension SQLiteTransaction: AnalyticsStore {
         var args: [(any DatabaseValueConvertible)?] = []
         var conditions = optional("s.partnerId", partnerId, &args)
         conditions += optional("s.currency", currency, &args)
-        args += [range.firstText, range.lastText]
+        args += [range.firstMillis, range.lastMillis]
         return try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
                 SELECT c.country, s.currency, COUNT(*), COUNT(DISTINCT s.customerId), \(sums.sql("s.amount")), \(sums.sql("s.refunded"))
@@ -313,7 +313,7 @@ extension SQLiteTransaction: AnalyticsStore {
         // Commissions by status from the platform's totals, pending split at today (as the
         // partner's summary splits it), then the entries whose hold ended earlier today
         // (only on a day some end).
-        let nowText = now.rfc3339, today = String(nowText.prefix(10))
+        let today = String(now.rfc3339.prefix(10))
         let rows = try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
                 SELECT currency, status, \(sums.sql("CASE WHEN status = 'pending' AND payableDay < ? THEN amount ELSE 0 END")),
@@ -340,7 +340,9 @@ extension SQLiteTransaction: AnalyticsStore {
                 """ : """
                 SELECT c.currency, \(sums.sql("c.amount")) FROM partner p JOIN commission c INDEXED BY commission_due
                 ON c.partnerId = p.id AND c.status = 'pending' AND c.payableAt >= ? AND c.payableAt <= ? GROUP BY c.currency
-                """), arguments: [today + "T00:00:00.000Z", nowText]) { (currency: $0[0] as String, amount: sums.value($0, 1)) }
+                """), arguments: [now.dayStartMillis, now.millisecondsSinceEpoch]) {
+                (currency: $0[0] as String, amount: sums.value($0, 1))
+            }
         }
         for r in endedToday {
             out[r.currency, default: CurrencyOverview(currency: r.currency)].commissions["payable", default: 0] += r.amount

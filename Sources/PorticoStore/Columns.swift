@@ -32,8 +32,10 @@ public struct Columns {
         return UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, Int32(index))))
     }
 
-    /// An instant stored as RFC 3339 text, read from the column's bytes in place.
+    /// An instant stored as integer milliseconds (the ledger's, `LedgerTime`) or as RFC 3339
+    /// text, read from the column's bytes in place.
     func timestamp(_ index: Int) throws -> Timestamp {
+        if let t = try millis(index) { return t }
         guard let t = Timestamp(rfc3339: text(index)) else {
             let text: String = self[index]
             throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "column \(index) holds '\(text)', not an RFC 3339 instant")
@@ -42,6 +44,17 @@ public struct Columns {
     }
 
     func isNull(_ index: Int) -> Bool { sqlite3_column_type(statement, Int32(index)) == SQLITE_NULL }
+
+    /// The instant an integer column holds in milliseconds; nil when the column is not an
+    /// integer. One outside the instants the engine reads fails the read.
+    func millis(_ index: Int) throws -> Timestamp? {
+        guard sqlite3_column_type(statement, Int32(index)) == SQLITE_INTEGER else { return nil }
+        let t = Timestamp(millisecondsSinceEpoch: sqlite3_column_int64(statement, Int32(index)))
+        guard t >= .min, t <= .max else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "column \(index) holds \(t.millisecondsSinceEpoch) ms, not an instant the engine reads")
+        }
+        return t
+    }
 
     /// A blob column's bytes where SQLite holds them (valid until the next step); nil for NULL.
     func blob(_ index: Int) -> UnsafeRawBufferPointer? {
@@ -72,6 +85,7 @@ extension Columns {
     /// text already in that form (the engine's own, `YYYY-MM-DDTHH:MM:SS.mmmZ`, not a leap
     /// second) is copied once it has parsed; any other is written from the instant read.
     func timestamp(_ index: Int, to out: inout JSONOutput) throws {
+        if let t = try millis(index) { return t.encode(to: &out) }
         let t = try timestamp(index)
         let b = text(index)
         guard Timestamp.isCanonical(b) else {

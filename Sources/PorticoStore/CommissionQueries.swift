@@ -25,7 +25,7 @@ extension CommissionRecord: ColumnRecord {
 extension CommissionFilter {
     /// The SQL condition and arguments, evaluated at `now` for the derived statuses.
     func clause(now: Timestamp) -> (String, [(any DatabaseValueConvertible)?]) {
-        let now = now.rfc3339
+        let now = now.millisecondsSinceEpoch
         var sql = "partnerId = ?"
         var args: [(any DatabaseValueConvertible)?] = [partnerId]
         switch status {
@@ -36,7 +36,7 @@ extension CommissionFilter {
         }
         if range != .all {
             sql += " AND occurredAt >= ? AND occurredAt <= ?"
-            args += [range.firstText, range.lastText]
+            args += [range.firstMillis, range.lastMillis]
         }
         return (sql, args)
     }
@@ -52,8 +52,10 @@ extension SQLiteTransaction: CommissionStore {
                                         payableAt, occurredAt, ruleRef, rulesRef, basis, reason, payoutId, createdAt, updatedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [c.id, c.partnerId, c.beneficiary.rawValue, c.resellerId, c.saleId, c.kind.rawValue, c.amount.amount,
-                                         c.originalAmount.amount, c.currency, c.status.rawValue, c.payableAt.rfc3339, c.occurredAt.rfc3339,
-                                         intern(c.ruleId), intern(c.rulesHash), c.basis, c.reason, c.payoutId, c.createdAt.rfc3339, c.updatedAt.rfc3339])
+                                         c.originalAmount.amount, c.currency, c.status.rawValue, c.payableAt.millisecondsSinceEpoch,
+                                         c.occurredAt.millisecondsSinceEpoch,
+                                         intern(c.ruleId), intern(c.rulesHash), c.basis, c.reason, c.payoutId, c.createdAt.millisecondsSinceEpoch,
+                                         c.updatedAt.millisecondsSinceEpoch])
         }
         c.seq = db.lastInsertedRowID
     }
@@ -71,7 +73,7 @@ extension SQLiteTransaction: CommissionStore {
     public func changeCommission(id: String, expected: CommissionStatus, amount: Int64, status: CommissionStatus, updatedAt: Timestamp) throws -> Bool {
         try writing {
             try db.cachedStatement(sql: "UPDATE commission SET amount = ?, status = ?, updatedAt = ? WHERE id = ? AND status = ?")
-                .execute(arguments: [amount, status.rawValue, updatedAt.rfc3339, id, expected.rawValue])
+                .execute(arguments: [amount, status.rawValue, updatedAt.millisecondsSinceEpoch, id, expected.rawValue])
         }
         return db.changesCount == 1
     }
@@ -95,7 +97,7 @@ extension SQLiteTransaction: CommissionStore {
                 SELECT CASE WHEN status = 'pending' AND payableAt <= ? THEN 'payable' ELSE status END AS s, currency,
                        COUNT(*), \(sums.sql("amount"))
                 FROM commission WHERE \(clause) GROUP BY s, currency ORDER BY s, currency
-                """), StatementArguments([now.rfc3339] + args))
+                """), StatementArguments([now.millisecondsSinceEpoch] + args))
         }
     }
 
@@ -105,7 +107,7 @@ extension SQLiteTransaction: CommissionStore {
                 SELECT \(sums.sql("amount")) FROM commission
                 WHERE partnerId = ? AND resellerId IS ? AND currency = ? AND occurredAt >= ? AND occurredAt <= ?
                   AND status != 'cancelled' AND status != 'reversed'
-                """), arguments: [partnerId, resellerId, currency, range.firstText, range.lastText]) { sums.value($0, 0) } ?? 0
+                """), arguments: [partnerId, resellerId, currency, range.firstMillis, range.lastMillis]) { sums.value($0, 0) } ?? 0
         }
     }
 }

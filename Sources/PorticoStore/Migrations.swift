@@ -797,6 +797,54 @@ extension SQLiteStore {
                               in: replacing("ruleId TEXT,", with: "ruleRef INTEGER REFERENCES interned(id),", in: body))
             }
         }
+        m.registerMigration("0017-ledger-instants-as-milliseconds") { db in
+            // The ledger's instants as integer milliseconds (LedgerTime): six bytes where the
+            // text took 24, in each row and each index holding one (about 360 bytes a sale).
+            // The triggers that sum the ledger by day derive the day as LedgerTime does.
+            // Every instant the engine wrote is RFC 3339; text that is not stops the
+            // migration, naming it, rather than be stored as some other instant.
+            let millis = DatabaseFunction("portico_millis", argumentCount: 1, pure: true) { values -> Int64? in
+                guard !values[0].isNull else { return nil }
+                guard let text = String.fromDatabaseValue(values[0]), let t = Timestamp(rfc3339: text) else {
+                    throw DatabaseError(message: "the ledger holds \(values[0]) where an instant belongs: not RFC 3339")
+                }
+                return t.millisecondsSinceEpoch
+            }
+            db.add(function: millis)
+            defer { db.remove(function: millis) }
+            let instants = ["sale": ["occurredAt", "createdAt"], "commission": ["payableAt", "occurredAt", "createdAt", "updatedAt"]]
+            for (table, columns) in instants.sorted(by: { $0.key > $1.key }) {
+                let all = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?) ORDER BY cid", arguments: [table])
+                let copy = all.map { columns.contains($0) ? "portico_millis(\($0))" : $0 }.joined(separator: ", ")
+                try redefine(table, db, copying: copy) { body in
+                    try columns.reduce(body) { body, column in
+                        try replacing("\(column) TEXT NOT NULL", with: "\(column) INTEGER NOT NULL", in: body)
+                    }
+                }
+            }
+            let day = try NSRegularExpression(pattern: #"substr\((NEW|OLD)\.(occurredAt|payableAt), 1, 10\)"#)
+            let triggers = try Row.fetchAll(db, sql: """
+                SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name IN ('sale', 'commission') ORDER BY rowid
+                """)
+            for trigger in triggers {
+                let sql: String = trigger["sql"]
+                let edited = day.stringByReplacingMatches(in: sql, range: NSRange(sql.startIndex..., in: sql),
+                                                          withTemplate: LedgerTime.day("$1.$2"))
+                guard edited != sql else { continue }
+                try db.execute(sql: "DROP TRIGGER \(trigger["name"] as String)")
+                try db.execute(sql: edited)
+            }
+            try db.execute(sql: """
+                CREATE TABLE commission_hold_end_rebuilt (
+                    payableAt INTEGER NOT NULL,  -- LedgerTime
+                    seq INTEGER NOT NULL,        -- the commission's
+                    PRIMARY KEY (payableAt, seq)
+                ) STRICT, WITHOUT ROWID;
+                INSERT INTO commission_hold_end_rebuilt SELECT portico_millis(payableAt), seq FROM commission_hold_end;
+                DROP TABLE commission_hold_end;
+                ALTER TABLE commission_hold_end_rebuilt RENAME TO commission_hold_end;
+                """)
+        }
         return m
     }
 

@@ -99,7 +99,7 @@ extension SQLiteTransaction: PayoutStore {
                 SELECT currency, COUNT(*), \(sums.sql("amount")) FROM commission
                 WHERE partnerId = ? AND status = 'pending' AND payableAt <= ?
                 GROUP BY currency ORDER BY currency
-                """), arguments: [partnerId, asOf.rfc3339]) { PayableBalance(currency: $0[0], net: sums.value($0, 2), count: $0[1]) }
+                """), arguments: [partnerId, asOf.millisecondsSinceEpoch]) { PayableBalance(currency: $0[0], net: sums.value($0, 2), count: $0[1]) }
         }
     }
 
@@ -120,7 +120,8 @@ extension SQLiteTransaction: PayoutStore {
                 UPDATE commission SET status = 'processing', payoutId = ?, updatedAt = ?
                 WHERE partnerId = ? AND status = 'pending' AND payableAt <= ? AND currency = ?
                 RETURNING amount
-                """), arguments: [p.id, p.updatedAt.rfc3339, p.partnerId, p.asOf.rfc3339, p.currency]) { $0[0] as Int64 }
+                """), arguments: [p.id, p.updatedAt.millisecondsSinceEpoch, p.partnerId, p.asOf.millisecondsSinceEpoch,
+                                          p.currency]) { $0[0] as Int64 }
                 .forEach { moved.net += Int128($0); moved.count += 1 }
         }
         return moved
@@ -150,7 +151,7 @@ extension SQLiteTransaction: PayoutStore {
     public func movePayoutLines(payoutId: String, from: CommissionStatus, to: CommissionStatus, updatedAt: Timestamp) throws -> Int64 {
         try writing {
             try db.cachedStatement(sql: "UPDATE commission SET status = ?, updatedAt = ? WHERE payoutId = ? AND status = ?")
-                .execute(arguments: [to.rawValue, updatedAt.rfc3339, payoutId, from.rawValue])
+                .execute(arguments: [to.rawValue, updatedAt.millisecondsSinceEpoch, payoutId, from.rawValue])
         }
         return Int64(db.changesCount)
     }
@@ -166,7 +167,7 @@ extension SQLiteTransaction: PayoutStore {
         try writing {
             try Columns.fetchAll(db.cachedStatement(sql: """
                 UPDATE commission SET status = 'pending', payoutId = NULL, updatedAt = ? WHERE payoutId = ? RETURNING amount, currency
-                """), arguments: [updatedAt.rfc3339, payoutId]) { ($0[0] as Int64, $0[1] as String) }
+                """), arguments: [updatedAt.millisecondsSinceEpoch, payoutId]) { ($0[0] as Int64, $0[1] as String) }
                 .forEach { released.net += Int128($0.0); released.count += 1; released.currency = $0.1 }
         }
         return released

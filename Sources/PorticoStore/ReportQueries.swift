@@ -44,14 +44,14 @@ extension SQLiteTransaction: ReportStore {
     /// Net sales (amount less refunds) by currency, or by period and currency when
     /// `periodLength` is 10 (YYYY-MM-DD) or 7 (YYYY-MM), for a partner or one reseller.
     public func salesTotals(partnerId: String, resellerId: String?, range: TimeRange, periodLength: Int?) throws -> [ReportTotal] {
-        let key = periodLength.map { "substr(occurredAt, 1, \($0))" } ?? "''"
+        let key = periodLength.map { LedgerTime.period("occurredAt", width: "\($0)") } ?? "''"
         let (column, id) = resellerId.map { ("resellerId", $0) } ?? ("partnerId", partnerId)
         return try Sums.exact { sums in
             try sums.totals(db.cachedStatement(sql: """
                 SELECT \(key) AS k, currency, COUNT(*), \(sums.sql("amount - refunded")) FROM sale
                 WHERE \(column) = ? AND occurredAt >= ? AND occurredAt <= ?
                 GROUP BY k, currency ORDER BY k, currency
-                """), [id, range.firstText, range.lastText])
+                """), [id, range.firstMillis, range.lastMillis])
         }
     }
 
@@ -61,8 +61,8 @@ extension SQLiteTransaction: ReportStore {
     public func commissionTotals(partnerId: String, resellerId: String?, range: TimeRange, now: Timestamp,
                                  periodLength: Int?) throws -> [ReportTotal]
     {
-        let now = now.rfc3339
-        let key = periodLength.map { "substr(occurredAt, 1, \($0))" }
+        let now = now.millisecondsSinceEpoch
+        let key = periodLength.map { LedgerTime.period("occurredAt", width: "\($0)") }
             ?? "CASE WHEN status = 'pending' AND payableAt <= ? THEN 'payable' ELSE status END"
         var args: [(any DatabaseValueConvertible)?] = periodLength == nil ? [now] : []
         var conditions = "partnerId = ?"
@@ -70,7 +70,7 @@ extension SQLiteTransaction: ReportStore {
         if let resellerId { conditions += " AND resellerId = ?"; args.append(resellerId) }
         if periodLength != nil { conditions += " AND status != 'cancelled' AND status != 'reversed'" }
         conditions += " AND occurredAt >= ? AND occurredAt <= ?"
-        args += [range.firstText, range.lastText]
+        args += [range.firstMillis, range.lastMillis]
         return try Sums.exact { sums in
             try sums.totals(db.cachedStatement(sql: """
                 SELECT \(key) AS k, currency, COUNT(*), \(sums.sql("amount")) FROM commission WHERE \(conditions)
@@ -99,7 +99,6 @@ extension SQLiteTransaction: ReportStore {
     public func commissionsFromRunningTotals(partnerId: String, days: TimeRange, now: Timestamp, periodLength: Int?) throws
         -> [ReportTotal]
     {
-        let now = now.rfc3339
         let (firstDay, lastDay, wholeLedger) = (days.firstDay, days.lastDay, days == .all)
         if let length = periodLength {
             return try Sums.exact { sums in
@@ -110,7 +109,7 @@ extension SQLiteTransaction: ReportStore {
                     """), [partnerId, firstDay, lastDay])
             }
         }
-        let today = String(now.prefix(10))
+        let today = String(now.rfc3339.prefix(10))
         var totals: [String: ReportTotal] = [:]
         func add(_ status: String, _ currency: String, _ amount: Int128, _ count: Int64) {
             let k = status + "|" + currency
@@ -150,8 +149,8 @@ extension SQLiteTransaction: ReportStore {
                 SELECT currency, COUNT(*), \(sums.sql("amount")) FROM commission INDEXED BY commission_due
                 WHERE partnerId = ? AND status = 'pending' AND payableAt >= ? AND payableAt <= ? \(occurred)
                 GROUP BY currency
-                """), arguments: StatementArguments([partnerId, today + "T00:00:00.000Z", now]
-                    + (wholeLedger ? [] : [firstDay + "T00:00:00.000Z", lastDay + "T23:59:59.999Z"]))) {
+                """), arguments: StatementArguments([partnerId, now.dayStartMillis, now.millisecondsSinceEpoch] as [any DatabaseValueConvertible]
+                    + (wholeLedger ? [] : [days.first.dayStartMillis, days.last.dayEndMillis]))) {
                 (currency: $0[0] as String, count: $0[1] as Int64, amount: sums.value($0, 2))
             }
         }

@@ -142,17 +142,17 @@ extension RunningTotals {
         let levels = TotalsFold.levels
         let checks: [(table: String, totals: String, ledger: String)] = [
             ("sale_total", "SELECT partnerId, currency, day, kind, count, amount, refunded FROM sale_total",
-             "SELECT partnerId, currency, substr(occurredAt, 1, 10), kind, COUNT(*), SUM(amount), SUM(refunded) FROM sale GROUP BY 1, 2, 3, 4"),
+             "SELECT partnerId, currency, \(LedgerTime.day("occurredAt")), kind, COUNT(*), SUM(amount), SUM(refunded) FROM sale GROUP BY 1, 2, 3, 4"),
             ("sale_customer_total", "SELECT partnerId, customerId, currency, day, amount, refunded FROM sale_customer_total",
-             "SELECT partnerId, customerId, currency, substr(occurredAt, 1, 10), SUM(amount), SUM(refunded) FROM sale GROUP BY 1, 2, 3, 4"),
+             "SELECT partnerId, customerId, currency, \(LedgerTime.day("occurredAt")), SUM(amount), SUM(refunded) FROM sale GROUP BY 1, 2, 3, 4"),
             ("sale_volume", "SELECT scope, currency, day, amount, count FROM sale_volume",
              """
-             SELECT 'r:' || resellerId, currency, substr(occurredAt, 1, 10), SUM(amount - refunded), COUNT(*) FROM sale
+             SELECT 'r:' || resellerId, currency, \(LedgerTime.day("occurredAt")), SUM(amount - refunded), COUNT(*) FROM sale
              WHERE resellerId IS NOT NULL GROUP BY 1, 2, 3
              """),
             ("commission_rollup", "SELECT partnerId, currency, status, day, payableDay, amount, count FROM commission_rollup WHERE count != 0 OR amount != 0",
              """
-             SELECT partnerId, currency, status, substr(occurredAt, 1, 10), substr(payableAt, 1, 10), SUM(amount), COUNT(*) FROM commission
+             SELECT partnerId, currency, status, \(LedgerTime.day("occurredAt")), \(LedgerTime.day("payableAt")), SUM(amount), COUNT(*) FROM commission
              GROUP BY 1, 2, 3, 4, 5
              """),
             ("period_total", """
@@ -161,21 +161,21 @@ extension RunningTotals {
              """,
              """
              SELECT level, currency, period, partnerId, SUM(sales), SUM(amount), SUM(refunded), SUM(commissions), SUM(earned) FROM (
-                 SELECT l.level, s.currency, substr(s.occurredAt, 1, l.width) AS period, s.partnerId,
+                 SELECT l.level, s.currency, \(LedgerTime.period("s.occurredAt", width: "l.width")) AS period, s.partnerId,
                         1 AS sales, s.amount, s.refunded, 0 AS commissions, 0 AS earned FROM sale s, \(levels)
                  UNION ALL
-                 SELECT l.level, c.currency, substr(c.occurredAt, 1, l.width), c.partnerId, 0, 0, 0, 1, c.amount
+                 SELECT l.level, c.currency, \(LedgerTime.period("c.occurredAt", width: "l.width")), c.partnerId, 0, 0, 0, 1, c.amount
                      FROM commission c, \(levels) WHERE c.status != 'cancelled' AND c.status != 'reversed')
              GROUP BY 1, 2, 3, 4
              """),
             ("customer_period_total", "SELECT level, period, currency, country, customerId, partnerId, count, amount, refunded FROM customer_period_total",
              """
-             SELECT l.level, substr(s.occurredAt, 1, l.width), s.currency, c.country, s.customerId, c.partnerId, COUNT(*), SUM(s.amount), SUM(s.refunded)
+             SELECT l.level, \(LedgerTime.period("s.occurredAt", width: "l.width")), s.currency, c.country, s.customerId, c.partnerId, COUNT(*), SUM(s.amount), SUM(s.refunded)
              FROM sale s JOIN customer c ON c.id = s.customerId, \(levels) GROUP BY 1, 2, 3, 4, 5
              """),
             ("commission_status_total", "SELECT currency, status, payableDay, count, amount FROM commission_status_total WHERE count != 0 OR amount != 0",
              """
-             SELECT currency, status, CASE WHEN status = 'pending' THEN substr(payableAt, 1, 10) ELSE '' END, COUNT(*), SUM(amount)
+             SELECT currency, status, CASE WHEN status = 'pending' THEN \(LedgerTime.day("payableAt")) ELSE '' END, COUNT(*), SUM(amount)
              FROM commission GROUP BY 1, 2, 3
              """),
         ]
@@ -191,8 +191,8 @@ extension RunningTotals {
         // entry's instant.
         if let row = try Row.fetchOne(db, sql: """
             SELECT * FROM (SELECT payableAt, seq FROM commission
-                           WHERE status = 'pending' AND payableAt >= substr(createdAt, 1, 10)
-                             AND payableAt >= (SELECT day FROM commission_hold_end_mark)
+                           WHERE status = 'pending' AND payableAt >= \(LedgerTime.start(ofDay: LedgerTime.day("createdAt")))
+                             AND payableAt >= (SELECT coalesce(\(LedgerTime.start(ofDay: "day")), \(Timestamp.min.millisecondsSinceEpoch)) FROM commission_hold_end_mark)
                            EXCEPT SELECT payableAt, seq FROM commission_hold_end)
             UNION ALL SELECT * FROM (SELECT payableAt, seq FROM commission_hold_end EXCEPT SELECT payableAt, seq FROM commission)
             LIMIT 1

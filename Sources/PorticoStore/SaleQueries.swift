@@ -44,8 +44,8 @@ extension SQLiteTransaction: SaleStore {
                                   occurredAt, rulesRef, auditSeq, createdAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [s.id, s.partnerId, s.resellerId, s.customerId, s.externalId, s.plan, s.kind.rawValue, s.amount.amount,
-                                         s.currency, s.refunded.amount, s.occurredAt.rfc3339, intern(s.rulesHash), s.auditSeq,
-                                         s.createdAt.rfc3339])
+                                         s.currency, s.refunded.amount, s.occurredAt.millisecondsSinceEpoch, intern(s.rulesHash),
+                                         s.auditSeq, s.createdAt.millisecondsSinceEpoch])
         }
         s.seq = db.lastInsertedRowID
     }
@@ -77,13 +77,13 @@ extension SQLiteTransaction: SaleStore {
         try SaleRecord.fetchTexts(salesPage(), db, Self.salesBinds(f, afterSeq: afterSeq) + [.int(Int64(limit))], rows: limit)
     }
 
-    /// Written from the columns as they are stepped: a text as the bytes SQLite holds,
-    /// an instant parsed in place. `SaleRowsTests` holds it to `SaleRecord.exportRow`.
+    /// Written from the columns as they are stepped: a text as the bytes SQLite holds.
+    /// `SaleRowsTests` holds it to `SaleRecord.exportRow`.
     public func saleRows(_ f: SaleFilter, afterSeq: Int64, limit: Int, into out: any ExportRows) throws -> (count: Int, last: Int64?) {
         var last: Int64?, count = 0
         _ = try Bind.run(salesPage(), db, Self.salesBinds(f, afterSeq: afterSeq) + [.int(Int64(limit))]) { row in
             let amount = try row.money(8, currency: 9)
-            try out.text(row.text(1)); try out.time(rfc3339: row.text(11)); try out.text(row.text(4))
+            try out.text(row.text(1)); try out.time(row.timestamp(11)); try out.text(row.text(4))
             if row.isNull(3) { try out.empty() } else { try out.text(row.text(3)) }
             try out.text(row.text(5)); try out.text(row.text(6))
             // The kind as stored, once it is one the engine knows (as the record reads it).
@@ -94,7 +94,7 @@ extension SQLiteTransaction: SaleStore {
             }
             try out.text(kind)
             try out.money(amount.amount, amount.currency); try out.money(row[10], amount.currency)
-            try out.text(row.text(9)); try out.time(rfc3339: row.text(14))
+            try out.text(row.text(9)); try out.time(row.timestamp(14))
             try out.endRow()
             last = row[0]
             count += 1
@@ -120,7 +120,7 @@ extension SQLiteTransaction: SaleStore {
         """
 
     static func salesBinds(_ f: SaleFilter, afterSeq: Int64) -> [Bind] {
-        [.text(f.partnerId), .text(f.customerId), .text(f.kind?.rawValue), .text(f.range.firstText), .text(f.range.lastText), .int(afterSeq),
+        [.text(f.partnerId), .text(f.customerId), .text(f.kind?.rawValue), .int(f.range.firstMillis), .int(f.range.lastMillis), .int(afterSeq),
          .int(f.throughSeq)]
     }
 
@@ -149,9 +149,9 @@ extension SQLiteTransaction: SaleStore {
     }
 
     /// One index probe, whatever the customer's history.
-    public func firstSaleOccurred(customerId: String, plan: String) throws -> String? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM sale WHERE customerId = ? AND plan = ?"),
-                            arguments: [customerId, plan])
+    public func firstSaleOccurred(customerId: String, plan: String) throws -> Timestamp? {
+        try Columns.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM sale WHERE customerId = ? AND plan = ?"),
+                             arguments: [customerId, plan]) { try $0.isNull(0) ? nil : $0.timestamp(0) } ?? nil
     }
 
     /// One index probe.

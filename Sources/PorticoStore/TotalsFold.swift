@@ -43,23 +43,23 @@ enum TotalsFold {
         // The rows added since the last fold.
         """
         INSERT INTO period_total
-            SELECT l.level, s.currency, substr(s.occurredAt, 1, l.width), s.partnerId, COUNT(*), SUM(s.amount), SUM(s.refunded), 0, 0
+            SELECT l.level, s.currency, \(LedgerTime.period("s.occurredAt", width: "l.width")), s.partnerId, COUNT(*), SUM(s.amount), SUM(s.refunded), 0, 0
             FROM sale s, \(levels) WHERE \(sales) GROUP BY 1, 2, 3, 4 \(periodUpsert)
         """,
         """
         INSERT INTO customer_period_total
-            SELECT l.level, substr(s.occurredAt, 1, l.width), s.currency, c.country, s.customerId, c.partnerId,
+            SELECT l.level, \(LedgerTime.period("s.occurredAt", width: "l.width")), s.currency, c.country, s.customerId, c.partnerId,
                    COUNT(*), SUM(s.amount), SUM(s.refunded)
             FROM sale s JOIN customer c ON c.id = s.customerId, \(levels) WHERE \(sales) GROUP BY 1, 2, 3, 4, 5 \(customerUpsert)
         """,
         """
         INSERT INTO period_total
-            SELECT l.level, c.currency, substr(c.occurredAt, 1, l.width), c.partnerId, 0, 0, 0, COUNT(*), SUM(c.amount)
+            SELECT l.level, c.currency, \(LedgerTime.period("c.occurredAt", width: "l.width")), c.partnerId, 0, 0, 0, COUNT(*), SUM(c.amount)
             FROM commission c, \(levels) WHERE \(commissions) AND \(standing) GROUP BY 1, 2, 3, 4 \(periodUpsert)
         """,
         """
         INSERT INTO commission_status_total
-            SELECT c.currency, c.status, CASE WHEN c.status = 'pending' THEN substr(c.payableAt, 1, 10) ELSE '' END, COUNT(*), SUM(c.amount)
+            SELECT c.currency, c.status, CASE WHEN c.status = 'pending' THEN \(LedgerTime.day("c.payableAt")) ELSE '' END, COUNT(*), SUM(c.amount)
             FROM commission c WHERE \(commissions) GROUP BY 1, 2, 3 \(statusUpsert)
         """,
         // New pending entries whose hold ends on their creation day or later, by that
@@ -67,15 +67,15 @@ enum TotalsFold {
         """
         INSERT INTO commission_hold_end
             SELECT c.payableAt, c.seq FROM commission c
-            WHERE \(commissions) AND c.status = 'pending' AND c.payableAt >= substr(c.createdAt, 1, 10)
+            WHERE \(commissions) AND c.status = 'pending' AND c.payableAt >= \(LedgerTime.start(ofDay: LedgerTime.day("c.createdAt")))
         """,
         // (The mark's row is written only on a new day.)
         """
         UPDATE commission_hold_end_mark SET day = n.day
-        FROM (SELECT substr(MAX(c.createdAt), 1, 10) AS day FROM commission c WHERE \(commissions)) AS n
+        FROM (SELECT \(LedgerTime.day("MAX(c.createdAt)")) AS day FROM commission c WHERE \(commissions)) AS n
         WHERE commission_hold_end_mark.day < n.day
         """,
-        "DELETE FROM commission_hold_end WHERE payableAt < (SELECT day FROM commission_hold_end_mark)",
+        "DELETE FROM commission_hold_end WHERE payableAt < (SELECT \(LedgerTime.start(ofDay: "day")) FROM commission_hold_end_mark)",
         "UPDATE total_fold SET seq = (SELECT coalesce(MAX(seq), 0) FROM sale) WHERE source = 'sale'",
         "UPDATE total_fold SET seq = (SELECT coalesce(MAX(seq), 0) FROM commission) WHERE source = 'commission'",
         // The logged changes to rows summed before.

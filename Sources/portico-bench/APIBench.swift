@@ -383,13 +383,13 @@ enum APIBench {
             _ = try String.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM sale WHERE customerId = ? AND plan = 'pro'"), arguments: [s[2] as String])
             try db.cachedStatement(sql: """
                 INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt, rulesRef, auditSeq, createdAt)
-                VALUES (?, ?, NULL, ?, ?, 'pro', 'renewal', 9900, 'USD', 0, '2026-02-05T00:00:00.000Z', 1, 0, 't')
+                VALUES (?, ?, NULL, ?, ?, 'pro', 'renewal', 9900, 'USD', 0, 1770249600000, 1, 0, 1770249600000)
                 """).execute(arguments: [saleId, s[1] as String, s[2] as String, "\(s[0] as String)/2"])
             try db.cachedStatement(sql: """
                 INSERT INTO commission (id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status, payableAt, occurredAt,
                                         ruleRef, rulesRef, basis, reason, payoutId, createdAt, updatedAt)
-                VALUES (?, ?, 'partner', NULL, ?, 'sale', 1485, 1485, 'USD', 'pending', '2026-03-07T00:00:00.000Z', '2026-02-05T00:00:00.000Z',
-                        2, 1, '15%', NULL, NULL, 't', 't')
+                VALUES (?, ?, 'partner', NULL, ?, 'sale', 1485, 1485, 'USD', 'pending', 1772841600000, 1770249600000,
+                        2, 1, '15%', NULL, NULL, 1770249600000, 1770249600000)
                 """).execute(arguments: ["com_floor_\(i)", s[1] as String, saleId])
             try db.cachedStatement(sql: """
                 UPDATE subscription SET period = 2, periodStart = '2026-02-05T00:00:00.000Z', periodEnd = '2026-03-05T00:00:00.000Z', lastSaleId = ?, updatedAt = 't'

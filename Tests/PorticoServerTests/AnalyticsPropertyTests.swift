@@ -211,11 +211,11 @@ struct Ledger {
         try store.writer.read { db in
             for r in try Row.fetchAll(db, sql: "SELECT * FROM sale") {
                 sales.append(Sale(partnerId: r["partnerId"], resellerId: r["resellerId"], customerId: r["customerId"], kind: r["kind"],
-                                  amount: r["amount"], refunded: r["refunded"], currency: r["currency"], at: Self.ms(r["occurredAt"] as String)))
+                                  amount: r["amount"], refunded: r["refunded"], currency: r["currency"], at: r["occurredAt"]))  // the ledger's instants are milliseconds
             }
             for r in try Row.fetchAll(db, sql: "SELECT * FROM commission") {
                 commissions.append(Commission(partnerId: r["partnerId"], resellerId: r["resellerId"], amount: r["amount"], currency: r["currency"],
-                                              status: r["status"], at: Self.ms(r["occurredAt"] as String), payableAt: Self.ms(r["payableAt"] as String)))
+                                              status: r["status"], at: r["occurredAt"], payableAt: r["payableAt"]))
             }
             for r in try Row.fetchAll(db, sql: "SELECT * FROM subscription") {
                 subscriptions.append(Subscription(partnerId: r["partnerId"], currency: r["currency"], yearly: (r["interval"] as String) == "year",

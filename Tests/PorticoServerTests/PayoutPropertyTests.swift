@@ -120,7 +120,7 @@ import Testing
         let ledger = try w.t.engine.database.writer.read { db in
             try Dictionary(grouping: Row.fetchAll(db, sql: """
                 SELECT currency, CASE WHEN status = 'pending' THEN 'payable' ELSE status END AS s, SUM(amount) AS a FROM commission
-                WHERE status != 'pending' OR payableAt <= '2026-01-02' GROUP BY currency, s
+                WHERE status != 'pending' OR payableAt < 1767312000000 /* 2026-01-02T00:00:00Z */ GROUP BY currency, s
                 """), by: { $0["currency"] as String })
         }
         let summary = try w.call("commission.summary", ["partnerId": .string(w.partnerId)])["result"]!["currencies"]!.arrayValue!

@@ -24,9 +24,9 @@ func temporaryDatabase() throws -> SQLiteStore {
 
     @Test func migratesToTheLatestVersionAndIsIdempotent() throws {
         let db = try temporaryDatabase()
-        #expect(try db.schemaVersion() == "0016-interned-texts")
+        #expect(try db.schemaVersion() == "0017-ledger-instants-as-milliseconds")
         let again = try SQLiteStore(path: db.path)
-        #expect(try again.schemaVersion() == "0016-interned-texts")
+        #expect(try again.schemaVersion() == "0017-ledger-instants-as-milliseconds")
     }
 
     /// Migration 0005 rebuilds four tables: their rows, indexes and triggers survive, the

@@ -65,8 +65,8 @@ import Testing
 
         // A sale created on the 10th trims the days before it; today still splits the same.
         try add(store, created: "2027-01-10T12:30:00.000Z", ends: ["2027-01-10T12:45:00.000Z", "2027-01-10T11:00:00.000Z"], first: 7)
-        let listed = try store.writer.read { try String.fetchAll($0, sql: "SELECT payableAt FROM commission_hold_end ORDER BY 1") }
-        #expect(listed.allSatisfy { $0 >= "2027-01-10" })
+        let listed = try store.writer.read { try Int64.fetchAll($0, sql: "SELECT payableAt FROM commission_hold_end ORDER BY 1") }
+        #expect(listed.allSatisfy { $0 >= ts("2027-01-10T00:00:00.000Z").millisecondsSinceEpoch })
         #expect(listed.count == 8)  // 1-8 (5 and 6 no longer pending, listed still), not 0
         #expect(try split(store, at: "2027-01-10T13:00:00.000Z") == (1 + 2 + 4 + 128 + 256, 8 + 16))
         #expect(try store.writer.read { try RunningTotals.mismatch($0) } == nil)

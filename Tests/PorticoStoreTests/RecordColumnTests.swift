@@ -115,8 +115,7 @@ import Testing
                 VALUES ('cus_1', 'ptr_x', 'C', 'c@x.io', 'DE', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
                 INSERT INTO interned (id, text) VALUES (1, 'h');
                 INSERT INTO sale (id, partnerId, customerId, externalId, plan, kind, amount, currency, occurredAt, rulesRef, auditSeq, createdAt)
-                VALUES ('sal_1', 'ptr_x', 'cus_1', 'e1', 'pro', 'new', 1000, 'XXX', '2027-01-02T00:00:00.000Z', 1, 1,
-                        '2027-01-02T00:00:00.000Z');
+                VALUES ('sal_1', 'ptr_x', 'cus_1', 'e1', 'pro', 'new', 1000, 'XXX', 1798848000000, 1, 1, 1798848000000);
                 """)
         }
         #expect(try store.read { try $0.partner(id: "ptr_x") }?.id == "ptr_x")

@@ -22,8 +22,8 @@ import Testing
                 INSERT INTO customer (id, partnerId, name, email, country, createdAt, updatedAt) VALUES ('cus_old', 'ptr_old', 'C', 'o@x.io', 'BH', 't', 't');
                 -- Written before the bound existed: a day's sales far past it, kept as they are.
                 INSERT INTO sale (id, partnerId, customerId, externalId, plan, kind, amount, currency, occurredAt, rulesHash, auditSeq, createdAt)
-                    VALUES ('sal_old1', 'ptr_old', 'cus_old', 'o1', 'pro', 'new', 4611686018427387904, 'BHD', '2026-01-01T00:00:00.000Z', 'h', 1, 't'),
-                           ('sal_old2', 'ptr_old', 'cus_old', 'o2', 'pro', 'new', 2305843009213693952, 'BHD', '2026-01-01T00:00:00.000Z', 'h', 1, 't');
+                    VALUES ('sal_old1', 'ptr_old', 'cus_old', 'o1', 'pro', 'new', 4611686018427387904, 'BHD', '2026-01-01T00:00:00.000Z', 'h', 1, '2026-01-01T00:00:00.000Z'),
+                           ('sal_old2', 'ptr_old', 'cus_old', 'o2', 'pro', 'new', 2305843009213693952, 'BHD', '2026-01-01T00:00:00.000Z', 'h', 1, '2026-01-01T00:00:00.000Z');
                 """)
         }
         try SQLiteStore.migrator.migrate(queue)

@@ -100,31 +100,36 @@ import Testing
         #expect(Self.same(rows, records))
         #expect(String(decoding: rows[0].text.bytes, as: UTF8.self).contains("\"externalId\":\"A\u{FFFD}B\u{FFFD}\""))
 
-        // Instants in forms other than the engine's own are written as the record writes them.
-        for instant in ["2027-01-01t00:00:00.000z", "2027-06-30T23:59:60.000Z", "2027-01-01T00:00:00Z", "2027-01-01T01:00:00.000+01:00",
-                        "2027-01-01T00:00:00.1234Z", "2027-01-01T00:00:00.000Z"]
+        // Instants are stored as milliseconds (LedgerTime): the first and last the engine
+        // reads, one before 1970, one on a day's last millisecond, all written alike.
+        for instant in [Timestamp.min, Timestamp.max, ts("1969-12-31T23:59:59.999Z"), ts("2027-06-30T23:59:59.999Z"),
+                        ts("2027-01-01T00:00:00.000Z")]
         {
             try store.writer.writeWithoutTransaction { db in
-                try db.execute(sql: "UPDATE sale SET occurredAt = ?, createdAt = ? WHERE id = 'sal_x'", arguments: [instant, instant])
+                try db.execute(sql: "UPDATE sale SET occurredAt = ?, createdAt = ? WHERE id = 'sal_x'",
+                               arguments: [instant.millisecondsSinceEpoch, instant.millisecondsSinceEpoch])
             }
             let (rows, records) = try Self.texts(store)
             #expect(Self.same(rows, records), "\(instant): \(String(decoding: rows.first?.text.bytes ?? [], as: UTF8.self))")
+            #expect(try store.read { try $0.sale(id: "sal_x") }?.occurredAt == instant)
             let (cells, recordCells) = try Self.exportRows(store)
             #expect(cells == recordCells, "\(instant)")
         }
 
-        for corrupt in ["occurredAt = '2027-01-01T99:00:00.000Z'", "createdAt = '2027-01-01'", "currency = 'XXX'", "kind = 'gift'"] {
+        // Past the instants the engine reads, either way, or a currency or kind it does not know.
+        // (The range of a list ends at the last instant: a sale past it is in no list.)
+        for corrupt in ["createdAt = \(Timestamp.max.millisecondsSinceEpoch + 1)", "createdAt = \(Timestamp.min.millisecondsSinceEpoch - 1)",
+                        "currency = 'XXX'", "kind = 'gift'"] {
             try store.writer.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
                 try db.execute(sql: """
-                    UPDATE sale SET occurredAt = '2027-01-01T00:00:00.000Z', createdAt = occurredAt, currency = 'USD', kind = 'new'
+                    UPDATE sale SET occurredAt = 1798761600000, createdAt = occurredAt, currency = 'USD', kind = 'new'
                     WHERE id = 'sal_x'
                     """)
                 try db.execute(sql: "UPDATE sale SET \(corrupt) WHERE id = 'sal_x'")
             }
             #expect(throws: DatabaseError.self) { try store.read { try $0.saleTexts(SaleFilter(partnerId: Self.partner), afterSeq: 0, limit: 10) } }
             #expect(throws: DatabaseError.self) { try store.read { try $0.sales(SaleFilter(partnerId: Self.partner), afterSeq: 0, limit: 10) } }
-            // An export's rows hand instants over as their text, parsed where they are written.
             #expect(throws: (any Error).self) {
                 try store.read { try $0.saleRows(SaleFilter(partnerId: Self.partner), afterSeq: 0, limit: 10, into: CellRecorder()) }
             }

@@ -79,7 +79,7 @@ public protocol SaleStore {
     /// currency, on the UTC days `days` spans; exact.
     func salesVolume(partnerId: String, resellerId: String?, currency: String, days: TimeRange) throws -> Int128
     /// When the customer first bought the plan (for the subscription's month number).
-    func firstSaleOccurred(customerId: String, plan: String) throws -> String?
+    func firstSaleOccurred(customerId: String, plan: String) throws -> Timestamp?
     /// Whether the customer bought anything before.
     func hasPurchased(customerId: String) throws -> Bool
 }

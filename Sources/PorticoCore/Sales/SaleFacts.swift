@@ -50,7 +50,7 @@ struct SaleFacts {
             facts[fact: .customerFirstPurchase] = .bool(!(try store.hasPurchased(customerId: customer.id)))
         }
         if derived.contains(.subscriptionMonth) {
-            let first = try store.firstSaleOccurred(customerId: customer.id, plan: plan).flatMap(Timestamp.init(rfc3339:))
+            let first = try store.firstSaleOccurred(customerId: customer.id, plan: plan)
             let month = first.map { max(0, occurredAt.months(since: $0)) + 1 } ?? 1
             facts[fact: .subscriptionMonth] = .number(ExactDecimal(month))
         }

@@ -5,9 +5,9 @@ import PorticoRules
 import Testing
 @testable import PorticoStore
 
-/// The rules' hash and the rule's id are stored once (`interned`) and referred to by
-/// number from the ledger's rows (migration 0016).
-@Suite struct InternedTests {
+/// How the ledger's rows are stored: the rules' hash and the rule's id once (`interned`),
+/// referred to by number (migration 0016); instants as milliseconds (0017, LedgerTime).
+@Suite struct LedgerStorageTests {
     static let eur = Currency.named("EUR")!
 
     /// Rows written before the migration read back the same after it, and new rows under
@@ -85,5 +85,62 @@ import Testing
         }
         #expect(try store.read { try $0.sale(id: "sal_1") } == nil)
         #expect(try store.read { try $0.sale(id: "sal_2")?.rulesHash } == "new-rules")
+    }
+
+    /// Instants written as text before migration 0017 read back as the same instants (any
+    /// RFC 3339 form, normalized), sum on the same UTC days, and the ledger's
+    /// totals agree with it after; text that is no instant stops the migration, naming it,
+    /// and leaves the database as it was.
+    @Test func theMigrationStoresEachInstantAsItsMillisecondsOrStops() throws {
+        func fixture(_ created: String) throws -> (String, DatabaseQueue) {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let path = dir.appendingPathComponent("l.sqlite").path
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteStore.migrator.migrate(queue, upTo: "0016-interned-texts")
+            try queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt)
+                        VALUES ('ptr_1', 'P', 'p', 'eu', 'standard', 'active', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
+                    INSERT INTO customer (id, partnerId, name, email, country, createdAt, updatedAt)
+                        VALUES ('cus_1', 'ptr_1', 'C', 'c@x.io', 'DE', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
+                    INSERT INTO interned (id, text) VALUES (1, 'h');
+                    INSERT INTO sale (id, partnerId, customerId, externalId, plan, kind, amount, currency, occurredAt, rulesRef, auditSeq, createdAt)
+                        VALUES ('sal_1', 'ptr_1', 'cus_1', 'e1', 'pro', 'new', 1000, 'EUR', '2027-01-01T23:30:00.000Z', 1, 0, ?),
+                               ('sal_2', 'ptr_1', 'cus_1', 'e2', 'pro', 'new', 500, 'EUR', '1969-12-31T23:59:59.999Z', 1, 0, '2027-01-02T00:00:00.000Z');
+                    INSERT INTO commission (id, partnerId, beneficiary, saleId, kind, amount, originalAmount, currency, status, payableAt,
+                                            occurredAt, createdAt, updatedAt)
+                        VALUES ('com_1', 'ptr_1', 'partner', 'sal_1', 'sale', 100, 100, 'EUR', 'pending', '2027-02-01T00:00:00.000Z',
+                                '2027-01-01T23:30:00.000Z', '2027-01-02T00:00:00.000Z', ?);
+                    """, arguments: [created, created])
+            }
+            return (path, queue)
+        }
+        let (path, queue) = try fixture("2027-01-03T05:05:06.789+01:00")
+        try queue.close()
+        let store = try SQLiteStore(path: path)
+        #expect(try store.read { try $0.sale(id: "sal_1")?.occurredAt } == ts("2027-01-01T23:30:00.000Z"))
+        #expect(try store.read { try $0.sale(id: "sal_1")?.createdAt } == ts("2027-01-03T04:05:06.789Z"))
+        #expect(try store.read { try $0.sale(id: "sal_2")?.occurredAt } == ts("1969-12-31T23:59:59.999Z"))
+        let entry = try store.read { try $0.commission(id: "com_1") }
+        #expect(entry?.payableAt == ts("2027-02-01T00:00:00.000Z") && entry?.updatedAt == ts("2027-01-03T04:05:06.789Z"))
+        try store.write { tx in try tx.foldTotals() }
+        #expect(try store.writer.read { try String.fetchAll($0, sql: "SELECT day FROM sale_total ORDER BY day") } == ["1969-12-31", "2027-01-01"])
+        #expect(try store.writer.read { try RunningTotals.mismatch($0) } == nil)
+        // A refund still moves the day's total the trigger derives.
+        try store.write { tx in _ = try tx.addRefund(saleId: "sal_1", amount: 250) }
+        #expect(try store.writer.read { try Int.fetchOne($0, sql: "SELECT refunded FROM sale_total WHERE day = '2027-01-01'") } == 250)
+        #expect(try store.writer.read { try RunningTotals.mismatch($0) } == nil)
+
+        let (badPath, badQueue) = try fixture("yesterday")
+        try badQueue.close()
+        #expect {
+            _ = try SQLiteStore(path: badPath)
+        } throws: { error in
+            String(describing: error).contains("yesterday") && String(describing: error).contains("not RFC 3339")
+        }
+        let reopened = try DatabaseQueue(path: badPath)
+        #expect(try reopened.read { try SQLiteStore.migrator.appliedMigrations($0).last } == "0016-interned-texts")
+        #expect(try reopened.read { try String.fetchOne($0, sql: "SELECT createdAt FROM sale WHERE id = 'sal_1'") } == "yesterday")
     }
 }
