@@ -81,7 +81,7 @@ extension SQLiteTransaction: SaleStore {
     /// `SaleRowsTests` holds it to `SaleRecord.exportRow`.
     public func saleRows(_ f: SaleFilter, afterSeq: Int64, limit: Int, into out: any ExportRows) throws -> (count: Int, last: Int64?) {
         var last: Int64?, count = 0
-        _ = try Bind.run(salesPage(), db, Self.salesBinds(f, afterSeq: afterSeq) + [.int(Int64(limit))]) { row in
+        _ = try Bind.run(salesPage(Self.exportColumns), db, Self.salesBinds(f, afterSeq: afterSeq) + [.int(Int64(limit))]) { row in
             let amount = try row.money(8, currency: 9)
             try out.text(row.text(1)); try out.time(row.timestamp(11)); try out.text(row.text(4))
             if row.isNull(3) { try out.empty() } else { try out.text(row.text(3)) }
@@ -125,9 +125,13 @@ extension SQLiteTransaction: SaleStore {
     }
 
     /// A page of the list: the filter, then ?8 the limit.
-    private func salesPage() throws -> Statement {
-        try db.cachedStatement(sql: "SELECT \(SaleRecord.columns) FROM sale INDEXED BY sale_by_partner WHERE \(Self.salesWhere) ORDER BY seq LIMIT ?8")
+    private func salesPage(_ columns: String = SaleRecord.columns) throws -> Statement {
+        try db.cachedStatement(sql: "SELECT \(columns) FROM sale INDEXED BY sale_by_partner WHERE \(Self.salesWhere) ORDER BY seq LIMIT ?8")
     }
+
+    /// The record's columns in their places, less the rules' hash, which an export has no
+    /// column for: its reference stands in (not looked up a row at a time).
+    static let exportColumns = SaleRecord.columns.replacingOccurrences(of: Interned.text("rulesRef"), with: "rulesRef")
 
     /// Read from the running totals: a partner's `sale_total` (net of refunds, every kind),
     /// a reseller's `sale_volume` (scope `r:<reseller>`).

@@ -177,7 +177,7 @@ enum APIBench {
         let floor = try median {
             try transaction { d in
                 let statement = try d.cachedStatement(sql: sql)
-                try statement.setArguments([partnerId, nil, nil, range.firstText, range.lastText, 0, 11])
+                try statement.setArguments([partnerId, nil, nil, range.first.millisecondsSinceEpoch, range.last.millisecondsSinceEpoch, 0, 11])
                 let h = statement.sqliteStatement
                 var touched = 0
                 while sqlite3_step(h) == SQLITE_ROW {
@@ -380,7 +380,7 @@ enum APIBench {
             // The reads the run makes: the customer, the first sale of the plan (for the
             // subscription's month), then the writes.
             _ = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM customer WHERE id = ?"), arguments: [s[2] as String])
-            _ = try String.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM sale WHERE customerId = ? AND plan = 'pro'"), arguments: [s[2] as String])
+            _ = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM sale WHERE customerId = ? AND plan = 'pro'"), arguments: [s[2] as String])
             try db.cachedStatement(sql: """
                 INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt, rulesRef, auditSeq, createdAt)
                 VALUES (?, ?, NULL, ?, ?, 'pro', 'renewal', 9900, 'USD', 0, 1770249600000, 1, 0, 1770249600000)

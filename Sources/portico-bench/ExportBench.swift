@@ -95,7 +95,7 @@ enum ExportBench {
         defer { try? db.close() }
         let sql = """
             SELECT seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt,
-                   (SELECT text FROM interned WHERE id = rulesRef), auditSeq, createdAt FROM sale INDEXED BY sale_by_partner
+                   rulesRef, auditSeq, createdAt FROM sale INDEXED BY sale_by_partner
             WHERE partnerId = ?1 AND (?2 IS NULL OR customerId = ?2) AND (?3 IS NULL OR kind = ?3)
               AND occurredAt >= ?4 AND occurredAt <= ?5 AND seq > ?6
             ORDER BY seq LIMIT ?7
@@ -105,7 +105,7 @@ enum ExportBench {
         while true {
             let page: Int = try db.read { d in
                 let statement = try d.cachedStatement(sql: sql)
-                try statement.setArguments([partner, nil, nil, TimeRange.all.firstText, TimeRange.all.lastText, after, 2_000])
+                try statement.setArguments([partner, nil, nil, TimeRange.all.first.millisecondsSinceEpoch, TimeRange.all.last.millisecondsSinceEpoch, after, 2_000])
                 let h = statement.sqliteStatement
                 var n = 0
                 while sqlite3_step(h) == SQLITE_ROW {

@@ -97,6 +97,8 @@ enum PayoutBench {
         let db = try SQLiteStore(path: path)
         defer { try? db.close() }
         let seqs = try db.writer.read { try Int64.fetchAll($0, sql: "SELECT partnerSeq FROM payout_schedule ORDER BY partnerSeq") }
+        // The ledger's instants are milliseconds (LedgerTime): 2027-01-01T00:00:00.000Z.
+        let asOf: Int64 = 1_798_761_600_000
         let start = Bench.now()
         for batch in stride(from: 0, to: seqs.count, by: PayoutRun.batch) {
             let slice = seqs[batch..<min(seqs.count, batch + PayoutRun.batch)]
@@ -105,16 +107,16 @@ enum PayoutBench {
                     let partner = try String.fetchOne(db.cachedStatement(sql: "SELECT partnerId FROM payout_schedule WHERE partnerSeq = ?"), arguments: [seq])!
                     let (count, sum) = try Row.fetchOne(db.cachedStatement(sql: """
                         SELECT COUNT(*), SUM(amount) FROM commission WHERE partnerId = ? AND status = 'pending' AND payableAt <= ? AND currency = 'USD'
-                        """), arguments: [partner, "2027-01-01T00:00:00.000Z"]).map { ($0[0] as Int64, $0[1] as Int64) }!
+                        """), arguments: [partner, asOf]).map { ($0[0] as Int64, $0[1] as Int64) }!
                     let id = "po_floor_" + partner
                     try db.cachedStatement(sql: """
                         INSERT INTO payout (id, partnerId, amount, currency, lineCount, status, method, destination, period, asOf, createdAt, updatedAt)
                         VALUES (?, ?, ?, 'USD', ?, 'created', 'stripe', 'acct_Bench00000000000001', '2027-01', 't', 't', 't')
                         """).execute(arguments: [id, partner, sum, count])
                     try db.cachedStatement(sql: """
-                        UPDATE commission SET status = 'processing', payoutId = ?, updatedAt = 't'
+                        UPDATE commission SET status = 'processing', payoutId = ?, updatedAt = ?
                         WHERE partnerId = ? AND status = 'pending' AND payableAt <= ? AND currency = 'USD'
-                        """).execute(arguments: [id, partner, "2027-01-01T00:00:00.000Z"])
+                        """).execute(arguments: [id, asOf, partner, asOf])
                 }
             }
         }
