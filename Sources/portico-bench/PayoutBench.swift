@@ -187,7 +187,7 @@ enum PayoutBench {
                     try db.cachedStatement(sql: "UPDATE payout SET status = 'processing', instruction = ?, updatedAt = 't' WHERE id = ? AND status = 'created'")
                         .execute(arguments: [instruction, id])
                     try audit(id)
-                    try db.cachedStatement(sql: "UPDATE commission SET status = 'paid', updatedAt = 't' WHERE payoutId = ? AND status = 'processing'")
+                    try db.cachedStatement(sql: "UPDATE commission SET status = 'paid', updatedAt = 1798761600000 WHERE payoutId = ? AND status = 'processing'")
                         .execute(arguments: [id])
                     try db.cachedStatement(sql: "UPDATE payout SET status = 'paid', providerReference = ?, updatedAt = 't' WHERE id = ? AND status = 'processing'")
                         .execute(arguments: ["tr_" + id, id])
