@@ -7,36 +7,51 @@ import Synchronization
 /// 300. The chain's hash covers the text, not these bytes (`AuditEntry.computeHash`), so a
 /// record reads and verifies the same however it is stored.
 ///
-/// The stored form: one byte naming the format (1: raw deflate, `dictionaryV1`), the
-/// text's length in bytes as an unsigned LEB128 number, then the deflated stream. A
+/// The stored form: one byte naming the format, the text's length in bytes as an
+/// unsigned LEB128 number, then the deflated stream (raw deflate). Format 1 deflates
+/// against `dictionaryV1`; format 2 (what the engine writes since migration 0018) against
+/// `dictionaryV1` followed by the record's context, texts of its own row that its states
+/// repeat (the partner, the target, the time: `AuditEntry.bodyContext`), so their first
+/// occurrence in a state is a reference too: a sale's answer in about 50 bytes fewer. A
 /// format, its dictionary included, never changes once shipped: a new one takes the next
 /// number and the reader keeps reading the old.
 enum AuditBody {
     static let formatV1: UInt8 = 1
+    static let formatV2: UInt8 = 2
 
     /// What a stored state that does not read back is taken as: no canonical JSON, so the
     /// record's hash cannot match and verify names it.
     static let unreadable = "(unreadable)"
 
-    /// The text as stored.
-    static func encode(_ text: String) -> [UInt8] {
-        var text = text
+    /// The text as stored in format 1 (no context).
+    static func encode(_ text: String) -> [UInt8] { encode(text, format: formatV1, context: "") }
+
+    /// The text as stored in format 2, against the record's `context`.
+    static func encode(_ text: String, context: String) -> [UInt8] { encode(text, format: formatV2, context: context) }
+
+    private static func encode(_ text: String, format: UInt8, context: String) -> [UInt8] {
+        var text = text, context = context
         return text.withUTF8 { input in
-            var out: [UInt8] = [formatV1]
-            var n = UInt64(input.count)
-            repeat {
-                out.append(UInt8(n & 0x7F) | (n >= 0x80 ? 0x80 : 0))
-                n >>= 7
-            } while n > 0
-            deflaters.withLock { $0.deflate(input, appendingTo: &out) }
-            return out
+            context.withUTF8 { context in
+                var out: [UInt8] = [format]
+                var n = UInt64(input.count)
+                repeat {
+                    out.append(UInt8(n & 0x7F) | (n >= 0x80 ? 0x80 : 0))
+                    n >>= 7
+                } while n > 0
+                deflaters.withLock { $0.deflate(input, context: context, appendingTo: &out) }
+                return out
+            }
         }
     }
 
-    /// The text `bytes` holds; nil when they are not a stored text this engine reads (a
-    /// format it does not know, a damaged stream, a length that does not match).
-    static func decode(_ bytes: UnsafeRawBufferPointer) -> String? {
-        guard bytes.count >= 2, bytes[0] == formatV1 else { return nil }
+    /// The text `bytes` holds, read against `context` when it is in format 2 (the same
+    /// context it was written with: the record's own row); nil when they are not a stored
+    /// text this engine reads (a format it does not know, a damaged stream, a length that
+    /// does not match, another context).
+    static func decode(_ bytes: UnsafeRawBufferPointer, context: String = "") -> String? {
+        guard bytes.count >= 2, bytes[0] == formatV1 || bytes[0] == formatV2 else { return nil }
+        var context = bytes[0] == formatV1 ? "" : context
         var length: UInt64 = 0, shift: UInt64 = 0, i = 1
         while true {
             guard i < bytes.count, shift < 35 else { return nil }
@@ -49,11 +64,11 @@ enum AuditBody {
         // Deflate expands at most 1,032-fold (plus the dictionary's worth): a length past
         // that is a damaged record, refused before any room is made for it.
         let stream = UnsafeRawBufferPointer(rebasing: bytes[i...])
-        guard length <= UInt64(stream.count + dictionaryV1.count) * 1_032 else { return nil }
-        return inflaters.withLock { $0.inflate(stream, length: Int(length)) }
+        guard length <= UInt64(stream.count + dictionaryV1.count + context.utf8.count) * 1_032 else { return nil }
+        return context.withUTF8 { context in inflaters.withLock { $0.inflate(stream, length: Int(length), context: context) } }
     }
 
-    static func decode(_ bytes: [UInt8]) -> String? { bytes.withUnsafeBytes { decode($0) } }
+    static func decode(_ bytes: [UInt8], context: String = "") -> String? { bytes.withUnsafeBytes { decode($0, context: context) } }
 
     /// One stream each way, reused (a stream's set-up costs more than a record's deflate);
     /// the engine deflates on its one writer and inflates on its readers.
@@ -97,9 +112,14 @@ private struct Deflater: ~Copyable, @unchecked Sendable {
         stream.deallocate()
     }
 
-    mutating func deflate(_ input: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8]) {
+    /// The dictionary and the record's context after it (reused).
+    var dictionary = AuditBody.dictionaryV1
+
+    mutating func deflate(_ input: UnsafeBufferPointer<UInt8>, context: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8]) {
         deflateReset(stream)
-        AuditBody.dictionaryV1.withUnsafeBufferPointer {
+        dictionary.removeSubrange(AuditBody.dictionaryV1.count...)
+        dictionary.append(contentsOf: context)
+        dictionary.withUnsafeBufferPointer {
             _ = deflateSetDictionary(stream, $0.baseAddress, UInt32($0.count))
         }
         let bound = Int(deflateBound(stream, UInt(input.count)))
@@ -135,9 +155,14 @@ private struct Inflater: ~Copyable, @unchecked Sendable {
         stream.deallocate()
     }
 
-    mutating func inflate(_ input: UnsafeRawBufferPointer, length: Int) -> String? {
+    /// The dictionary and the record's context after it (reused).
+    var dictionary = AuditBody.dictionaryV1
+
+    mutating func inflate(_ input: UnsafeRawBufferPointer, length: Int, context: UnsafeBufferPointer<UInt8>) -> String? {
         inflateReset(stream)
-        AuditBody.dictionaryV1.withUnsafeBufferPointer {
+        dictionary.removeSubrange(AuditBody.dictionaryV1.count...)
+        dictionary.append(contentsOf: context)
+        dictionary.withUnsafeBufferPointer {
             _ = inflateSetDictionary(stream, $0.baseAddress, UInt32($0.count))
         }
         guard input.count > 0 else { return nil }

@@ -3,25 +3,40 @@ import PorticoCore
 
 extension AuditEntry: ColumnRecord {
     /// The audit table's columns, as written.
-    static let storedColumns = "seq, id, at, requestId, actor, action, targetType, targetId, partnerId, reason, before, after, hash"
+    static let storedColumns = "seq, id, at, requestId, actorRef, actionRef, targetTypeRef, targetId, partnerId, reason, before, after, hash"
 
-    /// The record's columns as stored (`a` is the audit table), the previous record's hash
-    /// joined in where `prevHash` goes: the chain keeps no copy of it (migration 0014).
+    /// The record's columns as stored (`a` is the audit table): the actor, action and target
+    /// type as the texts their numbers stand for (migration 0018), the previous record's
+    /// hash joined in where `prevHash` goes: the chain keeps no copy of it (migration 0014).
     static let columns = """
-        a.seq, a.id, a.at, a.requestId, a.actor, a.action, a.targetType, a.targetId, a.partnerId, a.reason, a.before, a.after,
+        a.seq, a.id, a.at, a.requestId, \(Interned.text("a.actorRef")), \(Interned.text("a.actionRef")), \
+        \(Interned.text("a.targetTypeRef")), a.targetId, a.partnerId, a.reason, a.before, a.after,
         (SELECT p.hash FROM audit p WHERE p.seq = a.seq - 1), a.hash
         """
 
-    /// A record as stored. A state that does not read back (a damaged stream) comes back as
-    /// text no record hashes to, so verify names the record; a first record chains on the
-    /// genesis hash, any other whose predecessor is gone on none.
+    /// A record as stored. A state or a time that does not read back (a damaged stream, a
+    /// number past the instants the engine reads) comes back as text no record hashes to,
+    /// so verify names the record; a first record chains on the genesis hash, any other
+    /// whose predecessor is gone on none.
     init(row: Columns) {
         let seq: Int64 = row[0]
-        func state(_ i: Int) -> String? { row.blob(i).map { AuditBody.decode($0) ?? AuditBody.unreadable } }
+        let at = (try? row.millis(2))??.rfc3339 ?? AuditBody.unreadable
+        let targetId: String = row[7], partnerId: String? = row[8]
+        let context = AuditEntry.bodyContext(partnerId: partnerId, targetId: targetId, at: at)
+        func state(_ i: Int) -> String? { row.blob(i).map { AuditBody.decode($0, context: context) ?? AuditBody.unreadable } }
         func hash(_ i: Int) -> String { row.blob(i).map { lowercaseHex($0) } ?? "" }
-        self.init(seq: seq, id: row[1], at: row[2], requestId: row[3], actor: row[4], action: row[5], targetType: row[6],
-                  targetId: row[7], partnerId: row[8], reason: row[9], beforeText: state(10), afterText: state(11),
+        self.init(seq: seq, id: row[1], at: at, requestId: row[3], actor: row[4], action: row[5], targetType: row[6],
+                  targetId: targetId, partnerId: partnerId, reason: row[9], beforeText: state(10), afterText: state(11),
                   prevHash: seq == 1 ? AuditEntry.genesisHash : hash(12), hash: hash(13))
+    }
+}
+
+extension AuditEntry {
+    /// What a record's states are deflated against after the dictionary (AuditBody format
+    /// 2): its partner, target and time as they appear in JSON, the time nearest the text
+    /// (the states repeat it most).
+    static func bodyContext(partnerId: String?, targetId: String, at: String) -> String {
+        "\"" + (partnerId ?? "") + "\",\"" + targetId + "\",\"" + at + "\""
     }
 }
 
@@ -36,12 +51,18 @@ extension SQLiteTransaction: AuditStore {
                      entry.reason] where text?.utf8.contains(0) == true {
             throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "audit text holds a NUL character: refused")
         }
+        // The time is stored as its milliseconds and read back as their text: only a time
+        // in that form (the engine's clock writes no other) reads back as it was hashed.
+        guard let at = AuditTime.millis(entry.at) else {
+            throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "audit time '\(entry.at)' is not in the engine's form: refused")
+        }
         let e = entry.chained(after: try appendHead ?? auditHead())
         // Every write appends here: bound straight through SQLite's C API.
         try writing {
-            func state(_ text: String?) -> Bind { text.map { .blob(AuditBody.encode($0)) } ?? .null }
-            try Bind.execute(db.cachedStatement(sql: Self.insertAudit), db, .int(e.seq), .text(e.id), .text(e.at), .text(e.requestId), .text(e.actor),
-                             .text(e.action), .text(e.targetType), .text(e.targetId), .text(e.partnerId), .text(e.reason), state(e.before),
+            let context = AuditEntry.bodyContext(partnerId: e.partnerId, targetId: e.targetId, at: e.at)
+            func state(_ text: String?) -> Bind { text.map { .blob(AuditBody.encode($0, context: context)) } ?? .null }
+            try Bind.execute(db.cachedStatement(sql: Self.insertAudit), db, .int(e.seq), .text(e.id), .int(at), .text(e.requestId),
+                             .int(intern(e.actor)), .int(intern(e.action)), .int(intern(e.targetType)), .text(e.targetId), .text(e.partnerId), .text(e.reason), state(e.before),
                              state(e.after), .blob(hexBytes(ArraySlice(e.hash.utf8))!))
             try Bind.execute(db.cachedStatement(sql: """
                 INSERT INTO audit_head (singleton, seq, hash) VALUES (1, ?, ?)
@@ -83,11 +104,11 @@ extension SQLiteTransaction: AuditStore {
         var sql = "a.seq > ?"
         var args: [(any DatabaseValueConvertible)?] = [afterSeq]
         if let v = f.partnerId { sql += " AND a.partnerId = ?"; args.append(v) }
-        if let v = f.actor { sql += " AND a.actor = ?"; args.append(v) }
-        if let v = f.action { sql += " AND a.action = ?"; args.append(v) }
+        if let v = f.actor { sql += " AND a.actorRef = (SELECT id FROM interned WHERE text = ?)"; args.append(v) }
+        if let v = f.action { sql += " AND a.actionRef = (SELECT id FROM interned WHERE text = ?)"; args.append(v) }
         if f.range != .all {
             sql += " AND a.at >= ? AND a.at <= ?"
-            args += [f.range.firstText, f.range.lastText]
+            args += [f.range.firstMillis, f.range.lastMillis]
         }
         return (sql, args)
     }
@@ -97,5 +118,16 @@ extension SQLiteTransaction: AuditStore {
         while let e = try cursor.next() {
             guard try body(e) else { return }
         }
+    }
+}
+
+/// An audit record's time as stored: its milliseconds (migration 0018), which read back as
+/// the engine's RFC 3339 text (`Timestamp.rfc3339`).
+enum AuditTime {
+    /// The milliseconds of `text` when it is in the engine's form, so that they read back
+    /// as exactly `text`; nil for any other text.
+    static func millis(_ text: String) -> Int64? {
+        guard let t = Timestamp(rfc3339: text), t.rfc3339 == text else { return nil }
+        return t.millisecondsSinceEpoch
     }
 }

@@ -20,7 +20,11 @@ extension SQLiteTransaction {
     /// for the transaction (forgotten when a savepoint rolls back: the row it added may be
     /// gone), so a group of sales under the same rules looks each text up once.
     func intern(_ text: String?) throws -> Int64? {
-        guard let text else { return nil }
+        try text.map(intern)
+    }
+
+    /// The number `text` is stored under, interning it when new (see above).
+    func intern(_ text: String) throws -> Int64 {
         if let ref = internedRefs[text] { return ref }
         let ref: Int64
         if let found = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM interned WHERE text = ?"), arguments: [text]) {

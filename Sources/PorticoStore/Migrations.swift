@@ -845,6 +845,54 @@ extension SQLiteStore {
                 ALTER TABLE commission_hold_end_rebuilt RENAME TO commission_hold_end;
                 """)
         }
+        m.registerMigration("0018-compact-audit-fields") { db in
+            // The audit record's time as milliseconds (LedgerTime), its actor, action and
+            // target type by number (`interned`): about 80 bytes a record with its indexes.
+            // The hash covers the text as before: the time reads back as the same text only
+            // if it was in the engine's form (every time the engine wrote is), so a record
+            // whose time is not stops the migration, naming it.
+            let millis = DatabaseFunction("portico_audit_millis", argumentCount: 1, pure: true) { values -> Int64 in
+                guard let text = String.fromDatabaseValue(values[0]), let ms = AuditTime.millis(text) else {
+                    throw DatabaseError(message: "an audit record's time is \(values[0]), not in the engine's form: it cannot be stored as milliseconds")
+                }
+                return ms
+            }
+            db.add(function: millis)
+            defer { db.remove(function: millis) }
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO interned (text) SELECT actor FROM audit UNION SELECT action FROM audit UNION SELECT targetType FROM audit;
+                CREATE TABLE audit_rebuilt (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    at INTEGER NOT NULL,                                   -- milliseconds (LedgerTime)
+                    requestId TEXT,
+                    actorRef INTEGER NOT NULL REFERENCES interned(id),
+                    actionRef INTEGER NOT NULL REFERENCES interned(id),
+                    targetTypeRef INTEGER NOT NULL REFERENCES interned(id),
+                    targetId TEXT NOT NULL,
+                    partnerId TEXT,
+                    reason TEXT,
+                    before BLOB,  -- canonical JSON as AuditBody stores it
+                    after BLOB,
+                    hash BLOB NOT NULL CHECK (length(hash) = 32)
+                ) STRICT;
+                INSERT INTO audit_rebuilt
+                    SELECT seq, id, portico_audit_millis(at), requestId, (SELECT i.id FROM interned i WHERE i.text = actor),
+                           (SELECT i.id FROM interned i WHERE i.text = action), (SELECT i.id FROM interned i WHERE i.text = targetType),
+                           targetId, partnerId, reason, before, after, hash
+                    FROM audit ORDER BY seq;
+                DROP TABLE audit;
+                ALTER TABLE audit_rebuilt RENAME TO audit;
+                CREATE INDEX audit_by_partner ON audit(partnerId, seq);
+                CREATE INDEX audit_by_actor ON audit(actorRef, seq);
+                CREATE INDEX audit_by_action ON audit(actionRef, seq);
+                CREATE INDEX audit_by_time ON audit(at);
+                CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+                CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+                """)
+        }
         return m
     }
 

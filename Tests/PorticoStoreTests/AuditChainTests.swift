@@ -48,7 +48,7 @@ import Testing
     @Test func recordsAreAppendOnly() throws {
         let db = try chain(2)
         try db.writer.writeWithoutTransaction { (db: Database) throws in
-            #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE audit SET actor = 'x' WHERE seq = 1") }
+            #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE audit SET reason = 'x' WHERE seq = 1") }
             #expect(throws: DatabaseError.self) { try db.execute(sql: "DELETE FROM audit WHERE seq = 1") }
         }
     }
@@ -66,8 +66,36 @@ import Testing
         var e = try db.read { try $0.auditEntries(AuditFilter(), afterSeq: 2, limit: 1) }[0]
         e.actor = "platform:mallory"
         let forged = e.computeHash()
-        try tamper(db, "UPDATE audit SET actor = 'platform:mallory', hash = X'\(forged)' WHERE seq = 3")
+        try tamper(db, """
+            INSERT INTO interned (text) VALUES ('platform:mallory');
+            UPDATE audit SET actorRef = (SELECT id FROM interned WHERE text = 'platform:mallory'), hash = X'\(forged)' WHERE seq = 3
+            """)
         #expect(try verify(db).firstBadSeq == 4)
+    }
+
+    /// The time is stored as milliseconds: one moved, or one past the instants the engine
+    /// reads, is named.
+    @Test func detectsAnEditedTime() throws {
+        for edit in ["at = at + 1", "at = \(Timestamp.max.millisecondsSinceEpoch + 1)"] {
+            let db = try chain(5)
+            try tamper(db, "UPDATE audit SET \(edit) WHERE seq = 3")
+            let v = try verify(db)
+            #expect(v.firstBadSeq == 3 && v.problem == "record 3 was altered", "\(edit)")
+        }
+    }
+
+    /// A time the engine would not write (not in its RFC 3339 form) is refused before the
+    /// chain moves: it could not be stored so as to read back as it was hashed.
+    @Test func aTimeNotInTheEnginesFormIsRefused() throws {
+        let db = try chain(2)
+        #expect(throws: DatabaseError.self) {
+            try db.write { tx in
+                _ = try tx.append(AuditEntry(id: "aud_x", at: "2026-01-01T00:00:00Z", requestId: nil, actor: "platform:ops",
+                                             action: "partner.update", targetType: "partner", targetId: "ptr_1", partnerId: "ptr_1",
+                                             before: nil, after: ["n": 1]))
+            }
+        }
+        #expect(try verify(db) == AuditVerification(ok: true, checked: 2, firstBadSeq: nil, problem: nil))
     }
 
     /// Stored bytes that do not inflate (a flipped bit, a cut stream, a format this engine
@@ -133,6 +161,19 @@ import Testing
                 // And nothing shorter or longer reads as it.
                 #expect(AuditBody.decode(Array(stored.dropLast())) == nil)
                 #expect(AuditBody.decode(stored + [0]) == nil)
+                // Format 2, against a context of the record's (made of the text itself, so
+                // the stream refers to it): read back with that context only.
+                let context = String(t.unicodeScalars.prefix(40))
+                let withContext = AuditBody.encode(t, context: context)
+                #expect(withContext.first == AuditBody.formatV2)
+                #expect(AuditBody.decode(withContext, context: context) == t)
+                #expect(AuditBody.decode(Array(withContext.dropLast()), context: context) == nil)
+                if !context.isEmpty, t == text {
+                    // Another context reads as something else, or nothing (bytes compared:
+                    // String's == would normalize a long garbled text).
+                    #expect(AuditBody.decode(withContext, context: context + "x").map { Array($0.utf8) } != Array(t.utf8))
+                }
+
             }
         }
     }
@@ -143,6 +184,16 @@ import Testing
         let stored = AuditBody.encode(answer)
         #expect(stored.count * 3 < answer.utf8.count, "\(stored.count) of \(answer.utf8.count) bytes")
         #expect(AuditBody.decode(stored) == answer)
+    }
+
+    /// Against its record's partner, target and time, about 50 bytes fewer still.
+    @Test func aSalesAnswerIsStoredInLessAgainstItsRecord() {
+        let answer = #"{"commissions":[{"amount":{"amount":1485,"currency":"USD"},"basis":"15%","beneficiary":"partner","createdAt":"2026-12-02T22:59:09.215Z","id":"com_01m8wfqcrz7dep9a6f5s","kind":"sale","occurredAt":"2027-01-15T10:00:00.000Z","partnerId":"ptr_01mb78qn009v1jhrkgtt","payableAt":"2027-02-14T10:00:00.000Z","resellerId":null,"ruleId":"renewal-recurring","rulesHash":"f713630a9da48d0c7858df2999488dbc8c7ccb47dacd387c8717b04afdf152fb","saleId":"sal_01m8wfqcrz7dep9a6f5r","status":"pending","updatedAt":"2026-12-02T22:59:09.215Z"}],"sale":{"amount":{"amount":9900,"currency":"USD"},"createdAt":"2026-12-02T22:59:09.215Z","customerId":"cus_01jgfjjz00b4fmhr0e3c","externalId":"p10000-49999","id":"sal_01m8wfqcrz7dep9a6f5r","kind":"renewal","occurredAt":"2027-01-15T10:00:00.000Z","partnerId":"ptr_01mb78qn009v1jhrkgtt","plan":"pro","refunded":{"amount":0,"currency":"USD"},"resellerId":null,"rulesHash":"f713630a9da48d0c7858df2999488dbc8c7ccb47dacd387c8717b04afdf152fb"}}"#
+        let context = AuditEntry.bodyContext(partnerId: "ptr_01mb78qn009v1jhrkgtt", targetId: "sal_01m8wfqcrz7dep9a6f5r",
+                                             at: "2026-12-02T22:59:09.215Z")
+        let stored = AuditBody.encode(answer, context: context)
+        #expect(stored.count + 40 < AuditBody.encode(answer).count, "\(stored.count) against \(AuditBody.encode(answer).count) bytes")
+        #expect(AuditBody.decode(stored, context: context) == answer)
     }
 
     /// Records written before migration 0014 (text states, hex hashes, a previous-hash
@@ -186,6 +237,34 @@ import Testing
         }
         #expect(try store.read { try AuditVerification.verify($0) }.checked == 7)
         #expect(try store.read { try $0.auditEntry(seq: 7) }?.prevHash == written.last!.hash)
+    }
+
+    /// Migration 0018 stores each record's time as milliseconds; a record whose time would
+    /// not read back as the text it was hashed with stops it, named, and nothing changes.
+    @Test func aTimeThatWouldNotReadBackStopsTheMigration() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("a.sqlite").path
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteStore.migrator.migrate(queue, upTo: "0017-ledger-instants-as-milliseconds")
+            try queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO audit (seq, id, at, requestId, actor, action, targetType, targetId, partnerId, reason, before, after, hash)
+                    VALUES (1, 'aud_1', '2026-01-01T00:00:00Z', NULL, 'platform:ops', 'partner.update', 'partner', 'ptr_1', NULL, NULL,
+                            NULL, NULL, zeroblob(32))
+                    """)
+            }
+            try queue.close()
+        }
+        #expect {
+            _ = try SQLiteStore(path: path)
+        } throws: { error in
+            String(describing: error).contains("2026-01-01T00:00:00Z") && String(describing: error).contains("not in the engine's form")
+        }
+        let queue = try DatabaseQueue(path: path)
+        #expect(try queue.read { try SQLiteStore.migrator.appliedMigrations($0).last } == "0017-ledger-instants-as-milliseconds")
+        #expect(try queue.read { try String.fetchOne($0, sql: "SELECT at FROM audit") } == "2026-01-01T00:00:00Z")
     }
 }
 

@@ -24,9 +24,9 @@ func temporaryDatabase() throws -> SQLiteStore {
 
     @Test func migratesToTheLatestVersionAndIsIdempotent() throws {
         let db = try temporaryDatabase()
-        #expect(try db.schemaVersion() == "0017-ledger-instants-as-milliseconds")
+        #expect(try db.schemaVersion() == "0018-compact-audit-fields")
         let again = try SQLiteStore(path: db.path)
-        #expect(try again.schemaVersion() == "0017-ledger-instants-as-milliseconds")
+        #expect(try again.schemaVersion() == "0018-compact-audit-fields")
     }
 
     /// Migration 0005 rebuilds four tables: their rows, indexes and triggers survive, the
