@@ -216,6 +216,10 @@ struct Migrate: ParsableCommand {
     @Option(help: "SQLite database file.")
     var db: String = "./portico.sqlite"
 
+    @Flag(help: ArgumentHelp("Then rebuild the file (SQLite's VACUUM), so the room a migration that rebuilds tables leaves free inside it returns to the file system.",
+                             discussion: "Needs free disk space about the database's size, and no engine using the file meanwhile."))
+    var vacuum = false
+
     func run() throws {
         let engine: Engine
         do {
@@ -229,6 +233,23 @@ struct Migrate: ParsableCommand {
         }
         print("\(db): schema \(engine.schemaVersion)")
         engine.close()
+        if vacuum {
+            func size() -> Int64 { ((try? FileManager.default.attributesOfItem(atPath: db))?[.size] as? NSNumber)?.int64Value ?? 0 }
+            let before = size()
+            do {
+                let store = try SQLiteStore(path: db)
+                defer { try? store.close() }
+                try store.writer.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                    try db.execute(sql: "VACUUM")
+                    try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                }
+            } catch {
+                FileHandle.standardError.write(Data("portico migrate: VACUUM of \(db) failed (the database is as it was): \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            print("\(db): vacuumed, \(before / 1_000_000) MB -> \(size() / 1_000_000) MB")
+        }
     }
 }
 
