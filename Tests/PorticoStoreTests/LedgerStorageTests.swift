@@ -10,23 +10,32 @@ import Testing
 @Suite struct LedgerStorageTests {
     static let eur = Currency.named("EUR")!
 
+    /// A database migrated up to `version` holding a partner `ptr_1` and its customer `cus_1`.
+    static func database(at version: String) throws -> (path: String, queue: DatabaseQueue) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("l.sqlite").path
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteStore.migrator.migrate(queue, upTo: version)
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt)
+                    VALUES ('ptr_1', 'P', 'p', 'eu', 'standard', 'active', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
+                INSERT INTO customer (id, partnerId, name, email, country, createdAt, updatedAt)
+                    VALUES ('cus_1', 'ptr_1', 'C', 'c@x.io', 'DE', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
+                """)
+        }
+        return (path, queue)
+    }
+
     /// Rows written before the migration read back the same after it, and new rows under
     /// the same texts refer to the same numbers.
     @Test func theMigrationKeepsEveryTextAndNewRowsShareIt() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("interned-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent("i.sqlite").path
         let hash = String(repeating: "ab", count: 32), odd = "é\u{202E}😀 rule"
+        let (path, queue) = try Self.database(at: "0015-commission-hold-ends")
         do {
-            let queue = try DatabaseQueue(path: path)
-            try SQLiteStore.migrator.migrate(queue, upTo: "0015-commission-hold-ends")
+            defer { try? queue.close() }
             try queue.write { db in
-                try db.execute(sql: """
-                    INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt)
-                        VALUES ('ptr_1', 'P', 'p', 'eu', 'standard', 'active', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
-                    INSERT INTO customer (id, partnerId, name, email, country, createdAt, updatedAt)
-                        VALUES ('cus_1', 'ptr_1', 'C', 'c@x.io', 'DE', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
-                    """)
                 for (i, rulesHash) in [hash, hash, odd].enumerated() {
                     try db.execute(sql: """
                         INSERT INTO sale (id, partnerId, customerId, externalId, plan, kind, amount, currency, occurredAt, rulesHash, auditSeq, createdAt)
@@ -93,17 +102,9 @@ import Testing
     /// and leaves the database as it was.
     @Test func theMigrationStoresEachInstantAsItsMillisecondsOrStops() throws {
         func fixture(_ created: String) throws -> (String, DatabaseQueue) {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let path = dir.appendingPathComponent("l.sqlite").path
-            let queue = try DatabaseQueue(path: path)
-            try SQLiteStore.migrator.migrate(queue, upTo: "0016-interned-texts")
+            let (path, queue) = try Self.database(at: "0016-interned-texts")
             try queue.write { db in
                 try db.execute(sql: """
-                    INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt)
-                        VALUES ('ptr_1', 'P', 'p', 'eu', 'standard', 'active', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
-                    INSERT INTO customer (id, partnerId, name, email, country, createdAt, updatedAt)
-                        VALUES ('cus_1', 'ptr_1', 'C', 'c@x.io', 'DE', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
                     INSERT INTO interned (id, text) VALUES (1, 'h');
                     INSERT INTO sale (id, partnerId, customerId, externalId, plan, kind, amount, currency, occurredAt, rulesRef, auditSeq, createdAt)
                         VALUES ('sal_1', 'ptr_1', 'cus_1', 'e1', 'pro', 'new', 1000, 'EUR', '2027-01-01T23:30:00.000Z', 1, 0, ?),
