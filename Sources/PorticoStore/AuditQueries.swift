@@ -3,14 +3,14 @@ import PorticoCore
 
 extension AuditEntry: ColumnRecord {
     /// The audit table's columns, as written.
-    static let storedColumns = "seq, id, at, requestId, actorRef, actionRef, targetTypeRef, targetId, partnerId, reason, before, after, hash"
+    static let storedColumns = "seq, id, at, requestId, actorRef, actionRef, targetTypeRef, targetId, partnerRef, reason, before, after, hash"
 
-    /// The record's columns as stored (`a` is the audit table): the actor, action and target
-    /// type as the texts their numbers stand for (migration 0018), the previous record's
-    /// hash joined in where `prevHash` goes: the chain keeps no copy of it (migration 0014).
+    /// The record's columns as stored (`a` is the audit table): the actor, action, target
+    /// type and partner as the texts their numbers stand for (migration 0018), the previous
+    /// record's hash joined in where `prevHash` goes: the chain keeps no copy of it (0014).
     static let columns = """
         a.seq, a.id, a.at, a.requestId, \(Interned.text("a.actorRef")), \(Interned.text("a.actionRef")), \
-        \(Interned.text("a.targetTypeRef")), a.targetId, a.partnerId, a.reason, a.before, a.after,
+        \(Interned.text("a.targetTypeRef")), a.targetId, \(Interned.text("a.partnerRef")), a.reason, a.before, a.after,
         (SELECT p.hash FROM audit p WHERE p.seq = a.seq - 1), a.hash
         """
 
@@ -62,8 +62,8 @@ extension SQLiteTransaction: AuditStore {
             let context = AuditEntry.bodyContext(partnerId: e.partnerId, targetId: e.targetId, at: e.at)
             func state(_ text: String?) -> Bind { text.map { .blob(AuditBody.encode($0, context: context)) } ?? .null }
             try Bind.execute(db.cachedStatement(sql: Self.insertAudit), db, .int(e.seq), .text(e.id), .int(at), .text(e.requestId),
-                             .int(intern(e.actor)), .int(intern(e.action)), .int(intern(e.targetType)), .text(e.targetId), .text(e.partnerId), .text(e.reason), state(e.before),
-                             state(e.after), .blob(hexBytes(ArraySlice(e.hash.utf8))!))
+                             .int(intern(e.actor)), .int(intern(e.action)), .int(intern(e.targetType)), .text(e.targetId),
+                             e.partnerId.map { .int(try intern($0)) } ?? .null, .text(e.reason), state(e.before), state(e.after), .blob(hexBytes(ArraySlice(e.hash.utf8))!))
             try Bind.execute(db.cachedStatement(sql: """
                 INSERT INTO audit_head (singleton, seq, hash) VALUES (1, ?, ?)
                 ON CONFLICT (singleton) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
@@ -103,7 +103,7 @@ extension SQLiteTransaction: AuditStore {
     static func clause(_ f: AuditFilter, afterSeq: Int64) -> (String, [(any DatabaseValueConvertible)?]) {
         var sql = "a.seq > ?"
         var args: [(any DatabaseValueConvertible)?] = [afterSeq]
-        if let v = f.partnerId { sql += " AND a.partnerId = ?"; args.append(v) }
+        if let v = f.partnerId { sql += " AND a.partnerRef = (SELECT id FROM interned WHERE text = ?)"; args.append(v) }
         if let v = f.actor { sql += " AND a.actorRef = (SELECT id FROM interned WHERE text = ?)"; args.append(v) }
         if let v = f.action { sql += " AND a.actionRef = (SELECT id FROM interned WHERE text = ?)"; args.append(v) }
         if f.range != .all {

@@ -846,8 +846,9 @@ extension SQLiteStore {
                 """)
         }
         m.registerMigration("0018-compact-audit-fields") { db in
-            // The audit record's time as milliseconds (LedgerTime), its actor, action and
-            // target type by number (`interned`): about 80 bytes a record with its indexes.
+            // The audit record's time as milliseconds (LedgerTime), its actor, action, target
+            // type and partner by number (`interned`): about 120 bytes a record with its
+            // indexes.
             // The hash covers the text as before: the time reads back as the same text only
             // if it was in the engine's form (every time the engine wrote is), so a record
             // whose time is not stops the migration, naming it.
@@ -860,7 +861,8 @@ extension SQLiteStore {
             db.add(function: millis)
             defer { db.remove(function: millis) }
             try db.execute(sql: """
-                INSERT OR IGNORE INTO interned (text) SELECT actor FROM audit UNION SELECT action FROM audit UNION SELECT targetType FROM audit;
+                INSERT OR IGNORE INTO interned (text) SELECT actor FROM audit UNION SELECT action FROM audit UNION SELECT targetType FROM audit
+                    UNION SELECT partnerId FROM audit WHERE partnerId IS NOT NULL;
                 CREATE TABLE audit_rebuilt (
                     seq INTEGER PRIMARY KEY,
                     id TEXT NOT NULL UNIQUE,
@@ -870,7 +872,7 @@ extension SQLiteStore {
                     actionRef INTEGER NOT NULL REFERENCES interned(id),
                     targetTypeRef INTEGER NOT NULL REFERENCES interned(id),
                     targetId TEXT NOT NULL,
-                    partnerId TEXT,
+                    partnerRef INTEGER REFERENCES interned(id),
                     reason TEXT,
                     before BLOB,  -- canonical JSON as AuditBody stores it
                     after BLOB,
@@ -879,11 +881,11 @@ extension SQLiteStore {
                 INSERT INTO audit_rebuilt
                     SELECT seq, id, portico_audit_millis(at), requestId, (SELECT i.id FROM interned i WHERE i.text = actor),
                            (SELECT i.id FROM interned i WHERE i.text = action), (SELECT i.id FROM interned i WHERE i.text = targetType),
-                           targetId, partnerId, reason, before, after, hash
+                           targetId, (SELECT i.id FROM interned i WHERE i.text = partnerId), reason, before, after, hash
                     FROM audit ORDER BY seq;
                 DROP TABLE audit;
                 ALTER TABLE audit_rebuilt RENAME TO audit;
-                CREATE INDEX audit_by_partner ON audit(partnerId, seq);
+                CREATE INDEX audit_by_partner ON audit(partnerRef, seq);
                 CREATE INDEX audit_by_actor ON audit(actorRef, seq);
                 CREATE INDEX audit_by_action ON audit(actionRef, seq);
                 CREATE INDEX audit_by_time ON audit(at);

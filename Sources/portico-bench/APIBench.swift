@@ -251,8 +251,8 @@ enum APIBench {
                     for _ in 0..<audits {
                         seq += 1
                         try db.cachedStatement(sql: """
-                            INSERT INTO audit (seq, id, at, requestId, actorRef, actionRef, targetTypeRef, targetId, partnerId, reason, before, after, hash)
-                            VALUES (?, ?, 1798761600000, '1', 1, 2, 3, 'x', 'ptr', NULL, NULL, randomblob(?), randomblob(32))
+                            INSERT INTO audit (seq, id, at, requestId, actorRef, actionRef, targetTypeRef, targetId, partnerRef, reason, before, after, hash)
+                            VALUES (?, ?, 1798761600000, '1', 1, 2, 3, 'x', 4, NULL, NULL, randomblob(?), randomblob(32))
                             """).execute(arguments: [seq, "aud_floor_\(seq)", size / 3])
                         try db.cachedStatement(sql: "INSERT INTO audit_head (singleton, seq, hash) VALUES (1, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq, hash = excluded.hash")
                             .execute(arguments: [seq, String(repeating: "b", count: 64)])

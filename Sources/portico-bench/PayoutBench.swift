@@ -172,9 +172,9 @@ enum PayoutBench {
         let instruction = String(repeating: "i", count: 560)
         let start = Bench.now()
         var seq = try db.writer.read { try Int64.fetchOne($0, sql: "SELECT COALESCE(MAX(seq), 0) FROM audit") ?? 0 }
-        // The actor, action and target type by number, as the engine stores them (interned).
+        // The actor, action, target type and partner by number, as the engine stores them (interned).
         let refs = try db.writer.write { db in
-            try ["platform:bench", "payout.process", "payout"].map { text in
+            try ["platform:bench", "payout.process", "payout", "ptr"].map { text in
                 try db.execute(sql: "INSERT OR IGNORE INTO interned (text) VALUES (?)", arguments: [text])
                 return try Int64.fetchOne(db, sql: "SELECT id FROM interned WHERE text = ?", arguments: [text])!
             }
@@ -184,9 +184,9 @@ enum PayoutBench {
                 func audit(_ target: String) throws {
                     seq += 1
                     try db.cachedStatement(sql: """
-                        INSERT INTO audit (seq, id, at, requestId, actorRef, actionRef, targetTypeRef, targetId, partnerId, reason, before, after, hash)
-                        VALUES (?, ?, 1798761600000, '1', ?, ?, ?, ?, 'ptr', NULL, randomblob(?), randomblob(?), randomblob(32))
-                        """).execute(arguments: [seq, "aud_floor_\(seq)", refs[0], refs[1], refs[2], target, snapshot, snapshot])
+                        INSERT INTO audit (seq, id, at, requestId, actorRef, actionRef, targetTypeRef, targetId, partnerRef, reason, before, after, hash)
+                        VALUES (?, ?, 1798761600000, '1', ?, ?, ?, ?, ?, NULL, randomblob(?), randomblob(?), randomblob(32))
+                        """).execute(arguments: [seq, "aud_floor_\(seq)", refs[0], refs[1], refs[2], target, refs[3], snapshot, snapshot])
                     try db.cachedStatement(sql: "UPDATE audit_head SET seq = ?, hash = ? WHERE singleton = 1")
                         .execute(arguments: [seq, String(repeating: "b", count: 64)])
                 }
