@@ -63,7 +63,8 @@ extension SQLiteTransaction: AuditStore {
             func state(_ text: String?) -> Bind { text.map { .blob(AuditBody.encode($0, context: context)) } ?? .null }
             try Bind.execute(db.cachedStatement(sql: Self.insertAudit), db, .int(e.seq), .text(e.id), .int(at), .text(e.requestId),
                              .int(intern(e.actor)), .int(intern(e.action)), .int(intern(e.targetType)), .text(e.targetId),
-                             e.partnerId.map { .int(try intern($0)) } ?? .null, .text(e.reason), state(e.before), state(e.after), .blob(hexBytes(ArraySlice(e.hash.utf8))!))
+                             e.partnerId.map { .int(try intern($0)) } ?? .null, .text(e.reason), state(e.before), state(e.after),
+                             .blob(hexBytes(ArraySlice(e.hash.utf8))!))
             try Bind.execute(db.cachedStatement(sql: """
                 INSERT INTO audit_head (singleton, seq, hash) VALUES (1, ?, ?)
                 ON CONFLICT (singleton) DO UPDATE SET seq = excluded.seq, hash = excluded.hash

@@ -1,8 +1,9 @@
 import GRDB
 
-/// The texts the ledger repeats on every row (the rules' hash on each sale and entry, the
-/// rule's id on each entry), stored once in `interned` (migration 0016) and referred to
-/// by number from the rows: a reference takes one or two bytes where the hash took 64.
+/// The texts rows repeat (the rules' hash on each sale and entry, the rule's id on each
+/// entry: migration 0016; an audit record's actor, action, target type and partner: 0018),
+/// stored once in `interned` and referred to by number from the rows: a reference takes one
+/// or two bytes where the hash took 64.
 /// A text, once interned, keeps its number for good; nothing deletes from the table.
 enum Interned {
     /// The select-list expression that reads the text `ref` refers to (NULL for NULL).
