@@ -45,17 +45,18 @@ extension CommissionFilter {
 /// Status changes are guarded in SQL (`WHERE status = ...`), so two writers can never both
 /// move the same entry; a guard that matched nothing answers false.
 extension SQLiteTransaction: CommissionStore {
+    /// Bound straight through SQLite's C API (`Bind`): a sale writes one or more.
     public func insert(_ c: inout CommissionRecord) throws {
         try writing {
-            try db.cachedStatement(sql: """
+            try Bind.execute(db.cachedStatement(sql: """
                 INSERT INTO commission (id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status,
                                         payableAt, occurredAt, ruleRef, rulesRef, basis, reason, payoutId, createdAt, updatedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [c.id, c.partnerId, c.beneficiary.rawValue, c.resellerId, c.saleId, c.kind.rawValue, c.amount.amount,
-                                         c.originalAmount.amount, c.currency, c.status.rawValue, c.payableAt.millisecondsSinceEpoch,
-                                         c.occurredAt.millisecondsSinceEpoch,
-                                         intern(c.ruleId), intern(c.rulesHash), c.basis, c.reason, c.payoutId, c.createdAt.millisecondsSinceEpoch,
-                                         c.updatedAt.millisecondsSinceEpoch])
+                """), db, .text(c.id), .text(c.partnerId), .text(c.beneficiary.rawValue), .text(c.resellerId), .text(c.saleId),
+                .text(c.kind.rawValue), .int(c.amount.amount), .int(c.originalAmount.amount), .text(c.currency), .text(c.status.rawValue),
+                .int(c.payableAt.millisecondsSinceEpoch), .int(c.occurredAt.millisecondsSinceEpoch), try intern(c.ruleId).map(Bind.int) ?? .null,
+                try intern(c.rulesHash).map(Bind.int) ?? .null, .text(c.basis), .text(c.reason), .text(c.payoutId),
+                .int(c.createdAt.millisecondsSinceEpoch), .int(c.updatedAt.millisecondsSinceEpoch))
         }
         c.seq = db.lastInsertedRowID
     }

@@ -37,15 +37,16 @@ extension SaleRecord: TextColumnRecord {
 }
 
 extension SQLiteTransaction: SaleStore {
+    /// Bound straight through SQLite's C API (`Bind`): every sale writes one.
     public func insert(_ s: inout SaleRecord) throws {
         try writing {
-            try db.cachedStatement(sql: """
+            try Bind.execute(db.cachedStatement(sql: """
                 INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded,
                                   occurredAt, rulesRef, auditSeq, createdAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [s.id, s.partnerId, s.resellerId, s.customerId, s.externalId, s.plan, s.kind.rawValue, s.amount.amount,
-                                         s.currency, s.refunded.amount, s.occurredAt.millisecondsSinceEpoch, intern(s.rulesHash),
-                                         s.auditSeq, s.createdAt.millisecondsSinceEpoch])
+                """), db, .text(s.id), .text(s.partnerId), .text(s.resellerId), .text(s.customerId), .text(s.externalId), .text(s.plan),
+                .text(s.kind.rawValue), .int(s.amount.amount), .text(s.currency), .int(s.refunded.amount),
+                .int(s.occurredAt.millisecondsSinceEpoch), .int(intern(s.rulesHash)), .int(s.auditSeq), .int(s.createdAt.millisecondsSinceEpoch))
         }
         s.seq = db.lastInsertedRowID
     }
