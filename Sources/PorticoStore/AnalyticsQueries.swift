@@ -340,7 +340,7 @@ extension SQLiteTransaction: AnalyticsStore {
                 """ : """
                 SELECT c.currency, \(sums.sql("c.amount")) FROM partner p JOIN commission c INDEXED BY commission_due
                 ON c.partnerId = p.id AND c.status = 'pending' AND c.payableAt >= ? AND c.payableAt <= ? GROUP BY c.currency
-                """), arguments: [now.dayStartMillis, now.millisecondsSinceEpoch]) {
+                """), arguments: [now.startOfDay.millisecondsSinceEpoch, now.millisecondsSinceEpoch]) {
                 (currency: $0[0] as String, amount: sums.value($0, 1))
             }
         }

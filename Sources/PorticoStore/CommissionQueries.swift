@@ -4,10 +4,11 @@ import PorticoCore
 extension CommissionRecord: ColumnRecord {
     static let columns = columns(of: "commission")
 
-    /// The columns as read from the table under the name `t` in a query.
-    static func columns(of t: String) -> String {
+    /// The columns as read from the table under the name `t` in a query, the amount as
+    /// `amount` reads it (the entry's own unless given).
+    static func columns(of t: String, amount: String? = nil) -> String {
         """
-        \(t).seq, \(t).id, \(t).partnerId, \(t).beneficiary, \(t).resellerId, \(t).saleId, \(t).kind, \(t).amount, \
+        \(t).seq, \(t).id, \(t).partnerId, \(t).beneficiary, \(t).resellerId, \(t).saleId, \(t).kind, \(amount ?? "\(t).amount"), \
         \(t).originalAmount, \(t).currency, \(t).status, \(t).payableAt, \(t).occurredAt, \(Interned.text("\(t).ruleRef")), \
         \(Interned.text("\(t).rulesRef")), \(t).basis, \(t).reason, \(t).payoutId, \(t).createdAt, \(t).updatedAt
         """

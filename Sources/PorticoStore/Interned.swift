@@ -8,12 +8,6 @@ import GRDB
 enum Interned {
     /// The select-list expression that reads the text `ref` refers to (NULL for NULL).
     static func text(_ ref: String) -> String { "(SELECT text FROM interned WHERE id = \(ref))" }
-
-    /// The select list that copies a table's `columns` into its rebuilt form, each of
-    /// `texts` as its reference (the migration interned them all first).
-    static func refs(in columns: [String], _ texts: [String]) -> String {
-        columns.map { texts.contains($0) ? "(SELECT id FROM interned WHERE text = \($0))" : $0 }.joined(separator: ", ")
-    }
 }
 
 extension SQLiteTransaction {

@@ -25,9 +25,3 @@ extension TimeRange {
     var firstMillis: Int64 { first.millisecondsSinceEpoch }
     var lastMillis: Int64 { last.millisecondsSinceEpoch }
 }
-
-extension Timestamp {
-    /// The first and last millisecond of the instant's UTC day, as the ledger stores them.
-    var dayStartMillis: Int64 { millisecondsSinceEpoch - millisecondsSinceEpoch.floorMod(Timestamp.msPerDay) }
-    var dayEndMillis: Int64 { dayStartMillis + Timestamp.msPerDay - 1 }
-}

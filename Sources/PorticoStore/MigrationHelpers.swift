@@ -37,9 +37,9 @@ extension SQLiteStore {
     /// SQLite's procedure for schema changes ALTER TABLE cannot make; the triggers that
     /// write the table (defined on others) are dropped first and created again after, so
     /// the rename checks none of them against a missing table. Rows are copied as they
-    /// are, without the checks (they passed the ones they were written under), as
-    /// `columns` selects them from the old table.
-    static func redefine(_ table: String, _ db: Database, copying columns: String = "*", _ edit: (String) throws -> String) throws {
+    /// are, without the checks (they passed the ones they were written under); a column
+    /// named in `converting` is copied as its SQL expression there (of the old row's columns).
+    static func redefine(_ table: String, _ db: Database, converting: [String: String] = [:], _ edit: (String) throws -> String) throws {
         // A table rebuilt before (renamed into place) has its name quoted by SQLite.
         let prefixes = ["CREATE TABLE \(table) (", "CREATE TABLE \"\(table)\" ("]
         guard let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", arguments: [table]),
@@ -55,6 +55,8 @@ extension SQLiteStore {
         for (name, _) in triggers { try db.execute(sql: "DROP TRIGGER \(name)") }
         let body = try edit(String(sql[sql.index(sql.startIndex, offsetBy: prefix.count)..<close.lowerBound]))
         try db.execute(sql: "CREATE TABLE \(table)_rebuilt (" + body + sql[close.lowerBound...])
+        let columns = converting.isEmpty ? "*" : try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?) ORDER BY cid", arguments: [table])
+            .map { converting[$0] ?? $0 }.joined(separator: ", ")
         try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
         try db.execute(sql: "INSERT INTO \(table)_rebuilt SELECT \(columns) FROM \(table)")
         try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")

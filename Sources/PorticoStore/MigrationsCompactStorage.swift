@@ -100,12 +100,11 @@ extension SQLiteStore {
                 INSERT INTO interned (text) SELECT rulesHash FROM sale UNION SELECT rulesHash FROM commission WHERE rulesHash IS NOT NULL
                     UNION SELECT ruleId FROM commission WHERE ruleId IS NOT NULL;
                 """)
-            let sale = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('sale') ORDER BY cid")
-            try redefine("sale", db, copying: Interned.refs(in: sale, ["rulesHash"])) { body in
+            func ref(_ column: String) -> String { "(SELECT id FROM interned WHERE text = \(column))" }
+            try redefine("sale", db, converting: ["rulesHash": ref("rulesHash")]) { body in
                 try replacing("rulesHash TEXT NOT NULL,", with: "rulesRef INTEGER NOT NULL REFERENCES interned(id),", in: body)
             }
-            let commission = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('commission') ORDER BY cid")
-            try redefine("commission", db, copying: Interned.refs(in: commission, ["ruleId", "rulesHash"])) { body in
+            try redefine("commission", db, converting: ["ruleId": ref("ruleId"), "rulesHash": ref("rulesHash")]) { body in
                 try replacing("rulesHash TEXT,", with: "rulesRef INTEGER REFERENCES interned(id),",
                               in: replacing("ruleId TEXT,", with: "ruleRef INTEGER REFERENCES interned(id),", in: body))
             }
@@ -125,11 +124,10 @@ extension SQLiteStore {
             }
             db.add(function: millis)
             defer { db.remove(function: millis) }
-            let instants = ["sale": ["occurredAt", "createdAt"], "commission": ["payableAt", "occurredAt", "createdAt", "updatedAt"]]
-            for (table, columns) in instants.sorted(by: { $0.key > $1.key }) {
-                let all = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?) ORDER BY cid", arguments: [table])
-                let copy = all.map { columns.contains($0) ? "portico_millis(\($0))" : $0 }.joined(separator: ", ")
-                try redefine(table, db, copying: copy) { body in
+            let instants = [("sale", ["occurredAt", "createdAt"]), ("commission", ["payableAt", "occurredAt", "createdAt", "updatedAt"])]
+            for (table, columns) in instants {
+                let converting = Dictionary(uniqueKeysWithValues: columns.map { ($0, "portico_millis(\($0))") })
+                try redefine(table, db, converting: converting) { body in
                     try columns.reduce(body) { body, column in
                         try replacing("\(column) TEXT NOT NULL", with: "\(column) INTEGER NOT NULL", in: body)
                     }

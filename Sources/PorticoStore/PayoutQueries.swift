@@ -206,7 +206,7 @@ extension SQLiteTransaction: PayoutStore {
 
     public func statementLines(payoutId: String, released: Bool, afterSeq: Int64, limit: Int) throws -> [StatementLine] {
         let (from, condition, amount) = Self.lineSource(released: released)
-        let columns = CommissionRecord.columns(of: "c").replacingOccurrences(of: "c.amount,", with: amount + ",")
+        let columns = CommissionRecord.columns(of: "c", amount: amount)
         return try Columns.fetchAll(db.cachedStatement(sql: """
             SELECT \(columns), s.customerId, s.plan FROM \(from) LEFT JOIN sale s ON s.id = c.saleId
             WHERE \(condition) AND c.seq > ? ORDER BY c.seq LIMIT ?

@@ -149,8 +149,9 @@ extension SQLiteTransaction: ReportStore {
                 SELECT currency, COUNT(*), \(sums.sql("amount")) FROM commission INDEXED BY commission_due
                 WHERE partnerId = ? AND status = 'pending' AND payableAt >= ? AND payableAt <= ? \(occurred)
                 GROUP BY currency
-                """), arguments: StatementArguments([partnerId, now.dayStartMillis, now.millisecondsSinceEpoch] as [any DatabaseValueConvertible]
-                    + (wholeLedger ? [] : [days.first.dayStartMillis, days.last.dayEndMillis]))) {
+                """), arguments: StatementArguments([partnerId, now.startOfDay.millisecondsSinceEpoch, now.millisecondsSinceEpoch] as [any DatabaseValueConvertible]
+                    + (wholeLedger ? [] : [days.first.startOfDay.millisecondsSinceEpoch,
+                                           days.last.startOfDay.adding(days: 1).millisecondsSinceEpoch - 1]))) {
                 (currency: $0[0] as String, count: $0[1] as Int64, amount: sums.value($0, 2))
             }
         }

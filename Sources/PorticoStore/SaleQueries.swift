@@ -3,10 +3,16 @@ import JSONRPC
 import PorticoCore
 
 extension SaleRecord: ColumnRecord {
-    static let columns = """
-        seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt, \
-        \(Interned.text("rulesRef")), auditSeq, createdAt
+    static let columns = columns(rulesHash: Interned.text("rulesRef"))
+
+    /// The columns, the rules' hash as `rulesHash` reads it (an export, which has no column
+    /// for it, reads the reference: no lookup a row).
+    static func columns(rulesHash: String) -> String {
         """
+        seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt, \
+        \(rulesHash), auditSeq, createdAt
+        """
+    }
 
     init(row: Columns) throws {
         self.init(seq: row[0], id: row[1], partnerId: row[2], resellerId: row[3], customerId: row[4], externalId: row[5], plan: row[6],
@@ -130,9 +136,8 @@ extension SQLiteTransaction: SaleStore {
         try db.cachedStatement(sql: "SELECT \(columns) FROM sale INDEXED BY sale_by_partner WHERE \(Self.salesWhere) ORDER BY seq LIMIT ?8")
     }
 
-    /// The record's columns in their places, less the rules' hash, which an export has no
-    /// column for: its reference stands in (not looked up a row at a time).
-    static let exportColumns = SaleRecord.columns.replacingOccurrences(of: Interned.text("rulesRef"), with: "rulesRef")
+    /// The record's columns in their places, the rules' hash's reference standing in for it.
+    static let exportColumns = SaleRecord.columns(rulesHash: "rulesRef")
 
     /// Read from the running totals: a partner's `sale_total` (net of refunds, every kind),
     /// a reseller's `sale_volume` (scope `r:<reseller>`).
