@@ -17,7 +17,7 @@ extension Sums {
 
 extension SQLiteTransaction: AnalyticsStore {
     /// `AND column = ?` and its argument when `value` is given.
-    private func optional(_ column: String, _ value: String?, _ args: inout [(any DatabaseValueConvertible)?]) -> String {
+    private func optional(_ column: String, _ value: (any DatabaseValueConvertible)?, _ args: inout [(any DatabaseValueConvertible)?]) -> String {
         guard let value else { return "" }
         args.append(value)
         return " AND \(column) = ?"
@@ -26,17 +26,17 @@ extension SQLiteTransaction: AnalyticsStore {
     /// A range of whole UTC days reads the running totals (a row per day, currency and
     /// kind, whatever the ledger's size); any other range the ledger.
     public func salesByDay(partnerId: String, currency: String?, range: TimeRange) throws -> [DailySales] {
-        var args: [(any DatabaseValueConvertible)?] = [partnerId]
+        var args: [(any DatabaseValueConvertible)?] = [try ref(.partner, partnerId)]
         let byCurrency = optional("currency", currency, &args)
         let whole = range.isWholeDays
         args += whole ? [range.firstDay, range.lastDay] : [range.firstMillis, range.lastMillis]
         let sql = whole ? { (sums: Sums) in """
             SELECT day, currency, kind, SUM(count), \(sums.sql("amount")), \(sums.sql("refunded")) FROM sale_total
-            WHERE partnerId = ?\(byCurrency) AND day >= ? AND day <= ?
+            WHERE partnerSeq = ?\(byCurrency) AND day >= ? AND day <= ?
             GROUP BY day, currency, kind ORDER BY day, currency, kind
             """ } : { (sums: Sums) in """
             SELECT \(LedgerTime.day("occurredAt")) AS d, currency, kind, COUNT(*), \(sums.sql("amount")), \(sums.sql("refunded")) FROM sale
-            WHERE partnerId = ?\(byCurrency) AND occurredAt >= ? AND occurredAt <= ?
+            WHERE partnerSeq = ?\(byCurrency) AND occurredAt >= ? AND occurredAt <= ?
             GROUP BY d, currency, kind ORDER BY d, currency, kind
             """ }
         return try Sums.exact { sums in
@@ -49,19 +49,19 @@ extension SQLiteTransaction: AnalyticsStore {
     /// Whole UTC days from `commission_rollup` (the days with standing entries), any other
     /// range from the ledger.
     public func commissionsByDay(partnerId: String, currency: String?, range: TimeRange) throws -> [DailyCommissions] {
-        var args: [(any DatabaseValueConvertible)?] = [partnerId]
+        var args: [(any DatabaseValueConvertible)?] = [try ref(.partner, partnerId)]
         let byCurrency = optional("currency", currency, &args)
         let whole = range.isWholeDays
         args += whole ? [range.firstDay, range.lastDay] : [range.firstMillis, range.lastMillis]
         let standing = "status != 'cancelled' AND status != 'reversed'"
         let sql = whole ? { (sums: Sums) in """
             SELECT day, currency, \(sums.sql("amount")), \(sums.sql("CASE WHEN status = 'paid' THEN amount ELSE 0 END")) FROM commission_rollup
-            WHERE partnerId = ?\(byCurrency) AND day >= ? AND day <= ? AND \(standing)
+            WHERE partnerSeq = ?\(byCurrency) AND day >= ? AND day <= ? AND \(standing)
             GROUP BY day, currency HAVING SUM(count) > 0 ORDER BY day, currency
             """ } : { (sums: Sums) in """
             SELECT \(LedgerTime.day("occurredAt")) AS d, currency, \(sums.sql("amount")),
                    \(sums.sql("CASE WHEN status = 'paid' THEN amount ELSE 0 END")) FROM commission
-            WHERE partnerId = ?\(byCurrency) AND occurredAt >= ? AND occurredAt <= ? AND \(standing)
+            WHERE partnerSeq = ?\(byCurrency) AND occurredAt >= ? AND occurredAt <= ? AND \(standing)
             GROUP BY d, currency ORDER BY d, currency
             """ }
         return try Sums.exact { sums in
@@ -97,7 +97,7 @@ extension SQLiteTransaction: AnalyticsStore {
         let whole = before.isWholeDays && after.isWholeDays
         let (table, time) = whole ? ("sale_customer_total", "day") : ("sale", "occurredAt")
         func bounds(_ r: TimeRange) -> [(any DatabaseValueConvertible)?] { whole ? [r.firstDay, r.lastDay] : [r.firstMillis, r.lastMillis] }
-        var args = bounds(before) + bounds(after) + [partnerId]
+        var args = bounds(before) + bounds(after) + [try ref(.partner, partnerId)]
         let byCurrency = optional("currency", currency, &args)
         let span = TimeRange(first: min(before.first, after.first), last: max(before.last, after.last))
         args += bounds(span)
@@ -107,8 +107,8 @@ extension SQLiteTransaction: AnalyticsStore {
                 SELECT currency, COUNT(*), \(sums.outer("b")), \(sums.outer("a")) FROM (
                     SELECT currency, \(sums.inner("CASE WHEN \(time) >= ? AND \(time) <= ? THEN \(net) ELSE 0 END", as: "b")),
                            \(sums.inner("CASE WHEN \(time) >= ? AND \(time) <= ? THEN \(net) ELSE 0 END", as: "a"))
-                    FROM \(table) WHERE partnerId = ?\(byCurrency) AND \(time) >= ? AND \(time) <= ?
-                    GROUP BY customerId, currency HAVING \(sums.positive("b")))
+                    FROM \(table) WHERE partnerSeq = ?\(byCurrency) AND \(time) >= ? AND \(time) <= ?
+                    GROUP BY customerSeq, currency HAVING \(sums.positive("b")))
                 GROUP BY currency ORDER BY currency
                 """), arguments: StatementArguments(sums.split ? Self.splitArguments(args) : args)) {
                 RetentionTotals(currency: $0[0], customers: $0[1], before: sums.value($0, 2), after: sums.value($0, 2 + sums.width))
@@ -122,9 +122,10 @@ extension SQLiteTransaction: AnalyticsStore {
     }
 
     /// The FROM and WHERE of a ranking over `table` (`sale` or `commission`): its group's
-    /// rows in one currency and range, keyed by partner or reseller.
-    private func ranking(_ table: String, _ group: RankingGroup, currency: String, range: TimeRange)
-        -> (key: String, from: String, args: [(any DatabaseValueConvertible)?])
+    /// rows in one currency and range, keyed by partner or reseller (`key`, a number; `id`
+    /// reads its id).
+    private func ranking(_ table: String, _ group: RankingGroup, currency: String, range: TimeRange) throws
+        -> (key: String, id: String, from: String, args: [(any DatabaseValueConvertible)?])
     {
         switch group {
         case .partners(let region, let tier):
@@ -132,13 +133,15 @@ extension SQLiteTransaction: AnalyticsStore {
             var args: [(any DatabaseValueConvertible)?] = []
             var join = ""
             if region != nil || tier != nil {
-                join = " JOIN partner p ON p.id = t.partnerId" + optional("p.region", region, &args) + optional("p.tier", tier, &args)
+                join = " JOIN partner p ON p.seq = t.partnerSeq" + optional("p.region", region, &args) + optional("p.tier", tier, &args)
             }
             args += [currency, range.firstMillis, range.lastMillis]
-            return ("t.partnerId", "\(table) t\(join) WHERE t.currency = ? AND t.occurredAt >= ? AND t.occurredAt <= ?", args)
+            return ("t.partnerSeq", RowRef.partner.id("t.partnerSeq"),
+                    "\(table) t\(join) WHERE t.currency = ? AND t.occurredAt >= ? AND t.occurredAt <= ?", args)
         case .resellers(let partnerId):
-            return ("t.resellerId", "\(table) t WHERE t.partnerId = ? AND t.currency = ? AND t.occurredAt >= ? AND t.occurredAt <= ? AND t.resellerId IS NOT NULL",
-                    [partnerId, currency, range.firstMillis, range.lastMillis])
+            return ("t.resellerSeq", RowRef.reseller.id("t.resellerSeq"),
+                    "\(table) t WHERE t.partnerSeq = ? AND t.currency = ? AND t.occurredAt >= ? AND t.occurredAt <= ? AND t.resellerSeq IS NOT NULL",
+                    [try ref(.partner, partnerId), currency, range.firstMillis, range.lastMillis])
         }
     }
 
@@ -168,13 +171,13 @@ extension SQLiteTransaction: AnalyticsStore {
         var args = blocks.fromArgs
         var join = ""
         if region != nil || tier != nil {
-            join = " JOIN partner p ON p.id = t.partnerId" + optional("p.region", region, &args) + optional("p.tier", tier, &args)
+            join = " JOIN partner p ON p.seq = t.partnerSeq" + optional("p.region", region, &args) + optional("p.tier", tier, &args)
         }
         args += blocks.conditionArgs + [currency]
         return ("""
-            SELECT t.partnerId, \(columns) FROM \(blocks.from)\(join)
+            SELECT \(RowRef.partner.id("t.partnerSeq")), \(columns) FROM \(blocks.from)\(join)
             WHERE \(blocks.condition) AND t.currency = ?
-            GROUP BY t.partnerId HAVING \(having)
+            GROUP BY t.partnerSeq HAVING \(having)
             """, args)
     }
 
@@ -192,11 +195,11 @@ extension SQLiteTransaction: AnalyticsStore {
             }
             return Dictionary(uniqueKeysWithValues: rows)
         }
-        let (key, from, args) = ranking("sale", group, currency: currency, range: range)
-        let distinct = customers ? "COUNT(DISTINCT t.customerId)" : "0"
+        let (key, id, from, args) = try ranking("sale", group, currency: currency, range: range)
+        let distinct = customers ? "COUNT(DISTINCT t.customerSeq)" : "0"
         let rows = try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
-                SELECT \(key), COUNT(*), \(distinct), \(sums.sql("t.amount - t.refunded")) FROM \(from) GROUP BY \(key)
+                SELECT \(id), COUNT(*), \(distinct), \(sums.sql("t.amount - t.refunded")) FROM \(from) GROUP BY \(key)
                 """), arguments: StatementArguments(args)) {
                 ($0[0] as String, RankedSales(count: $0[1], net: sums.value($0, 3), customers: $0[2]))
             }
@@ -212,18 +215,18 @@ extension SQLiteTransaction: AnalyticsStore {
         switch group {
         case .partners where range.isWholeDays:
             (sql, args) = ("""
-                SELECT COUNT(DISTINCT customerId) FROM sale_customer_total WHERE partnerId = ? AND day >= ? AND day <= ? AND currency = ?
-                """, [id, range.firstDay, range.lastDay, currency])
+                SELECT COUNT(DISTINCT customerSeq) FROM sale_customer_total WHERE partnerSeq = ? AND day >= ? AND day <= ? AND currency = ?
+                """, [try ref(.partner, id), range.firstDay, range.lastDay, currency])
         case .partners:
             (sql, args) = ("""
-                SELECT COUNT(DISTINCT customerId) FROM sale INDEXED BY sale_by_partner_time
-                WHERE partnerId = ? AND currency = ? AND occurredAt >= ? AND occurredAt <= ?
-                """, [id, currency, range.firstMillis, range.lastMillis])
+                SELECT COUNT(DISTINCT customerSeq) FROM sale INDEXED BY sale_by_partner_time
+                WHERE partnerSeq = ? AND currency = ? AND occurredAt >= ? AND occurredAt <= ?
+                """, [try ref(.partner, id), currency, range.firstMillis, range.lastMillis])
         case .resellers(let partnerId):
             (sql, args) = ("""
-                SELECT COUNT(DISTINCT customerId) FROM sale INDEXED BY sale_by_reseller_time
-                WHERE resellerId = ? AND currency = ? AND occurredAt >= ? AND occurredAt <= ? AND partnerId = ?
-                """, [id, currency, range.firstMillis, range.lastMillis, partnerId])
+                SELECT COUNT(DISTINCT customerSeq) FROM sale INDEXED BY sale_by_reseller_time
+                WHERE resellerSeq = ? AND currency = ? AND occurredAt >= ? AND occurredAt <= ? AND partnerSeq = ?
+                """, [try ref(.reseller, id), currency, range.firstMillis, range.lastMillis, try ref(.partner, partnerId)])
         }
         return try Int64.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(args)) ?? 0
     }
@@ -242,10 +245,10 @@ extension SQLiteTransaction: AnalyticsStore {
             }
             return Dictionary(uniqueKeysWithValues: rows)
         }
-        let (key, from, args) = ranking("commission", group, currency: currency, range: range)
+        let (key, id, from, args) = try ranking("commission", group, currency: currency, range: range)
         let rows = try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
-                SELECT \(key), COUNT(*), \(sums.sql("t.amount")) FROM \(from) AND t.status != 'cancelled' AND t.status != 'reversed'
+                SELECT \(id), COUNT(*), \(sums.sql("t.amount")) FROM \(from) AND t.status != 'cancelled' AND t.status != 'reversed'
                 GROUP BY \(key)
                 """), arguments: StatementArguments(args)) { ($0[0] as String, (count: $0[1] as Int64, amount: sums.value($0, 2))) }
         }
@@ -260,10 +263,10 @@ extension SQLiteTransaction: AnalyticsStore {
             let (from, fromArgs, condition, conditionArgs) = Self.inBlocks("customer_period_total", blocks)
             var args = fromArgs + conditionArgs
             var conditions = optional("t.currency", currency, &args)
-            conditions += optional("t.partnerId", partnerId, &args)
+            conditions += optional("t.partnerSeq", try ref(.partner, ifAny: partnerId), &args)
             // A block holds a customer once per currency (its key), so a range of one block
             // counts its rows; over several a customer may be in more than one.
-            let customers = blocks.count == 1 ? "COUNT(*)" : "COUNT(DISTINCT t.customerId)"
+            let customers = blocks.count == 1 ? "COUNT(*)" : "COUNT(DISTINCT t.customerSeq)"
             return try Sums.exact { sums in
                 try Columns.fetchAll(db.cachedStatement(sql: """
                     SELECT t.country, t.currency, SUM(t.count), \(customers), \(sums.sql("t.amount")), \(sums.sql("t.refunded"))
@@ -276,13 +279,13 @@ extension SQLiteTransaction: AnalyticsStore {
             }
         }
         var args: [(any DatabaseValueConvertible)?] = []
-        var conditions = optional("s.partnerId", partnerId, &args)
+        var conditions = optional("s.partnerSeq", try ref(.partner, ifAny: partnerId), &args)
         conditions += optional("s.currency", currency, &args)
         args += [range.firstMillis, range.lastMillis]
         return try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
-                SELECT c.country, s.currency, COUNT(*), COUNT(DISTINCT s.customerId), \(sums.sql("s.amount")), \(sums.sql("s.refunded"))
-                FROM sale s JOIN customer c ON c.id = s.customerId
+                SELECT c.country, s.currency, COUNT(*), COUNT(DISTINCT s.customerSeq), \(sums.sql("s.amount")), \(sums.sql("s.refunded"))
+                FROM sale s JOIN customer c ON c.seq = s.customerSeq
                 WHERE 1\(conditions) AND s.occurredAt >= ? AND s.occurredAt <= ?
                 GROUP BY c.country, s.currency ORDER BY c.country, s.currency
                 """), arguments: StatementArguments(args)) {
@@ -339,7 +342,7 @@ extension SQLiteTransaction: AnalyticsStore {
                 WHERE h.payableAt >= ? AND h.payableAt <= ? AND c.status = 'pending' GROUP BY c.currency
                 """ : """
                 SELECT c.currency, \(sums.sql("c.amount")) FROM partner p JOIN commission c INDEXED BY commission_due
-                ON c.partnerId = p.id AND c.status = 'pending' AND c.payableAt >= ? AND c.payableAt <= ? GROUP BY c.currency
+                ON c.partnerSeq = p.seq AND c.status = 'pending' AND c.payableAt >= ? AND c.payableAt <= ? GROUP BY c.currency
                 """), arguments: [now.startOfDay.millisecondsSinceEpoch, now.millisecondsSinceEpoch]) {
                 (currency: $0[0] as String, amount: sums.value($0, 1))
             }

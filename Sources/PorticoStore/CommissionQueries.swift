@@ -8,7 +8,8 @@ extension CommissionRecord: ColumnRecord {
     /// `amount` reads it (the entry's own unless given).
     static func columns(of t: String, amount: String? = nil) -> String {
         """
-        \(t).seq, \(t).id, \(t).partnerId, \(t).beneficiary, \(t).resellerId, \(t).saleId, \(t).kind, \(amount ?? "\(t).amount"), \
+        \(t).seq, \(t).id, \(RowRef.partner.id("\(t).partnerSeq")), \(t).beneficiary, \(RowRef.reseller.id("\(t).resellerSeq")), \
+        \(RowRef.sale.id("\(t).saleSeq")), \(t).kind, \(amount ?? "\(t).amount"), \
         \(t).originalAmount, \(t).currency, \(t).status, \(t).payableAt, \(t).occurredAt, \(Interned.text("\(t).ruleRef")), \
         \(Interned.text("\(t).rulesRef")), \(t).basis, \(t).reason, \(t).payoutId, \(t).createdAt, \(t).updatedAt
         """
@@ -24,11 +25,12 @@ extension CommissionRecord: ColumnRecord {
 }
 
 extension CommissionFilter {
-    /// The SQL condition and arguments, evaluated at `now` for the derived statuses.
-    func clause(now: Timestamp) -> (String, [(any DatabaseValueConvertible)?]) {
+    /// The SQL condition and arguments, evaluated at `now` for the derived statuses; the
+    /// partner as `partnerSeq` numbers it.
+    func clause(now: Timestamp, partnerSeq: Int64) -> (String, [(any DatabaseValueConvertible)?]) {
         let now = now.millisecondsSinceEpoch
-        var sql = "partnerId = ?"
-        var args: [(any DatabaseValueConvertible)?] = [partnerId]
+        var sql = "partnerSeq = ?"
+        var args: [(any DatabaseValueConvertible)?] = [partnerSeq]
         switch status {
         case .pending?: sql += " AND status = 'pending' AND payableAt > ?"; args.append(now)
         case .payable?: sql += " AND status = 'pending' AND payableAt <= ?"; args.append(now)
@@ -50,10 +52,11 @@ extension SQLiteTransaction: CommissionStore {
     public func insert(_ c: inout CommissionRecord) throws {
         try writing {
             try Bind.execute(db.cachedStatement(sql: """
-                INSERT INTO commission (id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status,
+                INSERT INTO commission (id, partnerSeq, beneficiary, resellerSeq, saleSeq, kind, amount, originalAmount, currency, status,
                                         payableAt, occurredAt, ruleRef, rulesRef, basis, reason, payoutId, createdAt, updatedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """), db, .text(c.id), .text(c.partnerId), .text(c.beneficiary.rawValue), .text(c.resellerId), .text(c.saleId),
+                """), db, .text(c.id), .int(ref(.partner, c.partnerId)), .text(c.beneficiary.rawValue),
+                try ref(.reseller, ifAny: c.resellerId).map(Bind.int) ?? .null, try ref(.sale, ifAny: c.saleId).map(Bind.int) ?? .null,
                 .text(c.kind.rawValue), .int(c.amount.amount), .int(c.originalAmount.amount), .text(c.currency), .text(c.status.rawValue),
                 .int(c.payableAt.millisecondsSinceEpoch), .int(c.occurredAt.millisecondsSinceEpoch), try intern(c.ruleId).map(Bind.int) ?? .null,
                 try intern(c.rulesHash).map(Bind.int) ?? .null, .text(c.basis), .text(c.reason), .text(c.payoutId),
@@ -68,8 +71,8 @@ extension SQLiteTransaction: CommissionStore {
     }
 
     public func commissions(saleId: String) throws -> [CommissionRecord] {
-        try CommissionRecord.fetchAll(db.cachedStatement(sql: "SELECT \(CommissionRecord.columns) FROM commission WHERE saleId = ? ORDER BY seq"),
-                                      arguments: [saleId])
+        try CommissionRecord.fetchAll(db.cachedStatement(sql: "SELECT \(CommissionRecord.columns) FROM commission WHERE saleSeq = ? ORDER BY seq"),
+                                      arguments: [ref(.sale, saleId)])
     }
 
     public func changeCommission(id: String, expected: CommissionStatus, amount: Int64, status: CommissionStatus, updatedAt: Timestamp) throws -> Bool {
@@ -81,19 +84,19 @@ extension SQLiteTransaction: CommissionStore {
     }
 
     public func commissions(_ f: CommissionFilter, now: Timestamp, afterSeq: Int64, limit: Int) throws -> [CommissionRecord] {
-        let (clause, args) = f.clause(now: now)
+        let (clause, args) = f.clause(now: now, partnerSeq: try ref(.partner, f.partnerId))
         return try CommissionRecord.fetchAll(db.cachedStatement(sql: """
             SELECT \(CommissionRecord.columns) FROM commission WHERE \(clause) AND seq > ? ORDER BY seq LIMIT ?
             """), arguments: StatementArguments(args + [afterSeq, limit]))
     }
 
     public func commissionCount(_ f: CommissionFilter, now: Timestamp) throws -> Int {
-        let (clause, args) = f.clause(now: now)
+        let (clause, args) = f.clause(now: now, partnerSeq: try ref(.partner, f.partnerId))
         return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM commission WHERE \(clause)"), arguments: StatementArguments(args)) ?? 0
     }
 
     public func commissionTotals(_ f: CommissionFilter, now: Timestamp) throws -> [ReportTotal] {
-        let (clause, args) = f.clause(now: now)
+        let (clause, args) = f.clause(now: now, partnerSeq: try ref(.partner, f.partnerId))
         return try Sums.exact { sums in
             try sums.totals(db.cachedStatement(sql: """
                 SELECT CASE WHEN status = 'pending' AND payableAt <= ? THEN 'payable' ELSE status END AS s, currency,
@@ -107,9 +110,9 @@ extension SQLiteTransaction: CommissionStore {
         try Sums.exact { sums in
             try Columns.fetchOne(db.cachedStatement(sql: """
                 SELECT \(sums.sql("amount")) FROM commission
-                WHERE partnerId = ? AND resellerId IS ? AND currency = ? AND occurredAt >= ? AND occurredAt <= ?
+                WHERE partnerSeq = ? AND resellerSeq IS ? AND currency = ? AND occurredAt >= ? AND occurredAt <= ?
                   AND status != 'cancelled' AND status != 'reversed'
-                """), arguments: [partnerId, resellerId, currency, range.firstMillis, range.lastMillis]) { sums.value($0, 0) } ?? 0
+                """), arguments: [ref(.partner, partnerId), ref(.reseller, ifAny: resellerId), currency, range.firstMillis, range.lastMillis]) { sums.value($0, 0) } ?? 0
         }
     }
 }

@@ -38,8 +38,11 @@ extension SQLiteStore {
     /// write the table (defined on others) are dropped first and created again after, so
     /// the rename checks none of them against a missing table. Rows are copied as they
     /// are, without the checks (they passed the ones they were written under); a column
-    /// named in `converting` is copied as its SQL expression there (of the old row's columns).
-    static func redefine(_ table: String, _ db: Database, converting: [String: String] = [:], _ edit: (String) throws -> String) throws {
+    /// named in `converting` is copied as its SQL expression there (of the old row's columns);
+    /// the table's indexes are created again as `indexes` edits their definitions (a column
+    /// renamed, say).
+    static func redefine(_ table: String, _ db: Database, converting: [String: String] = [:], indexes editIndex: (String) -> String = { $0 },
+                         _ edit: (String) throws -> String) throws {
         // A table rebuilt before (renamed into place) has its name quoted by SQLite.
         let prefixes = ["CREATE TABLE \(table) (", "CREATE TABLE \"\(table)\" ("]
         guard let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", arguments: [table]),
@@ -62,8 +65,16 @@ extension SQLiteStore {
         try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
         try db.execute(sql: "DROP TABLE \(table)")
         try db.execute(sql: "ALTER TABLE \(table)_rebuilt RENAME TO \(table)")
-        for statement in indexes { try db.execute(sql: statement) }
+        for statement in indexes { try db.execute(sql: editIndex(statement)) }
         for (_, statement) in triggers { try db.execute(sql: statement) }
+    }
+
+    /// `sql` with each whole word a key of `names` renamed to its value (columns a migration
+    /// renames, in the definitions that name them).
+    static func renaming(_ names: [String: String], in sql: String) -> String {
+        names.reduce(sql) { sql, name in
+            sql.replacingOccurrences(of: #"\b"# + name.key + #"\b"#, with: name.value, options: .regularExpression)
+        }
     }
 
     /// Rebuilds `table` with its CHECK (column IN (...)) constraints written as comparisons,

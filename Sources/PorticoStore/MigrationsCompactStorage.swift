@@ -5,7 +5,7 @@ import PorticoCore
 extension SQLiteStore {
     /// The migrations that store the same data in less room (0014 onwards): the audit
     /// log's states deflated, the hold ends listed, texts interned, instants as
-    /// milliseconds. Registered in order by `migrator`; like every migration, never edited
+    /// milliseconds, rows referred to by number. Registered in order by `migrator`; like every migration, never edited
     /// once shipped.
     static func registerCompactStorage(_ m: inout DatabaseMigrator) {
         m.registerMigration("0014-compact-storage") { db in
@@ -205,6 +205,58 @@ extension SQLiteStore {
                 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
                     BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
                 """)
+        }
+
+        m.registerMigration("0019-ledger-rows-by-seq") { db in
+            // The ledger's rows refer to a partner, reseller, customer or sale by that row's
+            // seq (RowRef), not its 24-character id: a sale names its partner in itself, in
+            // its commission entries and in seven of their indexes, its customer in itself,
+            // an index and the customers' totals; an entry its sale (about 400 bytes a sale,
+            // more in the running totals of a large ledger). The triggers that keep the
+            // totals are created again with the columns renamed, the customer's partner read
+            // as the sale's (the same partner: SaleService records a sale for the customer's).
+            let renamed = ["partnerId": "partnerSeq", "resellerId": "resellerSeq", "customerId": "customerSeq", "saleId": "saleSeq"]
+            let triggers = try Row.fetchAll(db, sql: """
+                SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name IN ('sale', 'commission') ORDER BY rowid
+                """).map { ($0["name"] as String, $0["sql"] as String) }
+            for (name, _) in triggers { try db.execute(sql: "DROP TRIGGER \(name)") }
+            func seq(_ table: RowRef, _ column: String) -> String { table.ref(column) }
+            let references = [
+                ("partnerId TEXT NOT NULL REFERENCES partner(id)", "partnerSeq INTEGER NOT NULL REFERENCES partner(seq)"),
+                ("resellerId TEXT REFERENCES reseller(id)", "resellerSeq INTEGER REFERENCES reseller(seq)"),
+                ("customerId TEXT NOT NULL REFERENCES customer(id)", "customerSeq INTEGER NOT NULL REFERENCES customer(seq)"),
+                ("saleId TEXT REFERENCES sale(id)", "saleSeq INTEGER REFERENCES sale(seq)"),
+            ]
+            func edit(_ body: String) -> String {
+                renaming(renamed, in: references.reduce(body) { $0.replacingOccurrences(of: $1.0, with: $1.1) })
+            }
+            // The entries first: their sales' ids are read from the table not yet rebuilt.
+            try redefine("commission", db, converting: ["partnerId": seq(.partner, "partnerId"), "resellerId": seq(.reseller, "resellerId"),
+                                                        "saleId": seq(.sale, "saleId")],
+                         indexes: { renaming(renamed, in: $0) }, edit)
+            try redefine("sale", db, converting: ["partnerId": seq(.partner, "partnerId"), "resellerId": seq(.reseller, "resellerId"),
+                                                  "customerId": seq(.customer, "customerId")],
+                         indexes: { renaming(renamed, in: $0) }, edit)
+            // The running totals, keyed by the same numbers.
+            for table in ["sale_total", "sale_customer_total", "period_total", "period_delta", "customer_period_total", "customer_delta",
+                          "commission_rollup"] {
+                let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table])
+                var converting = ["partnerId": seq(.partner, "partnerId")]
+                if columns.contains("customerId") { converting["customerId"] = seq(.customer, "customerId") }
+                try redefine(table, db, converting: converting) { body in
+                    renaming(renamed, in: body.replacingOccurrences(of: "partnerId TEXT NOT NULL", with: "partnerSeq INTEGER NOT NULL")
+                        .replacingOccurrences(of: "customerId TEXT NOT NULL", with: "customerSeq INTEGER NOT NULL"))
+                }
+            }
+            let rewrites = [
+                (#"c\.id = NEW\.customerId"#, "c.seq = NEW.customerSeq"),
+                (#"c\.partnerId"#, "NEW.partnerSeq"),
+                (#"'r:' \|\| (NEW|OLD)\.resellerId"#, "'r:' || " + RowRef.reseller.id("$1.resellerSeq")),
+            ]
+            for (_, sql) in triggers {
+                let edited = rewrites.reduce(sql) { $0.replacingOccurrences(of: $1.0, with: $1.1, options: .regularExpression) }
+                try db.execute(sql: renaming(renamed, in: edited))
+            }
         }
     }
 }

@@ -97,9 +97,9 @@ extension SQLiteTransaction: PayoutStore {
         try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
                 SELECT currency, COUNT(*), \(sums.sql("amount")) FROM commission
-                WHERE partnerId = ? AND status = 'pending' AND payableAt <= ?
+                WHERE partnerSeq = ? AND status = 'pending' AND payableAt <= ?
                 GROUP BY currency ORDER BY currency
-                """), arguments: [partnerId, asOf.millisecondsSinceEpoch]) { PayableBalance(currency: $0[0], net: sums.value($0, 2), count: $0[1]) }
+                """), arguments: [ref(.partner, partnerId), asOf.millisecondsSinceEpoch]) { PayableBalance(currency: $0[0], net: sums.value($0, 2), count: $0[1]) }
         }
     }
 
@@ -118,9 +118,9 @@ extension SQLiteTransaction: PayoutStore {
         try writing {
             try Columns.fetchAll(db.cachedStatement(sql: """
                 UPDATE commission SET status = 'processing', payoutId = ?, updatedAt = ?
-                WHERE partnerId = ? AND status = 'pending' AND payableAt <= ? AND currency = ?
+                WHERE partnerSeq = ? AND status = 'pending' AND payableAt <= ? AND currency = ?
                 RETURNING amount
-                """), arguments: [p.id, p.updatedAt.millisecondsSinceEpoch, p.partnerId, p.asOf.millisecondsSinceEpoch,
+                """), arguments: [p.id, p.updatedAt.millisecondsSinceEpoch, ref(.partner, p.partnerId), p.asOf.millisecondsSinceEpoch,
                                           p.currency]) { $0[0] as Int64 }
                 .forEach { moved.net += Int128($0); moved.count += 1 }
         }
@@ -208,7 +208,7 @@ extension SQLiteTransaction: PayoutStore {
         let (from, condition, amount) = Self.lineSource(released: released)
         let columns = CommissionRecord.columns(of: "c", amount: amount)
         return try Columns.fetchAll(db.cachedStatement(sql: """
-            SELECT \(columns), s.customerId, s.plan FROM \(from) LEFT JOIN sale s ON s.id = c.saleId
+            SELECT \(columns), \(RowRef.customer.id("s.customerSeq")), s.plan FROM \(from) LEFT JOIN sale s ON s.seq = c.saleSeq
             WHERE \(condition) AND c.seq > ? ORDER BY c.seq LIMIT ?
             """), arguments: [payoutId, afterSeq, limit]) { row in
             let c = try CommissionRecord(row: row)

@@ -45,13 +45,13 @@ extension SQLiteTransaction: ReportStore {
     /// `periodLength` is 10 (YYYY-MM-DD) or 7 (YYYY-MM), for a partner or one reseller.
     public func salesTotals(partnerId: String, resellerId: String?, range: TimeRange, periodLength: Int?) throws -> [ReportTotal] {
         let key = periodLength.map { LedgerTime.period("occurredAt", width: "\($0)") } ?? "''"
-        let (column, id) = resellerId.map { ("resellerId", $0) } ?? ("partnerId", partnerId)
+        let (column, seq) = try resellerId.map { ("resellerSeq", try ref(.reseller, $0)) } ?? ("partnerSeq", try ref(.partner, partnerId))
         return try Sums.exact { sums in
             try sums.totals(db.cachedStatement(sql: """
                 SELECT \(key) AS k, currency, COUNT(*), \(sums.sql("amount - refunded")) FROM sale
                 WHERE \(column) = ? AND occurredAt >= ? AND occurredAt <= ?
                 GROUP BY k, currency ORDER BY k, currency
-                """), [id, range.firstMillis, range.lastMillis])
+                """), [seq, range.firstMillis, range.lastMillis])
         }
     }
 
@@ -65,9 +65,9 @@ extension SQLiteTransaction: ReportStore {
         let key = periodLength.map { LedgerTime.period("occurredAt", width: "\($0)") }
             ?? "CASE WHEN status = 'pending' AND payableAt <= ? THEN 'payable' ELSE status END"
         var args: [(any DatabaseValueConvertible)?] = periodLength == nil ? [now] : []
-        var conditions = "partnerId = ?"
-        args.append(partnerId)
-        if let resellerId { conditions += " AND resellerId = ?"; args.append(resellerId) }
+        var conditions = "partnerSeq = ?"
+        args.append(try ref(.partner, partnerId))
+        if let resellerId { conditions += " AND resellerSeq = ?"; args.append(try ref(.reseller, resellerId)) }
         if periodLength != nil { conditions += " AND status != 'cancelled' AND status != 'reversed'" }
         conditions += " AND occurredAt >= ? AND occurredAt <= ?"
         args += [range.firstMillis, range.lastMillis]
@@ -87,8 +87,8 @@ extension SQLiteTransaction: ReportStore {
         return try Sums.exact { sums in
             try sums.totals(db.cachedStatement(sql: """
                 SELECT \(key) AS k, currency, SUM(count), \(sums.sql("amount - refunded")) FROM sale_total
-                WHERE partnerId = ? AND day >= ? AND day <= ? GROUP BY \(groups) HAVING SUM(count) > 0 ORDER BY k, currency
-                """), [partnerId, days.firstDay, days.lastDay])
+                WHERE partnerSeq = ? AND day >= ? AND day <= ? GROUP BY \(groups) HAVING SUM(count) > 0 ORDER BY k, currency
+                """), [ref(.partner, partnerId), days.firstDay, days.lastDay])
         }
     }
 
@@ -100,13 +100,14 @@ extension SQLiteTransaction: ReportStore {
         -> [ReportTotal]
     {
         let (firstDay, lastDay, wholeLedger) = (days.firstDay, days.lastDay, days == .all)
+        let partnerSeq = try ref(.partner, partnerId)
         if let length = periodLength {
             return try Sums.exact { sums in
                 try sums.totals(db.cachedStatement(sql: """
                     SELECT substr(day, 1, \(length)) AS k, currency, SUM(count), \(sums.sql("amount")) FROM commission_rollup
-                    WHERE partnerId = ? AND day >= ? AND day <= ? AND status != 'cancelled' AND status != 'reversed'
+                    WHERE partnerSeq = ? AND day >= ? AND day <= ? AND status != 'cancelled' AND status != 'reversed'
                     GROUP BY k, currency HAVING SUM(count) > 0 ORDER BY k, currency
-                    """), [partnerId, firstDay, lastDay])
+                    """), [partnerSeq, firstDay, lastDay])
             }
         }
         let today = String(now.rfc3339.prefix(10))
@@ -129,9 +130,9 @@ extension SQLiteTransaction: ReportStore {
                        SUM(CASE WHEN status = 'pending' AND payableDay < ? THEN count ELSE 0 END),
                        \(sums.sql(standing)), \(sums.sql(due))
                 FROM commission_rollup
-                WHERE partnerId = ? AND day >= ? AND day <= ?
+                WHERE partnerSeq = ? AND day >= ? AND day <= ?
                 GROUP BY currency, status
-                """), arguments: StatementArguments(Array(repeating: today, count: 2 + 2 * sums.width) + [partnerId, firstDay, lastDay])) { row in
+                """), arguments: StatementArguments(Array(repeating: today, count: 2 + 2 * sums.width) + [partnerSeq, firstDay, lastDay] as [any DatabaseValueConvertible])) { row in
                 (status: row[0] as String, currency: row[1] as String, standingCount: row[2] as Int64, dueCount: row[3] as Int64,
                  standing: sums.value(row, 4), due: sums.value(row, 4 + sums.width))
             }
@@ -147,9 +148,9 @@ extension SQLiteTransaction: ReportStore {
         let endedToday = try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
                 SELECT currency, COUNT(*), \(sums.sql("amount")) FROM commission INDEXED BY commission_due
-                WHERE partnerId = ? AND status = 'pending' AND payableAt >= ? AND payableAt <= ? \(occurred)
+                WHERE partnerSeq = ? AND status = 'pending' AND payableAt >= ? AND payableAt <= ? \(occurred)
                 GROUP BY currency
-                """), arguments: StatementArguments([partnerId, now.startOfDay.millisecondsSinceEpoch, now.millisecondsSinceEpoch] as [any DatabaseValueConvertible]
+                """), arguments: StatementArguments([partnerSeq, now.startOfDay.millisecondsSinceEpoch, now.millisecondsSinceEpoch] as [any DatabaseValueConvertible]
                     + (wholeLedger ? [] : [days.first.startOfDay.millisecondsSinceEpoch,
                                            days.last.startOfDay.adding(days: 1).millisecondsSinceEpoch - 1]))) {
                 (currency: $0[0] as String, count: $0[1] as Int64, amount: sums.value($0, 2))

@@ -16,6 +16,9 @@ public final class SQLiteTransaction: StoreTransaction {
     /// The numbers of the texts this transaction interned or looked up (`intern`);
     /// forgotten with `appendHead`.
     var internedRefs: [String: Int64] = [:]
+    /// The numbers of the rows this transaction looked up by id (`ref`); forgotten with
+    /// `appendHead`.
+    var rowRefs: [RowRefKey: Int64] = [:]
     /// Whether each writing request runs in a savepoint of its own, and so folds its own
     /// changes to the totals (see TotalsFold).
     var settlesEachRequest = false
@@ -39,6 +42,7 @@ public final class SQLiteTransaction: StoreTransaction {
     func rolledBack() {
         appendHead = nil
         internedRefs = [:]
+        rowRefs = [:]
     }
 
     public var authVersion: UInt64 { auth?.current ?? .max }
@@ -65,7 +69,7 @@ public final class SQLiteTransaction: StoreTransaction {
         "member.partnerId": ("role", "the partner already has an owner"),
         "reseller.partnerId, reseller.email": ("email", "is already a reseller of this partner"),
         "customer.partnerId, customer.email": ("email", "is already a customer of this partner"),
-        "sale.partnerId, sale.externalId": ("externalId", "a sale was already recorded under this external id"),
+        "sale.partnerSeq, sale.externalId": ("externalId", "a sale was already recorded under this external id"),
         "idempotency.scope, idempotency.key": ("idempotencyKey", "was already used"),
         "payout.partnerId, payout.currency, payout.period": ("period", "a payout was already created for this partner, currency and period"),
         "provider_event.provider, provider_event.eventId": ("payload.id", "this event was already applied"),
@@ -141,37 +145,37 @@ extension RunningTotals {
     public static func mismatch(_ db: Database) throws -> String? {
         let levels = TotalsFold.levels
         let checks: [(table: String, totals: String, ledger: String)] = [
-            ("sale_total", "SELECT partnerId, currency, day, kind, count, amount, refunded FROM sale_total",
-             "SELECT partnerId, currency, \(LedgerTime.day("occurredAt")), kind, COUNT(*), SUM(amount), SUM(refunded) FROM sale GROUP BY 1, 2, 3, 4"),
-            ("sale_customer_total", "SELECT partnerId, customerId, currency, day, amount, refunded FROM sale_customer_total",
-             "SELECT partnerId, customerId, currency, \(LedgerTime.day("occurredAt")), SUM(amount), SUM(refunded) FROM sale GROUP BY 1, 2, 3, 4"),
+            ("sale_total", "SELECT partnerSeq, currency, day, kind, count, amount, refunded FROM sale_total",
+             "SELECT partnerSeq, currency, \(LedgerTime.day("occurredAt")), kind, COUNT(*), SUM(amount), SUM(refunded) FROM sale GROUP BY 1, 2, 3, 4"),
+            ("sale_customer_total", "SELECT partnerSeq, customerSeq, currency, day, amount, refunded FROM sale_customer_total",
+             "SELECT partnerSeq, customerSeq, currency, \(LedgerTime.day("occurredAt")), SUM(amount), SUM(refunded) FROM sale GROUP BY 1, 2, 3, 4"),
             ("sale_volume", "SELECT scope, currency, day, amount, count FROM sale_volume",
              """
-             SELECT 'r:' || resellerId, currency, \(LedgerTime.day("occurredAt")), SUM(amount - refunded), COUNT(*) FROM sale
-             WHERE resellerId IS NOT NULL GROUP BY 1, 2, 3
+             SELECT 'r:' || (SELECT id FROM reseller WHERE seq = resellerSeq), currency, \(LedgerTime.day("occurredAt")), SUM(amount - refunded), COUNT(*) FROM sale
+             WHERE resellerSeq IS NOT NULL GROUP BY 1, 2, 3
              """),
-            ("commission_rollup", "SELECT partnerId, currency, status, day, payableDay, amount, count FROM commission_rollup WHERE count != 0 OR amount != 0",
+            ("commission_rollup", "SELECT partnerSeq, currency, status, day, payableDay, amount, count FROM commission_rollup WHERE count != 0 OR amount != 0",
              """
-             SELECT partnerId, currency, status, \(LedgerTime.day("occurredAt")), \(LedgerTime.day("payableAt")), SUM(amount), COUNT(*) FROM commission
+             SELECT partnerSeq, currency, status, \(LedgerTime.day("occurredAt")), \(LedgerTime.day("payableAt")), SUM(amount), COUNT(*) FROM commission
              GROUP BY 1, 2, 3, 4, 5
              """),
             ("period_total", """
-             SELECT level, currency, period, partnerId, sales, amount, refunded, commissions, earned FROM period_total
+             SELECT level, currency, period, partnerSeq, sales, amount, refunded, commissions, earned FROM period_total
              WHERE sales != 0 OR amount != 0 OR refunded != 0 OR commissions != 0 OR earned != 0
              """,
              """
-             SELECT level, currency, period, partnerId, SUM(sales), SUM(amount), SUM(refunded), SUM(commissions), SUM(earned) FROM (
-                 SELECT l.level, s.currency, \(LedgerTime.period("s.occurredAt", width: "l.width")) AS period, s.partnerId,
+             SELECT level, currency, period, partnerSeq, SUM(sales), SUM(amount), SUM(refunded), SUM(commissions), SUM(earned) FROM (
+                 SELECT l.level, s.currency, \(LedgerTime.period("s.occurredAt", width: "l.width")) AS period, s.partnerSeq,
                         1 AS sales, s.amount, s.refunded, 0 AS commissions, 0 AS earned FROM sale s, \(levels)
                  UNION ALL
-                 SELECT l.level, c.currency, \(LedgerTime.period("c.occurredAt", width: "l.width")), c.partnerId, 0, 0, 0, 1, c.amount
+                 SELECT l.level, c.currency, \(LedgerTime.period("c.occurredAt", width: "l.width")), c.partnerSeq, 0, 0, 0, 1, c.amount
                      FROM commission c, \(levels) WHERE c.status != 'cancelled' AND c.status != 'reversed')
              GROUP BY 1, 2, 3, 4
              """),
-            ("customer_period_total", "SELECT level, period, currency, country, customerId, partnerId, count, amount, refunded FROM customer_period_total",
+            ("customer_period_total", "SELECT level, period, currency, country, customerSeq, partnerSeq, count, amount, refunded FROM customer_period_total",
              """
-             SELECT l.level, \(LedgerTime.period("s.occurredAt", width: "l.width")), s.currency, c.country, s.customerId, c.partnerId, COUNT(*), SUM(s.amount), SUM(s.refunded)
-             FROM sale s JOIN customer c ON c.id = s.customerId, \(levels) GROUP BY 1, 2, 3, 4, 5
+             SELECT l.level, \(LedgerTime.period("s.occurredAt", width: "l.width")), s.currency, c.country, s.customerSeq, s.partnerSeq, COUNT(*), SUM(s.amount), SUM(s.refunded)
+             FROM sale s JOIN customer c ON c.seq = s.customerSeq, \(levels) GROUP BY 1, 2, 3, 4, 5
              """),
             ("commission_status_total", "SELECT currency, status, payableDay, count, amount FROM commission_status_total WHERE count != 0 OR amount != 0",
              """

@@ -3,13 +3,15 @@ import JSONRPC
 import PorticoCore
 
 extension SaleRecord: ColumnRecord {
-    static let columns = columns(rulesHash: Interned.text("rulesRef"))
+    static let columns = columns(rulesHash: Interned.text("rulesRef"),
+                                 rows: (RowRef.partner.id("partnerSeq"), RowRef.reseller.id("resellerSeq"), RowRef.customer.id("customerSeq")))
 
-    /// The columns, the rules' hash as `rulesHash` reads it (an export, which has no column
-    /// for it, reads the reference: no lookup a row).
-    static func columns(rulesHash: String) -> String {
+    /// The columns, the rules' hash as `rulesHash` reads it and the partner, reseller and
+    /// customer as `rows` do (an export, which has no column for the hash and looks ids up
+    /// itself, reads the numbers: no lookup a row).
+    static func columns(rulesHash: String, rows: (partner: String, reseller: String, customer: String)) -> String {
         """
-        seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt, \
+        seq, id, \(rows.partner), \(rows.reseller), \(rows.customer), externalId, plan, kind, amount, currency, refunded, occurredAt, \
         \(rulesHash), auditSeq, createdAt
         """
     }
@@ -47,14 +49,16 @@ extension SQLiteTransaction: SaleStore {
     public func insert(_ s: inout SaleRecord) throws {
         try writing {
             try Bind.execute(db.cachedStatement(sql: """
-                INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded,
+                INSERT INTO sale (id, partnerSeq, resellerSeq, customerSeq, externalId, plan, kind, amount, currency, refunded,
                                   occurredAt, rulesRef, auditSeq, createdAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """), db, .text(s.id), .text(s.partnerId), .text(s.resellerId), .text(s.customerId), .text(s.externalId), .text(s.plan),
+                """), db, .text(s.id), .int(ref(.partner, s.partnerId)), try ref(.reseller, ifAny: s.resellerId).map(Bind.int) ?? .null,
+                .int(ref(.customer, s.customerId)), .text(s.externalId), .text(s.plan),
                 .text(s.kind.rawValue), .int(s.amount.amount), .text(s.currency), .int(s.refunded.amount),
                 .int(s.occurredAt.millisecondsSinceEpoch), .int(intern(s.rulesHash)), .int(s.auditSeq), .int(s.createdAt.millisecondsSinceEpoch))
         }
         s.seq = db.lastInsertedRowID
+        rowRefs[RowRefKey(table: .sale, id: s.id)] = s.seq  // its entries refer to it next
     }
 
     public func addRefund(saleId: String, amount: Int64) throws -> Bool {
@@ -70,28 +74,30 @@ extension SQLiteTransaction: SaleStore {
     }
 
     public func sale(partnerId: String, externalId: String) throws -> SaleRecord? {
-        try SaleRecord.fetchOne(db.cachedStatement(sql: "SELECT \(SaleRecord.columns) FROM sale WHERE partnerId = ? AND externalId = ?"),
-                                arguments: [partnerId, externalId])
+        try SaleRecord.fetchOne(db.cachedStatement(sql: "SELECT \(SaleRecord.columns) FROM sale WHERE partnerSeq = ? AND externalId = ?"),
+                                arguments: [ref(.partner, partnerId), externalId])
     }
 
     public func sales(_ f: SaleFilter, afterSeq: Int64, limit: Int) throws -> [SaleRecord] {
         var rows: [SaleRecord] = []
-        try Bind.run(salesPage(), db, Self.salesBinds(f, afterSeq: afterSeq) + [.int(Int64(limit))]) { rows.append(try SaleRecord(row: $0)) }
+        try Bind.run(salesPage(), db, salesBinds(f, afterSeq: afterSeq) + [.int(Int64(limit))]) { rows.append(try SaleRecord(row: $0)) }
         return rows
     }
 
     public func saleTexts(_ f: SaleFilter, afterSeq: Int64, limit: Int) throws -> [RecordText] {
-        try SaleRecord.fetchTexts(salesPage(), db, Self.salesBinds(f, afterSeq: afterSeq) + [.int(Int64(limit))], rows: limit)
+        try SaleRecord.fetchTexts(salesPage(), db, salesBinds(f, afterSeq: afterSeq) + [.int(Int64(limit))], rows: limit)
     }
 
-    /// Written from the columns as they are stepped: a text as the bytes SQLite holds.
+    /// Written from the columns as they are stepped: a text as the bytes SQLite holds, a
+    /// customer's and reseller's id as looked up once a page (`RowIds`).
     /// `SaleRowsTests` holds it to `SaleRecord.exportRow`.
     public func saleRows(_ f: SaleFilter, afterSeq: Int64, limit: Int, into out: any ExportRows) throws -> (count: Int, last: Int64?) {
         var last: Int64?, count = 0
-        _ = try Bind.run(salesPage(Self.exportColumns), db, Self.salesBinds(f, afterSeq: afterSeq) + [.int(Int64(limit))]) { row in
+        var customers = try RowIds(.customer, db), resellers = try RowIds(.reseller, db)
+        _ = try Bind.run(salesPage(Self.exportColumns), db, salesBinds(f, afterSeq: afterSeq) + [.int(Int64(limit))]) { row in
             let amount = try row.money(8, currency: 9)
-            try out.text(row.text(1)); try out.time(row.timestamp(11)); try out.text(row.text(4))
-            if row.isNull(3) { try out.empty() } else { try out.text(row.text(3)) }
+            try out.text(row.text(1)); try out.time(row.timestamp(11)); try customers.id(row[4], to: out)
+            if row.isNull(3) { try out.empty() } else { try resellers.id(row[3], to: out) }
             try out.text(row.text(5)); try out.text(row.text(6))
             // The kind as stored, once it is one the engine knows (as the record reads it).
             let kind = row.text(7)
@@ -112,7 +118,7 @@ extension SQLiteTransaction: SaleStore {
     public func saleCount(_ f: SaleFilter) throws -> (count: Int, lastSeq: Int64?) {
         var count = 0, last: Int64?
         _ = try Bind.run(db.cachedStatement(sql: "SELECT COUNT(*), MAX(seq) FROM sale INDEXED BY sale_by_partner WHERE \(Self.salesWhere)"), db,
-                         Self.salesBinds(f, afterSeq: 0)) { row in
+                         salesBinds(f, afterSeq: 0)) { row in
             count = row[0]
             last = row.isNull(1) ? nil : row[1] as Int64
         }
@@ -122,12 +128,12 @@ extension SQLiteTransaction: SaleStore {
     /// A list's filter: ?1 the partner, ?2 a customer or NULL, ?3 a kind or NULL, ?4 and ?5
     /// the range's ends, ?6 the seq to start after, ?7 the seq to go through (`salesBinds`).
     static let salesWhere = """
-        partnerId = ?1 AND (?2 IS NULL OR customerId = ?2) AND (?3 IS NULL OR kind = ?3)
+        partnerSeq = ?1 AND (?2 IS NULL OR customerSeq = ?2) AND (?3 IS NULL OR kind = ?3)
           AND occurredAt >= ?4 AND occurredAt <= ?5 AND seq > ?6 AND seq <= ?7
         """
 
-    static func salesBinds(_ f: SaleFilter, afterSeq: Int64) -> [Bind] {
-        [.text(f.partnerId), .text(f.customerId), .text(f.kind?.rawValue), .int(f.range.firstMillis), .int(f.range.lastMillis), .int(afterSeq),
+    func salesBinds(_ f: SaleFilter, afterSeq: Int64) throws -> [Bind] {
+        [.int(try ref(.partner, f.partnerId)), try ref(.customer, ifAny: f.customerId).map(Bind.int) ?? .null, .text(f.kind?.rawValue), .int(f.range.firstMillis), .int(f.range.lastMillis), .int(afterSeq),
          .int(f.throughSeq)]
     }
 
@@ -137,7 +143,7 @@ extension SQLiteTransaction: SaleStore {
     }
 
     /// The record's columns in their places, the rules' hash's reference standing in for it.
-    static let exportColumns = SaleRecord.columns(rulesHash: "rulesRef")
+    static let exportColumns = SaleRecord.columns(rulesHash: "rulesRef", rows: ("partnerSeq", "resellerSeq", "customerSeq"))
 
     /// Read from the running totals: a partner's `sale_total` (net of refunds, every kind),
     /// a reseller's `sale_volume` (scope `r:<reseller>`).
@@ -151,8 +157,8 @@ extension SQLiteTransaction: SaleStore {
                 } ?? 0
             }
             return try Columns.fetchOne(db.cachedStatement(sql: """
-                SELECT \(sums.sql("amount - refunded")) FROM sale_total WHERE partnerId = ? AND currency = ? AND day >= ? AND day <= ?
-                """), arguments: [partnerId, currency, days.firstDay, days.lastDay]) {
+                SELECT \(sums.sql("amount - refunded")) FROM sale_total WHERE partnerSeq = ? AND currency = ? AND day >= ? AND day <= ?
+                """), arguments: [ref(.partner, partnerId), currency, days.firstDay, days.lastDay]) {
                 sums.value($0, 0)
             } ?? 0
         }
@@ -160,12 +166,12 @@ extension SQLiteTransaction: SaleStore {
 
     /// One index probe, whatever the customer's history.
     public func firstSaleOccurred(customerId: String, plan: String) throws -> Timestamp? {
-        try Columns.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM sale WHERE customerId = ? AND plan = ?"),
-                             arguments: [customerId, plan]) { try $0.isNull(0) ? nil : $0.timestamp(0) } ?? nil
+        try Columns.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM sale WHERE customerSeq = ? AND plan = ?"),
+                             arguments: [ref(.customer, customerId), plan]) { try $0.isNull(0) ? nil : $0.timestamp(0) } ?? nil
     }
 
     /// One index probe.
     public func hasPurchased(customerId: String) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM sale WHERE customerId = ?)"), arguments: [customerId]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM sale WHERE customerSeq = ?)"), arguments: [ref(.customer, customerId)]) ?? false
     }
 }

@@ -43,18 +43,18 @@ enum TotalsFold {
         // The rows added since the last fold.
         """
         INSERT INTO period_total
-            SELECT l.level, s.currency, \(LedgerTime.period("s.occurredAt", width: "l.width")), s.partnerId, COUNT(*), SUM(s.amount), SUM(s.refunded), 0, 0
+            SELECT l.level, s.currency, \(LedgerTime.period("s.occurredAt", width: "l.width")), s.partnerSeq, COUNT(*), SUM(s.amount), SUM(s.refunded), 0, 0
             FROM sale s, \(levels) WHERE \(sales) GROUP BY 1, 2, 3, 4 \(periodUpsert)
         """,
         """
         INSERT INTO customer_period_total
-            SELECT l.level, \(LedgerTime.period("s.occurredAt", width: "l.width")), s.currency, c.country, s.customerId, c.partnerId,
+            SELECT l.level, \(LedgerTime.period("s.occurredAt", width: "l.width")), s.currency, c.country, s.customerSeq, s.partnerSeq,
                    COUNT(*), SUM(s.amount), SUM(s.refunded)
-            FROM sale s JOIN customer c ON c.id = s.customerId, \(levels) WHERE \(sales) GROUP BY 1, 2, 3, 4, 5 \(customerUpsert)
+            FROM sale s JOIN customer c ON c.seq = s.customerSeq, \(levels) WHERE \(sales) GROUP BY 1, 2, 3, 4, 5 \(customerUpsert)
         """,
         """
         INSERT INTO period_total
-            SELECT l.level, c.currency, \(LedgerTime.period("c.occurredAt", width: "l.width")), c.partnerId, 0, 0, 0, COUNT(*), SUM(c.amount)
+            SELECT l.level, c.currency, \(LedgerTime.period("c.occurredAt", width: "l.width")), c.partnerSeq, 0, 0, 0, COUNT(*), SUM(c.amount)
             FROM commission c, \(levels) WHERE \(commissions) AND \(standing) GROUP BY 1, 2, 3, 4 \(periodUpsert)
         """,
         """
@@ -81,14 +81,14 @@ enum TotalsFold {
         // The logged changes to rows summed before.
         """
         INSERT INTO period_total
-            SELECT l.level, d.currency, substr(d.day, 1, l.width), d.partnerId,
+            SELECT l.level, d.currency, substr(d.day, 1, l.width), d.partnerSeq,
                    SUM(d.sales), SUM(d.amount), SUM(d.refunded), SUM(d.commissions), SUM(d.earned)
             FROM period_delta d, \(levels) WHERE true GROUP BY 1, 2, 3, 4 \(periodUpsert)
         """,
         "DELETE FROM period_delta",
         """
         INSERT INTO customer_period_total
-            SELECT l.level, substr(d.day, 1, l.width), d.currency, d.country, d.customerId, d.partnerId, SUM(d.count), SUM(d.amount), SUM(d.refunded)
+            SELECT l.level, substr(d.day, 1, l.width), d.currency, d.country, d.customerSeq, d.partnerSeq, SUM(d.count), SUM(d.amount), SUM(d.refunded)
             FROM customer_delta d, \(levels) WHERE true GROUP BY 1, 2, 3, 4, 5 \(customerUpsert)
         """,
         "DELETE FROM customer_delta",

@@ -150,9 +150,10 @@ enum APIBench {
             Response.write(id: call.id, outcome: outcome, into: &out)
         }
         let sql = """
-            SELECT seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt,
+            SELECT seq, id, (SELECT id FROM partner WHERE seq = partnerSeq), (SELECT id FROM reseller WHERE seq = resellerSeq),
+                   (SELECT id FROM customer WHERE seq = customerSeq), externalId, plan, kind, amount, currency, refunded, occurredAt,
                    (SELECT text FROM interned WHERE id = rulesRef), auditSeq, createdAt FROM sale INDEXED BY sale_by_partner
-            WHERE partnerId = ?1 AND (?2 IS NULL OR customerId = ?2) AND (?3 IS NULL OR kind = ?3)
+            WHERE partnerSeq = (SELECT seq FROM partner WHERE id = ?1) AND (?2 IS NULL OR customerSeq = (SELECT seq FROM customer WHERE id = ?2)) AND (?3 IS NULL OR kind = ?3)
               AND occurredAt >= ?4 AND occurredAt <= ?5 AND seq > ?6
             ORDER BY seq LIMIT ?7
             """
@@ -380,15 +381,15 @@ enum APIBench {
             // The reads the run makes: the customer, the first sale of the plan (for the
             // subscription's month), then the writes.
             _ = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM customer WHERE id = ?"), arguments: [s[2] as String])
-            _ = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM sale WHERE customerId = ? AND plan = 'pro'"), arguments: [s[2] as String])
+            _ = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM sale WHERE customerSeq = (SELECT seq FROM customer WHERE id = ?) AND plan = 'pro'"), arguments: [s[2] as String])
             try db.cachedStatement(sql: """
-                INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt, rulesRef, auditSeq, createdAt)
-                VALUES (?, ?, NULL, ?, ?, 'pro', 'renewal', 9900, 'USD', 0, 1770249600000, 1, 0, 1770249600000)
+                INSERT INTO sale (id, partnerSeq, resellerSeq, customerSeq, externalId, plan, kind, amount, currency, refunded, occurredAt, rulesRef, auditSeq, createdAt)
+                VALUES (?, (SELECT seq FROM partner WHERE id = ?), NULL, (SELECT seq FROM customer WHERE id = ?), ?, 'pro', 'renewal', 9900, 'USD', 0, 1770249600000, 1, 0, 1770249600000)
                 """).execute(arguments: [saleId, s[1] as String, s[2] as String, "\(s[0] as String)/2"])
             try db.cachedStatement(sql: """
-                INSERT INTO commission (id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status, payableAt, occurredAt,
+                INSERT INTO commission (id, partnerSeq, beneficiary, resellerSeq, saleSeq, kind, amount, originalAmount, currency, status, payableAt, occurredAt,
                                         ruleRef, rulesRef, basis, reason, payoutId, createdAt, updatedAt)
-                VALUES (?, ?, 'partner', NULL, ?, 'sale', 1485, 1485, 'USD', 'pending', 1772841600000, 1770249600000,
+                VALUES (?, (SELECT seq FROM partner WHERE id = ?), 'partner', NULL, (SELECT seq FROM sale WHERE id = ?), 'sale', 1485, 1485, 'USD', 'pending', 1772841600000, 1770249600000,
                         2, 1, '15%', NULL, NULL, 1770249600000, 1770249600000)
                 """).execute(arguments: ["com_floor_\(i)", s[1] as String, saleId])
             try db.cachedStatement(sql: """

@@ -94,9 +94,9 @@ enum ExportBench {
         let db = try DatabaseQueue(path: path, configuration: readOnly)
         defer { try? db.close() }
         let sql = """
-            SELECT seq, id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt,
+            SELECT seq, id, partnerSeq, resellerSeq, customerSeq, externalId, plan, kind, amount, currency, refunded, occurredAt,
                    rulesRef, auditSeq, createdAt FROM sale INDEXED BY sale_by_partner
-            WHERE partnerId = ?1 AND (?2 IS NULL OR customerId = ?2) AND (?3 IS NULL OR kind = ?3)
+            WHERE partnerSeq = (SELECT seq FROM partner WHERE id = ?1) AND (?2 IS NULL OR customerSeq = ?2) AND (?3 IS NULL OR kind = ?3)
               AND occurredAt >= ?4 AND occurredAt <= ?5 AND seq > ?6
             ORDER BY seq LIMIT ?7
             """

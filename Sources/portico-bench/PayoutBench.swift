@@ -106,8 +106,8 @@ enum PayoutBench {
                 for seq in slice {
                     let partner = try String.fetchOne(db.cachedStatement(sql: "SELECT partnerId FROM payout_schedule WHERE partnerSeq = ?"), arguments: [seq])!
                     let (count, sum) = try Row.fetchOne(db.cachedStatement(sql: """
-                        SELECT COUNT(*), SUM(amount) FROM commission WHERE partnerId = ? AND status = 'pending' AND payableAt <= ? AND currency = 'USD'
-                        """), arguments: [partner, asOf]).map { ($0[0] as Int64, $0[1] as Int64) }!
+                        SELECT COUNT(*), SUM(amount) FROM commission WHERE partnerSeq = ? AND status = 'pending' AND payableAt <= ? AND currency = 'USD'
+                        """), arguments: [seq, asOf]).map { ($0[0] as Int64, $0[1] as Int64) }!
                     let id = "po_floor_" + partner
                     try db.cachedStatement(sql: """
                         INSERT INTO payout (id, partnerId, amount, currency, lineCount, status, method, destination, period, asOf, createdAt, updatedAt)
@@ -115,8 +115,8 @@ enum PayoutBench {
                         """).execute(arguments: [id, partner, sum, count])
                     try db.cachedStatement(sql: """
                         UPDATE commission SET status = 'processing', payoutId = ?, updatedAt = ?
-                        WHERE partnerId = ? AND status = 'pending' AND payableAt <= ? AND currency = 'USD'
-                        """).execute(arguments: [id, asOf, partner, asOf])
+                        WHERE partnerSeq = ? AND status = 'pending' AND payableAt <= ? AND currency = 'USD'
+                        """).execute(arguments: [id, asOf, seq, asOf])
                 }
             }
         }

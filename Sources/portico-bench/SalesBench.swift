@@ -98,19 +98,19 @@ enum SalesBench {
                 FROM sale s JOIN audit a ON a.seq = s.auditSeq WHERE s.seq BETWEEN ? AND ?
                 """).execute(arguments: [base + 1, first, tag, tag, first, last])
             try db.cachedStatement(sql: """
-                INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, refunded, occurredAt,
+                INSERT INTO sale (id, partnerSeq, resellerSeq, customerSeq, externalId, plan, kind, amount, currency, refunded, occurredAt,
                                   rulesRef, auditSeq, createdAt)
-                SELECT id || ?, partnerId, resellerId, customerId, externalId || ?, plan, kind, amount, currency, refunded, occurredAt,
+                SELECT id || ?, partnerSeq, resellerSeq, customerSeq, externalId || ?, plan, kind, amount, currency, refunded, occurredAt,
                        rulesRef, auditSeq, createdAt
                 FROM sale WHERE seq BETWEEN ? AND ?
                 """).execute(arguments: [tag, tag, first, last])
             try db.cachedStatement(sql: """
-                INSERT INTO commission (id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status,
+                INSERT INTO commission (id, partnerSeq, beneficiary, resellerSeq, saleSeq, kind, amount, originalAmount, currency, status,
                                         payableAt, occurredAt, ruleRef, rulesRef, basis, reason, payoutId, createdAt, updatedAt)
-                SELECT c.id || ?, c.partnerId, c.beneficiary, c.resellerId, c.saleId || ?, c.kind, c.amount, c.originalAmount, c.currency,
+                SELECT c.id || ?1, c.partnerSeq, c.beneficiary, c.resellerSeq, (SELECT seq FROM sale WHERE id = s.id || ?1), c.kind, c.amount, c.originalAmount, c.currency,
                        c.status, c.payableAt, c.occurredAt, c.ruleRef, c.rulesRef, c.basis, c.reason, c.payoutId, c.createdAt, c.updatedAt
-                FROM sale s JOIN commission c ON c.saleId = s.id WHERE s.seq BETWEEN ? AND ?
-                """).execute(arguments: [tag, tag, first, last])
+                FROM sale s JOIN commission c ON c.saleSeq = s.seq WHERE s.seq BETWEEN ?2 AND ?3
+                """).execute(arguments: [tag, first, last])
             // And their part in the totals summed in, as the engine's commit does.
             try SQLiteTransaction(db).foldTotals()
         }

@@ -209,11 +209,17 @@ struct Ledger {
 
     init(_ store: SQLiteStore) throws {
         try store.writer.read { db in
-            for r in try Row.fetchAll(db, sql: "SELECT * FROM sale") {
+            for r in try Row.fetchAll(db, sql: """
+                SELECT s.*, p.id AS partnerId, r.id AS resellerId, c.id AS customerId FROM sale s JOIN partner p ON p.seq = s.partnerSeq
+                    JOIN customer c ON c.seq = s.customerSeq LEFT JOIN reseller r ON r.seq = s.resellerSeq
+                """) {
                 sales.append(Sale(partnerId: r["partnerId"], resellerId: r["resellerId"], customerId: r["customerId"], kind: r["kind"],
                                   amount: r["amount"], refunded: r["refunded"], currency: r["currency"], at: r["occurredAt"]))  // the ledger's instants are milliseconds
             }
-            for r in try Row.fetchAll(db, sql: "SELECT * FROM commission") {
+            for r in try Row.fetchAll(db, sql: """
+                SELECT c.*, p.id AS partnerId, r.id AS resellerId FROM commission c JOIN partner p ON p.seq = c.partnerSeq
+                    LEFT JOIN reseller r ON r.seq = c.resellerSeq
+                """) {
                 commissions.append(Commission(partnerId: r["partnerId"], resellerId: r["resellerId"], amount: r["amount"], currency: r["currency"],
                                               status: r["status"], at: r["occurredAt"], payableAt: r["payableAt"]))
             }

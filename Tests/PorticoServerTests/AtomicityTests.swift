@@ -65,7 +65,7 @@ import Testing
                                                             "email": .string("c@\(name).example"), "country": "US"])["result"]!["id"]!)
         }
         try t.engine.database.writer.write { db in
-            try db.execute(sql: "INSERT INTO period_total VALUES ('y', 'USD', '2026', ?, 1, ?, 0, 0, 0)",
+            try db.execute(sql: "INSERT INTO period_total VALUES ('y', 'USD', '2026', (SELECT seq FROM partner WHERE id = ?), 1, ?, 0, 0, 0)",
                            arguments: [partners[0].stringValue!, PeriodTotals.bound - 1000])
         }
         func sale(_ k: Int, _ amount: Int64, id: Int) -> String {
@@ -87,7 +87,7 @@ import Testing
         #expect(us?["salesCount"] == 2 && us?["revenue"] == 5500, "\(answers[3])")
         #expect(try t.count("sale") == 2)
         let (year, logged) = try t.engine.database.writer.read { db in
-            (try Int64.fetchOne(db, sql: "SELECT amount FROM period_total WHERE level = 'y' AND partnerId = ?", arguments: [partners[0].stringValue!]),
+            (try Int64.fetchOne(db, sql: "SELECT amount FROM period_total WHERE level = 'y' AND partnerSeq = (SELECT seq FROM partner WHERE id = ?)", arguments: [partners[0].stringValue!]),
              try Int.fetchOne(db, sql: "SELECT count(*) FROM period_delta"))
         }
         #expect(year == PeriodTotals.bound - 500 && logged == 0)

@@ -47,7 +47,7 @@ import Testing
         func sales(of sub: String) throws -> [(period: Int, kind: String, at: String, amount: Int64, commission: Int64)] {
             try t.engine.database.writer.read { db in
                 try Row.fetchAll(db, sql: """
-                    SELECT s.externalId, s.kind, strftime('%Y-%m-%dT%H:%M:%fZ', s.occurredAt / 1000.0, 'unixepoch'), s.amount, COALESCE((SELECT SUM(amount) FROM commission c WHERE c.saleId = s.id), 0) AS c
+                    SELECT s.externalId, s.kind, strftime('%Y-%m-%dT%H:%M:%fZ', s.occurredAt / 1000.0, 'unixepoch'), s.amount, COALESCE((SELECT SUM(amount) FROM commission c WHERE c.saleSeq = s.seq), 0) AS c
                     FROM sale s WHERE s.externalId LIKE ? ORDER BY s.occurredAt
                     """, arguments: [sub + "/%"]).map { row in
                     let ext: String = row[0]

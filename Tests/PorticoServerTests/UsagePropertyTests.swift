@@ -53,7 +53,7 @@ import Testing
                     SELECT 't ' || customerId || ' ' || meter || ' ' || day || ' ' || scale || ' ' || units || ' ' || events FROM usage_total
                     UNION ALL
                     SELECT 's ' || s.externalId || ' ' || s.amount || ' ' || s.currency || ' ' ||
-                           COALESCE((SELECT group_concat(c.amount || (SELECT text FROM interned WHERE id = c.ruleRef), ',') FROM commission c WHERE c.saleId = s.id), '')
+                           COALESCE((SELECT group_concat(c.amount || (SELECT text FROM interned WHERE id = c.ruleRef), ',') FROM commission c WHERE c.saleSeq = s.seq), '')
                     FROM sale s
                     ORDER BY 1
                     """)

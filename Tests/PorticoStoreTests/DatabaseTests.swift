@@ -24,9 +24,9 @@ func temporaryDatabase() throws -> SQLiteStore {
 
     @Test func migratesToTheLatestVersionAndIsIdempotent() throws {
         let db = try temporaryDatabase()
-        #expect(try db.schemaVersion() == "0018-compact-audit-fields")
+        #expect(try db.schemaVersion() == "0019-ledger-rows-by-seq")
         let again = try SQLiteStore(path: db.path)
-        #expect(try again.schemaVersion() == "0018-compact-audit-fields")
+        #expect(try again.schemaVersion() == "0019-ledger-rows-by-seq")
     }
 
     /// Migration 0005 rebuilds four tables: their rows, indexes and triggers survive, the

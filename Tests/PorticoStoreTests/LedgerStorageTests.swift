@@ -6,7 +6,8 @@ import Testing
 @testable import PorticoStore
 
 /// How the ledger's rows are stored: the rules' hash and the rule's id once (`interned`),
-/// referred to by number (migration 0016); instants as milliseconds (0017, LedgerTime).
+/// referred to by number (migration 0016); instants as milliseconds (0017, LedgerTime);
+/// partners, resellers, customers and sales by their rows' numbers (0019, RowRef).
 @Suite struct LedgerStorageTests {
     static let eur = Currency.named("EUR")!
 
@@ -143,5 +144,73 @@ import Testing
         let reopened = try DatabaseQueue(path: badPath)
         #expect(try reopened.read { try SQLiteStore.migrator.appliedMigrations($0).last } == "0016-interned-texts")
         #expect(try reopened.read { try String.fetchOne($0, sql: "SELECT createdAt FROM sale WHERE id = 'sal_1'") } == "yesterday")
+    }
+
+    /// Rows written with ids before migration 0019 read back with the same ids after it,
+    /// refer by number to the rows those ids name, keep their running totals (which the
+    /// triggers, created again, go on keeping: a refund, a new sale), and the lists and
+    /// lookups by id find them.
+    @Test func theMigrationRefersToEachRowByItsNumberAndReadsTheSameIds() throws {
+        let (path, queue) = try Self.database(at: "0018-compact-audit-fields")
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO partner (id, name, subdomain, region, tier, status, createdAt, updatedAt)
+                    VALUES ('ptr_2', 'Q', 'q', 'eu', 'standard', 'active', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
+                INSERT INTO reseller (id, partnerId, name, email, region, commissionRate, createdAt, updatedAt)
+                    VALUES ('rsl_1', 'ptr_2', 'R', 'r@x.io', 'eu', '10', 't', 't');
+                INSERT INTO customer (id, partnerId, resellerId, name, email, country, createdAt, updatedAt)
+                    VALUES ('cus_2', 'ptr_2', 'rsl_1', 'C', 'c@q.io', 'FR', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
+                INSERT INTO interned (id, text) VALUES (1, 'h');
+                INSERT INTO sale (id, partnerId, resellerId, customerId, externalId, plan, kind, amount, currency, occurredAt, rulesRef, auditSeq, createdAt)
+                    VALUES ('sal_1', 'ptr_1', NULL, 'cus_1', 'e1', 'pro', 'new', 1000, 'EUR', 1798761600000, 1, 0, 1798761600000),
+                           ('sal_2', 'ptr_2', 'rsl_1', 'cus_2', 'e1', 'pro', 'new', 3000, 'EUR', 1798848000000, 1, 0, 1798848000000);
+                INSERT INTO commission (id, partnerId, beneficiary, resellerId, saleId, kind, amount, originalAmount, currency, status, payableAt,
+                                        occurredAt, createdAt, updatedAt)
+                    VALUES ('com_1', 'ptr_1', 'partner', NULL, 'sal_1', 'sale', 100, 100, 'EUR', 'pending', 1801440000000, 1798761600000,
+                            1798761600000, 1798761600000),
+                           ('com_2', 'ptr_2', 'reseller', 'rsl_1', 'sal_2', 'sale', 300, 300, 'EUR', 'pending', 1801440000000, 1798848000000,
+                            1798848000000, 1798848000000),
+                           ('com_3', 'ptr_2', 'partner', NULL, NULL, 'manual', 50, 50, 'EUR', 'pending', 1801440000000, 1798848000000,
+                            1798848000000, 1798848000000);
+                """)
+        }
+        try queue.close()
+        let store = try SQLiteStore(path: path)
+        let sales = try store.read { tx in try ["sal_1", "sal_2"].map { try tx.sale(id: $0)! } }
+        #expect(sales.map(\.partnerId) == ["ptr_1", "ptr_2"] && sales.map(\.customerId) == ["cus_1", "cus_2"])
+        #expect(sales.map(\.resellerId) == [nil, "rsl_1"])
+        let entries = try store.read { tx in try ["com_1", "com_2", "com_3"].map { try tx.commission(id: $0)! } }
+        #expect(entries.map(\.partnerId) == ["ptr_1", "ptr_2", "ptr_2"] && entries.map(\.saleId) == ["sal_1", "sal_2", nil])
+        #expect(entries.map(\.resellerId) == [nil, "rsl_1", nil])
+        #expect(try store.read { try $0.commissions(saleId: "sal_2").map(\.id) } == ["com_2"])
+        #expect(try store.read { try $0.sale(partnerId: "ptr_2", externalId: "e1")?.id } == "sal_2")
+        #expect(try store.read { try $0.sale(partnerId: "ptr_missing", externalId: "e1") } == nil)
+        #expect(try store.read { try $0.hasPurchased(customerId: "cus_2") } && !(try store.read { try $0.hasPurchased(customerId: "cus_x") }))
+        let columns = try store.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT typeof(partnerSeq) || typeof(customerSeq) || typeof(resellerSeq) FROM sale ORDER BY seq")
+        }
+        #expect(columns == ["integerintegernull", "integerintegerinteger"])
+        try store.write { tx in try tx.foldTotals() }
+        #expect(try store.writer.read { try RunningTotals.mismatch($0) } == nil)
+        // The triggers keep the totals by number: a refund, then a sale recorded after.
+        try store.write { tx in _ = try tx.addRefund(saleId: "sal_2", amount: 500) }
+        try store.write { tx in
+            var sale = sales[1]
+            sale.id = "sal_3"; sale.externalId = "e3"
+            try tx.insert(&sale)
+        }
+        #expect(try store.read { try $0.salesVolume(partnerId: "ptr_2", resellerId: "rsl_1", currency: "EUR", days: .all) } == 5500)
+        #expect(try store.read { try $0.salesVolume(partnerId: "ptr_2", resellerId: nil, currency: "EUR", days: .all) } == 5500)
+        try store.write { tx in try tx.foldTotals() }
+        #expect(try store.writer.read { try RunningTotals.mismatch($0) } == nil)
+        // A sale naming a partner that does not exist fails its foreign key, changing nothing.
+        #expect(throws: (any Error).self) {
+            try store.write { tx in
+                var sale = sales[0]
+                sale.id = "sal_4"; sale.externalId = "e4"; sale.partnerId = "ptr_missing"
+                try tx.insert(&sale)
+            }
+        }
+        #expect(try store.read { try $0.sale(id: "sal_4") } == nil)
     }
 }

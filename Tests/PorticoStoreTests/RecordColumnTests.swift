@@ -19,8 +19,10 @@ import Testing
     static func named(_ columns: String) -> Set<String> {
         Set(columns.split(separator: ",").map { entry in
             var name = entry.trimmingCharacters(in: .whitespacesAndNewlines)
-            let interned = Interned.text("")
-            if name.hasPrefix(interned.dropLast()) { name = String(name.dropFirst(interned.count - 1).dropLast()) }
+            // A text looked up by the column's number (Interned.text, RowRef.id) names that column.
+            if name.hasPrefix("(SELECT "), name.hasSuffix(")"), let equals = name.range(of: "= ", options: .backwards) {
+                name = String(name[equals.upperBound...].dropLast())
+            }
             return String(name.split(separator: ".").last ?? "")
         })
     }
@@ -114,8 +116,8 @@ import Testing
                 INSERT INTO customer (id, partnerId, name, email, country, createdAt, updatedAt)
                 VALUES ('cus_1', 'ptr_x', 'C', 'c@x.io', 'DE', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
                 INSERT INTO interned (id, text) VALUES (1, 'h');
-                INSERT INTO sale (id, partnerId, customerId, externalId, plan, kind, amount, currency, occurredAt, rulesRef, auditSeq, createdAt)
-                VALUES ('sal_1', 'ptr_x', 'cus_1', 'e1', 'pro', 'new', 1000, 'XXX', 1798848000000, 1, 1, 1798848000000);
+                INSERT INTO sale (id, partnerSeq, customerSeq, externalId, plan, kind, amount, currency, occurredAt, rulesRef, auditSeq, createdAt)
+                VALUES ('sal_1', 1, 1, 'e1', 'pro', 'new', 1000, 'XXX', 1798848000000, 1, 1, 1798848000000);
                 """)
         }
         #expect(try store.read { try $0.partner(id: "ptr_x") }?.id == "ptr_x")

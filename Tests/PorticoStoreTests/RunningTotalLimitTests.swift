@@ -42,9 +42,9 @@ import Testing
             try SQLiteTransaction(db).insert(&first)
             var second = sale(2)
             #expect(Self.isTotalLimit { try SQLiteTransaction(db).insert(&second) })
-            #expect(try Int64.fetchOne(db, sql: "SELECT amount FROM sale_total WHERE partnerId = 'ptr_1'") == 1 << 53)
-            #expect(try Int64.fetchOne(db, sql: "SELECT amount FROM sale_customer_total WHERE partnerId = 'ptr_1'") == 1 << 53)
-            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM sale WHERE partnerId = 'ptr_1'") == 1)
+            #expect(try Int64.fetchOne(db, sql: "SELECT amount FROM sale_total WHERE partnerSeq = 1") == 1 << 53)
+            #expect(try Int64.fetchOne(db, sql: "SELECT amount FROM sale_customer_total WHERE partnerSeq = 1") == 1 << 53)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM sale WHERE partnerSeq = 1") == 1)
             // Another day has its own total.
             var other = sale(3, day: "2027-01-03")
             try SQLiteTransaction(db).insert(&other)
@@ -56,7 +56,7 @@ import Testing
     @Test func aSaleThatWouldPassTheYearsBoundIsRefusedAndChangesNothing() throws {
         let queue = try fixture()
         try queue.write { db in
-            try db.execute(sql: "INSERT INTO period_total VALUES ('y', 'BHD', '2027', 'ptr_1', 600, ?, 0, 0, 0)",
+            try db.execute(sql: "INSERT INTO period_total VALUES ('y', 'BHD', '2027', 1, 600, ?, 0, 0, 0)",
                            arguments: [PeriodTotals.bound - (1 << 52)])
             var s = sale(1)
             let tx = SQLiteTransaction(db)
@@ -71,8 +71,8 @@ import Testing
             }
             // The fold changed nothing: the totals as they were, the sale still to be summed
             // (the transaction is rolled back by its request's failure).
-            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM period_total WHERE partnerId = 'ptr_1'") == 1)
-            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM customer_period_total WHERE partnerId = 'ptr_1'") == 0)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM period_total WHERE partnerSeq = 1") == 1)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM customer_period_total WHERE partnerSeq = 1") == 0)
             #expect(try Bool.fetchOne(db, sql: "SELECT (SELECT MAX(seq) FROM sale) > (SELECT seq FROM total_fold WHERE source = 'sale')") == true)
         }
     }
@@ -97,9 +97,9 @@ import Testing
         let queue = try fixture()
         try queue.read { (db: Database) throws in
             // The totals 0012 filled from the ledger: 2^62 + 2^61, past the bound, as the ledger has it.
-            #expect(try Int64.fetchOne(db, sql: "SELECT amount FROM sale_total WHERE partnerId = 'ptr_old'") == 1 << 62 + 1 << 61)
-            #expect(try Int64.fetchOne(db, sql: "SELECT count FROM sale_total WHERE partnerId = 'ptr_old'") == 2)
-            #expect(try Int64.fetchOne(db, sql: "SELECT amount FROM sale_customer_total WHERE customerId = 'cus_old'") == 1 << 62 + 1 << 61)
+            #expect(try Int64.fetchOne(db, sql: "SELECT amount FROM sale_total WHERE partnerSeq = 2") == 1 << 62 + 1 << 61)
+            #expect(try Int64.fetchOne(db, sql: "SELECT count FROM sale_total WHERE partnerSeq = 2") == 2)
+            #expect(try Int64.fetchOne(db, sql: "SELECT amount FROM sale_customer_total WHERE customerSeq = 2") == 1 << 62 + 1 << 61)
             #expect(try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").count >= 6)
         }
     }
@@ -109,9 +109,9 @@ import Testing
         let queue = try fixture()
         try queue.write { db in
             try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
-            try db.execute(sql: "INSERT INTO sale_total VALUES ('ptr_old', 'BHD', '2026-01-02', 'new', 512, 4611686018427387904, 0)")
+            try db.execute(sql: "INSERT INTO sale_total VALUES (2, 'BHD', '2026-01-02', 'new', 512, 4611686018427387904, 0)")
             try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
-            try db.execute(sql: "INSERT INTO sale_total VALUES ('ptr_old', 'BHD', '2026-01-03', 'new', 1, 0, 9007199254740992)")
+            try db.execute(sql: "INSERT INTO sale_total VALUES (2, 'BHD', '2026-01-03', 'new', 1, 0, 9007199254740992)")
             let v = try SQLiteTransaction(db).salesVolume(partnerId: "ptr_old", resellerId: nil, currency: "BHD", days: .all)
             #expect(v == Int128(1 << 62) * 2 + Int128(1 << 61) - Int128(1 << 53))
         }
@@ -127,14 +127,14 @@ import Testing
         try queue.write { db in
             try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
             try db.execute(sql: """
-                INSERT INTO sale_total VALUES ('ptr_1', 'BHD', '2027-01-01', 'new', 3, 4611686018427387904, 0),
-                                              ('ptr_1', 'BHD', '2027-01-02', 'new', 4, 4611686018427387904, 0),
-                                              ('ptr_1', 'BHD', '2027-01-03', 'renewal', 5, 4611686018427387904, 0);
-                INSERT INTO commission_rollup VALUES ('ptr_1', 'BHD', 'paid', '2027-01-01', '2027-01-01', 4611686018427387904, 2),
-                                                     ('ptr_1', 'BHD', 'paid', '2027-01-02', '2027-01-02', 4611686018427387904, 2),
-                                                     ('ptr_1', 'BHD', 'pending', '2027-01-01', '2027-01-01', 4611686018427387904, 1),
-                                                     ('ptr_1', 'BHD', 'pending', '2027-01-02', '2027-01-02', 4611686018427387904, 1),
-                                                     ('ptr_1', 'BHD', 'pending', '2027-01-03', '2099-01-01', 4611686018427387904, 1);
+                INSERT INTO sale_total VALUES (1, 'BHD', '2027-01-01', 'new', 3, 4611686018427387904, 0),
+                                              (1, 'BHD', '2027-01-02', 'new', 4, 4611686018427387904, 0),
+                                              (1, 'BHD', '2027-01-03', 'renewal', 5, 4611686018427387904, 0);
+                INSERT INTO commission_rollup VALUES (1, 'BHD', 'paid', '2027-01-01', '2027-01-01', 4611686018427387904, 2),
+                                                     (1, 'BHD', 'paid', '2027-01-02', '2027-01-02', 4611686018427387904, 2),
+                                                     (1, 'BHD', 'pending', '2027-01-01', '2027-01-01', 4611686018427387904, 1),
+                                                     (1, 'BHD', 'pending', '2027-01-02', '2027-01-02', 4611686018427387904, 1),
+                                                     (1, 'BHD', 'pending', '2027-01-03', '2099-01-01', 4611686018427387904, 1);
                 """)
             try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
             let tx = SQLiteTransaction(db)

@@ -1,0 +1,71 @@
+import GRDB
+import PorticoCore
+
+/// The ledger's rows (sales, commission entries and their running totals: migration
+/// 0019) refer to a partner, reseller, customer or sale by that row's `seq`, not its id:
+/// a number of one to three bytes where the id took 24, in each row and each index that
+/// holds it. The writers and filters bind the number (`SQLiteTransaction.ref`); the
+/// readers read the id back through `RowRef.id`, a seek by rowid.
+enum RowRef: String, Sendable {
+    case partner, reseller, customer, sale
+
+    /// The select-list expression that reads the id of the row `column` refers to (NULL
+    /// for NULL).
+    func id(_ column: String) -> String { "(SELECT id FROM \(rawValue) WHERE seq = \(column))" }
+
+    /// The expression that reads the number of the row whose id is `idExpression`.
+    func ref(_ idExpression: String) -> String { "(SELECT seq FROM \(rawValue) WHERE id = \(idExpression))" }
+}
+
+extension SQLiteTransaction {
+    /// The number (`seq`) the row with `id` is stored under; 0, which no row has, when there
+    /// is none (a filter then matches nothing; an insert fails its foreign key). Remembered
+    /// for the transaction, forgotten when a savepoint rolls back (the row may be gone).
+    func ref(_ table: RowRef, _ id: String) throws -> Int64 {
+        let key = RowRefKey(table: table, id: id)
+        if let seq = rowRefs[key] { return seq }
+        guard let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM \(table.rawValue) WHERE id = ?"), arguments: [id]) else {
+            return 0
+        }
+        rowRefs[key] = seq
+        return seq
+    }
+
+    /// As above; nil for nil.
+    func ref(_ table: RowRef, ifAny id: String?) throws -> Int64? {
+        try id.map { try ref(table, $0) }
+    }
+}
+
+struct RowRefKey: Hashable {
+    let table: RowRef
+    let id: String
+}
+
+/// The ids of one table's rows by number, for a reader that writes many rows naming few
+/// partners or customers (an export): each looked up once, then written from memory.
+/// Holds at most `capacity` ids (then starts again), so an export's memory stays bounded
+/// whatever the ledger's size.
+struct RowIds {
+    private let statement: Statement
+    private let db: Database
+    private var ids: [Int64: [UInt8]] = [:]
+    private let capacity: Int
+
+    init(_ table: RowRef, _ db: Database, capacity: Int = 65_536) throws {
+        statement = try db.cachedStatement(sql: "SELECT id FROM \(table.rawValue) WHERE seq = ?")
+        self.db = db
+        self.capacity = capacity
+    }
+
+    /// Writes the id of row `seq` as a text cell of `out`.
+    mutating func id(_ seq: Int64, to out: any ExportRows) throws {
+        if let id = ids[seq] { return try id.withUnsafeBufferPointer { try out.text($0) } }
+        var found: [UInt8]?
+        _ = try Bind.run(statement, db, [.int(seq)]) { found = Array($0.text(0)) }
+        guard let found else { throw DatabaseError(message: "no row numbered \(seq) for an id") }
+        if ids.count >= capacity { ids.removeAll(keepingCapacity: true) }
+        ids[seq] = found
+        try found.withUnsafeBufferPointer { try out.text($0) }
+    }
+}
