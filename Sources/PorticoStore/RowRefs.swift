@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import PorticoCore
 
@@ -42,30 +43,62 @@ struct RowRefKey: Hashable {
     let id: String
 }
 
-/// The ids of one table's rows by number, for a reader that writes many rows naming few
-/// partners or customers (an export): each looked up once, then written from memory.
-/// Holds at most `capacity` ids (then starts again), so an export's memory stays bounded
-/// whatever the ledger's size.
-struct RowIds {
-    private let statement: Statement
-    private let db: Database
-    private var ids: [Int64: [UInt8]] = [:]
+/// The ids of rows by number, shared by every transaction of a store: a row's number
+/// names the same id for good once committed (partners, resellers, customers and sales are
+/// never deleted), so only read-only transactions, whose snapshots hold committed rows
+/// alone, add to it. Bounded: full, it starts again.
+final class RowIdCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ids: [RowSeqKey: [UInt8]] = [:]
     private let capacity: Int
 
-    init(_ table: RowRef, _ db: Database, capacity: Int = 65_536) throws {
-        statement = try db.cachedStatement(sql: "SELECT id FROM \(table.rawValue) WHERE seq = ?")
-        self.db = db
-        self.capacity = capacity
+    init(capacity: Int = 131_072) { self.capacity = capacity }
+
+    func id(_ table: RowRef, _ seq: Int64) -> [UInt8]? {
+        lock.withLock { ids[RowSeqKey(table: table, seq: seq)] }
+    }
+
+    func remember(_ table: RowRef, _ seq: Int64, _ id: [UInt8]) {
+        lock.withLock {
+            if ids.count >= capacity { ids.removeAll(keepingCapacity: true) }
+            ids[RowSeqKey(table: table, seq: seq)] = id
+        }
+    }
+}
+
+struct RowSeqKey: Hashable {
+    let table: RowRef
+    let seq: Int64
+}
+
+/// The ids of one table's rows by number, for a reader that writes many rows naming few
+/// partners or customers (an export): each looked up once (for the store, when the
+/// transaction only reads: `RowIdCache`), then written from memory.
+struct RowIds {
+    private let statement: Statement
+    private let tx: SQLiteTransaction
+    private let table: RowRef
+    private var ids: [Int64: [UInt8]] = [:]
+
+    init(_ table: RowRef, _ tx: SQLiteTransaction) throws {
+        statement = try tx.db.cachedStatement(sql: "SELECT id FROM \(table.rawValue) WHERE seq = ?")
+        self.tx = tx
+        self.table = table
     }
 
     /// Writes the id of row `seq` as a text cell of `out`.
     mutating func id(_ seq: Int64, to out: any ExportRows) throws {
-        if let id = ids[seq] { return try id.withUnsafeBufferPointer { try out.text($0) } }
+        if let id = ids[seq] ?? tx.rowIdCache?.id(table, seq) { return try id.withUnsafeBufferPointer { try out.text($0) } }
         var found: [UInt8]?
-        _ = try Bind.run(statement, db, [.int(seq)]) { found = Array($0.text(0)) }
-        guard let found else { throw DatabaseError(message: "no row numbered \(seq) for an id") }
-        if ids.count >= capacity { ids.removeAll(keepingCapacity: true) }
-        ids[seq] = found
+        _ = try Bind.run(statement, tx.db, [.int(seq)]) { found = Array($0.text(0)) }
+        guard let found else { throw DatabaseError(message: "no \(table.rawValue) numbered \(seq) for an id") }
+        if tx.writable {
+            if ids.count >= 65_536 { ids.removeAll(keepingCapacity: true) }
+            ids[seq] = found
+        } else {
+            tx.rowIdCache?.remember(table, seq, found)
+            if tx.rowIdCache == nil { ids[seq] = found }
+        }
         try found.withUnsafeBufferPointer { try out.text($0) }
     }
 }

@@ -26,6 +26,8 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     private let checkpointer: Checkpointer
     private var closed = false
     let auth = AuthVersion()
+    /// The ids of ledger rows by number, for readers that name many (`RowIds`).
+    let rowIds = RowIdCache()
 
     /// See `AuthVersioned`.
     public var authVersion: UInt64 { auth.current }
@@ -120,7 +122,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
             return try groupReader.inDatabase { db in
                 try db.cachedStatement(sql: "BEGIN DEFERRED TRANSACTION").execute()
                 do {
-                    let transaction = SQLiteTransaction(db, auth: auth, versions: versions)
+                    let transaction = SQLiteTransaction(db, auth: auth, versions: versions, rowIds: rowIds)
                     for i in access.indices { _ = request(i, transaction) }
                     try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
                 } catch {
@@ -141,7 +143,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         try writer.writeWithoutTransaction { db in
             let versions = versions
             try db.inTransaction(.immediate) {
-                let transaction = SQLiteTransaction(db, auth: auth, versions: versions)
+                let transaction = SQLiteTransaction(db, auth: auth, versions: versions, rowIds: rowIds)
                 transaction.writable = true
                 transaction.settlesEachRequest = savepoints
                 for i in access.indices {
@@ -186,7 +188,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     public func write<T>(_ body: (SQLiteTransaction) throws -> T) throws -> T {
         let versions = versions
         return try writer.write { db in
-            let transaction = SQLiteTransaction(db, auth: auth, versions: versions)
+            let transaction = SQLiteTransaction(db, auth: auth, versions: versions, rowIds: rowIds)
             transaction.writable = true
             let result = try body(transaction)
             try transaction.foldTotals()
@@ -197,6 +199,6 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     /// Runs `body` in a read transaction of its own, on a snapshot.
     public func read<T>(_ body: (SQLiteTransaction) throws -> T) throws -> T {
         let versions = versions
-        return try writer.read { db in try body(SQLiteTransaction(db, auth: auth, versions: versions)) }
+        return try writer.read { db in try body(SQLiteTransaction(db, auth: auth, versions: versions, rowIds: rowIds)) }
     }
 }

@@ -19,6 +19,8 @@ public final class SQLiteTransaction: StoreTransaction {
     /// The numbers of the rows this transaction looked up by id (`ref`); forgotten with
     /// `appendHead`.
     var rowRefs: [RowRefKey: Int64] = [:]
+    /// The store's ids by row number (`RowIds`); nil outside a store.
+    var rowIdCache: RowIdCache?
     /// Whether each writing request runs in a savepoint of its own, and so folds its own
     /// changes to the totals (see TotalsFold).
     var settlesEachRequest = false
@@ -27,8 +29,8 @@ public final class SQLiteTransaction: StoreTransaction {
     var writable = false
 
     /// `versions` are the store's auth versions read before the transaction began.
-    init(_ db: Database, auth: AuthVersion, versions: (all: UInt64, principals: UInt64, brands: UInt64)) {
-        self.db = db; self.auth = auth; authVersionAtStart = versions.all; principalVersionAtStart = versions.principals
+    init(_ db: Database, auth: AuthVersion, versions: (all: UInt64, principals: UInt64, brands: UInt64), rowIds: RowIdCache) {
+        self.db = db; self.auth = auth; rowIdCache = rowIds; authVersionAtStart = versions.all; principalVersionAtStart = versions.principals
         brandVersionAtStart = versions.brands
     }
 

@@ -93,7 +93,7 @@ extension SQLiteTransaction: SaleStore {
     /// `SaleRowsTests` holds it to `SaleRecord.exportRow`.
     public func saleRows(_ f: SaleFilter, afterSeq: Int64, limit: Int, into out: any ExportRows) throws -> (count: Int, last: Int64?) {
         var last: Int64?, count = 0
-        var customers = try RowIds(.customer, db), resellers = try RowIds(.reseller, db)
+        var customers = try RowIds(.customer, self), resellers = try RowIds(.reseller, self)
         _ = try Bind.run(salesPage(Self.exportColumns), db, salesBinds(f, afterSeq: afterSeq) + [.int(Int64(limit))]) { row in
             let amount = try row.money(8, currency: 9)
             try out.text(row.text(1)); try out.time(row.timestamp(11)); try customers.id(row[4], to: out)

@@ -168,9 +168,13 @@ import Testing
                 #expect(withContext.first == AuditBody.formatV2)
                 #expect(AuditBody.decode(withContext, context: context) == t)
                 #expect(AuditBody.decode(Array(withContext.dropLast()), context: context) == nil)
-                if !context.isEmpty, t == text {
+                if t.unicodeScalars.count >= 40, t == text {
                     // Another context reads as something else, or nothing (bytes compared:
-                    // String's == would normalize a long garbled text).
+                    // String's == would normalize a long garbled text), once the stream
+                    // refers to it: a text of 40 scalars or more starts with the whole
+                    // context, which deflate copies (a shorter one may be stored as literals,
+                    // which read the same against any context; the record's hash still
+                    // tells them apart).
                     #expect(AuditBody.decode(withContext, context: context + "x").map { Array($0.utf8) } != Array(t.utf8))
                 }
 
