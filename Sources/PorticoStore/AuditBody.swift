@@ -11,7 +11,8 @@ import Synchronization
 /// unsigned LEB128 number, then the deflated stream (raw deflate). Format 1 deflates
 /// against `dictionaryV1`; format 2 (what the engine writes since migration 0018) against
 /// `dictionaryV1` followed by the record's context, texts of its own row that its states
-/// repeat (the partner, the target, the time: `AuditEntry.bodyContext`), so their first
+/// repeat (a long text the row names, the partner, the target, the time:
+/// `AuditEntry.bodyContext`), so their first
 /// occurrence in a state is a reference too: a sale's answer in about 50 bytes fewer. A
 /// format, its dictionary included, never changes once shipped: a new one takes the next
 /// number and the reader keeps reading the old.

@@ -3,7 +3,9 @@ import PorticoCore
 
 extension AuditEntry: ColumnRecord {
     /// The audit table's columns, as written.
-    static let storedColumns = "seq, id, at, requestId, actorRef, actionRef, targetTypeRef, targetId, partnerRef, reason, before, after, hash"
+    static let storedColumns = """
+        seq, id, at, requestId, actorRef, actionRef, targetTypeRef, targetId, partnerRef, reason, before, after, hash, contextRef
+        """
 
     /// The record's columns as stored (`a` is the audit table): the actor, action, target
     /// type and partner as the texts their numbers stand for (migration 0018), the previous
@@ -11,7 +13,7 @@ extension AuditEntry: ColumnRecord {
     static let columns = """
         a.seq, a.id, a.at, a.requestId, \(Interned.text("a.actorRef")), \(Interned.text("a.actionRef")), \
         \(Interned.text("a.targetTypeRef")), a.targetId, \(Interned.text("a.partnerRef")), a.reason, a.before, a.after,
-        (SELECT p.hash FROM audit p WHERE p.seq = a.seq - 1), a.hash
+        (SELECT p.hash FROM audit p WHERE p.seq = a.seq - 1), a.hash, \(Interned.text("a.contextRef"))
         """
 
     /// A record as stored. A state or a time that does not read back (a damaged stream, a
@@ -22,7 +24,7 @@ extension AuditEntry: ColumnRecord {
         let seq: Int64 = row[0]
         let at = (try? row.millis(2))??.rfc3339 ?? AuditBody.unreadable
         let targetId: String = row[7], partnerId: String? = row[8]
-        let context = AuditEntry.bodyContext(partnerId: partnerId, targetId: targetId, at: at)
+        let context = AuditEntry.bodyContext(repeated: row[14], partnerId: partnerId, targetId: targetId, at: at)
         func state(_ i: Int) -> String? { row.blob(i).map { AuditBody.decode($0, context: context) ?? AuditBody.unreadable } }
         func hash(_ i: Int) -> String { row.blob(i).map { lowercaseHex($0) } ?? "" }
         self.init(seq: seq, id: row[1], at: at, requestId: row[3], actor: row[4], action: row[5], targetType: row[6],
@@ -33,10 +35,36 @@ extension AuditEntry: ColumnRecord {
 
 extension AuditEntry {
     /// What a record's states are deflated against after the dictionary (AuditBody format
-    /// 2): its partner, target and time as they appear in JSON, the time nearest the text
-    /// (the states repeat it most).
-    static func bodyContext(partnerId: String?, targetId: String, at: String) -> String {
-        "\"" + (partnerId ?? "") + "\",\"" + targetId + "\",\"" + at + "\""
+    /// 2): the long text its states repeat that the row names (`contextRef`, migration 0020:
+    /// the rules' hash a sale's answer holds three times), then its partner, target and time
+    /// as they appear in JSON, the time nearest the text (the states repeat it most).
+    static func bodyContext(repeated: String? = nil, partnerId: String?, targetId: String, at: String) -> String {
+        (repeated ?? "") + "\"" + (partnerId ?? "") + "\",\"" + targetId + "\",\"" + at + "\""
+    }
+
+    /// The text of the record's states worth naming in its context: the rules' hash a state
+    /// holds (`"rulesHash":"` and 64 hex digits), nil when none does.
+    static func repeatedText(_ states: String?...) -> String? {
+        let key = Array(#""rulesHash":""#.utf8)
+        for state in states {
+            guard let state else { continue }
+            let found: String? = state.utf8.withContiguousStorageIfAvailable { bytes in
+                guard bytes.count > key.count + 64 else { return nil }
+                var i = 0
+                while i + key.count + 64 <= bytes.count {
+                    if bytes[i] == key[0], bytes[i..<i + key.count].elementsEqual(key) {
+                        let hash = bytes[(i + key.count)..<(i + key.count + 64)]
+                        if hash.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) {
+                            return String(decoding: hash, as: UTF8.self)
+                        }
+                    }
+                    i += 1
+                }
+                return nil
+            } ?? nil
+            if let found { return found }
+        }
+        return nil
     }
 }
 
@@ -59,12 +87,13 @@ extension SQLiteTransaction: AuditStore {
         let e = entry.chained(after: try appendHead ?? auditHead())
         // Every write appends here: bound straight through SQLite's C API.
         try writing {
-            let context = AuditEntry.bodyContext(partnerId: e.partnerId, targetId: e.targetId, at: e.at)
+            let repeated = AuditEntry.repeatedText(e.after, e.before)
+            let context = AuditEntry.bodyContext(repeated: repeated, partnerId: e.partnerId, targetId: e.targetId, at: e.at)
             func state(_ text: String?) -> Bind { text.map { .blob(AuditBody.encode($0, context: context)) } ?? .null }
             try Bind.execute(db.cachedStatement(sql: Self.insertAudit), db, .int(e.seq), .text(e.id), .int(at), .text(e.requestId),
                              .int(intern(e.actor)), .int(intern(e.action)), .int(intern(e.targetType)), .text(e.targetId),
                              e.partnerId.map { .int(try intern($0)) } ?? .null, .text(e.reason), state(e.before), state(e.after),
-                             .blob(hexBytes(ArraySlice(e.hash.utf8))!))
+                             .blob(hexBytes(ArraySlice(e.hash.utf8))!), try intern(repeated).map(Bind.int) ?? .null)
             try Bind.execute(db.cachedStatement(sql: """
                 INSERT INTO audit_head (singleton, seq, hash) VALUES (1, ?, ?)
                 ON CONFLICT (singleton) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
@@ -76,7 +105,7 @@ extension SQLiteTransaction: AuditStore {
 
     static let insertAudit = """
         INSERT INTO audit (\(AuditEntry.storedColumns))
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     public func auditHead() throws -> AuditHead {

@@ -258,5 +258,12 @@ extension SQLiteStore {
                 try db.execute(sql: renaming(renamed, in: edited))
             }
         }
+        m.registerMigration("0020-audit-context-text") { db in
+            // A record's states are deflated against a long text they repeat as well, which
+            // the row names by number (AuditEntry.bodyContext): the rules' hash a sale's answer
+            // holds three times, about 50 bytes a sale. Earlier records name none and read
+            // as before.
+            try db.execute(sql: "ALTER TABLE audit ADD COLUMN contextRef INTEGER REFERENCES interned(id)")
+        }
     }
 }

@@ -200,6 +200,41 @@ import Testing
         #expect(AuditBody.decode(stored, context: context) == answer)
     }
 
+    /// A record whose state names a rules' hash is deflated against it too (the row names
+    /// it, `contextRef`): stored in fewer bytes, read back and verified the same; one that
+    /// names none (or something that is no hash) names nothing. Another text in its place
+    /// reads as something else, which verify names.
+    @Test func aStateNamingTheRulesHashIsStoredAgainstIt() throws {
+        let hash = "f713630a9da48d0c7858df2999488dbc8c7ccb47dacd387c8717b04afdf152fb"
+        let after: JSONValue = ["sale": ["id": "sal_1", "rulesHash": .string(hash)], "commissions": [["rulesHash": .string(hash)]]]
+        #expect(AuditEntry.repeatedText(nil, String(decoding: JSONWriter.canonical(after), as: UTF8.self)) == hash)
+        #expect(AuditEntry.repeatedText(#"{"rulesHash":"F713630A"}"#, #"{"rulesHash":"xyz"}"#) == nil)
+        let text = String(decoding: JSONWriter.canonical(after), as: UTF8.self)
+        let plain = AuditEntry.bodyContext(partnerId: "ptr_1", targetId: "sal_1", at: "2026-01-01T00:00:01.000Z")
+        let named = AuditEntry.bodyContext(repeated: hash, partnerId: "ptr_1", targetId: "sal_1", at: "2026-01-01T00:00:01.000Z")
+        #expect(AuditBody.encode(text, context: named).count + 30 < AuditBody.encode(text, context: plain).count)
+        let db = try temporaryDatabase()
+        let written = try db.write { tx in
+            [try tx.append(AuditEntry(id: "aud_1", at: "2026-01-01T00:00:01.000Z", requestId: "1", actor: "platform:ops", action: "sale.record",
+                                      targetType: "sale", targetId: "sal_1", partnerId: "ptr_1", before: nil, after: after)),
+             try tx.append(AuditEntry(id: "aud_2", at: "2026-01-01T00:00:02.000Z", requestId: "2", actor: "platform:ops", action: "partner.update",
+                                      targetType: "partner", targetId: "ptr_1", partnerId: "ptr_1", before: ["n": 1], after: ["n": 2]))]
+        }
+        #expect(try db.read { tx in try [1, 2].map { try tx.auditEntry(seq: $0) } } == written)
+        #expect(try db.writer.read { try String.fetchAll($0, sql: """
+            SELECT coalesce((SELECT text FROM interned WHERE id = contextRef), '-') FROM audit ORDER BY seq
+            """) } == [hash, "-"])
+        #expect(try db.read { try AuditVerification.verify($0) }.ok)
+        try db.writer.writeWithoutTransaction { (db: Database) throws in
+            try db.execute(sql: """
+                INSERT INTO interned (text) VALUES ('0000000000000000000000000000000000000000000000000000000000000000');
+                DROP TRIGGER audit_no_update;
+                UPDATE audit SET contextRef = (SELECT MAX(id) FROM interned) WHERE seq = 1;
+                """)
+        }
+        #expect(try db.read { try AuditVerification.verify($0) }.firstBadSeq == 1)
+    }
+
     /// Records written before migration 0014 (text states, hex hashes, a previous-hash
     /// column) come through it stored compactly, read the same and still verify.
     @Test func theMigrationKeepsEveryRecordAndItsChain() throws {

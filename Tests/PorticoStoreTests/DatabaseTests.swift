@@ -24,9 +24,9 @@ func temporaryDatabase() throws -> SQLiteStore {
 
     @Test func migratesToTheLatestVersionAndIsIdempotent() throws {
         let db = try temporaryDatabase()
-        #expect(try db.schemaVersion() == "0019-ledger-rows-by-seq")
+        #expect(try db.schemaVersion() == "0020-audit-context-text")
         let again = try SQLiteStore(path: db.path)
-        #expect(try again.schemaVersion() == "0019-ledger-rows-by-seq")
+        #expect(try again.schemaVersion() == "0020-audit-context-text")
     }
 
     /// Migration 0005 rebuilds four tables: their rows, indexes and triggers survive, the
