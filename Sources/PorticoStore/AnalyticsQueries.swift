@@ -122,10 +122,10 @@ extension SQLiteTransaction: AnalyticsStore {
     }
 
     /// The FROM and WHERE of a ranking over `table` (`sale` or `commission`): its group's
-    /// rows in one currency and range, keyed by partner or reseller (`key`, a number; `id`
-    /// reads its id).
+    /// rows in one currency and range, keyed by partner or reseller (`key`, a number of a
+    /// row of `keyTable`).
     private func ranking(_ table: String, _ group: RankingGroup, currency: String, range: TimeRange) throws
-        -> (key: String, id: String, from: String, args: [(any DatabaseValueConvertible)?])
+        -> (key: String, keyTable: RowRef, from: String, args: [(any DatabaseValueConvertible)?])
     {
         switch group {
         case .partners(let region, let tier):
@@ -136,10 +136,10 @@ extension SQLiteTransaction: AnalyticsStore {
                 join = " JOIN partner p ON p.seq = t.partnerSeq" + optional("p.region", region, &args) + optional("p.tier", tier, &args)
             }
             args += [currency, range.firstMillis, range.lastMillis]
-            return ("t.partnerSeq", RowRef.partner.id("t.partnerSeq"),
+            return ("t.partnerSeq", .partner,
                     "\(table) t\(join) WHERE t.currency = ? AND t.occurredAt >= ? AND t.occurredAt <= ?", args)
         case .resellers(let partnerId):
-            return ("t.resellerSeq", RowRef.reseller.id("t.resellerSeq"),
+            return ("t.resellerSeq", .reseller,
                     "\(table) t WHERE t.partnerSeq = ? AND t.currency = ? AND t.occurredAt >= ? AND t.occurredAt <= ? AND t.resellerSeq IS NOT NULL",
                     [try ref(.partner, partnerId), currency, range.firstMillis, range.lastMillis])
         }
@@ -175,10 +175,17 @@ extension SQLiteTransaction: AnalyticsStore {
         }
         args += blocks.conditionArgs + [currency]
         return ("""
-            SELECT \(RowRef.partner.id("t.partnerSeq")), \(columns) FROM \(blocks.from)\(join)
+            SELECT t.partnerSeq, \(columns) FROM \(blocks.from)\(join)
             WHERE \(blocks.condition) AND t.currency = ?
             GROUP BY t.partnerSeq HAVING \(having)
             """, args)
+    }
+
+    /// Figures by row number as figures by the rows' ids (each looked up once for the store,
+    /// `RowIds`: a ranking of every partner names thousands).
+    private func byId<T>(_ table: RowRef, _ rows: [(Int64, T)]) throws -> [String: T] {
+        var ids = try RowIds(table, self)
+        return Dictionary(uniqueKeysWithValues: try rows.map { (try ids.string($0.0), $0.1) })
     }
 
     /// Partners over whole days from `period_total` (without customers, which it cannot
@@ -190,21 +197,21 @@ extension SQLiteTransaction: AnalyticsStore {
                 let (sql, args) = periodRanking("SUM(t.sales), \(sums.sql("t.amount - t.refunded"))", having: "SUM(t.sales) > 0",
                                                 region: region, tier: tier, currency: currency, blocks: blocks)
                 return try Columns.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args)) {
-                    ($0[0] as String, RankedSales(count: $0[1], net: sums.value($0, 2), customers: 0))
+                    ($0[0] as Int64, RankedSales(count: $0[1], net: sums.value($0, 2), customers: 0))
                 }
             }
-            return Dictionary(uniqueKeysWithValues: rows)
+            return try byId(.partner, rows)
         }
-        let (key, id, from, args) = try ranking("sale", group, currency: currency, range: range)
+        let (key, keyTable, from, args) = try ranking("sale", group, currency: currency, range: range)
         let distinct = customers ? "COUNT(DISTINCT t.customerSeq)" : "0"
         let rows = try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
-                SELECT \(id), COUNT(*), \(distinct), \(sums.sql("t.amount - t.refunded")) FROM \(from) GROUP BY \(key)
+                SELECT \(key), COUNT(*), \(distinct), \(sums.sql("t.amount - t.refunded")) FROM \(from) GROUP BY \(key)
                 """), arguments: StatementArguments(args)) {
-                ($0[0] as String, RankedSales(count: $0[1], net: sums.value($0, 3), customers: $0[2]))
+                ($0[0] as Int64, RankedSales(count: $0[1], net: sums.value($0, 3), customers: $0[2]))
             }
         }
-        return Dictionary(uniqueKeysWithValues: rows)
+        return try byId(keyTable, rows)
     }
 
     /// A partner's customers over whole days from its customers' running totals, anything
@@ -240,19 +247,19 @@ extension SQLiteTransaction: AnalyticsStore {
                 let (sql, args) = periodRanking("SUM(t.commissions), \(sums.sql("t.earned"))", having: "SUM(t.commissions) > 0",
                                                 region: region, tier: tier, currency: currency, blocks: blocks)
                 return try Columns.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args)) {
-                    ($0[0] as String, (count: $0[1] as Int64, amount: sums.value($0, 2)))
+                    ($0[0] as Int64, (count: $0[1] as Int64, amount: sums.value($0, 2)))
                 }
             }
-            return Dictionary(uniqueKeysWithValues: rows)
+            return try byId(.partner, rows)
         }
-        let (key, id, from, args) = try ranking("commission", group, currency: currency, range: range)
+        let (key, keyTable, from, args) = try ranking("commission", group, currency: currency, range: range)
         let rows = try Sums.exact { sums in
             try Columns.fetchAll(db.cachedStatement(sql: """
-                SELECT \(id), COUNT(*), \(sums.sql("t.amount")) FROM \(from) AND t.status != 'cancelled' AND t.status != 'reversed'
+                SELECT \(key), COUNT(*), \(sums.sql("t.amount")) FROM \(from) AND t.status != 'cancelled' AND t.status != 'reversed'
                 GROUP BY \(key)
-                """), arguments: StatementArguments(args)) { ($0[0] as String, (count: $0[1] as Int64, amount: sums.value($0, 2))) }
+                """), arguments: StatementArguments(args)) { ($0[0] as Int64, (count: $0[1] as Int64, amount: sums.value($0, 2))) }
         }
-        return Dictionary(uniqueKeysWithValues: rows)
+        return try byId(keyTable, rows)
     }
 
     /// Whole days from the customers' totals by year, month and day, any other range from

@@ -71,8 +71,8 @@ struct RowSeqKey: Hashable {
     let seq: Int64
 }
 
-/// The ids of one table's rows by number, for a reader that writes many rows naming few
-/// partners or customers (an export): each looked up once (for the store, when the
+/// The ids of one table's rows by number, for a reader that names many rows' ids (an
+/// export, a ranking of every partner): each looked up once (for the store, when the
 /// transaction only reads: `RowIdCache`), then written from memory.
 struct RowIds {
     private let statement: Statement
@@ -88,7 +88,16 @@ struct RowIds {
 
     /// Writes the id of row `seq` as a text cell of `out`.
     mutating func id(_ seq: Int64, to out: any ExportRows) throws {
-        if let id = ids[seq] ?? tx.rowIdCache?.id(table, seq) { return try id.withUnsafeBufferPointer { try out.text($0) } }
+        try bytes(seq).withUnsafeBufferPointer { try out.text($0) }
+    }
+
+    /// The id of row `seq`.
+    mutating func string(_ seq: Int64) throws -> String {
+        String(decoding: try bytes(seq), as: UTF8.self)
+    }
+
+    private mutating func bytes(_ seq: Int64) throws -> [UInt8] {
+        if let id = ids[seq] ?? tx.rowIdCache?.id(table, seq) { return id }
         var found: [UInt8]?
         _ = try Bind.run(statement, tx.db, [.int(seq)]) { found = Array($0.text(0)) }
         guard let found else { throw DatabaseError(message: "no \(table.rawValue) numbered \(seq) for an id") }
@@ -99,6 +108,6 @@ struct RowIds {
             tx.rowIdCache?.remember(table, seq, found)
             if tx.rowIdCache == nil { ids[seq] = found }
         }
-        try found.withUnsafeBufferPointer { try out.text($0) }
+        return found
     }
 }
