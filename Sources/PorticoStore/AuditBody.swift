@@ -71,6 +71,21 @@ enum AuditBody {
 
     static func decode(_ bytes: [UInt8], context: String = "") -> String? { bytes.withUnsafeBytes { decode($0, context: context) } }
 
+    /// As `decode`, remembering the last text read: the record many others refer to is
+    /// read with each of them (AuditEntry's `refSeq`).
+    static func decodeRemembered(_ bytes: UnsafeRawBufferPointer, context: String) -> String? {
+        if let text = remembered.withLock({ last in
+            last.flatMap { $0.context == context && $0.bytes.elementsEqual(bytes) ? $0.text : nil }
+        }) {
+            return text
+        }
+        let text = decode(bytes, context: context)
+        remembered.withLock { $0 = text.map { (Array(bytes), context, $0) } }
+        return text
+    }
+
+    private static let remembered = Mutex<(bytes: [UInt8], context: String, text: String)?>(nil)
+
     /// One stream each way, reused (a stream's set-up costs more than a record's deflate);
     /// the engine deflates on its one writer and inflates on its readers.
     private static let deflaters = Mutex(Deflater())

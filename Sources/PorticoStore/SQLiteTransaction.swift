@@ -19,6 +19,10 @@ public final class SQLiteTransaction: StoreTransaction {
     /// The numbers of the rows this transaction looked up by id (`ref`); forgotten with
     /// `appendHead`.
     var rowRefs: [RowRefKey: Int64] = [:]
+    /// The records later ones of each action refer to, and the actions looked up
+    /// (`auditReference`); forgotten with `appendHead`.
+    var auditReferences: [String: AuditReference] = [:]
+    var auditReferenceLookups: Set<String> = []
     /// The store's ids by row number (`RowIds`); nil outside a store.
     var rowIdCache: RowIdCache?
     /// Whether each writing request runs in a savepoint of its own, and so folds its own
@@ -45,6 +49,8 @@ public final class SQLiteTransaction: StoreTransaction {
         appendHead = nil
         internedRefs = [:]
         rowRefs = [:]
+        auditReferences = [:]
+        auditReferenceLookups = []
     }
 
     public var authVersion: UInt64 { auth?.current ?? .max }

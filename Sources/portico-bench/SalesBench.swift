@@ -93,9 +93,9 @@ enum SalesBench {
             let base = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit")!
             try db.cachedStatement(sql: """
                 INSERT INTO audit (seq, id, at, requestId, actorRef, actionRef, targetTypeRef, targetId, partnerRef, reason, before, after, hash,
-                                   contextRef)
+                                   contextRef, refSeq)
                 SELECT ? + s.seq - ?, a.id || ?, a.at, a.requestId, a.actorRef, a.actionRef, a.targetTypeRef, a.targetId || ?, a.partnerRef,
-                       a.reason, a.before, a.after, a.hash, a.contextRef
+                       a.reason, a.before, a.after, a.hash, a.contextRef, a.refSeq
                 FROM sale s JOIN audit a ON a.seq = s.auditSeq WHERE s.seq BETWEEN ? AND ?
                 """).execute(arguments: [base + 1, first, tag, tag, first, last])
             try db.cachedStatement(sql: """

@@ -24,9 +24,9 @@ func temporaryDatabase() throws -> SQLiteStore {
 
     @Test func migratesToTheLatestVersionAndIsIdempotent() throws {
         let db = try temporaryDatabase()
-        #expect(try db.schemaVersion() == "0020-audit-context-text")
+        #expect(try db.schemaVersion() == "0021-audit-reference-records")
         let again = try SQLiteStore(path: db.path)
-        #expect(try again.schemaVersion() == "0020-audit-context-text")
+        #expect(try again.schemaVersion() == "0021-audit-reference-records")
     }
 
     /// Migration 0005 rebuilds four tables: their rows, indexes and triggers survive, the
