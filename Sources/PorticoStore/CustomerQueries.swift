@@ -22,7 +22,8 @@ extension SQLiteTransaction: CustomerStore {
     }
 
     public func customer(id: String) throws -> CustomerRecord? {
-        try CustomerRecord.fetchOne(db.cachedStatement(sql: "SELECT \(CustomerRecord.columns) FROM customer WHERE id = ?"), db, key: id)
+        remembered(.customer, try CustomerRecord.fetchOne(db.cachedStatement(sql: "SELECT \(CustomerRecord.columns) FROM customer WHERE id = ?"),
+                                                         db, key: id), seq: \.seq, id: \.id)
     }
 
     public func customerEmailTaken(partnerId: String, email: String) throws -> Bool {

@@ -31,7 +31,7 @@ extension SQLiteTransaction: PartnerStore {
     }
 
     public func partner(id: String) throws -> PartnerRecord? {
-        try PartnerRecord.fetchOne(db.cachedStatement(sql: "SELECT \(PartnerRecord.columns) FROM partner WHERE id = ?"), db, key: id)
+        remembered(.partner, try PartnerRecord.fetchOne(db.cachedStatement(sql: "SELECT \(PartnerRecord.columns) FROM partner WHERE id = ?"), db, key: id), seq: \.seq, id: \.id)
     }
 
     public func partner(subdomain: String) throws -> PartnerRecord? {

@@ -30,7 +30,8 @@ extension SQLiteTransaction: ResellerStore {
     }
 
     public func reseller(id: String) throws -> ResellerRecord? {
-        try ResellerRecord.fetchOne(db.cachedStatement(sql: "SELECT \(ResellerRecord.columns) FROM reseller WHERE id = ?"), arguments: [id])
+        remembered(.reseller, try ResellerRecord.fetchOne(db.cachedStatement(sql: "SELECT \(ResellerRecord.columns) FROM reseller WHERE id = ?"),
+                                                          arguments: [id]), seq: \.seq, id: \.id)
     }
 
     public func resellerEmailTaken(partnerId: String, email: String, except id: String?) throws -> Bool {

@@ -25,11 +25,18 @@ extension SQLiteTransaction {
     func ref(_ table: RowRef, _ id: String) throws -> Int64 {
         let key = RowRefKey(table: table, id: id)
         if let seq = rowRefs[key] { return seq }
-        guard let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM \(table.rawValue) WHERE id = ?"), arguments: [id]) else {
-            return 0
-        }
+        var found: Int64?
+        _ = try Bind.run(db.cachedStatement(sql: "SELECT seq FROM \(table.rawValue) WHERE id = ?"), db, [.text(id)]) { found = $0[0] }
+        guard let seq = found else { return 0 }
         rowRefs[key] = seq
         return seq
+    }
+
+    /// `record`, its number remembered under its id for `ref` (a request that reads a
+    /// customer, say, then writes rows naming it, looks it up once).
+    func remembered<R>(_ table: RowRef, _ record: R?, seq: KeyPath<R, Int64>, id: KeyPath<R, String>) -> R? {
+        if let record { rowRefs[RowRefKey(table: table, id: record[keyPath: id])] = record[keyPath: seq] }
+        return record
     }
 
     /// As above; nil for nil.
