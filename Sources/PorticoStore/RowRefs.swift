@@ -32,16 +32,16 @@ extension SQLiteTransaction {
         return seq
     }
 
+    /// As `ref`; nil for nil.
+    func ref(_ table: RowRef, ifAny id: String?) throws -> Int64? {
+        try id.map { try ref(table, $0) }
+    }
+
     /// `record`, its number remembered under its id for `ref` (a request that reads a
     /// customer, say, then writes rows naming it, looks it up once).
     func remembered<R>(_ table: RowRef, _ record: R?, seq: KeyPath<R, Int64>, id: KeyPath<R, String>) -> R? {
         if let record { rowRefs[RowRefKey(table: table, id: record[keyPath: id])] = record[keyPath: seq] }
         return record
-    }
-
-    /// As above; nil for nil.
-    func ref(_ table: RowRef, ifAny id: String?) throws -> Int64? {
-        try id.map { try ref(table, $0) }
     }
 }
 

@@ -46,20 +46,24 @@ struct Fuzz: ParsableCommand {
         while Date() < deadline && (cases == 0 || n < cases) {
             n += 1
             if let failure = fuzzer.runCase(n) {
-                FileHandle.standardError.write(Data("portico fuzz: seed \(seed), case \(n): \(failure)\n".utf8))
+                FileHandle.standardError.write(Data("portico fuzz: seed \(seed), case \(n): \(failure) (its database: \(fuzzer.dir.path))\n".utf8))
                 throw ExitCode(1)
             }
             if n % 500 == 0, let failure = fuzzer.checkStore() {
-                FileHandle.standardError.write(Data("portico fuzz: seed \(seed), after case \(n): \(failure)\n".utf8))
+                FileHandle.standardError.write(Data("portico fuzz: seed \(seed), after case \(n): \(failure) (its database: \(fuzzer.dir.path))\n".utf8))
                 throw ExitCode(1)
             }
         }
         if let failure = fuzzer.checkStore() {
-            FileHandle.standardError.write(Data("portico fuzz: seed \(seed), at the end: \(failure)\n".utf8))
+            FileHandle.standardError.write(Data("portico fuzz: seed \(seed), at the end: \(failure) (its database: \(fuzzer.dir.path))\n".utf8))
             throw ExitCode(1)
         }
         print("portico fuzz: seed \(seed): \(n) cases (\(fuzzer.wireCases) wire, \(n - fuzzer.wireCases) params), "
               + "\(fuzzer.results) results, \(fuzzer.errors) errors, no invariant broken")
+        // A run that broke nothing leaves nothing behind (its database grows to hundreds of
+        // megabytes); a failing one keeps it, named above, to look into.
+        fuzzer.engine.close()
+        try? FileManager.default.removeItem(at: fuzzer.dir)
     }
 }
 
