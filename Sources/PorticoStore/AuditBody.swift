@@ -110,6 +110,18 @@ enum AuditBody {
 
 private let windowBits: Int32 = -15  // raw deflate, a 32 KiB window
 
+/// The preset dictionary a stream is set to: `dictionaryV1` followed by the record's
+/// context, rebuilt in place for each record.
+private struct ContextDictionary {
+    private var bytes = AuditBody.dictionaryV1
+
+    mutating func with<R>(_ context: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        bytes.removeSubrange(AuditBody.dictionaryV1.count...)
+        bytes.append(contentsOf: context)
+        return bytes.withUnsafeBufferPointer(body)
+    }
+}
+
 // Used only under its Mutex.
 private struct Deflater: ~Copyable, @unchecked Sendable {
     var stream: UnsafeMutablePointer<z_stream>
@@ -130,16 +142,11 @@ private struct Deflater: ~Copyable, @unchecked Sendable {
         stream.deallocate()
     }
 
-    /// The dictionary and the record's context after it (reused).
-    var dictionary = AuditBody.dictionaryV1
+    var dictionary = ContextDictionary()
 
     mutating func deflate(_ input: UnsafeBufferPointer<UInt8>, context: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8]) {
         deflateReset(stream)
-        dictionary.removeSubrange(AuditBody.dictionaryV1.count...)
-        dictionary.append(contentsOf: context)
-        dictionary.withUnsafeBufferPointer {
-            _ = deflateSetDictionary(stream, $0.baseAddress, UInt32($0.count))
-        }
+        dictionary.with(context) { _ = deflateSetDictionary(stream, $0.baseAddress, UInt32($0.count)) }
         let bound = Int(deflateBound(stream, UInt(input.count)))
         let start = out.count
         out.append(contentsOf: repeatElement(0, count: bound))
@@ -173,16 +180,11 @@ private struct Inflater: ~Copyable, @unchecked Sendable {
         stream.deallocate()
     }
 
-    /// The dictionary and the record's context after it (reused).
-    var dictionary = AuditBody.dictionaryV1
+    var dictionary = ContextDictionary()
 
     mutating func inflate(_ input: UnsafeRawBufferPointer, length: Int, context: UnsafeBufferPointer<UInt8>) -> String? {
         inflateReset(stream)
-        dictionary.removeSubrange(AuditBody.dictionaryV1.count...)
-        dictionary.append(contentsOf: context)
-        dictionary.withUnsafeBufferPointer {
-            _ = inflateSetDictionary(stream, $0.baseAddress, UInt32($0.count))
-        }
+        dictionary.with(context) { _ = inflateSetDictionary(stream, $0.baseAddress, UInt32($0.count)) }
         guard input.count > 0 else { return nil }
         var ok = false
         // One byte of room past the length: a stream that holds more than it says fails.

@@ -220,7 +220,6 @@ extension SQLiteStore {
                 SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name IN ('sale', 'commission') ORDER BY rowid
                 """).map { ($0["name"] as String, $0["sql"] as String) }
             for (name, _) in triggers { try db.execute(sql: "DROP TRIGGER \(name)") }
-            func seq(_ table: RowRef, _ column: String) -> String { table.ref(column) }
             let references = [
                 ("partnerId TEXT NOT NULL REFERENCES partner(id)", "partnerSeq INTEGER NOT NULL REFERENCES partner(seq)"),
                 ("resellerId TEXT REFERENCES reseller(id)", "resellerSeq INTEGER REFERENCES reseller(seq)"),
@@ -231,18 +230,18 @@ extension SQLiteStore {
                 renaming(renamed, in: references.reduce(body) { $0.replacingOccurrences(of: $1.0, with: $1.1) })
             }
             // The entries first: their sales' ids are read from the table not yet rebuilt.
-            try redefine("commission", db, converting: ["partnerId": seq(.partner, "partnerId"), "resellerId": seq(.reseller, "resellerId"),
-                                                        "saleId": seq(.sale, "saleId")],
+            try redefine("commission", db, converting: ["partnerId": RowRef.partner.ref("partnerId"), "resellerId": RowRef.reseller.ref("resellerId"),
+                                                        "saleId": RowRef.sale.ref("saleId")],
                          indexes: { renaming(renamed, in: $0) }, edit)
-            try redefine("sale", db, converting: ["partnerId": seq(.partner, "partnerId"), "resellerId": seq(.reseller, "resellerId"),
-                                                  "customerId": seq(.customer, "customerId")],
+            try redefine("sale", db, converting: ["partnerId": RowRef.partner.ref("partnerId"), "resellerId": RowRef.reseller.ref("resellerId"),
+                                                  "customerId": RowRef.customer.ref("customerId")],
                          indexes: { renaming(renamed, in: $0) }, edit)
             // The running totals, keyed by the same numbers.
             for table in ["sale_total", "sale_customer_total", "period_total", "period_delta", "customer_period_total", "customer_delta",
                           "commission_rollup"] {
                 let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table])
-                var converting = ["partnerId": seq(.partner, "partnerId")]
-                if columns.contains("customerId") { converting["customerId"] = seq(.customer, "customerId") }
+                var converting = ["partnerId": RowRef.partner.ref("partnerId")]
+                if columns.contains("customerId") { converting["customerId"] = RowRef.customer.ref("customerId") }
                 try redefine(table, db, converting: converting) { body in
                     renaming(renamed, in: body.replacingOccurrences(of: "partnerId TEXT NOT NULL", with: "partnerSeq INTEGER NOT NULL")
                         .replacingOccurrences(of: "customerId TEXT NOT NULL", with: "customerSeq INTEGER NOT NULL"))

@@ -108,12 +108,11 @@ struct RowIds {
         var found: [UInt8]?
         _ = try Bind.run(statement, tx.db, [.int(seq)]) { found = Array($0.text(0)) }
         guard let found else { throw DatabaseError(message: "no \(table.rawValue) numbered \(seq) for an id") }
-        if tx.writable {
+        if !tx.writable, let shared = tx.rowIdCache {
+            shared.remember(table, seq, found)
+        } else {
             if ids.count >= 65_536 { ids.removeAll(keepingCapacity: true) }
             ids[seq] = found
-        } else {
-            tx.rowIdCache?.remember(table, seq, found)
-            if tx.rowIdCache == nil { ids[seq] = found }
         }
         return found
     }

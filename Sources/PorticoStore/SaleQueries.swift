@@ -58,7 +58,7 @@ extension SQLiteTransaction: SaleStore {
                 .int(s.occurredAt.millisecondsSinceEpoch), .int(intern(s.rulesHash)), .int(s.auditSeq), .int(s.createdAt.millisecondsSinceEpoch))
         }
         s.seq = db.lastInsertedRowID
-        rowRefs[RowRefKey(table: .sale, id: s.id)] = s.seq  // its entries refer to it next
+        _ = remembered(.sale, s, seq: \.seq, id: \.id)  // its entries refer to it next
     }
 
     public func addRefund(saleId: String, amount: Int64) throws -> Bool {
@@ -89,7 +89,7 @@ extension SQLiteTransaction: SaleStore {
     }
 
     /// Written from the columns as they are stepped: a text as the bytes SQLite holds, a
-    /// customer's and reseller's id as looked up once a page (`RowIds`).
+    /// customer's and reseller's id as looked up once (`RowIds`).
     /// `SaleRowsTests` holds it to `SaleRecord.exportRow`.
     public func saleRows(_ f: SaleFilter, afterSeq: Int64, limit: Int, into out: any ExportRows) throws -> (count: Int, last: Int64?) {
         var last: Int64?, count = 0
@@ -133,8 +133,8 @@ extension SQLiteTransaction: SaleStore {
         """
 
     func salesBinds(_ f: SaleFilter, afterSeq: Int64) throws -> [Bind] {
-        [.int(try ref(.partner, f.partnerId)), try ref(.customer, ifAny: f.customerId).map(Bind.int) ?? .null, .text(f.kind?.rawValue), .int(f.range.firstMillis), .int(f.range.lastMillis), .int(afterSeq),
-         .int(f.throughSeq)]
+        [.int(try ref(.partner, f.partnerId)), try ref(.customer, ifAny: f.customerId).map(Bind.int) ?? .null, .text(f.kind?.rawValue),
+         .int(f.range.firstMillis), .int(f.range.lastMillis), .int(afterSeq), .int(f.throughSeq)]
     }
 
     /// A page of the list: the filter, then ?8 the limit.
