@@ -57,6 +57,18 @@ let package = Package(
                 // zlib: the audit log's states stored deflated.
                 "CZlib",
             ]),
+        // Core's store protocols on PostgreSQL through libpq, for many engines sharing one
+        // database: migrations of its own, the unit of work under the audit chain's row lock.
+        .target(
+            name: "PorticoPostgres",
+            dependencies: [
+                "PorticoCore",
+                "PorticoRules",
+                "JSONRPC",
+                "CLibPQ",
+            ]),
+        // Debian's libpq, as a C module.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // Export files: CSV, XLSX (libxlsxwriter) and PDF (cairo), written from Core's typed
         // rows under the export directory, atomically.
         .target(
@@ -158,6 +170,11 @@ let package = Package(
             dependencies: ["PorticoStore", "PorticoCore", "PorticoRules", "JSONRPC", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "PropertyBased", package: "swift-property-based")]),
+        // Against a throw-away PostgreSQL cluster (scripts/pg-cluster) named by
+        // PORTICO_TEST_POSTGRES; scripts/test starts one.
+        .testTarget(
+            name: "PorticoPostgresTests",
+            dependencies: ["PorticoPostgres", "PorticoCore", "PorticoRules", "JSONRPC"]),
         .testTarget(
             name: "PorticoCoreTests",
             dependencies: ["PorticoCore", "PorticoStore", "PorticoRules", "JSONRPC",
