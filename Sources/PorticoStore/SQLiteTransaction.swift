@@ -69,21 +69,20 @@ public final class SQLiteTransaction: StoreTransaction {
         }
     }
 
-    /// The unique keys by the columns SQLite names when one is violated, with the field
-    /// the request named and why it conflicts.
-    static let uniqueKeys: [String: (field: String, reason: String)] = [
-        "partner.subdomain": ("subdomain", "is already taken"),
-        "member.partnerId, member.email": ("email", "is already a member of this partner"),
-        "member.partnerId": ("role", "the partner already has an owner"),
-        "reseller.partnerId, reseller.email": ("email", "is already a reseller of this partner"),
-        "customer.partnerId, customer.email": ("email", "is already a customer of this partner"),
-        "sale.partnerSeq, sale.externalId": ("externalId", "a sale was already recorded under this external id"),
-        "idempotency.scope, idempotency.key": ("idempotencyKey", "was already used"),
-        "payout.partnerId, payout.currency, payout.period": ("period", "a payout was already created for this partner, currency and period"),
-        "provider_event.provider, provider_event.eventId": ("payload.id", "this event was already applied"),
-        "payout_account.partnerId, payout_account.currency": ("currency", "the partner already has an account for this currency"),
-        "usage_event.partnerId, usage_event.eventId": ("eventId", "an event was already recorded under this id"),
-        "brand_domain.hostname": ("hostname", "is already claimed (by this partner or another)"),
+    /// The unique keys by the columns SQLite names when one is violated.
+    static let uniqueKeys: [String: UniqueKey] = [
+        "partner.subdomain": .partnerSubdomain,
+        "member.partnerId, member.email": .memberEmail,
+        "member.partnerId": .memberOwner,
+        "reseller.partnerId, reseller.email": .resellerEmail,
+        "customer.partnerId, customer.email": .customerEmail,
+        "sale.partnerSeq, sale.externalId": .saleExternalId,
+        "idempotency.scope, idempotency.key": .idempotencyKey,
+        "payout.partnerId, payout.currency, payout.period": .payoutPeriod,
+        "provider_event.provider, provider_event.eventId": .providerEvent,
+        "payout_account.partnerId, payout_account.currency": .payoutAccount,
+        "usage_event.partnerId, usage_event.eventId": .usageEvent,
+        "brand_domain.hostname": .brandHostname,
     ]
 
     static func contractError(_ e: DatabaseError) -> PorticoError? {
@@ -98,7 +97,7 @@ public final class SQLiteTransaction: StoreTransaction {
         case .SQLITE_CONSTRAINT_UNIQUE, .SQLITE_CONSTRAINT_PRIMARYKEY:
             let prefix = "UNIQUE constraint failed: "
             guard message.hasPrefix(prefix), let key = uniqueKeys[String(message.dropFirst(prefix.count))] else { return nil }
-            return .conflict(key.field, key.reason)
+            return key.error
         default:
             return nil
         }
