@@ -122,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "gateway-hello",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
-        // The executable: picks the store (SQLite) and runs the server.
+        // The executable: picks the store (SQLite or PostgreSQL, by `--db`) and runs the server.
         .executableTarget(
             name: "portico",
             dependencies: [
@@ -131,6 +131,7 @@ let package = Package(
                 "PorticoCore",
                 "PorticoRules",
                 "PorticoStore",
+                "PorticoPostgres",
                 "JSONRPC",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -67,3 +67,18 @@ extension PGRows {
     public var all: [PGRow] { (0..<count).map(row) }
     public var first: PGRow? { count > 0 ? row(0) : nil }
 }
+
+extension PGRow {
+    /// An exact sum (PostgreSQL sums bigints as numeric, which never overflows); NULL, the
+    /// sum of no rows, is 0.
+    public func sum(_ column: Int) throws -> Int128 {
+        guard let t = rows.text(index, column) else { return 0 }
+        guard let v = Int128(t) else { throw corrupt(column, t, "a whole number") }
+        return v
+    }
+
+    /// `(key, currency, count, sum)`, a report's total.
+    func reportTotal() throws -> ReportTotal {
+        ReportTotal(key: try string(0), currency: try string(1), amount: try sum(3), count: try int(2))
+    }
+}

@@ -12,6 +12,7 @@ extension PartnerRecord: PGRecord {
 
 extension PostgresTransaction: PartnerStore {
     public func insert(_ p: inout PartnerRecord) throws {
+        noteChange([.all, .principals, .brands])
         p.seq = try writing {
             try query("""
                 INSERT INTO partner (seq, id, name, subdomain, region, tier, status, status_reason, created_at, updated_at)
@@ -22,6 +23,7 @@ extension PostgresTransaction: PartnerStore {
     }
 
     public func update(_ p: PartnerRecord) throws {
+        noteChange([.all, .principals, .brands])
         try writing {
             try query("""
                 UPDATE partner SET name = $1, subdomain = $2, region = $3, tier = $4, status = $5, status_reason = $6, updated_at = $7

@@ -88,6 +88,457 @@ enum PostgresSchema {
         CREATE TRIGGER customer_country_fixed BEFORE UPDATE OF country ON customer
             FOR EACH ROW WHEN (OLD.country IS DISTINCT FROM NEW.country) EXECUTE FUNCTION customer_country_fixed();
 
+        CREATE TABLE sale (
+            seq bigint PRIMARY KEY,
+            id \(text) NOT NULL CONSTRAINT sale_id_key UNIQUE,
+            partner_id \(text) NOT NULL REFERENCES partner (id),
+            reseller_id \(text) REFERENCES reseller (id),
+            customer_id \(text) NOT NULL REFERENCES customer (id),
+            external_id \(text) NOT NULL,
+            plan \(text) NOT NULL,
+            kind \(text) NOT NULL CHECK (kind IN ('new', 'renewal', 'upgrade', 'usage')),
+            amount bigint NOT NULL CHECK (amount >= 0),
+            currency \(text) NOT NULL,
+            refunded bigint NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= amount),
+            occurred_at \(text) NOT NULL,
+            rules_hash \(text) NOT NULL,
+            -- The audit record of sale.record: its 'after' is the answer given, answered
+            -- again for the same externalId.
+            audit_seq bigint NOT NULL,
+            created_at \(text) NOT NULL,
+            CONSTRAINT sale_external_unique UNIQUE (partner_id, external_id)
+        );
+        CREATE INDEX sale_by_partner ON sale (partner_id, seq);
+        CREATE INDEX sale_by_partner_time ON sale (partner_id, currency, occurred_at);
+        CREATE INDEX sale_by_customer ON sale (customer_id, plan, occurred_at);
+        CREATE INDEX sale_by_reseller_time ON sale (reseller_id, currency, occurred_at) WHERE reseller_id IS NOT NULL;
+
+        CREATE TABLE commission (
+            seq bigint PRIMARY KEY,
+            id \(text) NOT NULL CONSTRAINT commission_id_key UNIQUE,
+            partner_id \(text) NOT NULL REFERENCES partner (id),
+            beneficiary \(text) NOT NULL CHECK (beneficiary IN ('partner', 'reseller')),
+            reseller_id \(text) REFERENCES reseller (id),
+            sale_id \(text) REFERENCES sale (id),
+            kind \(text) NOT NULL CHECK (kind IN ('sale', 'override', 'adjustment', 'manual')),
+            amount bigint NOT NULL,
+            original_amount bigint NOT NULL,
+            currency \(text) NOT NULL,
+            -- 'payable' is not stored: it is 'pending' whose payable_at has passed.
+            status \(text) NOT NULL CHECK (status IN ('pending', 'processing', 'paid', 'cancelled', 'reversed')),
+            payable_at \(text) NOT NULL,
+            occurred_at \(text) NOT NULL,
+            rule_id \(text),
+            rules_hash \(text),
+            basis \(text),
+            reason \(text),
+            payout_id \(text),
+            created_at \(text) NOT NULL,
+            updated_at \(text) NOT NULL,
+            CHECK ((beneficiary = 'reseller') = (reseller_id IS NOT NULL)),
+            CONSTRAINT commission_payout_link CHECK ((status IN ('processing', 'paid')) = (payout_id IS NOT NULL))
+        );
+        CREATE INDEX commission_by_partner ON commission (partner_id, seq);
+        CREATE INDEX commission_by_sale ON commission (sale_id);
+        CREATE INDEX commission_by_partner_time ON commission (partner_id, occurred_at);
+        CREATE INDEX commission_due ON commission (partner_id, status, payable_at);
+        CREATE INDEX commission_by_payout ON commission (payout_id) WHERE payout_id IS NOT NULL;
+
+        -- The running totals, kept row by row by the triggers below in the transaction of the
+        -- rows they sum. A day's totals are bounded at 2^53 minor units (total_limit), the
+        -- totals over many days at 2^62 (period_limit): a write past one fails whole, and
+        -- the engine answers totalLimit, as on SQLite. Triggers fire in name order: the
+        -- day's bounds (a_...) are met before the periods' (b_...).
+        CREATE TABLE sale_total (
+            partner_id \(text) NOT NULL, currency \(text) NOT NULL, day \(text) NOT NULL, kind \(text) NOT NULL,
+            count bigint NOT NULL, amount bigint NOT NULL, refunded bigint NOT NULL,
+            PRIMARY KEY (partner_id, day, currency, kind),
+            CONSTRAINT total_limit CHECK (amount BETWEEN -9007199254740992 AND 9007199254740992
+                                          AND refunded BETWEEN -9007199254740992 AND 9007199254740992)
+        );
+        CREATE TABLE sale_customer_total (
+            partner_id \(text) NOT NULL, customer_id \(text) NOT NULL, currency \(text) NOT NULL, day \(text) NOT NULL,
+            amount bigint NOT NULL, refunded bigint NOT NULL,
+            PRIMARY KEY (partner_id, day, customer_id, currency),
+            CONSTRAINT total_limit CHECK (amount BETWEEN -9007199254740992 AND 9007199254740992
+                                          AND refunded BETWEEN -9007199254740992 AND 9007199254740992)
+        );
+        CREATE TABLE sale_volume (
+            reseller_id \(text) NOT NULL, currency \(text) NOT NULL, day \(text) NOT NULL,
+            amount bigint NOT NULL,   -- net of refunds
+            count bigint NOT NULL,
+            PRIMARY KEY (reseller_id, currency, day),
+            CONSTRAINT total_limit CHECK (amount BETWEEN -9007199254740992 AND 9007199254740992)
+        );
+        CREATE TABLE commission_rollup (
+            partner_id \(text) NOT NULL, currency \(text) NOT NULL, status \(text) NOT NULL,
+            day \(text) NOT NULL,          -- of occurred_at
+            payable_day \(text) NOT NULL,  -- of payable_at
+            amount bigint NOT NULL, count bigint NOT NULL,
+            PRIMARY KEY (partner_id, currency, status, day, payable_day),
+            CONSTRAINT total_limit CHECK (amount BETWEEN -9007199254740992 AND 9007199254740992)
+        );
+        CREATE TABLE period_total (
+            level \(text) NOT NULL,    -- y, m or d
+            currency \(text) NOT NULL,
+            period \(text) NOT NULL,   -- YYYY, YYYY-MM or YYYY-MM-DD of occurred_at
+            partner_id \(text) NOT NULL,
+            sales bigint NOT NULL, amount bigint NOT NULL, refunded bigint NOT NULL,
+            commissions bigint NOT NULL,  -- standing: neither cancelled nor reversed
+            earned bigint NOT NULL,
+            PRIMARY KEY (level, currency, period, partner_id),
+            CONSTRAINT period_limit CHECK (amount BETWEEN -4611686018427387904 AND 4611686018427387904
+                                           AND refunded BETWEEN -4611686018427387904 AND 4611686018427387904
+                                           AND earned BETWEEN -4611686018427387904 AND 4611686018427387904)
+        );
+        CREATE TABLE customer_period_total (
+            level \(text) NOT NULL, period \(text) NOT NULL, currency \(text) NOT NULL,
+            country \(text) NOT NULL,  -- the customer's (fixed once created)
+            customer_id \(text) NOT NULL, partner_id \(text) NOT NULL,
+            count bigint NOT NULL, amount bigint NOT NULL, refunded bigint NOT NULL,
+            PRIMARY KEY (level, period, currency, country, customer_id),
+            CONSTRAINT period_limit CHECK (amount BETWEEN -4611686018427387904 AND 4611686018427387904
+                                           AND refunded BETWEEN -4611686018427387904 AND 4611686018427387904)
+        );
+        CREATE TABLE commission_status_total (
+            currency \(text) NOT NULL, status \(text) NOT NULL,
+            payable_day \(text) NOT NULL,  -- of payable_at when pending, '' otherwise
+            count bigint NOT NULL, amount bigint NOT NULL,
+            PRIMARY KEY (currency, status, payable_day),
+            CONSTRAINT period_limit CHECK (amount BETWEEN -4611686018427387904 AND 4611686018427387904)
+        );
+
+        CREATE FUNCTION a_sale_day_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            d \(text) := substr(NEW.occurred_at, 1, 10);
+            delta bigint := NEW.refunded - coalesce(OLD.refunded, 0);
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                INSERT INTO sale_total VALUES (NEW.partner_id, NEW.currency, d, NEW.kind, 1, NEW.amount, NEW.refunded)
+                    ON CONFLICT (partner_id, day, currency, kind) DO UPDATE
+                    SET count = sale_total.count + 1, amount = sale_total.amount + excluded.amount,
+                        refunded = sale_total.refunded + excluded.refunded;
+                INSERT INTO sale_customer_total VALUES (NEW.partner_id, NEW.customer_id, NEW.currency, d, NEW.amount, NEW.refunded)
+                    ON CONFLICT (partner_id, day, customer_id, currency) DO UPDATE
+                    SET amount = sale_customer_total.amount + excluded.amount, refunded = sale_customer_total.refunded + excluded.refunded;
+                IF NEW.reseller_id IS NOT NULL THEN
+                    INSERT INTO sale_volume VALUES (NEW.reseller_id, NEW.currency, d, NEW.amount - NEW.refunded, 1)
+                        ON CONFLICT (reseller_id, currency, day) DO UPDATE
+                        SET amount = sale_volume.amount + excluded.amount, count = sale_volume.count + 1;
+                END IF;
+            ELSIF delta != 0 THEN
+                UPDATE sale_total SET refunded = refunded + delta
+                    WHERE partner_id = NEW.partner_id AND day = d AND currency = NEW.currency AND kind = NEW.kind;
+                UPDATE sale_customer_total SET refunded = refunded + delta
+                    WHERE partner_id = NEW.partner_id AND day = d AND customer_id = NEW.customer_id AND currency = NEW.currency;
+                UPDATE sale_volume SET amount = amount - delta WHERE reseller_id = NEW.reseller_id AND currency = NEW.currency AND day = d;
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER a_sale_day_totals AFTER INSERT OR UPDATE OF refunded ON sale FOR EACH ROW EXECUTE FUNCTION a_sale_day_totals();
+
+        CREATE FUNCTION b_sale_period_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            w integer;
+            lv \(text);
+            added bigint := CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE 0 END;
+            sold bigint := CASE WHEN TG_OP = 'INSERT' THEN NEW.amount ELSE 0 END;
+            delta bigint := NEW.refunded - coalesce(OLD.refunded, 0);
+            land \(text) := (SELECT country FROM customer WHERE id = NEW.customer_id);
+        BEGIN
+            IF added = 0 AND delta = 0 THEN RETURN NULL; END IF;
+            FOREACH w IN ARRAY ARRAY[4, 7, 10] LOOP
+                lv := CASE w WHEN 4 THEN 'y' WHEN 7 THEN 'm' ELSE 'd' END;
+                INSERT INTO period_total VALUES (lv, NEW.currency, substr(NEW.occurred_at, 1, w), NEW.partner_id, added, sold, delta, 0, 0)
+                    ON CONFLICT (level, currency, period, partner_id) DO UPDATE
+                    SET sales = period_total.sales + excluded.sales, amount = period_total.amount + excluded.amount,
+                        refunded = period_total.refunded + excluded.refunded;
+                INSERT INTO customer_period_total
+                    VALUES (lv, substr(NEW.occurred_at, 1, w), NEW.currency, land, NEW.customer_id, NEW.partner_id, added, sold, delta)
+                    ON CONFLICT (level, period, currency, country, customer_id) DO UPDATE
+                    SET count = customer_period_total.count + excluded.count, amount = customer_period_total.amount + excluded.amount,
+                        refunded = customer_period_total.refunded + excluded.refunded;
+            END LOOP;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER b_sale_period_totals AFTER INSERT OR UPDATE OF refunded ON sale FOR EACH ROW EXECUTE FUNCTION b_sale_period_totals();
+
+        -- A commission's part in the totals, added (sign 1) or taken out (sign -1).
+        CREATE FUNCTION commission_day_part(c commission, sign bigint) RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO commission_rollup
+                VALUES (c.partner_id, c.currency, c.status, substr(c.occurred_at, 1, 10), substr(c.payable_at, 1, 10), sign * c.amount, sign)
+                ON CONFLICT (partner_id, currency, status, day, payable_day) DO UPDATE
+                SET amount = commission_rollup.amount + excluded.amount, count = commission_rollup.count + excluded.count;
+        END $$;
+        CREATE FUNCTION commission_period_part(c commission, sign bigint) RETURNS void LANGUAGE plpgsql AS $$
+        DECLARE
+            w integer;
+        BEGIN
+            IF c.status NOT IN ('cancelled', 'reversed') THEN
+                FOREACH w IN ARRAY ARRAY[4, 7, 10] LOOP
+                    INSERT INTO period_total VALUES (CASE w WHEN 4 THEN 'y' WHEN 7 THEN 'm' ELSE 'd' END, c.currency,
+                                                     substr(c.occurred_at, 1, w), c.partner_id, 0, 0, 0, sign, sign * c.amount)
+                        ON CONFLICT (level, currency, period, partner_id) DO UPDATE
+                        SET commissions = period_total.commissions + excluded.commissions, earned = period_total.earned + excluded.earned;
+                END LOOP;
+            END IF;
+            INSERT INTO commission_status_total
+                VALUES (c.currency, c.status, CASE WHEN c.status = 'pending' THEN substr(c.payable_at, 1, 10) ELSE '' END, sign, sign * c.amount)
+                ON CONFLICT (currency, status, payable_day) DO UPDATE
+                SET count = commission_status_total.count + excluded.count, amount = commission_status_total.amount + excluded.amount;
+        END $$;
+        CREATE FUNCTION a_commission_day_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'UPDATE' THEN PERFORM commission_day_part(OLD, -1); END IF;
+            PERFORM commission_day_part(NEW, 1);
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER a_commission_day_totals AFTER INSERT OR UPDATE OF amount, status, payable_at, occurred_at, partner_id, currency
+            ON commission FOR EACH ROW EXECUTE FUNCTION a_commission_day_totals();
+        CREATE FUNCTION b_commission_period_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'UPDATE' THEN PERFORM commission_period_part(OLD, -1); END IF;
+            PERFORM commission_period_part(NEW, 1);
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER b_commission_period_totals AFTER INSERT OR UPDATE OF amount, status, payable_at, occurred_at, partner_id, currency
+            ON commission FOR EACH ROW EXECUTE FUNCTION b_commission_period_totals();
+
+        CREATE TABLE payout_account (
+            seq bigint PRIMARY KEY,
+            partner_id \(text) NOT NULL REFERENCES partner (id),
+            currency \(text) NOT NULL,   -- '' for the partner's default account
+            method \(text) NOT NULL CHECK (method IN ('stripe', 'paypal', 'manual')),
+            destination \(text) NOT NULL,
+            hold_until \(text),
+            created_at \(text) NOT NULL,
+            updated_at \(text) NOT NULL,
+            CONSTRAINT payout_account_unique UNIQUE (partner_id, currency)
+        );
+        CREATE TABLE payout_schedule (
+            partner_seq bigint PRIMARY KEY,   -- the partner's seq: runs go in partner order
+            partner_id \(text) NOT NULL UNIQUE REFERENCES partner (id),
+            cadence \(text) NOT NULL CHECK (cadence IN ('weekly', 'monthly', 'manual')),
+            day bigint CHECK ((cadence = 'manual' AND day IS NULL) OR (cadence = 'weekly' AND day BETWEEN 1 AND 7)
+                              OR (cadence = 'monthly' AND day BETWEEN 1 AND 31)),
+            created_at \(text) NOT NULL,
+            updated_at \(text) NOT NULL
+        );
+        CREATE TABLE payout (
+            seq bigint PRIMARY KEY,
+            id \(text) NOT NULL CONSTRAINT payout_id_key UNIQUE,
+            partner_id \(text) NOT NULL REFERENCES partner (id),
+            amount bigint NOT NULL CHECK (amount > 0),
+            currency \(text) NOT NULL,
+            line_count bigint NOT NULL CHECK (line_count > 0),
+            status \(text) NOT NULL CHECK (status IN ('created', 'processing', 'paid', 'failed', 'cancelled', 'reversed')),
+            method \(text) NOT NULL CHECK (method IN ('stripe', 'paypal', 'manual')),
+            destination \(text) NOT NULL,
+            period \(text),
+            as_of \(text) NOT NULL,
+            hold_until \(text),
+            instruction \(text),
+            provider_reference \(text),
+            failure_reason \(text),
+            reversed_amount bigint NOT NULL DEFAULT 0 CHECK (reversed_amount >= 0 AND reversed_amount <= amount),
+            created_at \(text) NOT NULL,
+            updated_at \(text) NOT NULL,
+            -- Processed payouts carry their instruction; paid ones their reference.
+            CHECK ((status IN ('created', 'cancelled')) = (instruction IS NULL)),
+            CHECK ((status IN ('paid', 'reversed')) = (provider_reference IS NOT NULL))
+        );
+        CREATE UNIQUE INDEX payout_period_unique ON payout (partner_id, currency, period) WHERE period IS NOT NULL;
+        CREATE INDEX payout_by_partner ON payout (partner_id, seq);
+        CREATE INDEX payout_by_status ON payout (status, seq);
+        CREATE FUNCTION payout_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'DELETE' THEN
+                RAISE EXCEPTION 'payouts are never deleted' USING ERRCODE = 'integrity_constraint_violation';
+            END IF;
+            IF NEW.status != OLD.status AND NOT (
+                (OLD.status = 'created' AND NEW.status IN ('processing', 'cancelled'))
+                OR (OLD.status = 'processing' AND NEW.status IN ('paid', 'failed'))
+                OR (OLD.status = 'paid' AND NEW.status = 'reversed')) THEN
+                RAISE EXCEPTION 'payout status transition not allowed' USING ERRCODE = 'integrity_constraint_violation';
+            END IF;
+            IF (OLD.instruction IS NOT NULL AND NEW.instruction IS DISTINCT FROM OLD.instruction)
+               OR (OLD.provider_reference IS NOT NULL AND NEW.provider_reference IS DISTINCT FROM OLD.provider_reference)
+               OR NEW.amount != OLD.amount OR NEW.currency != OLD.currency OR NEW.partner_id != OLD.partner_id
+               OR NEW.destination != OLD.destination OR NEW.method != OLD.method OR NEW.line_count != OLD.line_count THEN
+                RAISE EXCEPTION 'a payout''s amount, destination, instruction and reference never change'
+                    USING ERRCODE = 'integrity_constraint_violation';
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER payout_guard BEFORE UPDATE OR DELETE ON payout FOR EACH ROW EXECUTE FUNCTION payout_guard();
+        CREATE TABLE payout_released_line (
+            payout_id \(text) NOT NULL REFERENCES payout (id),
+            commission_seq bigint NOT NULL,
+            amount bigint NOT NULL,
+            PRIMARY KEY (payout_id, commission_seq)
+        );
+        CREATE TABLE provider_event (
+            provider \(text) NOT NULL,
+            event_id \(text) NOT NULL,
+            type \(text) NOT NULL,
+            payout_id \(text),
+            result \(text) NOT NULL,
+            received_at \(text) NOT NULL,
+            created_at \(text) NOT NULL,
+            CONSTRAINT provider_event_unique PRIMARY KEY (provider, event_id)
+        );
+
+        CREATE TABLE oauth_client (
+            seq bigint PRIMARY KEY,
+            id \(text) NOT NULL CONSTRAINT oauth_client_id_key UNIQUE,
+            partner_id \(text) NOT NULL REFERENCES partner (id),
+            name \(text) NOT NULL,
+            scopes \(text) NOT NULL,   -- space-separated
+            secret_hash \(text) NOT NULL CHECK (length(secret_hash) = 64),
+            previous_secret_hash \(text) CHECK (previous_secret_hash IS NULL OR length(previous_secret_hash) = 64),
+            previous_secret_expires_at \(text),
+            status \(text) NOT NULL CHECK (status IN ('active', 'revoked')),
+            created_at \(text) NOT NULL,
+            updated_at \(text) NOT NULL
+        );
+        CREATE INDEX oauth_client_by_partner ON oauth_client (partner_id, seq);
+        CREATE TABLE oauth_token (
+            hash \(text) PRIMARY KEY CHECK (length(hash) = 64),
+            id \(text) NOT NULL CONSTRAINT oauth_token_id_key UNIQUE,
+            client_id \(text) NOT NULL REFERENCES oauth_client (id),
+            partner_id \(text) NOT NULL REFERENCES partner (id),
+            scopes \(text) NOT NULL,
+            issued_at \(text) NOT NULL,
+            expires_at \(text) NOT NULL,
+            revoked_at \(text)
+        );
+
+        CREATE TABLE subscription (
+            seq bigint PRIMARY KEY,
+            id \(text) NOT NULL CONSTRAINT subscription_id_key UNIQUE,
+            partner_id \(text) NOT NULL REFERENCES partner (id),
+            reseller_id \(text) REFERENCES reseller (id),
+            customer_id \(text) NOT NULL REFERENCES customer (id),
+            plan \(text) NOT NULL,
+            interval \(text) NOT NULL CHECK (interval IN ('month', 'year')),
+            status \(text) NOT NULL CHECK (status IN ('active', 'cancelled')),
+            start_at \(text) NOT NULL,
+            period bigint NOT NULL CHECK (period >= 1),
+            period_start \(text) NOT NULL,
+            period_end \(text) NOT NULL CHECK (period_end > period_start),
+            amount bigint NOT NULL CHECK (amount >= 0),
+            currency \(text) NOT NULL,
+            cancel_at_period_end boolean NOT NULL,
+            cancelled_at \(text),
+            ended_at \(text),
+            last_sale_id \(text) NOT NULL REFERENCES sale (id),
+            created_at \(text) NOT NULL,
+            updated_at \(text) NOT NULL,
+            CHECK ((status = 'cancelled') = (ended_at IS NOT NULL))
+        );
+        CREATE INDEX subscription_by_partner ON subscription (partner_id, seq);
+        CREATE INDEX subscription_by_customer ON subscription (customer_id, seq);
+        CREATE INDEX subscription_due ON subscription (period_end, seq) WHERE status = 'active';
+
+        CREATE TABLE usage_event (
+            partner_id \(text) NOT NULL,
+            event_id \(text) NOT NULL,
+            customer_id \(text) NOT NULL,
+            meter \(text) NOT NULL,
+            units bigint NOT NULL CHECK (units >= 0),
+            scale bigint NOT NULL CHECK (scale BETWEEN 0 AND 9),
+            occurred_at \(text) NOT NULL,
+            recorded_at \(text) NOT NULL,
+            CONSTRAINT usage_event_unique PRIMARY KEY (partner_id, event_id)
+        );
+        CREATE TABLE usage_total (
+            partner_id \(text) NOT NULL,
+            customer_id \(text) NOT NULL,
+            meter \(text) NOT NULL,
+            day \(text) NOT NULL,
+            scale bigint NOT NULL,
+            units bigint NOT NULL,
+            events bigint NOT NULL,
+            CONSTRAINT usage_limit CHECK (units BETWEEN 0 AND 4611686018427387904),
+            PRIMARY KEY (partner_id, customer_id, meter, day, scale)
+        );
+        CREATE INDEX usage_total_by_partner_day ON usage_total (partner_id, day);
+        CREATE TABLE usage_period (
+            partner_id \(text) NOT NULL REFERENCES partner (id),
+            customer_id \(text) NOT NULL REFERENCES customer (id),
+            month \(text) NOT NULL,   -- YYYY-MM (UTC)
+            closed_at \(text),
+            sale_id \(text) REFERENCES sale (id),
+            PRIMARY KEY (partner_id, customer_id, month),
+            CHECK (sale_id IS NULL OR closed_at IS NOT NULL)
+        );
+        CREATE INDEX usage_period_open ON usage_period (month, partner_id, customer_id) WHERE closed_at IS NULL;
+        CREATE FUNCTION usage_period_closed_once() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'a closed usage period does not change' USING ERRCODE = 'integrity_constraint_violation';
+        END $$;
+        CREATE TRIGGER usage_period_closed_once BEFORE UPDATE OF closed_at, sale_id ON usage_period
+            FOR EACH ROW WHEN (OLD.closed_at IS NOT NULL) EXECUTE FUNCTION usage_period_closed_once();
+
+        CREATE TABLE brand (
+            partner_id \(text) PRIMARY KEY REFERENCES partner (id),
+            display_name \(text) NOT NULL,
+            logo_url \(text),
+            favicon_url \(text),
+            primary_color \(text) NOT NULL CHECK (length(primary_color) = 7),
+            accent_color \(text) NOT NULL CHECK (length(accent_color) = 7),
+            background_color \(text) NOT NULL CHECK (length(background_color) = 7),
+            text_color \(text) NOT NULL CHECK (length(text_color) = 7),
+            font \(text) NOT NULL,
+            support_email \(text),
+            support_url \(text),
+            created_at \(text) NOT NULL,
+            updated_at \(text) NOT NULL
+        );
+        CREATE TABLE brand_domain (
+            seq bigint PRIMARY KEY,
+            hostname \(text) NOT NULL CONSTRAINT brand_domain_hostname_key UNIQUE CHECK (length(hostname) BETWEEN 3 AND 253),
+            partner_id \(text) NOT NULL REFERENCES partner (id),
+            status \(text) NOT NULL CHECK (status IN ('pending_dns', 'verified', 'certificate_pending', 'active', 'failed')),
+            challenge \(text) NOT NULL,
+            not_after \(text),
+            error \(text),
+            claimed_at \(text),
+            created_at \(text) NOT NULL,
+            updated_at \(text) NOT NULL,
+            CHECK (status != 'active' OR not_after IS NOT NULL)
+        );
+        CREATE INDEX brand_domain_by_partner ON brand_domain (partner_id, seq);
+        CREATE INDEX brand_domain_by_status ON brand_domain (status, not_after);
+
+        -- The versions of what engines cache (see AuthVersioned): moved by every statement that
+        -- writes a table they follow, read by each engine at the start of each transaction,
+        -- so a change one engine commits ends what every engine cached before it.
+        CREATE TABLE store_version (
+            singleton integer PRIMARY KEY CHECK (singleton = 1),
+            auth bigint NOT NULL,         -- partners, OAuth clients, access tokens
+            principals bigint NOT NULL,   -- partners, OAuth clients
+            brands bigint NOT NULL        -- partners, brands, custom domains
+        );
+        INSERT INTO store_version VALUES (1, 1, 1, 1);
+        CREATE FUNCTION store_version_move() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE store_version SET auth = auth + (TG_ARGV[0])::bigint, principals = principals + (TG_ARGV[1])::bigint,
+                                     brands = brands + (TG_ARGV[2])::bigint WHERE singleton = 1;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER partner_version AFTER INSERT OR UPDATE OR DELETE ON partner
+            FOR EACH STATEMENT EXECUTE FUNCTION store_version_move(1, 1, 1);
+        CREATE TRIGGER oauth_client_version AFTER INSERT OR UPDATE OR DELETE ON oauth_client
+            FOR EACH STATEMENT EXECUTE FUNCTION store_version_move(1, 1, 0);
+        CREATE TRIGGER oauth_token_version AFTER INSERT OR UPDATE OR DELETE ON oauth_token
+            FOR EACH STATEMENT EXECUTE FUNCTION store_version_move(1, 0, 0);
+        CREATE TRIGGER brand_version AFTER INSERT OR UPDATE OR DELETE ON brand
+            FOR EACH STATEMENT EXECUTE FUNCTION store_version_move(0, 0, 1);
+        CREATE TRIGGER brand_domain_version AFTER INSERT OR UPDATE OR DELETE ON brand_domain
+            FOR EACH STATEMENT EXECUTE FUNCTION store_version_move(0, 0, 1);
+
         CREATE TABLE idempotency (
             scope \(text) NOT NULL,
             key \(text) NOT NULL,

@@ -10,10 +10,21 @@ import PorticoCore
 /// does on SQLite: one transaction, its requests in order, committed once. Uniqueness is
 /// still enforced by the schema's constraints. Read-only groups take one REPEATABLE READ
 /// snapshot and no lock.
-public final class PostgresStore: @unchecked Sendable {
+public final class PostgresStore: Store, @unchecked Sendable {
     private let url: String
     private var writer: PGConnection
+    private let epochs = AuthEpochs()
     public let location: String
+    /// A database made for this store alone (`throwaway`), dropped on close: its server's URL and name.
+    private var throwawayOf: (server: String, name: String)?
+
+    /// Opens `postgres://` and `postgresql://` URLs (libpq's connection URIs).
+    public static let opener: StoreOpener = { try PostgresStore(url: $0) }
+
+    /// Whether `location` names a PostgreSQL database rather than a SQLite file.
+    public static func names(_ location: String) -> Bool {
+        location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
+    }
 
     /// Connects and migrates (once, whichever engine gets there first).
     public init(url: String) throws {
@@ -21,6 +32,24 @@ public final class PostgresStore: @unchecked Sendable {
         writer = try PGConnection(url: url)
         location = writer.location
         try Self.migrate(writer)
+    }
+
+    /// A store on a new, empty database created on the server `server` names (a replay's,
+    /// a test's), dropped when the store closes.
+    public static func throwaway(server: String) throws -> PostgresStore {
+        let admin = try PGConnection(url: server)
+        let name = "portico_throwaway_\(UInt64.random(in: 0...UInt64.max))"
+        try admin.run("CREATE DATABASE \(name)")
+        guard var url = URLComponents(string: server) else { throw PGError(state: "08001", message: "not a URL: \(PGConnection.redacted(server))") }
+        url.path = "/" + name
+        do {
+            let store = try PostgresStore(url: url.string!)
+            store.throwawayOf = (server, name)
+            return store
+        } catch {
+            try? admin.run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            throw error
+        }
     }
 
     /// Applies the migrations the database lacks, in one transaction under an advisory
@@ -48,7 +77,7 @@ public final class PostgresStore: @unchecked Sendable {
 
     /// The latest migration applied.
     public func schemaVersion() throws -> String {
-        try connected().query("SELECT max(identifier) FROM portico_migration").first?.string(0) ?? ""
+        try connected().query("SELECT max(identifier) FROM portico_migration").first?.string(0) ?? "none"
     }
 
     /// The writer, connected again if the server dropped it (a restart, a failover): the
@@ -62,7 +91,14 @@ public final class PostgresStore: @unchecked Sendable {
     /// `Store.runGroup`): first without a savepoint per request; should a failed request
     /// have written, or left the transaction refusing statements, the group runs again with
     /// a savepoint around each request.
-    public func runGroup(_ access: [StoreAccess], restart: () -> Void, _ request: (_ index: Int, _ transaction: PostgresTransaction) -> Bool) throws {
+    public func runGroup(_ access: [StoreAccess], restart: () -> Void,
+                         _ request: (_ index: Int, _ transaction: any StoreTransaction) -> Bool) throws
+    {
+        try run(access, restart: restart, request)
+    }
+
+    /// `runGroup` with the transaction as this store's own type (for tools and tests).
+    public func run(_ access: [StoreAccess], restart: () -> Void, _ request: (_ index: Int, _ transaction: PostgresTransaction) -> Bool) throws {
         let c = try connected()
         guard access.contains(.write) else {
             try read(c, access, request)
@@ -77,15 +113,20 @@ public final class PostgresStore: @unchecked Sendable {
     }
 
     private func read(_ c: PGConnection, _ access: [StoreAccess], _ request: (Int, PostgresTransaction) -> Bool) throws {
-        try c.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        func begin() throws -> PostgresTransaction {
+            try c.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            let t = PostgresTransaction(c, epochs: epochs)
+            try t.readVersions()
+            return t
+        }
         do {
-            var t = PostgresTransaction(c)
+            var t = try begin()
             for i in access.indices {
                 _ = request(i, t)
                 if t.aborted {
                     // A statement failed: the requests after it read from a new snapshot.
-                    try c.run("ROLLBACK; BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    t = PostgresTransaction(c)
+                    try c.run("ROLLBACK")
+                    t = try begin()
                 }
             }
             try c.run("COMMIT")
@@ -97,9 +138,11 @@ public final class PostgresStore: @unchecked Sendable {
 
     private func attempt(_ c: PGConnection, _ access: [StoreAccess], savepoints: Bool, _ request: (Int, PostgresTransaction) -> Bool) throws {
         try c.run("BEGIN ISOLATION LEVEL READ COMMITTED")
+        let t = PostgresTransaction(c, epochs: epochs)
+        defer { epochs.bump(t.changedGroups) }
         do {
-            let t = PostgresTransaction(c)
             t.appendHead = try t.lockAuditHead()
+            try t.readVersions()
             for i in access.indices {
                 if savepoints && access[i] != .none {
                     try c.run("SAVEPOINT request")
@@ -126,9 +169,11 @@ public final class PostgresStore: @unchecked Sendable {
     public func write<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
         let c = try connected()
         try c.run("BEGIN ISOLATION LEVEL READ COMMITTED")
+        let t = PostgresTransaction(c, epochs: epochs)
+        defer { epochs.bump(t.changedGroups) }
         do {
-            let t = PostgresTransaction(c)
             t.appendHead = try t.lockAuditHead()
+            try t.readVersions()
             let result = try body(t)
             try c.run("COMMIT")
             return result
@@ -138,8 +183,13 @@ public final class PostgresStore: @unchecked Sendable {
         }
     }
 
-    /// Closes the connection; the store is unusable afterwards.
-    public func close() {}
+    /// Nothing to flush: each commit is durable when it returns. A throw-away database is
+    /// dropped.
+    public func close() throws {
+        guard let (server, name) = throwawayOf else { return }
+        throwawayOf = nil
+        try PGConnection(url: server).run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
 }
 
 /// A failed request wrote (or broke the transaction) in a group run without savepoints.

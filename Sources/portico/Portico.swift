@@ -77,7 +77,7 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve JSON-RPC on stdin/stdout until end of input, exit, or SIGTERM.")
 
-    @Option(help: "SQLite database file (created and migrated if needed).")
+    @Option(help: "The database: a SQLite file (created and migrated if needed), or a PostgreSQL URL (postgres://user@host:port/db, migrated if needed) that several engines may share.")
     var db: String = "./portico.sqlite"
 
     @Option(help: "Directory of the rule files (default ./rules; without it, the shipped defaults).")
@@ -101,7 +101,7 @@ struct Serve: ParsableCommand {
         }
         let engineInstance: Engine
         do {
-            engineInstance = try Engine(options: .init(databasePath: db, openStore: SQLiteStore.opener, clock: clock, seed: engine.seed,
+            engineInstance = try Engine(options: .init(databasePath: db, openStore: StoreChoice.opener(db), clock: clock, seed: engine.seed,
                                                        rulesDirectory: rules ?? "./rules", rulesDirectoryRequired: rules != nil,
                                                        secrets: try engine.readSecrets(log: log), baseDomain: engine.baseDomain,
                                                        exportDirectory: engine.exportDir),
@@ -113,7 +113,7 @@ struct Serve: ParsableCommand {
             FileHandle.standardError.write(Data("portico serve: \(error.description); not starting\n".utf8))
             throw ExitCode(1)
         } catch {
-            FileHandle.standardError.write(Data("portico serve: cannot open or migrate the database at \(db): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("portico serve: cannot open or migrate the database at \(StoreChoice.shown(db)): \(error)\n".utf8))
             throw ExitCode(1)
         }
         if engine.seed != nil {
@@ -167,17 +167,21 @@ struct Replay: ParsableCommand {
     @Option(help: "Directory the replay's exports go to (default: one of its own, removed after it).")
     var exportDir: String?
 
+    @Option(help: "A PostgreSQL server to replay on (postgres://user@host:port/db): the replay creates a new database there and drops it after. Default: a new SQLite file of its own.")
+    var db: String?
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown --log-level '\(logLevel)'; one of \(EngineOptions.logLevels)")
         }
         guard ClockSpec.parse(clock) != nil else { throw ValidationError("invalid --clock '\(clock)'; \(ClockSpec.accepted)") }
+        if let db, !StoreChoice.isPostgres(db) { throw ValidationError("--db takes a PostgreSQL URL (postgres://...): a SQLite replay makes its own file") }
     }
 
     func run() throws {
         StandardStreams.ignoreSIGPIPE()
         let log = EngineOptions.parseOrExit(["--log-level", logLevel]).logger()
-        let options = PorticoServer.Replay.Options(requestFile: file, expectFile: expect, openStore: SQLiteStore.opener, update: update, clock: clock,
+        let options = PorticoServer.Replay.Options(requestFile: file, expectFile: expect, openStore: StoreChoice.fresh(db), update: update, clock: clock,
                                                    seed: seed, volatileKeys: Set(volatileKeys), rulesDirectory: rules,
                                                    secrets: try secrets.map { try SecretsFile.read($0, log: log) } ?? .none,
                                                    exportDirectory: exportDir)
@@ -213,7 +217,7 @@ struct Replay: ParsableCommand {
 struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create or migrate the database, then print its schema version.")
 
-    @Option(help: "SQLite database file.")
+    @Option(help: "The database: a SQLite file, or a PostgreSQL URL (postgres://user@host:port/db).")
     var db: String = "./portico.sqlite"
 
     @Flag(help: ArgumentHelp("Then rebuild the file (SQLite's VACUUM), so the room a migration that rebuilds tables leaves free inside it returns to the file system.",
@@ -223,16 +227,20 @@ struct Migrate: ParsableCommand {
     func run() throws {
         let engine: Engine
         do {
-            engine = try Engine(options: .init(databasePath: db, openStore: SQLiteStore.opener), logger: Logger(label: "portico"))
+            engine = try Engine(options: .init(databasePath: db, openStore: StoreChoice.opener(db)), logger: Logger(label: "portico"))
         } catch let error as RuleSetError {
             FileHandle.standardError.write(Data((error.description + "\nportico: the rule files are invalid\n").utf8))
             throw ExitCode(1)
         } catch {
-            FileHandle.standardError.write(Data("portico migrate: cannot open or migrate the database at \(db): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("portico migrate: cannot open or migrate the database at \(StoreChoice.shown(db)): \(error)\n".utf8))
             throw ExitCode(1)
         }
-        print("\(db): schema \(engine.schemaVersion)")
+        print("\(StoreChoice.shown(db)): schema \(engine.schemaVersion)")
         engine.close()
+        if vacuum && StoreChoice.isPostgres(db) {
+            FileHandle.standardError.write(Data("portico migrate: --vacuum is for SQLite files; PostgreSQL reclaims room with its own VACUUM\n".utf8))
+            throw ExitCode(1)
+        }
         if vacuum {
             func size() -> Int64 { ((try? FileManager.default.attributesOfItem(atPath: db))?[.size] as? NSNumber)?.int64Value ?? 0 }
             let before = size()

@@ -50,7 +50,7 @@ struct StoreTests {
             let store = try PostgresStore(url: url)
             var restarts = 0
             var outcomes: [Bool] = []
-            try store.runGroup([.write, .write, .write], restart: { restarts += 1; outcomes = [] }) { i, t in
+            try store.run([.write, .write, .write], restart: { restarts += 1; outcomes = [] }) { i, t in
                 do {
                     var p = Self.partner(i, subdomain: i == 1 ? "p0" : nil)   // the second takes the first's subdomain
                     try t.insert(&p)
@@ -81,7 +81,7 @@ struct StoreTests {
             let t0 = Self.t0
             func conflict(_ body: (PostgresTransaction) throws -> Void) throws -> String? {
                 var field: String?
-                try store.runGroup([.write], restart: {}) { _, t in
+                try store.run([.write], restart: {}) { _, t in
                     do { try body(t) } catch let e as PorticoError { field = e.data["field"]?.stringValue } catch { field = "\(error)" }
                     return field == nil
                 }
@@ -153,7 +153,7 @@ struct StoreTests {
             DispatchQueue.concurrentPerform(iterations: 4) { e in
                 for g in 0..<25 {
                     do {
-                        try stores[e].runGroup([.write, .write], restart: {}) { i, t in
+                        try stores[e].run([.write, .write], restart: {}) { i, t in
                             let id = "ptr_\(e)_\(g)_\(i)"
                             var p = Self.partner(0, subdomain: id)
                             p.id = id

@@ -1,4 +1,5 @@
 import GRDB
+import PorticoCore
 import PorticoStore
 import JSONRPC
 import Testing

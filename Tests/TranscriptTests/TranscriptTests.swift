@@ -25,6 +25,24 @@ import Testing
         #expect(run.status == 0, "\(run.out)\n\(String(decoding: run.stderr, as: UTF8.self))")
     }
 
+    /// The PostgreSQL server the tests' cluster runs (scripts/test starts one).
+    static let postgres = ProcessInfo.processInfo.environment["PORTICO_TEST_POSTGRES"]
+
+    /// The same files on the PostgreSQL store, each in a database of its own: the same
+    /// answers, byte for byte (but `databasePath`, where the store is), as on SQLite.
+    @Test(.enabled(if: TranscriptTests.postgres != nil, "needs PORTICO_TEST_POSTGRES"), arguments: TranscriptTests.names)
+    func replayOnPostgreSQLAnswersAsOnSQLite(_ name: String) throws {
+        let ext = (name as NSString).pathExtension
+        let base = (name as NSString).deletingPathExtension
+        let request = Binary.transcripts.appendingPathComponent(name).path
+        let expected = Binary.transcripts.appendingPathComponent("\(base).expected.\(ext)").path
+        let run = try Binary.run(["replay", request, "--expect", expected, "--db", Self.postgres!])
+        #expect(run.status == 0, "\(run.out)\n\(String(decoding: run.stderr, as: UTF8.self))")
+        let sqlite = try Binary.run(["replay", request]), pg = try Binary.run(["replay", request, "--db", Self.postgres!])
+        let path = try Regex(#""databasePath":"[^"]*""#)
+        #expect(sqlite.out.replacing(path, with: "") == pg.out.replacing(path, with: ""))
+    }
+
     @Test func aMismatchPrintsADiffAndExitsNonZero() throws {
         let dir = try Binary.temporaryDirectory()
         let request = dir.appendingPathComponent("r.jsonl")
