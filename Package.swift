@@ -192,7 +192,8 @@ let package = Package(
                            .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "TranscriptTests",
-            dependencies: ["portico", "JSONRPC"],
+            // PorticoPostgres: the multi-engine test reads the shared database after the load.
+            dependencies: ["portico", "JSONRPC", "PorticoPostgres"],
             // Request files and answers, read from the source tree by the tests.
             exclude: ["Transcripts"]),
     ]
