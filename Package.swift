@@ -149,6 +149,8 @@ let package = Package(
                 "PorticoCore",
                 "PorticoRules",
                 "PorticoStore",
+                // The PostgreSQL figures' own database, made and dropped on the server given.
+                "PorticoPostgres",
                 "JSONRPC",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

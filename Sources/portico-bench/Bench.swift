@@ -90,6 +90,15 @@ struct Bench: ParsableCommand {
     @Option(help: "Directory for the benchmark databases (default: a temporary directory).")
     var dir: String?
 
+    @Option(help: "A PostgreSQL server (postgres://user@host:port/db) for the PostgreSQL figures: a database of the bench's own is made there and dropped after.")
+    var postgres: String?
+
+    @Option(help: "sale.record requests sent pipelined on PostgreSQL (by one engine, then by four together).")
+    var postgresSales = 20_000
+
+    @Option(help: "Seconds of each pgbench run beside the PostgreSQL figures.")
+    var pgbenchSeconds = 10
+
     func run() throws {
         let base = dir.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("portico-bench-\(getpid())")
@@ -129,6 +138,7 @@ struct Bench: ParsableCommand {
             try ExportBench.run(dir: base, sales: exportSales, xlsxRows: exportXlsxRows, pdfRows: exportPdfRows)
         }
         if analyticsSales > 0 { try AnalyticsBench.run(dir: base, sales: analyticsSales, partners: analyticsPartners) }
+        if let postgres { try PostgresBench.run(server: postgres, sales: postgresSales, seconds: pgbenchSeconds, coldStarts: coldStarts) }
         if coldStarts > 0 {
             let db = base.appendingPathComponent("cold.sqlite").path
             _ = try Self.firstAnswer(db: db)  // creates and migrates the file once
