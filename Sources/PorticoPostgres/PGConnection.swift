@@ -123,6 +123,31 @@ public final class PGConnection: @unchecked Sendable {
         }
     }
 
+    /// The notifications (`NOTIFY`) that arrived on the channels this connection listens
+    /// on, waiting up to `seconds` for the first. Throws when the connection is gone.
+    public func notifications(waiting seconds: Double) throws -> [(channel: String, payload: String)] {
+        var pending = readNotifications()
+        if !pending.isEmpty { return pending }
+        var fds = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
+        guard fds.fd >= 0 else { throw PGError(state: "08006", message: "the connection is closed") }
+        let ready = poll(&fds, 1, Int32(seconds * 1000))
+        if ready < 0 && errno != EINTR { throw PGError(state: "08006", message: "poll failed: errno \(errno)") }
+        if ready > 0 {
+            guard PQconsumeInput(conn) == 1 else { throw PGError(state: "08006", message: String(cString: PQerrorMessage(conn))) }
+            pending = readNotifications()
+        }
+        return pending
+    }
+
+    private func readNotifications() -> [(channel: String, payload: String)] {
+        var out: [(channel: String, payload: String)] = []
+        while let n = PQnotifies(conn) {
+            out.append((String(cString: n.pointee.relname), String(cString: n.pointee.extra)))
+            PQfreemem(n)
+        }
+        return out
+    }
+
     /// The URL without its password, for what the engine shows of it.
     public static func redacted(_ url: String) -> String {
         guard var c = URLComponents(string: url), c.password != nil else { return url }

@@ -539,6 +539,17 @@ enum PostgresSchema {
         CREATE TRIGGER brand_domain_version AFTER INSERT OR UPDATE OR DELETE ON brand_domain
             FOR EACH STATEMENT EXECUTE FUNCTION store_version_move(0, 0, 1);
 
+        -- The engines sharing the database: each says which rules it runs, and is seen every
+        -- few seconds while it runs (system.health lists those seen lately).
+        CREATE TABLE engine (
+            id \(text) PRIMARY KEY,
+            host \(text) NOT NULL,
+            pid bigint NOT NULL,
+            rules_hash \(text) NOT NULL,
+            started_at \(text) NOT NULL,
+            seen_at timestamptz NOT NULL
+        );
+
         CREATE TABLE idempotency (
             scope \(text) NOT NULL,
             key \(text) NOT NULL,

@@ -1,5 +1,6 @@
 import Foundation
 import PorticoCore
+import Synchronization
 
 /// Core's store on PostgreSQL, for many engines on many hosts sharing one database.
 ///
@@ -11,8 +12,11 @@ import PorticoCore
 /// still enforced by the schema's constraints. Read-only groups take one REPEATABLE READ
 /// snapshot and no lock.
 public final class PostgresStore: Store, @unchecked Sendable {
-    private let url: String
+    let url: String
     private var writer: PGConnection
+    /// Set by `close()`: the reload listener stops.
+    private let closed = Atomic<Bool>(false)
+    var isClosed: Bool { closed.load(ordering: .acquiring) }
     private let epochs = AuthEpochs()
     public let location: String
     /// A database made for this store alone (`throwaway`), dropped on close: its server's URL and name.
@@ -82,7 +86,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
 
     /// The writer, connected again if the server dropped it (a restart, a failover): the
     /// group that found it gone failed whole; the next one runs on a new connection.
-    private func connected() throws -> PGConnection {
+    func connected() throws -> PGConnection {
         if !writer.isOK { writer = try PGConnection(url: url) }
         return writer
     }
@@ -186,6 +190,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
     /// Nothing to flush: each commit is durable when it returns. A throw-away database is
     /// dropped.
     public func close() throws {
+        closed.store(true, ordering: .releasing)
         guard let (server, name) = throwawayOf else { return }
         throwawayOf = nil
         try PGConnection(url: server).run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")

@@ -66,8 +66,39 @@ public final class Engine: CallHandler, @unchecked Sendable {
             methods: Dictionary(uniqueKeysWithValues: MethodTable.all.map { ($0.name, $0) }), rateLimiter: PartnerRateLimiter(rules: rules),
             policy: RulesAccessPolicy(rules), activeRules: rules, ids: ids,
             status: EngineStatus(version: Self.version, schemaVersion: schemaVersion, storeLocation: store.location,
-                                 deterministic: ids.isDeterministic, activeRules: rules),
+                                 deterministic: ids.isDeterministic, activeRules: rules, identity: identity, store: store),
             secrets: options.secrets, baseDomain: options.baseDomain, exportDirectory: options.exportDirectory, log: logger)
+        if let shared = store as? SharedStore { try join(shared) }
+    }
+
+    /// Who this engine is among the engines sharing its store.
+    let identity = EngineIdentity()
+
+    /// Joins the engines sharing the store: says which rules this one runs, reads its rule
+    /// files again when another announces a reload, and announces its own reloads.
+    func join(_ shared: SharedStore) throws {
+        let rules = self.rules, identity = self.identity, log = self.log
+        try shared.join(as: identity.record(rules.current.hash)) { announced in
+            switch rules.readAgain() {
+            case .success(let set):
+                let old = rules.swap(set)
+                if set.hash != announced {
+                    log.warning("another engine reloaded rules \(announced); this engine's rule files read as \(set.hash): they differ")
+                } else if set.hash != old.hash {
+                    log.notice("rules reloaded as another engine announced: \(set.hash)")
+                }
+                do { try shared.rulesChanged(engine: identity.record(set.hash), announce: false) } catch {
+                    log.error("recording this engine's rules in the shared store failed: \(error)")
+                }
+            case .failure(let e):
+                log.error("another engine reloaded rules \(announced); this engine's rule files are invalid, it keeps \(rules.current.hash): \(e)")
+            }
+        }
+        rules.onReload = { set in
+            do { try shared.rulesChanged(engine: identity.record(set.hash), announce: true) } catch {
+                log.error("announcing the rules reload to the other engines failed: \(error)")
+            }
+        }
     }
 
     /// The seed of the engine's ids: as given on a new database, so a session is

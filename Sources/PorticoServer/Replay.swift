@@ -34,9 +34,9 @@ public enum Replay {
     public static let volatileMarker: JSONValue = "<volatile>"
 
     /// Members whose values depend on where and how the replay ran (a temporary database
-    /// path, where the rules were read from), not on the requests: marked volatile when a
+    /// path, where the rules were read from, the engines running), not on the requests: marked volatile when a
     /// file is recorded, so it compares equal anywhere without flags.
-    public static let volatileByNature: Set<String> = ["databasePath", "rulesSource"]
+    public static let volatileByNature: Set<String> = ["databasePath", "rulesSource", "engines"]
 
     /// The answers with every member named in `keys` set to the volatile marker, framed
     /// as they came (what `--update` records).

@@ -29,6 +29,14 @@ public final class ActiveRules: @unchecked Sendable {
 
     public var current: RuleSet { lock.withLock { rules } }
 
+    /// Told of each set `rules.reload` installs, after its commit (the engine announces it
+    /// to the engines sharing its store).
+    public var onReload: (@Sendable (RuleSet) -> Void)? {
+        get { lock.withLock { reloaded } }
+        set { lock.withLock { reloaded = newValue } }
+    }
+    private var reloaded: (@Sendable (RuleSet) -> Void)?
+
     /// The rule files read and compiled again from where the active ones came, without
     /// installing them.
     public func readAgain() -> Result<RuleSet, RuleSetError> { reread(current) }

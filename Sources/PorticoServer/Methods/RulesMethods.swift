@@ -53,7 +53,10 @@ enum RulesMethods {
             try ctx.audit(targetType: "rules", targetId: new.hash, partnerId: nil,
                           before: ["rulesHash": .string(old.hash)], after: ["rulesHash": .string(new.hash), "source": .string(new.source)])
             let active = ctx.activeRules
-            ctx.onCommit { active.swap(new) }
+            ctx.onCommit {
+                active.swap(new)
+                active.onReload?(new)
+            }
             return ["rulesHash": .string(new.hash), "previousHash": .string(old.hash), "changed": .bool(new.hash != old.hash)]
         },
         Method("rules.explain", access: .read) { p, ctx in

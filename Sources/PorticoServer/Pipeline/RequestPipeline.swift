@@ -1,3 +1,4 @@
+import Foundation
 import JSONRPC
 import Logging
 import PorticoCore
@@ -98,4 +99,25 @@ struct EngineStatus: Sendable {
     let storeLocation: String
     let deterministic: Bool
     let activeRules: ActiveRules
+    let identity: EngineIdentity
+    let store: any Store
+
+    /// The engines running on the store: those a shared store lists, or this one alone.
+    func engines() -> [EngineRecord] {
+        let me = identity.record(activeRules.current.hash)
+        guard let shared = store as? SharedStore, let all = try? shared.engines(), !all.isEmpty else { return [me] }
+        return all
+    }
+}
+
+/// This engine among the engines sharing a store: its host, process and start.
+final class EngineIdentity: Sendable {
+    let host = ProcessInfo.processInfo.hostName
+    let pid = Int64(ProcessInfo.processInfo.processIdentifier)
+    let startedAt = SystemClock().now().rfc3339
+    var id: String { "\(host)/\(pid)/\(startedAt)" }
+
+    func record(_ rulesHash: String) -> EngineRecord {
+        EngineRecord(id: id, host: host, pid: pid, rulesHash: rulesHash, startedAt: startedAt, seenAt: SystemClock().now().rfc3339)
+    }
 }
