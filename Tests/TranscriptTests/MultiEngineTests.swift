@@ -126,6 +126,46 @@ struct MultiEngineTests {
     }
 }
 
+extension MultiEngineTests {
+    /// A reload on one engine is announced to the others, which read their own rule files
+    /// again; system.health lists every engine with the hash it runs.
+    @Test func aRulesReloadOnOneEngineReachesTheOthers() throws {
+        let admin = try PGConnection(url: TranscriptTests.postgres!)
+        let name = "portico_reload_\(UInt32.random(in: 0...UInt32.max))"
+        try admin.run("CREATE DATABASE \(name)")
+        defer { try? admin.run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+        var components = URLComponents(string: TranscriptTests.postgres!)!
+        components.path = "/" + name
+        let url = components.string!
+        let dirs = try (0..<2).map { _ -> URL in
+            let dir = try Binary.temporaryDirectory().appendingPathComponent("rules")
+            try FileManager.default.copyItem(at: Binary.repository.appendingPathComponent("rules"), to: dir)
+            return dir
+        }
+        let a = try EngineProcess(url: url, arguments: ["--rules", dirs[0].path])
+        let b = try EngineProcess(url: url, arguments: ["--rules", dirs[1].path])
+        defer { a.stop(); b.stop() }
+        let before = try b.call("system.health", "{}")["rulesHash"]!.stringValue!
+        #expect(try a.call("system.health", "{}")["engines"]?.arrayValue?.count == 2)
+        // The same change to both engines' files, as a deployment ships them.
+        for dir in dirs {
+            let file = dir.appendingPathComponent("pricing.yaml")
+            try (try String(contentsOf: file, encoding: .utf8) + "\n# reloaded together\n").write(to: file, atomically: true, encoding: .utf8)
+        }
+        let reloaded = try a.call("rules.reload", #"{"actor":{"platform":"ops"}}"#)
+        let after = reloaded["rulesHash"]!.stringValue!
+        #expect(after != before && reloaded["changed"] == true)
+        var seen = before
+        for _ in 0..<50 where seen != after {
+            Thread.sleep(forTimeInterval: 0.1)
+            seen = try b.call("system.health", "{}")["rulesHash"]!.stringValue!
+        }
+        #expect(seen == after, "the other engine still runs \(seen)")
+        let engines = try b.call("system.health", "{}")["engines"]?.arrayValue ?? []
+        #expect(engines.count == 2 && engines.allSatisfy { $0["rulesHash"]?.stringValue == after })
+    }
+}
+
 /// What the engines acknowledged, and what they were sent but never answered.
 final class Ledger: @unchecked Sendable {
     private let lock = NSLock()
@@ -231,9 +271,9 @@ final class EngineProcess: @unchecked Sendable {
     private var answers: [String: JSONValue?] = [:]
     private var closed = false
 
-    init(url: String) throws {
+    init(url: String, arguments: [String] = []) throws {
         process.executableURL = Binary.url
-        process.arguments = ["serve", "--db", url, "--log-level", "critical"]
+        process.arguments = ["serve", "--db", url, "--log-level", "critical"] + arguments
         let stdin = Pipe(), stdout = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
