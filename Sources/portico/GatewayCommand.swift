@@ -14,7 +14,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on, host:port.")
     var listen: String = "127.0.0.1:8080"
 
-    @Option(help: "SQLite database file of the engine.")
+    @Option(help: "The engine's database: a SQLite file, or a PostgreSQL URL (postgres://user@host:port/db) several gateways' engines may share.")
     var db: String = "./portico.sqlite"
 
     @Option(help: "Directory of the rule files (default ./rules; without it, the shipped defaults).")
