@@ -28,12 +28,14 @@ extension PostgresTransaction: AuditStore {
             throw PGError(state: "22021", message: "audit text holds a NUL character: refused")
         }
         let e = entry.chained(after: try appendHead ?? auditHead())
+        // The record and the head's move in one statement: one round trip a write.
         try writing {
             try query("""
-                INSERT INTO audit (\(AuditEntry.columns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                WITH appended AS (
+                    INSERT INTO audit (\(AuditEntry.columns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING seq, hash)
+                UPDATE audit_head SET seq = appended.seq, hash = appended.hash FROM appended WHERE singleton = 1
                 """, [.int(e.seq), .text(e.id), .text(e.at), .text(e.requestId), .text(e.actor), .text(e.action), .text(e.targetType),
                       .text(e.targetId), .text(e.partnerId), .text(e.reason), .text(e.before), .text(e.after), .text(e.prevHash), .text(e.hash)])
-            try query("UPDATE audit_head SET seq = $1, hash = $2 WHERE singleton = 1", [.int(e.seq), .text(e.hash)])
         }
         appendHead = AuditHead(seq: e.seq, hash: e.hash)
         return e

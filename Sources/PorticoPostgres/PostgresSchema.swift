@@ -239,26 +239,24 @@ enum PostgresSchema {
 
         CREATE FUNCTION b_sale_period_totals() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
-            w integer;
-            lv \(text);
             added bigint := CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE 0 END;
             sold bigint := CASE WHEN TG_OP = 'INSERT' THEN NEW.amount ELSE 0 END;
             delta bigint := NEW.refunded - coalesce(OLD.refunded, 0);
-            land \(text) := (SELECT country FROM customer WHERE id = NEW.customer_id);
         BEGIN
             IF added = 0 AND delta = 0 THEN RETURN NULL; END IF;
-            FOREACH w IN ARRAY ARRAY[4, 7, 10] LOOP
-                lv := CASE w WHEN 4 THEN 'y' WHEN 7 THEN 'm' ELSE 'd' END;
-                INSERT INTO period_total VALUES (lv, NEW.currency, substr(NEW.occurred_at, 1, w), NEW.partner_id, added, sold, delta, 0, 0)
-                    ON CONFLICT (level, currency, period, partner_id) DO UPDATE
-                    SET sales = period_total.sales + excluded.sales, amount = period_total.amount + excluded.amount,
-                        refunded = period_total.refunded + excluded.refunded;
-                INSERT INTO customer_period_total
-                    VALUES (lv, substr(NEW.occurred_at, 1, w), NEW.currency, land, NEW.customer_id, NEW.partner_id, added, sold, delta)
-                    ON CONFLICT (level, period, currency, country, customer_id) DO UPDATE
-                    SET count = customer_period_total.count + excluded.count, amount = customer_period_total.amount + excluded.amount,
-                        refunded = customer_period_total.refunded + excluded.refunded;
-            END LOOP;
+            -- The sale's year, month and day, in one statement a table.
+            INSERT INTO period_total
+                SELECT l.level, NEW.currency, substr(NEW.occurred_at, 1, l.width), NEW.partner_id, added, sold, delta, 0, 0
+                FROM (VALUES ('y', 4), ('m', 7), ('d', 10)) AS l (level, width)
+                ON CONFLICT (level, currency, period, partner_id) DO UPDATE
+                SET sales = period_total.sales + excluded.sales, amount = period_total.amount + excluded.amount,
+                    refunded = period_total.refunded + excluded.refunded;
+            INSERT INTO customer_period_total
+                SELECT l.level, substr(NEW.occurred_at, 1, l.width), NEW.currency, c.country, NEW.customer_id, NEW.partner_id, added, sold, delta
+                FROM (VALUES ('y', 4), ('m', 7), ('d', 10)) AS l (level, width), customer c WHERE c.id = NEW.customer_id
+                ON CONFLICT (level, period, currency, country, customer_id) DO UPDATE
+                SET count = customer_period_total.count + excluded.count, amount = customer_period_total.amount + excluded.amount,
+                    refunded = customer_period_total.refunded + excluded.refunded;
             RETURN NULL;
         END $$;
         CREATE TRIGGER b_sale_period_totals AFTER INSERT OR UPDATE OF refunded ON sale FOR EACH ROW EXECUTE FUNCTION b_sale_period_totals();
@@ -272,16 +270,13 @@ enum PostgresSchema {
                 SET amount = commission_rollup.amount + excluded.amount, count = commission_rollup.count + excluded.count;
         END $$;
         CREATE FUNCTION commission_period_part(c commission, sign bigint) RETURNS void LANGUAGE plpgsql AS $$
-        DECLARE
-            w integer;
         BEGIN
             IF c.status NOT IN ('cancelled', 'reversed') THEN
-                FOREACH w IN ARRAY ARRAY[4, 7, 10] LOOP
-                    INSERT INTO period_total VALUES (CASE w WHEN 4 THEN 'y' WHEN 7 THEN 'm' ELSE 'd' END, c.currency,
-                                                     substr(c.occurred_at, 1, w), c.partner_id, 0, 0, 0, sign, sign * c.amount)
-                        ON CONFLICT (level, currency, period, partner_id) DO UPDATE
-                        SET commissions = period_total.commissions + excluded.commissions, earned = period_total.earned + excluded.earned;
-                END LOOP;
+                INSERT INTO period_total
+                    SELECT l.level, c.currency, substr(c.occurred_at, 1, l.width), c.partner_id, 0, 0, 0, sign, sign * c.amount
+                    FROM (VALUES ('y', 4), ('m', 7), ('d', 10)) AS l (level, width)
+                    ON CONFLICT (level, currency, period, partner_id) DO UPDATE
+                    SET commissions = period_total.commissions + excluded.commissions, earned = period_total.earned + excluded.earned;
             END IF;
             INSERT INTO commission_status_total
                 VALUES (c.currency, c.status, CASE WHEN c.status = 'pending' THEN substr(c.payable_at, 1, 10) ELSE '' END, sign, sign * c.amount)
