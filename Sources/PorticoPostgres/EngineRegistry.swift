@@ -13,6 +13,8 @@ extension PostgresStore: SharedStore {
 
     public func join(as engine: EngineRecord, onReload: @escaping @Sendable (_ rulesHash: String) -> Void) throws {
         try rulesChanged(engine: engine, announce: false)
+        // Listening before the engine answers anything: a reload announced after its start
+        // reaches it.
         let listener = try PGConnection(url: url)
         try listener.run("LISTEN \(Self.rulesChannel)")
         let id = engine.id

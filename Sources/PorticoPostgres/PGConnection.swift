@@ -18,7 +18,11 @@ public final class PGConnection: @unchecked Sendable {
 
     /// Connects with a libpq connection URI (`postgres://user@host:port/db?...`).
     public init(url: String) throws {
-        guard let c = PQconnectdb(url) else { throw PGError(state: "08001", message: "libpq could not allocate a connection") }
+        // The URL, then the client encoding (UTF-8, whatever the URL or the environment
+        // say): set as the connection starts, not by a statement after.
+        let keys = ["dbname", "client_encoding"], values = [url, "UTF8"]
+        let connection = withCStrings(keys) { k in withCStrings(values) { v in PQconnectdbParams(k, v, 1) } }
+        guard let c = connection else { throw PGError(state: "08001", message: "libpq could not allocate a connection") }
         guard PQstatus(c) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(c)).trimmingCharacters(in: .whitespacesAndNewlines)
             PQfinish(c)
@@ -28,7 +32,6 @@ public final class PGConnection: @unchecked Sendable {
         location = PGConnection.redacted(url)
         // Notices (a NOTICE from DDL, say) would go to libpq's default, stderr: keep them quiet.
         PQsetNoticeProcessor(c, { _, _ in }, nil)
-        try run("SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'")
     }
 
     deinit { PQfinish(conn) }
@@ -154,6 +157,14 @@ public final class PGConnection: @unchecked Sendable {
         c.password = "***"
         return c.string ?? url
     }
+}
+
+/// `strings` as a NULL-terminated array of C strings, for libpq's keyword/value calls.
+private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let copies = strings.map { strdup($0) }
+    defer { copies.forEach { free($0) } }
+    let pointers: [UnsafePointer<CChar>?] = copies.map { UnsafePointer($0) } + [nil]
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
 /// A statement's parameter: bound out of line, never spliced into SQL.

@@ -59,6 +59,12 @@ public final class PostgresStore: Store, @unchecked Sendable {
     /// Applies the migrations the database lacks, in one transaction under an advisory
     /// lock. Refuses a database migrated by a newer engine.
     static func migrate(_ c: PGConnection) throws {
+        // Already at this engine's newest: one read, no lock (an engine's usual start).
+        if let applied = try? c.query("SELECT identifier FROM portico_migration"),
+           Set((0..<applied.count).compactMap { applied.text($0, 0) }) == Set(PostgresSchema.migrations.map(\.identifier))
+        {
+            return
+        }
         try c.run("BEGIN")
         do {
             try c.query("SELECT pg_advisory_xact_lock($1)", [.int(PostgresSchema.migrationLock)])
