@@ -2,9 +2,11 @@ import Foundation
 import PorticoCore
 
 /// The engines sharing the database (`engine`, one row each, seen every few seconds while
-/// it runs) and the rules reloads they announce to each other (`NOTIFY portico_rules`,
-/// carrying the announcing engine's id and its new rules hash). Each engine listens on a
-/// connection of its own, on a thread of its own.
+/// it runs) and the rules reloads they announce to each other: the newest announcement is
+/// a row (`rules_announcement`: how many, by which engine, of which rules), and each is
+/// notified (`NOTIFY portico_rules`). Each engine listens on a connection of its own, on a
+/// thread of its own, connected again when the server drops it, when it reads the row for
+/// the announcements it missed meanwhile.
 extension PostgresStore: SharedStore {
     static let rulesChannel = "portico_rules"
     /// How often a running engine says it is there, and how long after it stops it is listed.
@@ -15,26 +17,57 @@ extension PostgresStore: SharedStore {
         try rulesChanged(engine: engine, announce: false)
         // Listening before the engine answers anything: a reload announced after its start
         // reaches it.
-        let listener = try PGConnection(url: url)
-        try listener.run("LISTEN \(Self.rulesChannel)")
-        let id = engine.id
+        let url = self.url, id = engine.id
+        let first = try Self.listen(url)
+        let startSeq = try Self.lastAnnouncement(first).seq
         let thread = Thread { [weak self] in
+            var listener: PGConnection? = first
+            var seen = startSeq
             var lastBeat = Date()
+            // The announcements after the last one seen: the newest is the one that counts.
+            func catchUp(_ c: PGConnection) throws {
+                let last = try Self.lastAnnouncement(c)
+                guard last.seq > seen else { return }
+                seen = last.seq
+                if last.engine != id { onReload(last.hash) }
+            }
             while let store = self, !store.isClosed {
-                guard let notes = try? listener.notifications(waiting: 1) else { return }
-                for note in notes where note.channel == Self.rulesChannel {
-                    let parts = note.payload.split(separator: " ", maxSplits: 1).map(String.init)
-                    guard parts.count == 2, parts[0] != id else { continue }
-                    onReload(parts[1])
-                }
-                if Date().timeIntervalSince(lastBeat) >= Self.heartbeat {
-                    lastBeat = Date()
-                    guard (try? listener.query("UPDATE engine SET seen_at = now() WHERE id = $1", [.text(id)])) != nil else { return }
+                do {
+                    let c: PGConnection
+                    if let l = listener {
+                        c = l
+                    } else {
+                        // Connected again after the server went away: what was announced
+                        // meanwhile is read from its row, as a notification would have said.
+                        c = try Self.listen(url)
+                        listener = c
+                        try catchUp(c)
+                    }
+                    if try c.notifications(waiting: 1).contains(where: { $0.channel == Self.rulesChannel }) { try catchUp(c) }
+                    if Date().timeIntervalSince(lastBeat) >= Self.heartbeat {
+                        lastBeat = Date()
+                        try c.query("UPDATE engine SET seen_at = now() WHERE id = $1", [.text(id)])
+                    }
+                } catch {
+                    listener = nil
+                    Thread.sleep(forTimeInterval: 1)
                 }
             }
         }
         thread.name = "portico-pg-listener"
         thread.start()
+    }
+
+    private static func listen(_ url: String) throws -> PGConnection {
+        let c = try PGConnection(url: url)
+        try c.run("LISTEN \(rulesChannel)")
+        return c
+    }
+
+    /// The newest announcement: how many there were, by which engine, of which rules.
+    private static func lastAnnouncement(_ c: PGConnection) throws -> (seq: Int64, engine: String, hash: String) {
+        let r = try c.query("SELECT seq, engine_id, rules_hash FROM rules_announcement WHERE singleton = 1").row(0)
+        return (try r.int(0), try r.string(1), try r.string(2))
     }
 
     public func rulesChanged(engine: EngineRecord, announce: Bool) throws {
@@ -43,7 +76,11 @@ extension PostgresStore: SharedStore {
             INSERT INTO engine (id, host, pid, rules_hash, started_at, seen_at) VALUES ($1, $2, $3, $4, $5, now())
             ON CONFLICT (id) DO UPDATE SET rules_hash = excluded.rules_hash, seen_at = now()
             """, [.text(engine.id), .text(engine.host), .int(engine.pid), .text(engine.rulesHash), .text(engine.startedAt)])
-        if announce { try c.query("SELECT pg_notify($1, $2)", [.text(Self.rulesChannel), .text(engine.id + " " + engine.rulesHash)]) }
+        guard announce else { return }
+        // The row first (an engine that missed the notification reads it), then the notification.
+        try c.query("UPDATE rules_announcement SET seq = seq + 1, engine_id = $1, rules_hash = $2 WHERE singleton = 1",
+                    [.text(engine.id), .text(engine.rulesHash)])
+        try c.query("SELECT pg_notify($1, $2)", [.text(Self.rulesChannel), .text(engine.id + " " + engine.rulesHash)])
     }
 
     public func engines() throws -> [EngineRecord] {

@@ -544,6 +544,13 @@ enum PostgresSchema {
             started_at \(text) NOT NULL,
             seen_at timestamptz NOT NULL
         );
+        CREATE TABLE rules_announcement (
+            singleton integer PRIMARY KEY CHECK (singleton = 1),
+            seq bigint NOT NULL,
+            engine_id \(text) NOT NULL,
+            rules_hash \(text) NOT NULL
+        );
+        INSERT INTO rules_announcement VALUES (1, 0, '', '');
 
         CREATE TABLE idempotency (
             scope \(text) NOT NULL,

@@ -163,6 +163,25 @@ extension MultiEngineTests {
         #expect(seen == after, "the other engine still runs \(seen)")
         let engines = try b.call("system.health", "{}")["engines"]?.arrayValue ?? []
         #expect(engines.count == 2 && engines.allSatisfy { $0["rulesHash"]?.stringValue == after })
+
+        // The listeners' connections dropped (a server restart, a failover): a reload
+        // announced meanwhile still reaches the other engine once it is connected again.
+        let db = try PGConnection(url: url)
+        let dropped = try db.query("""
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = $1 AND pid != pg_backend_pid() AND (query LIKE 'LISTEN%' OR query LIKE 'SELECT seq, engine_id%' OR query LIKE 'UPDATE engine SET seen_at%')
+            """, [.text(name)])
+        #expect(dropped.count == 2)
+        for dir in dirs {
+            let file = dir.appendingPathComponent("pricing.yaml")
+            try (try String(contentsOf: file, encoding: .utf8) + "# and again\n").write(to: file, atomically: true, encoding: .utf8)
+        }
+        let third = try a.call("rules.reload", #"{"actor":{"platform":"ops"}}"#)["rulesHash"]!.stringValue!
+        for _ in 0..<60 where seen != third {
+            Thread.sleep(forTimeInterval: 0.1)
+            seen = try b.call("system.health", "{}")["rulesHash"]!.stringValue!
+        }
+        #expect(seen == third, "the other engine missed the reload announced while it was disconnected")
     }
 }
 
