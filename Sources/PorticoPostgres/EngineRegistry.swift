@@ -13,7 +13,7 @@ extension PostgresStore: SharedStore {
     static let heartbeat: TimeInterval = 5
     static let forgottenAfter = 30
 
-    public func join(as engine: EngineRecord, onReload: @escaping @Sendable (_ rulesHash: String) -> Void) throws {
+    public func join(as engine: EngineRecord, onReload: @escaping @Sendable (_ rulesHash: String) -> String) throws {
         try rulesChanged(engine: engine, announce: false)
         // Listening before the engine answers anything: a reload announced after its start
         // reaches it.
@@ -25,11 +25,14 @@ extension PostgresStore: SharedStore {
             var seen = startSeq
             var lastBeat = Date()
             // The announcements after the last one seen: the newest is the one that counts.
+            // What this engine then runs is recorded on this thread's own connection.
             func catchUp(_ c: PGConnection) throws {
                 let last = try Self.lastAnnouncement(c)
                 guard last.seq > seen else { return }
                 seen = last.seq
-                if last.engine != id { onReload(last.hash) }
+                guard last.engine != id else { return }
+                let runs = onReload(last.hash)
+                try c.query("UPDATE engine SET rules_hash = $1, seen_at = now() WHERE id = $2", [.text(runs), .text(id)])
             }
             while let store = self, !store.isClosed {
                 do {
@@ -59,7 +62,7 @@ extension PostgresStore: SharedStore {
     }
 
     private static func listen(_ url: String) throws -> PGConnection {
-        let c = try PGConnection(url: url)
+        let c = try PGConnection(url: url, application: "portico-listener")
         try c.run("LISTEN \(rulesChannel)")
         return c
     }

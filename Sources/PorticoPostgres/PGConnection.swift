@@ -16,11 +16,12 @@ public final class PGConnection: @unchecked Sendable {
     /// Where it is connected, without the password (for `system.health` and logs).
     public let location: String
 
-    /// Connects with a libpq connection URI (`postgres://user@host:port/db?...`).
-    public init(url: String) throws {
-        // The URL, then the client encoding (UTF-8, whatever the URL or the environment
-        // say): set as the connection starts, not by a statement after.
-        let keys = ["dbname", "client_encoding"], values = [url, "UTF8"]
+    /// Connects with a libpq connection URI; `application` names the connection in the
+    /// server's `pg_stat_activity` (unless the URL names it).
+    public init(url: String, application: String = "portico") throws {
+        // The client encoding (UTF-8, whatever the URL or the environment say) is set as the
+        // connection starts, not by a statement after.
+        let keys = ["fallback_application_name", "dbname", "client_encoding"], values = [application, url, "UTF8"]
         let connection = withCStrings(keys) { k in withCStrings(values) { v in PQconnectdbParams(k, v, 1) } }
         guard let c = connection else { throw PGError(state: "08001", message: "libpq could not allocate a connection") }
         guard PQstatus(c) == CONNECTION_OK else {

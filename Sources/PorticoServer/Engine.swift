@@ -75,7 +75,9 @@ public final class Engine: CallHandler, @unchecked Sendable {
     let identity = EngineIdentity()
 
     /// Joins the engines sharing the store: says which rules this one runs, reads its rule
-    /// files again when another announces a reload, and announces its own reloads.
+    /// files again when another announces a reload (on the store's listening thread, which
+    /// records the hash), and announces its own reloads (after their commit, on the thread
+    /// that runs requests).
     func join(_ shared: SharedStore) throws {
         let rules = self.rules, identity = self.identity, log = self.log
         try shared.join(as: identity.record(rules.current.hash)) { announced in
@@ -87,11 +89,10 @@ public final class Engine: CallHandler, @unchecked Sendable {
                 } else if set.hash != old.hash {
                     log.notice("rules reloaded as another engine announced: \(set.hash)")
                 }
-                do { try shared.rulesChanged(engine: identity.record(set.hash), announce: false) } catch {
-                    log.error("recording this engine's rules in the shared store failed: \(error)")
-                }
+                return set.hash
             case .failure(let e):
                 log.error("another engine reloaded rules \(announced); this engine's rule files are invalid, it keeps \(rules.current.hash): \(e)")
+                return rules.current.hash
             }
         }
         rules.onReload = { set in

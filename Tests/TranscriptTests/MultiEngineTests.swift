@@ -169,7 +169,7 @@ extension MultiEngineTests {
         let db = try PGConnection(url: url)
         let dropped = try db.query("""
             SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-            WHERE datname = $1 AND pid != pg_backend_pid() AND (query LIKE 'LISTEN%' OR query LIKE 'SELECT seq, engine_id%' OR query LIKE 'UPDATE engine SET seen_at%')
+            WHERE datname = $1 AND application_name = 'portico-listener'
             """, [.text(name)])
         #expect(dropped.count == 2)
         for dir in dirs {

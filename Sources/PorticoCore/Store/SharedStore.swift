@@ -22,9 +22,10 @@ public struct EngineRecord: Sendable, Equatable {
 /// runs on a thread of the store's own.
 public protocol SharedStore: AnyObject, Sendable {
     /// Registers the engine and starts listening for the others' reload announcements:
-    /// `onReload` gets the announcing engine's new rules hash. The store keeps the record
-    /// seen while the engine runs.
-    func join(as engine: EngineRecord, onReload: @escaping @Sendable (_ rulesHash: String) -> Void) throws
+    /// `onReload` gets the announcing engine's new rules hash and answers the hash this
+    /// engine runs after reading its own files again, which the store records. The store
+    /// keeps the record seen while the engine runs.
+    func join(as engine: EngineRecord, onReload: @escaping @Sendable (_ rulesHash: String) -> String) throws
     /// Records the rules the engine now runs; with `announce`, tells every other engine
     /// to read its rule files again.
     func rulesChanged(engine: EngineRecord, announce: Bool) throws
