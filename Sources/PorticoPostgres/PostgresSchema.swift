@@ -147,8 +147,8 @@ enum PostgresSchema {
         -- The running totals, kept row by row by the triggers below in the transaction of the
         -- rows they sum. A day's totals are bounded at 2^53 minor units (total_limit), the
         -- totals over many days at 2^62 (period_limit): a write past one fails whole, and
-        -- the engine answers totalLimit, as on SQLite. Triggers fire in name order: the
-        -- day's bounds (a_...) are met before the periods' (b_...).
+        -- the engine answers totalLimit, as on SQLite: the day's bounds are met before the
+        -- periods'.
         CREATE TABLE sale_total (
             partner_id \(text) NOT NULL, currency \(text) NOT NULL, day \(text) NOT NULL, kind \(text) NOT NULL,
             count bigint NOT NULL, amount bigint NOT NULL, refunded bigint NOT NULL,
@@ -208,58 +208,63 @@ enum PostgresSchema {
             CONSTRAINT period_limit CHECK (amount BETWEEN -4611686018427387904 AND 4611686018427387904)
         );
 
-        CREATE FUNCTION a_sale_day_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION sale_day_part(s sale, was sale) RETURNS void LANGUAGE plpgsql AS $$
         DECLARE
-            d \(text) := substr(NEW.occurred_at, 1, 10);
-            delta bigint := NEW.refunded - coalesce(OLD.refunded, 0);
+            d \(text) := substr(s.occurred_at, 1, 10);
+            delta bigint := s.refunded - coalesce(was.refunded, 0);
         BEGIN
-            IF TG_OP = 'INSERT' THEN
-                INSERT INTO sale_total VALUES (NEW.partner_id, NEW.currency, d, NEW.kind, 1, NEW.amount, NEW.refunded)
+            IF was IS NULL THEN
+                INSERT INTO sale_total VALUES (s.partner_id, s.currency, d, s.kind, 1, s.amount, s.refunded)
                     ON CONFLICT (partner_id, day, currency, kind) DO UPDATE
                     SET count = sale_total.count + 1, amount = sale_total.amount + excluded.amount,
                         refunded = sale_total.refunded + excluded.refunded;
-                INSERT INTO sale_customer_total VALUES (NEW.partner_id, NEW.customer_id, NEW.currency, d, NEW.amount, NEW.refunded)
+                INSERT INTO sale_customer_total VALUES (s.partner_id, s.customer_id, s.currency, d, s.amount, s.refunded)
                     ON CONFLICT (partner_id, day, customer_id, currency) DO UPDATE
                     SET amount = sale_customer_total.amount + excluded.amount, refunded = sale_customer_total.refunded + excluded.refunded;
-                IF NEW.reseller_id IS NOT NULL THEN
-                    INSERT INTO sale_volume VALUES (NEW.reseller_id, NEW.currency, d, NEW.amount - NEW.refunded, 1)
+                IF s.reseller_id IS NOT NULL THEN
+                    INSERT INTO sale_volume VALUES (s.reseller_id, s.currency, d, s.amount - s.refunded, 1)
                         ON CONFLICT (reseller_id, currency, day) DO UPDATE
                         SET amount = sale_volume.amount + excluded.amount, count = sale_volume.count + 1;
                 END IF;
             ELSIF delta != 0 THEN
                 UPDATE sale_total SET refunded = refunded + delta
-                    WHERE partner_id = NEW.partner_id AND day = d AND currency = NEW.currency AND kind = NEW.kind;
+                    WHERE partner_id = s.partner_id AND day = d AND currency = s.currency AND kind = s.kind;
                 UPDATE sale_customer_total SET refunded = refunded + delta
-                    WHERE partner_id = NEW.partner_id AND day = d AND customer_id = NEW.customer_id AND currency = NEW.currency;
-                UPDATE sale_volume SET amount = amount - delta WHERE reseller_id = NEW.reseller_id AND currency = NEW.currency AND day = d;
+                    WHERE partner_id = s.partner_id AND day = d AND customer_id = s.customer_id AND currency = s.currency;
+                UPDATE sale_volume SET amount = amount - delta WHERE reseller_id = s.reseller_id AND currency = s.currency AND day = d;
             END IF;
-            RETURN NULL;
         END $$;
-        CREATE TRIGGER a_sale_day_totals AFTER INSERT OR UPDATE OF refunded ON sale FOR EACH ROW EXECUTE FUNCTION a_sale_day_totals();
 
-        CREATE FUNCTION b_sale_period_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION sale_period_part(s sale, was sale) RETURNS void LANGUAGE plpgsql AS $$
         DECLARE
-            added bigint := CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE 0 END;
-            sold bigint := CASE WHEN TG_OP = 'INSERT' THEN NEW.amount ELSE 0 END;
-            delta bigint := NEW.refunded - coalesce(OLD.refunded, 0);
+            added bigint := CASE WHEN was IS NULL THEN 1 ELSE 0 END;
+            sold bigint := CASE WHEN was IS NULL THEN s.amount ELSE 0 END;
+            delta bigint := s.refunded - coalesce(was.refunded, 0);
         BEGIN
-            IF added = 0 AND delta = 0 THEN RETURN NULL; END IF;
+            IF added = 0 AND delta = 0 THEN RETURN; END IF;
             -- The sale's year, month and day, in one statement a table.
             INSERT INTO period_total
-                SELECT l.level, NEW.currency, substr(NEW.occurred_at, 1, l.width), NEW.partner_id, added, sold, delta, 0, 0
+                SELECT l.level, s.currency, substr(s.occurred_at, 1, l.width), s.partner_id, added, sold, delta, 0, 0
                 FROM (VALUES ('y', 4), ('m', 7), ('d', 10)) AS l (level, width)
                 ON CONFLICT (level, currency, period, partner_id) DO UPDATE
                 SET sales = period_total.sales + excluded.sales, amount = period_total.amount + excluded.amount,
                     refunded = period_total.refunded + excluded.refunded;
             INSERT INTO customer_period_total
-                SELECT l.level, substr(NEW.occurred_at, 1, l.width), NEW.currency, c.country, NEW.customer_id, NEW.partner_id, added, sold, delta
-                FROM (VALUES ('y', 4), ('m', 7), ('d', 10)) AS l (level, width), customer c WHERE c.id = NEW.customer_id
+                SELECT l.level, substr(s.occurred_at, 1, l.width), s.currency, c.country, s.customer_id, s.partner_id, added, sold, delta
+                FROM (VALUES ('y', 4), ('m', 7), ('d', 10)) AS l (level, width), customer c WHERE c.id = s.customer_id
                 ON CONFLICT (level, period, currency, country, customer_id) DO UPDATE
                 SET count = customer_period_total.count + excluded.count, amount = customer_period_total.amount + excluded.amount,
                     refunded = customer_period_total.refunded + excluded.refunded;
+        END $$;
+        -- A sale's part in the totals (`was`: the row before an update, NULL for an insert): the
+        -- day's (bounded at 2^53) first, then the periods'.
+        CREATE FUNCTION sale_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM sale_day_part(NEW, CASE WHEN TG_OP = 'UPDATE' THEN OLD END);
+            PERFORM sale_period_part(NEW, CASE WHEN TG_OP = 'UPDATE' THEN OLD END);
             RETURN NULL;
         END $$;
-        CREATE TRIGGER b_sale_period_totals AFTER INSERT OR UPDATE OF refunded ON sale FOR EACH ROW EXECUTE FUNCTION b_sale_period_totals();
+        CREATE TRIGGER sale_totals AFTER INSERT OR UPDATE OF refunded ON sale FOR EACH ROW EXECUTE FUNCTION sale_totals();
 
         -- A commission's part in the totals, added (sign 1) or taken out (sign -1).
         CREATE FUNCTION commission_day_part(c commission, sign bigint) RETURNS void LANGUAGE plpgsql AS $$
@@ -283,22 +288,20 @@ enum PostgresSchema {
                 ON CONFLICT (currency, status, payable_day) DO UPDATE
                 SET count = commission_status_total.count + excluded.count, amount = commission_status_total.amount + excluded.amount;
         END $$;
-        CREATE FUNCTION a_commission_day_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+        -- A commission's part in the totals, the old row's taken out first: the day's (bounded
+        -- at 2^53), then the periods'.
+        CREATE FUNCTION commission_totals() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            IF TG_OP = 'UPDATE' THEN PERFORM commission_day_part(OLD, -1); END IF;
+            IF TG_OP = 'UPDATE' THEN
+                PERFORM commission_day_part(OLD, -1);
+                PERFORM commission_period_part(OLD, -1);
+            END IF;
             PERFORM commission_day_part(NEW, 1);
-            RETURN NULL;
-        END $$;
-        CREATE TRIGGER a_commission_day_totals AFTER INSERT OR UPDATE OF amount, status, payable_at, occurred_at, partner_id, currency
-            ON commission FOR EACH ROW EXECUTE FUNCTION a_commission_day_totals();
-        CREATE FUNCTION b_commission_period_totals() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            IF TG_OP = 'UPDATE' THEN PERFORM commission_period_part(OLD, -1); END IF;
             PERFORM commission_period_part(NEW, 1);
             RETURN NULL;
         END $$;
-        CREATE TRIGGER b_commission_period_totals AFTER INSERT OR UPDATE OF amount, status, payable_at, occurred_at, partner_id, currency
-            ON commission FOR EACH ROW EXECUTE FUNCTION b_commission_period_totals();
+        CREATE TRIGGER commission_totals AFTER INSERT OR UPDATE OF amount, status, payable_at, occurred_at, partner_id, currency
+            ON commission FOR EACH ROW EXECUTE FUNCTION commission_totals();
 
         CREATE TABLE payout_account (
             seq bigint PRIMARY KEY,

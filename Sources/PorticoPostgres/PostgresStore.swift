@@ -147,12 +147,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
     }
 
     private func attempt(_ c: PGConnection, _ access: [StoreAccess], savepoints: Bool, _ request: (Int, PostgresTransaction) -> Bool) throws {
-        try c.run("BEGIN ISOLATION LEVEL READ COMMITTED")
-        let t = PostgresTransaction(c, epochs: epochs)
-        defer { epochs.bump(t.changedGroups) }
-        do {
-            t.appendHead = try t.lockAuditHead()
-            try t.readVersions()
+        try writing(c) { t in
             for i in access.indices {
                 if savepoints && access[i] != .none {
                     try c.run("SAVEPOINT request")
@@ -167,17 +162,12 @@ public final class PostgresStore: Store, @unchecked Sendable {
                     if !request(i, t), t.wrote || t.aborted { throw PartialWrite() }
                 }
             }
-            try c.run("COMMIT")
-        } catch {
-            try? c.run("ROLLBACK")
-            throw error
         }
     }
 
-    /// Runs `body` in one write transaction of its own, outside any group: for tools and
-    /// tests that fill or inspect a database.
-    public func write<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
-        let c = try connected()
+    /// A writing transaction: the audit chain's head locked first, the versions read, then
+    /// `body`, committed; rolled back whole if anything throws.
+    private func writing<T>(_ c: PGConnection, _ body: (PostgresTransaction) throws -> T) throws -> T {
         try c.run("BEGIN ISOLATION LEVEL READ COMMITTED")
         let t = PostgresTransaction(c, epochs: epochs)
         defer { epochs.bump(t.changedGroups) }
@@ -191,6 +181,12 @@ public final class PostgresStore: Store, @unchecked Sendable {
             try? c.run("ROLLBACK")
             throw error
         }
+    }
+
+    /// Runs `body` in one write transaction of its own, outside any group: for tools and
+    /// tests that fill or inspect a database.
+    public func write<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
+        try writing(try connected(), body)
     }
 
     /// Nothing to flush: each commit is durable when it returns. A throw-away database is

@@ -53,14 +53,7 @@ extension PostgresTransaction: ReportStore {
                 """, [.text(partnerId), .text(days.firstDay), .text(days.lastDay)]).all.map { try $0.reportTotal() }
         }
         let today = String(now.rfc3339.prefix(10))
-        var totals: [String: ReportTotal] = [:]
-        func add(_ status: String, _ currency: String, _ amount: Int128, _ count: Int64) {
-            let k = status + "|" + currency
-            var total = totals[k] ?? ReportTotal(key: status, currency: currency, amount: 0, count: 0)
-            total.amount += amount
-            total.count += count
-            totals[k] = total
-        }
+        var totals = ReportTotals()
         // Pending totals split by payable day: before today payable, from today on pending...
         for row in try query("""
             SELECT status, currency,
@@ -70,8 +63,8 @@ extension PostgresTransaction: ReportStore {
                    sum(CASE WHEN status = 'pending' AND payable_day < $4 THEN amount ELSE 0 END)
             FROM commission_rollup WHERE partner_id = $1 AND day >= $2 AND day <= $3 GROUP BY currency, status
             """, [.text(partnerId), .text(days.firstDay), .text(days.lastDay), .text(today)]).all {
-            add(try row.string(0), try row.string(1), try row.sum(4), try row.int(2))
-            add("payable", try row.string(1), try row.sum(5), try row.int(3))
+            totals.add(try row.string(0), try row.string(1), try row.sum(4), try row.int(2))
+            totals.add("payable", try row.string(1), try row.sum(5), try row.int(3))
         }
         // ...then the entries whose hold ended earlier today move from pending to payable.
         let startOfDay = now.startOfDay
@@ -82,9 +75,9 @@ extension PostgresTransaction: ReportStore {
             WHERE partner_id = $1 AND status = 'pending' AND payable_at >= $2 AND payable_at <= $3 AND occurred_at >= $4 AND occurred_at <= $5
             GROUP BY currency
             """, [.text(partnerId), .text(startOfDay.rfc3339), .text(now.rfc3339), .text(occurred.first.rfc3339), .text(occurred.last.rfc3339)]).all {
-            add("payable", try row.string(0), try row.sum(2), try row.int(1))
-            add("pending", try row.string(0), -(try row.sum(2)), -(try row.int(1)))
+            totals.add("payable", try row.string(0), try row.sum(2), try row.int(1))
+            totals.add("pending", try row.string(0), -(try row.sum(2)), -(try row.int(1)))
         }
-        return totals.values.filter { $0.count > 0 }.sorted { ($0.key, $0.currency) < ($1.key, $1.currency) }
+        return totals.ordered
     }
 }

@@ -111,14 +111,7 @@ extension SQLiteTransaction: ReportStore {
             }
         }
         let today = String(now.rfc3339.prefix(10))
-        var totals: [String: ReportTotal] = [:]
-        func add(_ status: String, _ currency: String, _ amount: Int128, _ count: Int64) {
-            let k = status + "|" + currency
-            var total = totals[k] ?? ReportTotal(key: status, currency: currency, amount: 0, count: 0)
-            total.amount += amount
-            total.count += count
-            totals[k] = total
-        }
+        var totals = ReportTotals()
         // Grouped in the primary key's order (currency, status): no sorting. Pending totals
         // split by payable day: before today payable, from today on pending...
         let standing = "CASE WHEN status != 'pending' OR payableDay >= ? THEN amount ELSE 0 END"
@@ -138,8 +131,8 @@ extension SQLiteTransaction: ReportStore {
             }
         }
         for row in rows {
-            add(row.status, row.currency, row.standing, row.standingCount)
-            add("payable", row.currency, row.due, row.dueCount)
+            totals.add(row.status, row.currency, row.standing, row.standingCount)
+            totals.add("payable", row.currency, row.due, row.dueCount)
         }
         // ...then the entries whose hold ended earlier today move from pending to payable:
         // the only ones read from the ledger, from a covering index, and only up to `now`.
@@ -157,9 +150,9 @@ extension SQLiteTransaction: ReportStore {
             }
         }
         for row in endedToday {
-            add("payable", row.currency, row.amount, row.count)
-            add("pending", row.currency, -row.amount, -row.count)
+            totals.add("payable", row.currency, row.amount, row.count)
+            totals.add("pending", row.currency, -row.amount, -row.count)
         }
-        return totals.values.filter { $0.count > 0 }.sorted { ($0.key, $0.currency) < ($1.key, $1.currency) }
+        return totals.ordered
     }
 }

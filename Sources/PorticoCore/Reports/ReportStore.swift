@@ -11,6 +11,24 @@ public struct ReportTotal: Sendable, Equatable {
     }
 }
 
+/// Totals gathered from several reads (a status split at a day, then entries moved between
+/// statuses), each key and currency summed once: answered without the empty ones, ordered
+/// by key, then currency.
+public struct ReportTotals {
+    private var totals: [String: ReportTotal] = [:]
+
+    public init() {}
+
+    public mutating func add(_ key: String, _ currency: String, _ amount: Int128, _ count: Int64) {
+        totals[key + "|" + currency, default: ReportTotal(key: key, currency: currency, amount: 0, count: 0)].amount += amount
+        totals[key + "|" + currency]!.count += count
+    }
+
+    public var ordered: [ReportTotal] {
+        totals.values.filter { $0.count > 0 }.sorted { ($0.key, $0.currency) < ($1.key, $1.currency) }
+    }
+}
+
 /// Aggregates for dashboards and reports. Every amount is grouped by currency: amounts in
 /// different currencies are never added together. Ranges are closed (`TimeRange`); the
 /// running totals, kept per UTC day, are read for the days a range's ends fall on (the
