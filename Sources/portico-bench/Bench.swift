@@ -90,8 +90,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Directory for the benchmark databases (default: a temporary directory).")
     var dir: String?
 
-    @Option(help: "A PostgreSQL server (postgres://user@host:port/db) for the PostgreSQL figures: a database of the bench's own is made there and dropped after.")
-    var postgres: String?
+    @Option(help: "A PostgreSQL server (postgres://user@host:port/db) for the PostgreSQL figures: a database of the bench's own is made there and dropped after. (The SQLite figures use files under --dir.)")
+    var db: String?
 
     @Option(help: "sale.record requests sent pipelined on PostgreSQL (by one engine, then by four together).")
     var postgresSales = 20_000
@@ -138,7 +138,12 @@ struct Bench: ParsableCommand {
             try ExportBench.run(dir: base, sales: exportSales, xlsxRows: exportXlsxRows, pdfRows: exportPdfRows)
         }
         if analyticsSales > 0 { try AnalyticsBench.run(dir: base, sales: analyticsSales, partners: analyticsPartners) }
-        if let postgres { try PostgresBench.run(server: postgres, sales: postgresSales, seconds: pgbenchSeconds, coldStarts: coldStarts) }
+        if let db {
+            guard db.hasPrefix("postgres://") || db.hasPrefix("postgresql://") else {
+                throw ValidationError("--db takes a PostgreSQL URL (postgres://...); the SQLite figures use files under --dir")
+            }
+            try PostgresBench.run(server: db, sales: postgresSales, seconds: pgbenchSeconds, coldStarts: coldStarts)
+        }
         if coldStarts > 0 {
             let db = base.appendingPathComponent("cold.sqlite").path
             _ = try Self.firstAnswer(db: db)  // creates and migrates the file once
