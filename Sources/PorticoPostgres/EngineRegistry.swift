@@ -15,13 +15,12 @@ extension PostgresStore: SharedStore {
 
     public func join(as engine: EngineRecord, onReload: @escaping @Sendable (_ rulesHash: String) -> String) throws {
         try rulesChanged(engine: engine, announce: false)
-        // Listening before the engine answers anything: a reload announced after its start
-        // reaches it.
+        // The newest announcement as the engine starts: the listener, connecting on its own
+        // thread (the start does not wait for it), reads any made after it.
         let url = self.url, id = engine.id
-        let first = try Self.listen(url)
-        let startSeq = try Self.lastAnnouncement(first).seq
+        let startSeq = try Self.lastAnnouncement(connected()).seq
         let thread = Thread { [weak self] in
-            var listener: PGConnection? = first
+            var listener: PGConnection? = nil
             var seen = startSeq
             var lastBeat = Date()
             // The announcements after the last one seen: the newest is the one that counts.
@@ -40,8 +39,8 @@ extension PostgresStore: SharedStore {
                     if let l = listener {
                         c = l
                     } else {
-                        // Connected again after the server went away: what was announced
-                        // meanwhile is read from its row, as a notification would have said.
+                        // Connected (first, or again after the server went away): what was
+                        // announced meanwhile is read from its row, as a notification would have said.
                         c = try Self.listen(url)
                         listener = c
                         try catchUp(c)
