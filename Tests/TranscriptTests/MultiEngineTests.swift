@@ -127,6 +127,50 @@ struct MultiEngineTests {
 }
 
 extension MultiEngineTests {
+    /// Four engines racing for the same unique values: one wins, and the losers answer as
+    /// on SQLite — `-32009` on the field for a subdomain, the first answer for a sale's
+    /// external id and for an idempotency key.
+    @Test func enginesRacingForTheSameKeyAnswerAsOneEngineWould() throws {
+        let admin = try PGConnection(url: TranscriptTests.postgres!)
+        let name = "portico_race_\(UInt32.random(in: 0...UInt32.max))"
+        try admin.run("CREATE DATABASE \(name)")
+        defer { try? admin.run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+        var components = URLComponents(string: TranscriptTests.postgres!)!
+        components.path = "/" + name
+        let url = components.string!
+        let engines = try (0..<4).map { _ in try EngineProcess(url: url) }
+        defer { engines.forEach { $0.stop() } }
+        final class Answers: @unchecked Sendable { var values: [JSONValue?] = Array(repeating: nil, count: 4); let lock = NSLock() }
+        var n = 0
+        func race(_ line: String) -> (results: [JSONValue?], errors: [JSONValue?]) {
+            let answers = Answers()
+            n += 1
+            let ids = (0..<4).map { "race-\(n)-\($0)" }
+            DispatchQueue.concurrentPerform(iterations: 4) { k in
+                engines[k].send([line.replacingOccurrences(of: "RACE_ID", with: ids[k])])
+                let a = engines[k].answers([ids[k]], timeout: 30)[ids[k]] ?? nil
+                answers.lock.withLock { answers.values[k] = a ?? nil }
+            }
+            return (answers.values, (0..<4).map { engines[$0].error(of: ids[$0]) })
+        }
+        for round in 0..<5 {
+            let (created, refusals) = race(#"{"jsonrpc":"2.0","id":"RACE_ID","method":"partner.create","params":{"actor":{"platform":"ops"},"name":"R","subdomain":"race\#(round)","region":"eu","owner":{"email":"o@race.example","name":"O"}}}"#)
+            #expect(created.compactMap { $0 }.count == 1, "one engine creates the partner, the others are refused")
+            #expect(refusals.compactMap { $0 }.count == 3
+                    && refusals.compactMap { $0 }.allSatisfy { $0["code"] == -32009 && $0["data"]?["field"] == "subdomain" })
+            let partner = created.compactMap { $0 }.first!["id"]!.stringValue!
+            let keyed = race(#"{"jsonrpc":"2.0","id":"RACE_ID","method":"customer.create","params":{"actor":{"platform":"ops"},"partnerId":"\#(partner)","name":"C","email":"c@race.example","country":"DE","idempotencyKey":"k-\#(round)"}}"#).results
+            #expect(keyed.allSatisfy { $0 != nil } && Set(keyed.map { $0!["id"]!.stringValue! }).count == 1, "every engine answers the first result")
+            let customer = keyed[0]!["id"]!.stringValue!
+            let sold = race(#"{"jsonrpc":"2.0","id":"RACE_ID","method":"sale.record","params":{"actor":{"platform":"ops"},"customerId":"\#(customer)","plan":"pro","kind":"new","occurredAt":"2025-06-01T10:00:00Z","externalId":"inv-\#(round)","amount":{"amount":1000,"currency":"EUR"}}}"#).results
+            #expect(sold.allSatisfy { $0 != nil } && Set(sold.map { $0!["sale"]!["id"]!.stringValue! }).count == 1, "every engine answers the one sale")
+        }
+        let db = try PGConnection(url: url)
+        #expect(try db.query("SELECT count(*) FROM partner").int(0, 0) == 5)
+        #expect(try db.query("SELECT count(*) FROM customer").int(0, 0) == 5)
+        #expect(try db.query("SELECT count(*) FROM sale").int(0, 0) == 5)
+    }
+
     /// A reload on one engine is announced to the others, which read their own rule files
     /// again; system.health lists every engine with the hash it runs.
     @Test func aRulesReloadOnOneEngineReachesTheOthers() throws {
@@ -286,8 +330,9 @@ final class EngineProcess: @unchecked Sendable {
     private let process = Process()
     private let input: FileHandle
     private let condition = NSCondition()
-    /// Answers by request id: the result, or nil for an error.
+    /// Answers by request id: the result, or nil for an error; and the errors by id.
     private var answers: [String: JSONValue?] = [:]
+    private var errors: [String: JSONValue] = [:]
     private var closed = false
 
     init(url: String, arguments: [String] = []) throws {
@@ -314,6 +359,7 @@ final class EngineProcess: @unchecked Sendable {
                     guard let v = try? JSONReader.parse(line), let id = v["id"]?.stringValue else { continue }
                     condition.withLock {
                         answers.updateValue(v["result"], forKey: id)
+                        if let e = v["error"] { errors[id] = e }
                         condition.broadcast()
                     }
                 }
@@ -351,6 +397,9 @@ final class EngineProcess: @unchecked Sendable {
             return out
         }
     }
+
+    /// The error a request was answered with, if any.
+    func error(of id: String) -> JSONValue? { condition.withLock { errors[id] } }
 
     /// One request, answered (or this throws).
     func call(_ method: String, _ params: String) throws -> JSONValue {
