@@ -20,10 +20,7 @@ enum SystemMethods {
                 "rulesSource": .string(rules.source),
                 "databasePath": .string(status.storeLocation),
                 "deterministic": .bool(status.deterministic),
-                "engines": .array(status.engines().map { e in
-                    ["id": .string(e.id), "host": .string(e.host), "pid": .integer(e.pid), "rulesHash": .string(e.rulesHash),
-                     "startedAt": .string(e.startedAt), "seenAt": .string(e.seenAt)]
-                }),
+                "engines": status.engines(),
             ]
         },
     ]

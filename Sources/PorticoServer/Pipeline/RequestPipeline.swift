@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import JSONRPC
 import Logging
 import PorticoCore
@@ -102,22 +103,44 @@ struct EngineStatus: Sendable {
     let identity: EngineIdentity
     let store: any Store
 
-    /// The engines running on the store: those a shared store lists, or this one alone.
-    func engines() -> [EngineRecord] {
-        let me = identity.record(activeRules.current.hash)
-        guard let shared = store as? SharedStore, let all = try? shared.engines(), !all.isEmpty else { return [me] }
-        return all
+    /// The engines running on the store, as `system.health` answers them: those a shared
+    /// store lists, or this one alone. Read again at most once a second (a health check
+    /// polled in a loop costs neither a query nor a clock's formatting each time).
+    func engines() -> JSONValue {
+        let now = SystemClock().now()
+        let rules = activeRules.current.hash
+        return identity.answered.withLock { cached in
+            if let c = cached, c.second == now.millisecondsSinceEpoch / 1000, c.rules == rules { return c.value }
+            let me = identity.record(rules, seenAt: now)
+            var all = [me]
+            if let shared = store as? SharedStore, let listed = try? shared.engines(), !listed.isEmpty { all = listed }
+            let value = JSONValue.array(all.map { e in
+                ["id": .string(e.id), "host": .string(e.host), "pid": .integer(e.pid), "rulesHash": .string(e.rulesHash),
+                 "startedAt": .string(e.startedAt), "seenAt": .string(e.seenAt)]
+            })
+            cached = (now.millisecondsSinceEpoch / 1000, rules, value)
+            return value
+        }
     }
 }
 
 /// This engine among the engines sharing a store: its host, process and start.
 final class EngineIdentity: Sendable {
-    let host = ProcessInfo.processInfo.hostName
+    /// The machine's name as gethostname(2) gives it (Foundation's hostName may ask DNS,
+    /// which a start must never wait for).
+    let host: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
+        return String(cString: buffer)
+    }()
     let pid = Int64(ProcessInfo.processInfo.processIdentifier)
     let startedAt = SystemClock().now().rfc3339
     var id: String { "\(host)/\(pid)/\(startedAt)" }
 
-    func record(_ rulesHash: String) -> EngineRecord {
-        EngineRecord(id: id, host: host, pid: pid, rulesHash: rulesHash, startedAt: startedAt, seenAt: SystemClock().now().rfc3339)
+    /// `system.health`'s engines as last answered: in which second, under which rules.
+    let answered = Mutex<(second: Int64, rules: String, value: JSONValue)?>(nil)
+
+    func record(_ rulesHash: String, seenAt: Timestamp = SystemClock().now()) -> EngineRecord {
+        EngineRecord(id: id, host: host, pid: pid, rulesHash: rulesHash, startedAt: startedAt, seenAt: seenAt.rfc3339)
     }
 }
