@@ -19,8 +19,8 @@ public final class PostgresStore: Store, @unchecked Sendable {
     var isClosed: Bool { closed.load(ordering: .acquiring) }
     private let epochs = AuthEpochs()
     public let location: String
-    /// A database made for this store alone (`throwaway`), dropped on close: its server's URL and name.
-    private var throwawayOf: (server: String, name: String)?
+    /// A database made for this store alone (`throwaway`), dropped on close.
+    private var throwaway: PGDatabase?
 
     /// Opens `postgres://` and `postgresql://` URLs (libpq's connection URIs).
     public static let opener: StoreOpener = { try PostgresStore(url: $0) }
@@ -41,17 +41,13 @@ public final class PostgresStore: Store, @unchecked Sendable {
     /// A store on a new, empty database created on the server `server` names (a replay's,
     /// a test's), dropped when the store closes.
     public static func throwaway(server: String) throws -> PostgresStore {
-        let admin = try PGConnection(url: server)
-        let name = "portico_throwaway_\(UInt64.random(in: 0...UInt64.max))"
-        try admin.run("CREATE DATABASE \(name)")
-        guard var url = URLComponents(string: server) else { throw PGError(state: "08001", message: "not a URL: \(PGConnection.redacted(server))") }
-        url.path = "/" + name
+        let database = try PGDatabase(PGDatabase.name("portico_throwaway"), on: server)
         do {
-            let store = try PostgresStore(url: url.string!)
-            store.throwawayOf = (server, name)
+            let store = try PostgresStore(url: database.url)
+            store.throwaway = database
             return store
         } catch {
-            try? admin.run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            try? database.drop()
             throw error
         }
     }
@@ -193,9 +189,9 @@ public final class PostgresStore: Store, @unchecked Sendable {
     /// dropped.
     public func close() throws {
         closed.store(true, ordering: .releasing)
-        guard let (server, name) = throwawayOf else { return }
-        throwawayOf = nil
-        try PGConnection(url: server).run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        guard let database = throwaway else { return }
+        throwaway = nil
+        try database.drop()
     }
 }
 

@@ -8,13 +8,9 @@ enum PostgresBench {
     static func run(server: String, sales: Int, seconds: Int, coldStarts: Int) throws {
         let admin = try PGConnection(url: server)
         print("PostgreSQL \(admin.serverVersion / 10000).\(admin.serverVersion % 100) at \(PGConnection.redacted(server))")
-        let name = "portico_bench_\(getpid())"
-        try admin.run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-        try admin.run("CREATE DATABASE \(name)")
-        defer { try? admin.run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
-        var url = URLComponents(string: server)!
-        url.path = "/" + name
-        let db = url.string!
+        let database = try PGDatabase("portico_bench_\(getpid())", on: server)
+        defer { try? database.drop() }
+        let db = database.url
 
         // A partner and its customers, through the engine.
         let setup = try Bench.Server(db: db)
@@ -47,15 +43,11 @@ enum PostgresBench {
 
         // pgbench's own figure on the same server: its simple-update script (an UPDATE, a
         // SELECT and an INSERT a transaction), one client and four.
-        let bench = "portico_pgbench_\(getpid())"
-        try admin.run("DROP DATABASE IF EXISTS \(bench) WITH (FORCE)")
-        try admin.run("CREATE DATABASE \(bench)")
-        defer { try? admin.run("DROP DATABASE IF EXISTS \(bench) WITH (FORCE)") }
-        var benchURL = URLComponents(string: server)!
-        benchURL.path = "/" + bench
-        _ = try pgbench(["-i", "-q", "-s", "4", benchURL.string!])
-        let tps1 = try tps(pgbench(["-b", "simple-update", "-c", "1", "-j", "1", "-T", "\(seconds)", benchURL.string!]))
-        let tps4 = try tps(pgbench(["-b", "simple-update", "-c", "4", "-j", "4", "-T", "\(seconds)", benchURL.string!]))
+        let bench = try PGDatabase("portico_pgbench_\(getpid())", on: server)
+        defer { try? bench.drop() }
+        _ = try pgbench(["-i", "-q", "-s", "4", bench.url])
+        let tps1 = try tps(pgbench(["-b", "simple-update", "-c", "1", "-j", "1", "-T", "\(seconds)", bench.url]))
+        let tps4 = try tps(pgbench(["-b", "simple-update", "-c", "4", "-j", "4", "-T", "\(seconds)", bench.url]))
         print(String(format: "  pgbench simple-update, same server:  %8.0f TPS one client, %.0f TPS four clients", tps1, tps4))
         print(String(format: "  engine / pgbench:                    %.2f (one engine / one client), %.2f (four / four)", oneRate / tps1, fourRate / tps4))
 

@@ -11,12 +11,8 @@ enum TestCluster {
     /// A new, empty database on the cluster, its URL passed to `body`, dropped after.
     static func withDatabase<T>(_ body: (String) throws -> T) throws -> T {
         guard let url else { throw PGError(state: "08001", message: "PORTICO_TEST_POSTGRES is not set") }
-        let admin = try PGConnection(url: url)
-        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
-        try admin.run("CREATE DATABASE \(name)")
-        defer { try? admin.run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
-        var c = URLComponents(string: url)!
-        c.path = "/" + name
-        return try body(c.string!)
+        let database = try PGDatabase(PGDatabase.name("t"), on: url)
+        defer { try? database.drop() }
+        return try body(database.url)
     }
 }

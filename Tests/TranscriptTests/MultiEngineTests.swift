@@ -14,8 +14,8 @@ struct MultiEngineTests {
         let seconds = Double(ProcessInfo.processInfo.environment["PORTICO_SOAK_SECONDS"] ?? "") ?? 60
         // A killed engine's stdin is a broken pipe: a write to it must fail, not end the tests.
         signal(SIGPIPE, SIG_IGN)
-        let database = try TestDatabase("soak")
-        defer { database.drop() }
+        let database = try PGDatabase(PGDatabase.name("portico_soak"), on: TranscriptTests.postgres!)
+        defer { try? database.drop() }
         let url = database.url
 
         // The partners, their customers, payout accounts, subscriptions and a usage token.
@@ -127,8 +127,8 @@ extension MultiEngineTests {
     /// on SQLite — `-32009` on the field for a subdomain, the first answer for a sale's
     /// external id and for an idempotency key.
     @Test func enginesRacingForTheSameKeyAnswerAsOneEngineWould() throws {
-        let database = try TestDatabase("race")
-        defer { database.drop() }
+        let database = try PGDatabase(PGDatabase.name("portico_race"), on: TranscriptTests.postgres!)
+        defer { try? database.drop() }
         let url = database.url
         let engines = try (0..<4).map { _ in try EngineProcess(url: url) }
         defer { engines.forEach { $0.stop() } }
@@ -166,8 +166,8 @@ extension MultiEngineTests {
     /// A reload on one engine is announced to the others, which read their own rule files
     /// again; system.health lists every engine with the hash it runs.
     @Test func aRulesReloadOnOneEngineReachesTheOthers() throws {
-        let database = try TestDatabase("reload")
-        defer { database.drop() }
+        let database = try PGDatabase(PGDatabase.name("portico_reload"), on: TranscriptTests.postgres!)
+        defer { try? database.drop() }
         let (url, name) = (database.url, database.name)
         let dirs = try (0..<2).map { _ -> URL in
             let dir = try Binary.temporaryDirectory().appendingPathComponent("rules")
@@ -215,24 +215,6 @@ extension MultiEngineTests {
         }
         #expect(seen == third, "the other engine missed the reload announced while it was disconnected")
     }
-}
-
-/// A new database on the tests' cluster, for one test (`drop()` after it).
-struct TestDatabase {
-    let name: String
-    let url: String
-    private let admin: PGConnection
-
-    init(_ purpose: String) throws {
-        admin = try PGConnection(url: TranscriptTests.postgres!)
-        name = "portico_\(purpose)_\(UInt32.random(in: 0...UInt32.max))"
-        try admin.run("CREATE DATABASE \(name)")
-        var components = URLComponents(string: TranscriptTests.postgres!)!
-        components.path = "/" + name
-        url = components.string!
-    }
-
-    func drop() { try? admin.run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
 }
 
 /// What the engines acknowledged, and what they were sent but never answered.
